@@ -1,0 +1,532 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	bindv1alpha1 "github.com/function-dataservice/function-dataservice/apis/bind/v1alpha1"
+)
+
+// Crossplane lines a DataService can target.
+const (
+	// CrossplaneV1 generates an apiextensions.crossplane.io/v1 XRD with claims: app developers create
+	// namespaced claims, Crossplane composes cluster-scoped composites (Klutch today).
+	CrossplaneV1 = "v1"
+	// CrossplaneV2 generates an apiextensions.crossplane.io/v2 XRD without claims: app developers
+	// create namespaced composites directly.
+	CrossplaneV2 = "v2"
+)
+
+// Scopes of a Crossplane v2 composite resource.
+const (
+	ScopeNamespaced = "Namespaced"
+	ScopeCluster    = "Cluster"
+)
+
+// Key styles that turn a parameter name into the backend's key.
+const (
+	// KeyStyleSnakeCase turns maxConnections into max_connections (a9s brokers).
+	KeyStyleSnakeCase = "snake_case"
+	// KeyStyleKebabCase turns maxConnections into max-connections.
+	KeyStyleKebabCase = "kebab-case"
+	// KeyStyleAsIs keeps the parameter name.
+	KeyStyleAsIs = "AsIs"
+)
+
+// DataService describes one data service that Klutch offers to app clusters: its API (group, kinds,
+// versions), its offerings (services and plans with their change rules), its parameters, what backs
+// it and how klutch-bind exports it. The function-dataservice composition function and the
+// `dataservice` CLI turn it into a CompositeResourceDefinition, Compositions and an
+// APIServiceExportTemplate.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,categories=crossplane
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="GROUP",type="string",JSONPath=".spec.group"
+// +kubebuilder:printcolumn:name="KIND",type="string",JSONPath=".spec.kind"
+// +kubebuilder:printcolumn:name="CROSSPLANE",type="string",JSONPath=".spec.crossplaneVersion"
+// +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
+type DataService struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   DataServiceSpec   `json:"spec"`
+	Status DataServiceStatus `json:"status,omitempty"`
+}
+
+// DataServiceSpec is the concise description of a data service.
+type DataServiceSpec struct {
+	// CrossplaneVersion is the Crossplane line the API is generated for: v1 (an
+	// apiextensions.crossplane.io/v1 XRD with claims) or v2 (an apiextensions.crossplane.io/v2 XRD,
+	// namespaced composites, no claims). Defaults to the function input's default, else v1.
+	// +optional
+	// +kubebuilder:validation:Enum=v1;v2
+	CrossplaneVersion string `json:"crossplaneVersion,omitempty"`
+
+	// Group is the API group app developers use, e.g. anynines.com. It must contain a dot.
+	Group string `json:"group"`
+
+	// Kind is the kind app developers create, e.g. MongodbInstance: the claim kind on Crossplane v1,
+	// the composite kind on v2. CamelCase.
+	Kind string `json:"kind"`
+
+	// Plural is the resource name of Kind, lower case. Defaults to the lower-cased kind plus "s".
+	// +optional
+	Plural string `json:"plural,omitempty"`
+
+	// Composite names the composite resource on Crossplane v1. Defaults to kind X<Kind> and plural
+	// x<plural>. Ignored on v2, where Kind is the composite.
+	// +optional
+	Composite *Names `json:"composite,omitempty"`
+
+	// Scope of the composite on Crossplane v2: Namespaced (default) or Cluster.
+	// +optional
+	// +kubebuilder:validation:Enum=Namespaced;Cluster
+	Scope string `json:"scope,omitempty"`
+
+	// Categories the API is listed in (kubectl get <category>).
+	// +optional
+	// +listType=atomic
+	Categories []string `json:"categories,omitempty"`
+
+	// ShortNames of the API app developers use.
+	// +optional
+	// +listType=atomic
+	ShortNames []string `json:"shortNames,omitempty"`
+
+	// Versions of the API. Defaults to one version v1, served and referenceable. Every version
+	// serves the same schema; exactly one is referenceable.
+	// +optional
+	// +listType=atomic
+	Versions []APIVersion `json:"versions,omitempty"`
+
+	// PrinterColumns shown by kubectl get for every version.
+	// +optional
+	// +listType=atomic
+	PrinterColumns []PrinterColumn `json:"printerColumns,omitempty"`
+
+	// Service describes the spec.service field, present when a composition offers services.
+	// +optional
+	Service *ServiceField `json:"service,omitempty"`
+
+	// Plan describes the spec.plan field, present when a composition offers plans, and the plan
+	// changes an existing instance may make.
+	// +optional
+	Plan *PlanField `json:"plan,omitempty"`
+
+	// Fields are further spec fields of the API beside service, plan and parameters, e.g.
+	// acceptsIncomplete or instanceRef.
+	// +optional
+	// +listType=atomic
+	Fields []Field `json:"fields,omitempty"`
+
+	// Parameters describes spec.parameters: the data service's configuration, each leaf of which
+	// is passed to the backend under the broker's key.
+	// +optional
+	Parameters *Parameters `json:"parameters,omitempty"`
+
+	// Rules are CEL rules on spec, copied verbatim into x-kubernetes-validations, for constraints
+	// no declaration expresses. They are compiled against the generated schema.
+	// +optional
+	// +listType=atomic
+	Rules []Rule `json:"rules,omitempty"`
+
+	// Compositions offer the data service. Each names the services and plans it offers; one with a
+	// backend is generated, one without is composed elsewhere (only its offerings are validated).
+	// With one composition the service and plan fields get enums; with several, CEL rules keyed on
+	// the composition reference.
+	// +listType=atomic
+	// +kubebuilder:validation:MinItems=1
+	Compositions []Composition `json:"compositions"`
+
+	// DefaultComposition is the composition used when a claim names none. Defaults to the first.
+	// +optional
+	DefaultComposition string `json:"defaultComposition,omitempty"`
+
+	// DeletePolicy is the XRD's defaultCompositeDeletePolicy (Crossplane v1): Background or
+	// Foreground. Unset leaves Crossplane's default.
+	// +optional
+	// +kubebuilder:validation:Enum=Background;Foreground
+	DeletePolicy string `json:"deletePolicy,omitempty"`
+
+	// ConnectionSecretKeys lists the keys of the connection secret the composite publishes.
+	// +optional
+	// +listType=atomic
+	ConnectionSecretKeys []string `json:"connectionSecretKeys,omitempty"`
+
+	// Export says whether and how klutch-bind exposes the API to app clusters.
+	// +optional
+	Export *Export `json:"export,omitempty"`
+}
+
+// Names of a Kubernetes resource.
+type Names struct {
+	// Kind in CamelCase.
+	// +optional
+	Kind string `json:"kind,omitempty"`
+	// Plural resource name, lower case.
+	// +optional
+	Plural string `json:"plural,omitempty"`
+}
+
+// APIVersion is one version of the generated API.
+type APIVersion struct {
+	// Name of the version, e.g. v1 or v1beta1.
+	Name string `json:"name"`
+	// Served says whether the API server serves the version. Defaults to true.
+	// +optional
+	Served *bool `json:"served,omitempty"`
+	// Referenceable marks the version Compositions reference (the storage version). Defaults to true
+	// for the last version when none is marked.
+	// +optional
+	Referenceable bool `json:"referenceable,omitempty"`
+	// Deprecated marks the version deprecated.
+	// +optional
+	Deprecated bool `json:"deprecated,omitempty"`
+	// DeprecationWarning is returned to clients of a deprecated version.
+	// +optional
+	DeprecationWarning string `json:"deprecationWarning,omitempty"`
+}
+
+// PrinterColumn is an additional printer column of the generated API.
+type PrinterColumn struct {
+	// Name of the column.
+	Name string `json:"name"`
+	// Type of the column: string, integer, number, boolean or date.
+	// +kubebuilder:validation:Enum=string;integer;number;boolean;date
+	Type string `json:"type"`
+	// JSONPath of the value, e.g. .status.managed.state.
+	JSONPath string `json:"jsonPath"`
+	// Description of the column.
+	// +optional
+	Description string `json:"description,omitempty"`
+	// Priority of the column; columns above 0 show only with -o wide.
+	// +optional
+	Priority int32 `json:"priority,omitempty"`
+}
+
+// ServiceField describes spec.service, the data service version an instance runs.
+type ServiceField struct {
+	// Description of the field.
+	// +optional
+	Description string `json:"description,omitempty"`
+	// Mutable allows changing the service of an existing instance. By default it is immutable.
+	// +optional
+	Mutable bool `json:"mutable,omitempty"`
+}
+
+// PlanField describes spec.plan and the plan changes an existing instance may make.
+type PlanField struct {
+	// Description of the field.
+	// +optional
+	Description string `json:"description,omitempty"`
+	// Changes are the rules a plan change must follow, in the order their CEL rules are generated.
+	// +optional
+	// +listType=atomic
+	Changes []PlanChange `json:"changes,omitempty"`
+}
+
+// PlanChange is one rule for changing the plan of an existing instance. Set exactly one of
+// noDownsizing, oneWay, keep, immutable or rule. Plan features are substrings of plan names.
+type PlanChange struct {
+	// NoDownsizing forbids moving to a smaller size.
+	// +optional
+	NoDownsizing *NoDownsizing `json:"noDownsizing,omitempty"`
+	// OneWay allows moving from one plan family to another but not back, e.g. single to replica.
+	// +optional
+	OneWay *OneWay `json:"oneWay,omitempty"`
+	// Keep keeps a plan feature as it is: a plan with the feature (e.g. ssl) stays with it, one
+	// without stays without.
+	// +optional
+	Keep *Keep `json:"keep,omitempty"`
+	// Immutable forbids any plan change.
+	// +optional
+	Immutable bool `json:"immutable,omitempty"`
+	// Rule is a verbatim CEL transition rule on the plan (self is the new plan, oldSelf the old).
+	// +optional
+	Rule string `json:"rule,omitempty"`
+	// Message replaces the generated error message.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// NoDownsizing forbids moving to a smaller size.
+type NoDownsizing struct {
+	// Sizes are the plan-name substrings of the sizes, smallest first, e.g. [nano, small, big].
+	// +kubebuilder:validation:MinItems=2
+	// +listType=atomic
+	Sizes []string `json:"sizes"`
+	// To limits this rule to moves down to these sizes, so that a long size list can be split over
+	// several rules that each stay within the API server's CEL cost budget. Defaults to every size
+	// but the biggest.
+	// +optional
+	// +listType=atomic
+	To []string `json:"to,omitempty"`
+}
+
+// OneWay allows moving from one plan family to another but not back.
+type OneWay struct {
+	// From is the plan-name substring of the family instances may leave, e.g. -single-.
+	From string `json:"from"`
+	// To is the plan-name substring of the family instances may move to but not leave, e.g. -replica-.
+	To string `json:"to"`
+}
+
+// Keep keeps a plan feature as it is.
+type Keep struct {
+	// Feature is the plan-name substring of the feature, e.g. ssl.
+	Feature string `json:"feature"`
+	// Label names the feature in the message. Defaults to the feature, upper-cased when it has up to
+	// three letters (SSL), else capitalised (Bionic).
+	// +optional
+	Label string `json:"label,omitempty"`
+}
+
+// Field is a spec field of the generated API.
+type Field struct {
+	// Name of the field under spec, lowerCamelCase.
+	Name string `json:"name"`
+	// Required makes the field required.
+	// +optional
+	Required bool `json:"required,omitempty"`
+	// Schema is the OpenAPI v3 schema of the field (type, description, enum, x-kubernetes-validations).
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Schema runtime.RawExtension `json:"schema"`
+}
+
+// Parameters describes spec.parameters.
+type Parameters struct {
+	// Schema is the OpenAPI v3 schema of spec.parameters, an object. It must be structural; its
+	// descriptions, enums, int-or-string and CEL rules are kept as they are.
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Schema runtime.RawExtension `json:"schema"`
+	// KeyStyle turns a top-level parameter name into the backend's key: snake_case (default;
+	// maxConnections becomes max_connections), kebab-case, or AsIs. Nested names are kept.
+	// +optional
+	// +kubebuilder:validation:Enum=snake_case;kebab-case;AsIs
+	KeyStyle string `json:"keyStyle,omitempty"`
+	// Keys override the backend key of single parameters.
+	// +optional
+	// +listType=atomic
+	Keys []ParameterKey `json:"keys,omitempty"`
+}
+
+// ParameterKey overrides the backend key of one parameter.
+type ParameterKey struct {
+	// Parameter is the top-level parameter name, e.g. logMinMessages.
+	Parameter string `json:"parameter"`
+	// Key is the backend key, e.g. pg_log_min_messages.
+	Key string `json:"key"`
+}
+
+// Rule is a CEL validation rule.
+type Rule struct {
+	// Rule is the CEL expression; self is the spec object.
+	Rule string `json:"rule"`
+	// Message shown when the rule fails.
+	// +optional
+	Message string `json:"message,omitempty"`
+	// MessageExpression is a CEL expression that builds the message.
+	// +optional
+	MessageExpression string `json:"messageExpression,omitempty"`
+	// Reason is the machine-readable reason: FieldValueInvalid, FieldValueForbidden,
+	// FieldValueRequired or FieldValueDuplicate.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// FieldPath points at the field the failure is reported on, e.g. .plan.
+	// +optional
+	FieldPath string `json:"fieldPath,omitempty"`
+}
+
+// Composition offers the data service with a set of services and plans.
+type Composition struct {
+	// Name of the Composition, e.g. a9s-mongodb. Claims select it with compositionRef.name.
+	Name string `json:"name"`
+	// Services this composition offers, e.g. [a9s-mongodb50, a9s-mongodb70].
+	// +optional
+	// +listType=atomic
+	Services []string `json:"services,omitempty"`
+	// Plans this composition offers, e.g. [mongodbsspl-single-nano].
+	// +optional
+	// +listType=atomic
+	Plans []string `json:"plans,omitempty"`
+	// ExclusiveParameters are top-level parameters only this composition supports; a claim setting
+	// one while selecting another composition is rejected.
+	// +optional
+	// +listType=atomic
+	ExclusiveParameters []string `json:"exclusiveParameters,omitempty"`
+	// Backend is what the composition composes. Without one the Composition is not generated: it is
+	// provided elsewhere, and only its offerings shape the API.
+	// +optional
+	Backend *Backend `json:"backend,omitempty"`
+	// Functions names the composition functions of the pipeline. Defaults come from the function input.
+	// +optional
+	Functions *Functions `json:"functions,omitempty"`
+}
+
+// Functions names the composition functions a generated Composition pipes to.
+type Functions struct {
+	// PatchAndTransform is the name of the function-patch-and-transform Function object.
+	// +optional
+	PatchAndTransform string `json:"patchAndTransform,omitempty"`
+	// AutoReady, when set, appends a step with this function-auto-ready Function.
+	// +optional
+	AutoReady string `json:"autoReady,omitempty"`
+}
+
+// Backend is the managed resource a Composition composes for each instance.
+type Backend struct {
+	// APIVersion of the backend, e.g. dataservices.anynines.com/v1.
+	APIVersion string `json:"apiVersion"`
+	// Kind of the backend, e.g. ServiceInstance.
+	Kind string `json:"kind"`
+	// Base is the backend object every instance starts from (without apiVersion and kind).
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Base *runtime.RawExtension `json:"base,omitempty"`
+	// ProviderConfig sets spec.providerConfigRef.name of the backend. Defaults to the name pattern of
+	// the function input applied to the DataService's name (e.g. mongodb-service-broker), unless the
+	// base sets it.
+	// +optional
+	ProviderConfig *ProviderConfig `json:"providerConfig,omitempty"`
+	// Fields map fields of the API to fields of the backend, in order.
+	// +optional
+	// +listType=atomic
+	Fields []Mapping `json:"fields,omitempty"`
+	// ParametersTo is where parameters go in the backend. Defaults to spec.forProvider.parameters.
+	// +optional
+	ParametersTo string `json:"parametersTo,omitempty"`
+	// Status maps backend status into the composite, in order. The target defaults to
+	// status.managed.<last segment of from>.
+	// +optional
+	// +listType=atomic
+	Status []StatusMapping `json:"status,omitempty"`
+	// ClaimLabels propagates the crossplane.io/claim-name and claim-namespace labels to the backend
+	// (Crossplane v1; providers find bindings and backups by them). Defaults to true on v1; v2 has
+	// no claims.
+	// +optional
+	ClaimLabels *bool `json:"claimLabels,omitempty"`
+	// ConnectionSecret writes the backend's connection details to a secret beside the claim.
+	// +optional
+	ConnectionSecret *ConnectionSecret `json:"connectionSecret,omitempty"`
+}
+
+// ProviderConfig names the backend's ProviderConfig.
+type ProviderConfig struct {
+	// Name is a fixed ProviderConfig name.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// FromField takes the name from a field of the API, formatted with Format, e.g.
+	// spec.serviceInstanceType.
+	// +optional
+	FromField string `json:"fromField,omitempty"`
+	// Format is a fmt pattern applied to FromField or to the DataService name, e.g.
+	// %s-service-broker. Defaults to the function input's pattern.
+	// +optional
+	Format string `json:"format,omitempty"`
+}
+
+// Mapping copies a field of the API to a field of the backend.
+type Mapping struct {
+	// From is a field path of the composite, e.g. spec.plan or metadata.labels[crossplane.io/claim-name].
+	From string `json:"from"`
+	// To is a field path of the backend, e.g. spec.forProvider.planName.
+	To string `json:"to"`
+	// Format is a fmt pattern applied to the value, e.g. %s-creds.
+	// +optional
+	Format string `json:"format,omitempty"`
+}
+
+// StatusMapping copies a backend status field into the composite.
+type StatusMapping struct {
+	// From is a field path of the backend, e.g. status.atProvider.state.
+	From string `json:"from"`
+	// To is a field path of the composite. Defaults to status.managed.<last segment of from>.
+	// +optional
+	To string `json:"to,omitempty"`
+}
+
+// ConnectionSecret writes the backend's connection details to a secret beside the claim.
+type ConnectionSecret struct {
+	// NameFormat is a fmt pattern applied to the claim name, e.g. %s-creds.
+	NameFormat string `json:"nameFormat"`
+}
+
+// Export says whether and how klutch-bind exposes the API to app clusters.
+type Export struct {
+	// Disabled generates no APIServiceExportTemplate.
+	// +optional
+	Disabled bool `json:"disabled,omitempty"`
+	// Name of the template. Defaults to the exported resource.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Namespace of the template. Defaults to the function input's, else crossplane-system.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	// Resource is the exported resource: the claim plural on Crossplane v1, the composite plural on
+	// v2. Defaults to that; override only to export another resource of the group.
+	// +optional
+	Resource string `json:"resource,omitempty"`
+	// Version optionally pins the exported version. klutch-bind exports all served versions.
+	// +optional
+	Version string `json:"version,omitempty"`
+	// PermissionClaims are the other resources klutch-bind syncs with the consumer cluster, e.g. the
+	// secrets a binding writes.
+	// +optional
+	// +listType=atomic
+	PermissionClaims []bindv1alpha1.PermissionClaim `json:"permissionClaims,omitempty"`
+}
+
+// DataServiceStatus is what the function reports about the generated API.
+type DataServiceStatus struct {
+	// API is the API app developers use.
+	// +optional
+	API *ServedAPI `json:"api,omitempty"`
+	// Generated names the objects composed from this DataService.
+	// +optional
+	Generated *GeneratedObjects `json:"generated,omitempty"`
+}
+
+// ServedAPI is the API served for app developers.
+type ServedAPI struct {
+	// Group of the API.
+	Group string `json:"group,omitempty"`
+	// Version is the referenceable version.
+	Version string `json:"version,omitempty"`
+	// Kind app developers create (claim kind on v1, composite kind on v2).
+	Kind string `json:"kind,omitempty"`
+	// Resource is the plural of Kind.
+	Resource string `json:"resource,omitempty"`
+	// CompositeKind is the composite kind.
+	CompositeKind string `json:"compositeKind,omitempty"`
+	// CompositeResource is the composite plural.
+	CompositeResource string `json:"compositeResource,omitempty"`
+}
+
+// GeneratedObjects names the objects composed from a DataService.
+type GeneratedObjects struct {
+	// XRD is the name of the CompositeResourceDefinition.
+	XRD string `json:"xrd,omitempty"`
+	// Compositions are the names of the generated Compositions.
+	// +optional
+	// +listType=atomic
+	Compositions []string `json:"compositions,omitempty"`
+	// ExportTemplate is namespace/name of the APIServiceExportTemplate.
+	// +optional
+	ExportTemplate string `json:"exportTemplate,omitempty"`
+}
+
+// DataServiceList is a list of DataServices.
+//
+// +kubebuilder:object:root=true
+type DataServiceList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []DataService `json:"items"`
+}

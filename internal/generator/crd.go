@@ -1,0 +1,267 @@
+package generator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
+	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	extvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+)
+
+// checkXRD runs the checks the Kubernetes API server runs on the CRDs Crossplane derives from the
+// XRD: structural schema, CEL compilation and cost, names, printer columns. A DataService that
+// passes yields an XRD Crossplane can establish. Errors point at the DataService field they came
+// from where one is known.
+func checkXRD(m *model, xrd xrdObject, prov provenance) field.ErrorList {
+	var versions []versionSchema
+	switch x := xrd.(type) {
+	case *xv1.CompositeResourceDefinition:
+		for _, v := range x.Spec.Versions {
+			versions = append(versions, versionSchema{name: v.Name, served: v.Served, storage: v.Referenceable, raw: v.Schema.OpenAPIV3Schema.Raw, columns: v.AdditionalPrinterColumns})
+		}
+	case *xv2.CompositeResourceDefinition:
+		for _, v := range x.Spec.Versions {
+			versions = append(versions, versionSchema{name: v.Name, served: v.Served, storage: v.Referenceable, raw: v.Schema.OpenAPIV3Schema.Raw, columns: v.AdditionalPrinterColumns})
+		}
+	}
+
+	type crdFor struct {
+		scope   extv1.ResourceScope
+		names   extv1.CustomResourceDefinitionNames
+		inject  map[string]extv1.JSONSchemaProps
+		isClaim bool
+	}
+	var crds []crdFor
+	if m.line == v1alpha1.CrossplaneV2 {
+		scope := extv1.NamespaceScoped
+		if m.scope == v1alpha1.ScopeCluster {
+			scope = extv1.ClusterScoped
+		}
+		crds = append(crds, crdFor{scope: scope, names: extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural, Categories: m.spec.Categories, ShortNames: m.spec.ShortNames}, inject: modernSpecProps()})
+	} else {
+		crds = append(crds,
+			crdFor{scope: extv1.ClusterScoped, names: extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural}, inject: legacySpecProps()},
+			crdFor{scope: extv1.NamespaceScoped, names: extv1.CustomResourceDefinitionNames{Kind: m.kind, Plural: m.plural, Categories: m.spec.Categories, ShortNames: m.spec.ShortNames}, inject: claimSpecProps(), isClaim: true},
+		)
+	}
+
+	var errs field.ErrorList
+	seen := map[string]bool{}
+	for _, c := range crds {
+		crd := &extv1.CustomResourceDefinition{
+			ObjectMeta: metav1.ObjectMeta{Name: c.names.Plural + "." + m.group},
+			Spec: extv1.CustomResourceDefinitionSpec{
+				Group: m.group, Names: c.names, Scope: c.scope,
+			},
+		}
+		crd.Spec.Names.ListKind = c.names.Kind + "List"
+		crd.Spec.Names.Singular = strings.ToLower(c.names.Kind)
+		for _, v := range versions {
+			s := &extv1.JSONSchemaProps{}
+			if err := json.Unmarshal(v.raw, s); err != nil {
+				return append(errs, field.InternalError(field.NewPath("spec"), err))
+			}
+			crd.Spec.Versions = append(crd.Spec.Versions, extv1.CustomResourceDefinitionVersion{
+				Name: v.name, Served: v.served, Storage: v.storage,
+				Schema:                   &extv1.CustomResourceValidation{OpenAPIV3Schema: crossplaneSchema(s, c.inject)},
+				Subresources:             &extv1.CustomResourceSubresources{Status: &extv1.CustomResourceSubresourceStatus{}},
+				AdditionalPrinterColumns: v.columns,
+			})
+			if v.storage {
+				crd.Status.StoredVersions = []string{v.name}
+			}
+		}
+		internal := &apiextensions.CustomResourceDefinition{}
+		if err := extv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(crd, internal, nil); err != nil {
+			return append(errs, field.InternalError(field.NewPath("spec"), err))
+		}
+		for _, e := range extvalidation.ValidateCustomResourceDefinition(context.Background(), internal) {
+			te := m.translate(e, prov, crd.Name)
+			key := te.Field + "\x00" + te.Detail + "\x00" + string(te.Type)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			errs = append(errs, te)
+		}
+	}
+	return errs
+}
+
+type versionSchema struct {
+	name            string
+	served, storage bool
+	raw             []byte
+	columns         []extv1.CustomResourceColumnDefinition
+}
+
+// crossplaneSchema is the CRD schema Crossplane derives from an XRD schema: the XRD's spec and
+// status merged into Crossplane's own, with its machinery fields added to spec.
+func crossplaneSchema(x *extv1.JSONSchemaProps, inject map[string]extv1.JSONSchemaProps) *extv1.JSONSchemaProps {
+	spec := x.Properties["spec"]
+	spec.Type = "object"
+	if spec.Properties == nil {
+		spec.Properties = map[string]extv1.JSONSchemaProps{}
+	}
+	for k, v := range inject {
+		spec.Properties[k] = v
+	}
+	status := x.Properties["status"]
+	status.Type = "object"
+	if status.Properties == nil {
+		status.Properties = map[string]extv1.JSONSchemaProps{}
+	}
+	status.Properties["conditions"] = extv1.JSONSchemaProps{
+		Type: "array", XListType: ptrTo("map"), XListMapKeys: []string{"type"},
+		Items: &extv1.JSONSchemaPropsOrArray{Schema: &extv1.JSONSchemaProps{
+			Type: "object", Required: []string{"type", "status"},
+			Properties: map[string]extv1.JSONSchemaProps{
+				"type": {Type: "string"}, "status": {Type: "string"}, "reason": {Type: "string"},
+				"message": {Type: "string"}, "lastTransitionTime": {Type: "string", Format: "date-time"},
+			},
+		}},
+	}
+	return &extv1.JSONSchemaProps{
+		Type:         "object",
+		Description:  x.Description,
+		XValidations: x.XValidations,
+		Required:     []string{"spec"},
+		Properties: map[string]extv1.JSONSchemaProps{
+			"apiVersion": {Type: "string"},
+			"kind":       {Type: "string"},
+			"metadata": {Type: "object", Properties: map[string]extv1.JSONSchemaProps{
+				"name": {Type: "string", MaxLength: ptrTo[int64](63)},
+			}},
+			"spec":   spec,
+			"status": status,
+		},
+	}
+}
+
+func refProps() extv1.JSONSchemaProps {
+	return extv1.JSONSchemaProps{Type: "object", Required: []string{"name"}, Properties: map[string]extv1.JSONSchemaProps{"name": {Type: "string"}}}
+}
+
+func selectorProps() extv1.JSONSchemaProps {
+	return extv1.JSONSchemaProps{Type: "object", Required: []string{"matchLabels"}, Properties: map[string]extv1.JSONSchemaProps{
+		"matchLabels": {Type: "object", AdditionalProperties: &extv1.JSONSchemaPropsOrBool{Allows: true, Schema: &extv1.JSONSchemaProps{Type: "string"}}},
+	}}
+}
+
+func objectRefs() extv1.JSONSchemaProps {
+	return extv1.JSONSchemaProps{Type: "array", XListType: ptrTo("atomic"), Items: &extv1.JSONSchemaPropsOrArray{Schema: &extv1.JSONSchemaProps{
+		Type: "object", Required: []string{"apiVersion", "kind"},
+		Properties: map[string]extv1.JSONSchemaProps{"apiVersion": {Type: "string"}, "kind": {Type: "string"}, "name": {Type: "string"}, "namespace": {Type: "string"}},
+	}}}
+}
+
+func machineryProps() map[string]extv1.JSONSchemaProps {
+	return map[string]extv1.JSONSchemaProps{
+		"compositionRef":              refProps(),
+		"compositionSelector":         selectorProps(),
+		"compositionRevisionRef":      refProps(),
+		"compositionRevisionSelector": selectorProps(),
+		"compositionUpdatePolicy":     {Type: "string", Enum: enumOf([]string{"Automatic", "Manual"})},
+		"resourceRefs":                objectRefs(),
+	}
+}
+
+func legacySpecProps() map[string]extv1.JSONSchemaProps {
+	p := machineryProps()
+	p["claimRef"] = extv1.JSONSchemaProps{Type: "object", Required: []string{"apiVersion", "kind", "namespace", "name"}, Properties: map[string]extv1.JSONSchemaProps{
+		"apiVersion": {Type: "string"}, "kind": {Type: "string"}, "namespace": {Type: "string"}, "name": {Type: "string"},
+	}}
+	p["writeConnectionSecretToRef"] = extv1.JSONSchemaProps{Type: "object", Required: []string{"name", "namespace"}, Properties: map[string]extv1.JSONSchemaProps{
+		"name": {Type: "string"}, "namespace": {Type: "string"},
+	}}
+	return p
+}
+
+func claimSpecProps() map[string]extv1.JSONSchemaProps {
+	p := machineryProps()
+	delete(p, "resourceRefs")
+	p["compositeDeletePolicy"] = extv1.JSONSchemaProps{Type: "string", Enum: enumOf([]string{"Background", "Foreground"})}
+	p["resourceRef"] = extv1.JSONSchemaProps{Type: "object", Required: []string{"apiVersion", "kind", "name"}, Properties: map[string]extv1.JSONSchemaProps{
+		"apiVersion": {Type: "string"}, "kind": {Type: "string"}, "name": {Type: "string"},
+	}}
+	p["writeConnectionSecretToRef"] = extv1.JSONSchemaProps{Type: "object", Required: []string{"name"}, Properties: map[string]extv1.JSONSchemaProps{"name": {Type: "string"}}}
+	return p
+}
+
+func modernSpecProps() map[string]extv1.JSONSchemaProps {
+	return map[string]extv1.JSONSchemaProps{"crossplane": {Type: "object", Properties: machineryProps()}}
+}
+
+// schemaPath matches the part of a CRD validation error path inside openAPIV3Schema.
+var schemaPath = regexp.MustCompile(`^spec\.(?:validation|versions\[\d+\]\.schema)\.openAPIV3Schema\.?(.*)$`)
+
+var (
+	ruleIndex = regexp.MustCompile(`^x-kubernetes-validations\[(\d+)\](.*)$`)
+	propSeg   = regexp.MustCompile(`^properties\[([^\]]+)\]\.?`)
+	anyProp   = regexp.MustCompile(`properties\[([^\]]+)\]`)
+)
+
+// translate moves an error from the generated CRD to the DataService field it came from.
+func (m *model) translate(e *field.Error, prov provenance, crdName string) *field.Error {
+	out := *e
+	sm := schemaPath.FindStringSubmatch(e.Field)
+	if sm == nil {
+		out.Field = fmt.Sprintf("generated CRD %s: %s", crdName, e.Field)
+		return &out
+	}
+	rest := sm[1]
+	var at []string
+	for {
+		pm := propSeg.FindStringSubmatch(rest)
+		if pm == nil {
+			break
+		}
+		at = append(at, pm[1])
+		rest = rest[len(pm[0]):]
+		if len(at) >= 2 {
+			break
+		}
+	}
+	if rm := ruleIndex.FindStringSubmatch(rest); rm != nil && len(at) > 0 {
+		var idx int
+		fmt.Sscanf(rm[1], "%d", &idx)
+		if p, ok := prov[ruleAt{strings.Join(at, "."), idx}]; ok {
+			out.Field = p.String() + rm[2]
+			return &out
+		}
+	}
+	if len(at) == 2 && at[0] == "spec" {
+		if at[1] == "parameters" {
+			out.Field = joinPath("spec.parameters.schema", rest)
+			return &out
+		}
+		for i, f := range m.fields {
+			if f.spec.Name == at[1] {
+				out.Field = joinPath(fmt.Sprintf("spec.fields[%d].schema", i), rest)
+				return &out
+			}
+		}
+	}
+	out.Field = fmt.Sprintf("generated CRD %s: %s", crdName, e.Field)
+	return &out
+}
+
+// joinPath appends a CRD schema path below a DataService schema field, writing properties[x] as
+// properties.x the way the user wrote it.
+func joinPath(base, rest string) string {
+	rest = anyProp.ReplaceAllString(rest, "properties.$1")
+	if rest == "" {
+		return base
+	}
+	return base + "." + rest
+}

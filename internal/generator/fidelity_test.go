@@ -1,0 +1,231 @@
+package generator_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/cel-go/common"
+	"github.com/google/cel-go/parser"
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/reference"
+)
+
+// TestFidelity generates from the DataService specs of Klutch's own services and compares every
+// object with Klutch's hand-written file, parsed: comments, anchors and key order do not matter, and
+// the non-schema key `supported:` (it only carries YAML anchors) is dropped. Two things are compared
+// by meaning rather than by text, because their text is not what the API server or Crossplane acts on:
+//   - CEL rules are compared as parsed expressions, so line folding and spacing do not matter;
+//   - patch-and-transform patches are compared as a list in which patches writing different paths
+//     may come in any order (they commute), while patches writing the same or nested paths must keep
+//     their order. The generator orders patches by kind and parameters by name, since a schema's
+//     properties are a map and have no order.
+func TestFidelity(t *testing.T) {
+	type want struct {
+		xrd, composition, template string
+	}
+	cases := map[string]struct {
+		spec string
+		want want
+	}{
+		"MongoDBCrossplaneV1": {
+			spec: "mongodb.yaml",
+			want: want{
+				xrd:         "crossplane-api/api/a9s/mongodb/definition.yaml",
+				composition: "crossplane-api/api/a9s/mongodb/composition.yaml",
+				template:    "bind/mongodb_apiserviceexporttemplate.yaml",
+			},
+		},
+		"MongoDBCrossplaneV2": {
+			spec: "mongodb-v2.yaml",
+			want: want{
+				xrd:         "crossplane-v2-branch/a9s/mongodb/definition.yaml",
+				composition: "crossplane-v2-branch/a9s/mongodb/composition.yaml",
+				// klutch-bind selects the composite plural on v2, which equals the v1 claim plural.
+				template: "bind/mongodb_apiserviceexporttemplate.yaml",
+			},
+		},
+		"PostgreSQL": {
+			spec: "postgresql.yaml",
+			want: want{
+				xrd:         "crossplane-api/api/common/postgresql_definition.yaml",
+				composition: "crossplane-api/api/a9s/postgresql/composition.yaml",
+				template:    "bind/postgresql_apiserviceexporttemplate.yaml",
+			},
+		},
+		"ServiceBinding": {
+			spec: "servicebinding.yaml",
+			want: want{
+				xrd:         "crossplane-api/api/common/servicebinding_definition.yaml",
+				composition: "crossplane-api/api/a9s/servicebinding/composition.yaml",
+				template:    "bind/servicebinding_apiserviceexporttemplate.yaml",
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ds := loadSpec(t, filepath.Join("..", "..", "examples", "klutch", tc.spec))
+			out, err := generator.Generate(ds, inputv1beta1.Defaults{})
+			if err != nil {
+				t.Fatalf("Generate(%s): %v", tc.spec, err)
+			}
+			if len(out.Compositions) != 1 {
+				t.Fatalf("Generate(%s): want 1 composition, got %d", tc.spec, len(out.Compositions))
+			}
+			for _, c := range []struct {
+				what string
+				got  any
+				ref  string
+			}{
+				{"XRD", out.XRD.Object, tc.want.xrd},
+				{"Composition", out.Compositions[0].Object, tc.want.composition},
+				{"APIServiceExportTemplate", out.ExportTemplate.Object, tc.want.template},
+			} {
+				ref := loadReference(t, c.ref)
+				if diff := cmp.Diff(normalize(t, ref), normalize(t, roundTrip(t, c.got))); diff != "" {
+					t.Errorf("%s generated from examples/klutch/%s differs from reference %s (-reference +generated):\n%s", c.what, tc.spec, c.ref, diff)
+				}
+			}
+		})
+	}
+}
+
+func loadSpec(t *testing.T, path string) *v1alpha1.DataService {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := v1alpha1.Decode(data)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return ds
+}
+
+func loadReference(t *testing.T, rel string) any {
+	t.Helper()
+	p, err := reference.Path(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj any
+	if err := yaml.Unmarshal(data, &obj); err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return obj
+}
+
+// roundTrip gives a generated object the same plain JSON form as a parsed reference file.
+func roundTrip(t *testing.T, obj any) any {
+	t.Helper()
+	b, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// normalize drops `supported:` under openAPIV3Schema, replaces CEL rules by their parsed form and
+// puts commuting patches in a canonical order.
+func normalize(t *testing.T, obj any) any {
+	t.Helper()
+	var walk func(v any, key string) any
+	walk = func(v any, key string) any {
+		switch x := v.(type) {
+		case map[string]any:
+			out := make(map[string]any, len(x))
+			for k, vv := range x {
+				if key == "openAPIV3Schema" && k == "supported" {
+					continue
+				}
+				out[k] = walk(vv, k)
+			}
+			if r, ok := out["rule"].(string); ok && key == "x-kubernetes-validations" {
+				out["rule"] = canonicalCEL(t, r)
+			}
+			return out
+		case []any:
+			out := make([]any, len(x))
+			for i, vv := range x {
+				out[i] = walk(vv, key)
+			}
+			if key == "patches" {
+				out = canonicalPatches(t, out)
+			}
+			return out
+		default:
+			return v
+		}
+	}
+	return walk(obj, "")
+}
+
+func canonicalCEL(t *testing.T, rule string) string {
+	t.Helper()
+	p, err := parser.NewParser(parser.Macros(parser.AllMacros...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ast, errs := p.Parse(common.NewTextSource(rule))
+	if len(errs.GetErrors()) > 0 {
+		t.Fatalf("cannot parse CEL rule %q: %s", rule, errs.ToDisplayString())
+	}
+	s, err := parser.Unparse(ast.Expr(), ast.SourceInfo())
+	if err != nil {
+		t.Fatalf("cannot unparse CEL rule %q: %v", rule, err)
+	}
+	return s
+}
+
+// canonicalPatches sorts patches stably by the path they write. Patches writing the same path keep
+// their order; for nested paths (a, a.b) the order must already agree, which the test checks.
+func canonicalPatches(t *testing.T, ps []any) []any {
+	t.Helper()
+	to := func(p any) string {
+		m, _ := p.(map[string]any)
+		s, _ := m["toFieldPath"].(string)
+		return s
+	}
+	for i := range ps {
+		for j := i + 1; j < len(ps); j++ {
+			a, b := to(ps[i]), to(ps[j])
+			if a != b && (strings.HasPrefix(b, a+".") || strings.HasPrefix(a, b+".")) && a > b {
+				t.Errorf("patch %d writes %s after patch %d writes the nested path %s: their order matters", j, b, i, a)
+			}
+		}
+	}
+	out := slices.Clone(ps)
+	slices.SortStableFunc(out, func(a, b any) int { return strings.Compare(to(a), to(b)) })
+	return out
+}
+
+func TestFidelityReferencesFound(t *testing.T) {
+	// The fidelity test must never pass because it found nothing to compare.
+	d, err := reference.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"crossplane-api/api/a9s/mongodb/definition.yaml", "bind/mongodb_apiserviceexporttemplate.yaml"} {
+		if _, err := os.Stat(filepath.Join(d, f)); err != nil {
+			t.Error(fmt.Errorf("reference file missing: %w", err))
+		}
+	}
+}

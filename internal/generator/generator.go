@@ -1,0 +1,98 @@
+// Package generator turns a DataService into the objects that serve it: a CompositeResourceDefinition,
+// the Compositions that have a backend, and an APIServiceExportTemplate for klutch-bind. It is the one
+// place these decisions are made; the composition function and the CLI both call Generate. It does no
+// I/O and its output depends on nothing but its input.
+package generator
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+)
+
+// Output is what a DataService generates.
+type Output struct {
+	// XRD is the CompositeResourceDefinition of the data service's API.
+	XRD *unstructured.Unstructured
+	// Compositions are the generated Compositions, one per composition with a backend, in the
+	// DataService's order.
+	Compositions []*unstructured.Unstructured
+	// ExportTemplate is the APIServiceExportTemplate, nil when the export is disabled.
+	ExportTemplate *unstructured.Unstructured
+	// API is the API app developers use.
+	API v1alpha1.ServedAPI
+}
+
+// Objects returns every generated object: the XRD, the Compositions, then the export template.
+func (o *Output) Objects() []*unstructured.Unstructured {
+	objs := make([]*unstructured.Unstructured, 0, 2+len(o.Compositions))
+	objs = append(objs, o.XRD)
+	objs = append(objs, o.Compositions...)
+	if o.ExportTemplate != nil {
+		objs = append(objs, o.ExportTemplate)
+	}
+	return objs
+}
+
+// InvalidError reports every reason a DataService is invalid, each with its field path.
+type InvalidError struct {
+	// Name of the DataService.
+	Name string
+	// Errs are the validation errors, in the order they were found.
+	Errs field.ErrorList
+}
+
+func (e *InvalidError) Error() string {
+	msgs := make([]string, 0, len(e.Errs))
+	for _, err := range e.Errs {
+		msgs = append(msgs, err.Error())
+	}
+	n := "DataService"
+	if e.Name != "" {
+		n = fmt.Sprintf("DataService %q", e.Name)
+	}
+	return fmt.Sprintf("%s is invalid (%d errors): %s", n, len(e.Errs), strings.Join(msgs, "; "))
+}
+
+// Generate validates ds with defaults d and returns the objects it generates. An invalid DataService
+// yields an *InvalidError listing every problem; nothing is generated from it.
+func Generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*Output, error) {
+	m, errs := resolve(ds, d.WithFallbacks())
+	if len(errs) > 0 {
+		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
+	}
+	xrd, prov := buildXRD(m)
+	if errs := checkXRD(m, xrd, prov); len(errs) > 0 {
+		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
+	}
+	out := &Output{API: m.servedAPI()}
+	u, err := toUnstructured(xrd)
+	if err != nil {
+		return nil, err
+	}
+	out.XRD = u
+	for i := range m.compositions {
+		c := &m.compositions[i]
+		if c.spec.Backend == nil {
+			continue
+		}
+		u, err := toUnstructured(buildComposition(m, c))
+		if err != nil {
+			return nil, err
+		}
+		out.Compositions = append(out.Compositions, u)
+	}
+	if m.export != nil {
+		u, err := toUnstructured(buildExportTemplate(m))
+		if err != nil {
+			return nil, err
+		}
+		out.ExportTemplate = u
+	}
+	return out, nil
+}

@@ -1,0 +1,260 @@
+package generator
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
+	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+)
+
+// provenance maps each generated CEL rule, keyed by where it sits in the XRD schema
+// ("spec", "spec.plan" …) and its index there, to the DataService field it came from, so that an
+// error the API server's checks find in a rule points the user at the line they wrote.
+type provenance map[ruleAt]*field.Path
+
+type ruleAt struct {
+	at    string
+	index int
+}
+
+// xrdSchema is the openAPIV3Schema of every version: a spec and a status.
+func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
+	prov := provenance{}
+	sp := field.NewPath("spec")
+	spec := extv1.JSONSchemaProps{Properties: map[string]extv1.JSONSchemaProps{}}
+
+	if m.hasService {
+		svc := extv1.JSONSchemaProps{Type: "string"}
+		if m.spec.Service != nil {
+			svc.Description = m.spec.Service.Description
+		}
+		if len(m.compositions) == 1 {
+			svc.Enum = enumOf(m.compositions[0].spec.Services)
+		}
+		if m.spec.Service == nil || !m.spec.Service.Mutable {
+			prov[ruleAt{"spec.service", len(svc.XValidations)}] = sp.Child("service")
+			svc.XValidations = append(svc.XValidations, extv1.ValidationRule{Rule: "self == oldSelf", Message: "Service is an immutable field"})
+		}
+		spec.Properties["service"] = svc
+		spec.Required = append(spec.Required, "service")
+	}
+	if m.hasPlan {
+		plan := extv1.JSONSchemaProps{Type: "string"}
+		if m.spec.Plan != nil {
+			plan.Description = m.spec.Plan.Description
+			for i, c := range m.spec.Plan.Changes {
+				prov[ruleAt{"spec.plan", len(plan.XValidations)}] = sp.Child("plan", "changes").Index(i)
+				plan.XValidations = append(plan.XValidations, planRule(c))
+			}
+		}
+		if len(m.compositions) == 1 {
+			plan.Enum = enumOf(m.compositions[0].spec.Plans)
+		}
+		spec.Properties["plan"] = plan
+		spec.Required = append(spec.Required, "plan")
+	}
+	for _, f := range m.fields {
+		spec.Properties[f.spec.Name] = f.schema
+		if f.spec.Required {
+			spec.Required = append(spec.Required, f.spec.Name)
+		}
+	}
+	if m.params != nil {
+		spec.Properties["parameters"] = *m.params
+	}
+
+	// Spec-level rules: which services and plans each composition offers (with several
+	// compositions enums cannot say it), verbatim rules, then parameters only some compositions take.
+	if len(m.compositions) > 1 {
+		if m.hasService {
+			prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("compositions")
+			spec.XValidations = append(spec.XValidations, extv1.ValidationRule{
+				Rule:    m.offeringRule("service", func(c v1alpha1.Composition) []string { return c.Services }),
+				Message: "Unsupported service used for " + m.name,
+			})
+		}
+		if m.hasPlan {
+			prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("compositions")
+			spec.XValidations = append(spec.XValidations, extv1.ValidationRule{
+				Rule:    m.offeringRule("plan", func(c v1alpha1.Composition) []string { return c.Plans }),
+				Message: "Unsupported plan used for " + m.name,
+			})
+		}
+	}
+	for i, r := range m.spec.Rules {
+		prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("rules").Index(i)
+		spec.XValidations = append(spec.XValidations, extv1.ValidationRule{
+			Rule: r.Rule, Message: r.Message, MessageExpression: r.MessageExpression,
+			Reason: reasonOf(r.Reason), FieldPath: r.FieldPath,
+		})
+	}
+	for _, c := range sortedByName(m.compositions) {
+		for j, pn := range c.spec.ExclusiveParameters {
+			prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("compositions").Index(c.index).Child("exclusiveParameters").Index(j)
+			spec.XValidations = append(spec.XValidations, extv1.ValidationRule{
+				Rule:    fmt.Sprintf("!(has(self.parameters) && has(self.parameters.%s)) || %s == %s", pn, m.compositionRefPath(), celString(c.spec.Name)),
+				Message: fmt.Sprintf("parameters.%s is not supported for %s", pn, strings.Join(m.otherCompositions(c.spec.Name), ", ")),
+			})
+		}
+	}
+
+	status := extv1.JSONSchemaProps{
+		Type: "object",
+		Properties: map[string]extv1.JSONSchemaProps{
+			"managed": {Type: "object", XPreserveUnknownFields: ptrTo(true)},
+		},
+	}
+	return &extv1.JSONSchemaProps{Properties: map[string]extv1.JSONSchemaProps{"spec": spec, "status": status}}, prov
+}
+
+// offeringRule says, per composition, which values of a field it offers:
+// (ref == 'a' && (self.plan == 'x' || …)) || (ref == 'b' && …).
+func (m *model) offeringRule(fieldName string, values func(v1alpha1.Composition) []string) string {
+	terms := make([]string, 0, len(m.compositions))
+	for _, c := range m.compositions {
+		ref := fmt.Sprintf("%s == %s", m.compositionRefPath(), celString(c.spec.Name))
+		vs := values(c.spec)
+		if len(vs) == 0 {
+			terms = append(terms, "("+ref+")")
+			continue
+		}
+		alts := make([]string, len(vs))
+		for i, v := range vs {
+			alts[i] = fmt.Sprintf("self.%s == %s", fieldName, celString(v))
+		}
+		terms = append(terms, fmt.Sprintf("(%s && (%s))", ref, strings.Join(alts, " || ")))
+	}
+	return strings.Join(terms, " || ")
+}
+
+func (m *model) otherCompositions(name string) []string {
+	var out []string
+	for _, c := range m.compositions {
+		if c.spec.Name != name {
+			out = append(out, c.spec.Name)
+		}
+	}
+	return out
+}
+
+// sortedByName orders compositions by name so exclusive-parameter rules come in a stable order
+// that does not depend on how the compositions are listed.
+func sortedByName(cs []resolvedComposition) []resolvedComposition {
+	out := slices.Clone(cs)
+	slices.SortStableFunc(out, func(a, b resolvedComposition) int { return strings.Compare(a.spec.Name, b.spec.Name) })
+	return out
+}
+
+func reasonOf(r string) *extv1.FieldValueErrorReason {
+	if r == "" {
+		return nil
+	}
+	rr := extv1.FieldValueErrorReason(r)
+	return &rr
+}
+
+func enumOf(vs []string) []extv1.JSON {
+	out := make([]extv1.JSON, len(vs))
+	for i, v := range vs {
+		b, _ := json.Marshal(v)
+		out[i] = extv1.JSON{Raw: b}
+	}
+	return out
+}
+
+// xrdObject is the XRD as a typed object of the targeted Crossplane line.
+type xrdObject interface {
+	runtime.Object
+	metav1.Object
+}
+
+func buildXRD(m *model) (xrdObject, provenance) {
+	schema, prov := m.xrdSchema()
+	raw, _ := json.Marshal(schema) // a JSONSchemaProps always marshals
+	var columns []extv1.CustomResourceColumnDefinition
+	for _, c := range m.spec.PrinterColumns {
+		columns = append(columns, extv1.CustomResourceColumnDefinition{
+			Name: c.Name, Type: c.Type, JSONPath: c.JSONPath, Description: c.Description, Priority: c.Priority,
+		})
+	}
+	var deletePolicy *xpv2.CompositeDeletePolicy
+	if m.spec.DeletePolicy != "" {
+		p := xpv2.CompositeDeletePolicy(m.spec.DeletePolicy)
+		deletePolicy = &p
+	}
+	userNames := extv1.CustomResourceDefinitionNames{
+		Kind: m.kind, Plural: m.plural, Categories: m.spec.Categories, ShortNames: m.spec.ShortNames,
+	}
+
+	if m.line == v1alpha1.CrossplaneV2 {
+		x := &xv2.CompositeResourceDefinition{
+			TypeMeta:   metav1.TypeMeta{APIVersion: xv2.SchemeGroupVersion.String(), Kind: xv2.CompositeResourceDefinitionKind},
+			ObjectMeta: metav1.ObjectMeta{Name: m.xrPlural + "." + m.group},
+			Spec: xv2.CompositeResourceDefinitionSpec{
+				Group:                        m.group,
+				Names:                        userNames,
+				Scope:                        xv2.CompositeResourceScope(m.scope),
+				DefaultCompositionRef:        &xv2.CompositionReference{Name: m.defaultComposition},
+				DefaultCompositeDeletePolicy: deletePolicy,
+				ConnectionSecretKeys:         m.spec.ConnectionSecretKeys,
+			},
+		}
+		for _, v := range m.versions {
+			x.Spec.Versions = append(x.Spec.Versions, xv2.CompositeResourceDefinitionVersion{
+				Name: v.Name, Served: *v.Served, Referenceable: v.Referenceable,
+				Deprecated: optBool(v.Deprecated), DeprecationWarning: optString(v.DeprecationWarning),
+				Schema:                   &xv2.CompositeResourceValidation{OpenAPIV3Schema: runtime.RawExtension{Raw: raw}},
+				AdditionalPrinterColumns: columns,
+			})
+		}
+		return x, prov
+	}
+
+	x := &xv1.CompositeResourceDefinition{
+		TypeMeta:   metav1.TypeMeta{APIVersion: xv1.SchemeGroupVersion.String(), Kind: xv1.CompositeResourceDefinitionKind},
+		ObjectMeta: metav1.ObjectMeta{Name: m.xrPlural + "." + m.group},
+		Spec: xv1.CompositeResourceDefinitionSpec{
+			Group:                        m.group,
+			Names:                        extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural},
+			ClaimNames:                   &userNames,
+			DefaultCompositionRef:        &xv1.CompositionReference{Name: m.defaultComposition},
+			DefaultCompositeDeletePolicy: deletePolicy,
+			ConnectionSecretKeys:         m.spec.ConnectionSecretKeys,
+		},
+	}
+	for _, v := range m.versions {
+		x.Spec.Versions = append(x.Spec.Versions, xv1.CompositeResourceDefinitionVersion{
+			Name: v.Name, Served: *v.Served, Referenceable: v.Referenceable,
+			Deprecated: optBool(v.Deprecated), DeprecationWarning: optString(v.DeprecationWarning),
+			Schema:                   &xv1.CompositeResourceValidation{OpenAPIV3Schema: runtime.RawExtension{Raw: raw}},
+			AdditionalPrinterColumns: columns,
+		})
+	}
+	return x, prov
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+func optBool(b bool) *bool {
+	if !b {
+		return nil
+	}
+	return &b
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
