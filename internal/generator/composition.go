@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
+	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 

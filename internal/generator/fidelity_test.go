@@ -38,7 +38,7 @@ func TestFidelity(t *testing.T) {
 		want want
 	}{
 		"MongoDBCrossplaneV1": {
-			spec: "mongodb.yaml",
+			spec: "klutch/mongodb.yaml",
 			want: want{
 				xrd:         "crossplane-api/api/a9s/mongodb/definition.yaml",
 				composition: "crossplane-api/api/a9s/mongodb/composition.yaml",
@@ -46,7 +46,7 @@ func TestFidelity(t *testing.T) {
 			},
 		},
 		"MongoDBCrossplaneV2": {
-			spec: "mongodb-v2.yaml",
+			spec: "klutch-v2/mongodb.yaml",
 			want: want{
 				xrd:         "crossplane-v2-branch/a9s/mongodb/definition.yaml",
 				composition: "crossplane-v2-branch/a9s/mongodb/composition.yaml",
@@ -55,7 +55,7 @@ func TestFidelity(t *testing.T) {
 			},
 		},
 		"PostgreSQL": {
-			spec: "postgresql.yaml",
+			spec: "klutch/postgresql.yaml",
 			want: want{
 				xrd:         "crossplane-api/api/common/postgresql_definition.yaml",
 				composition: "crossplane-api/api/a9s/postgresql/composition.yaml",
@@ -63,7 +63,7 @@ func TestFidelity(t *testing.T) {
 			},
 		},
 		"ServiceBinding": {
-			spec: "servicebinding.yaml",
+			spec: "klutch/servicebinding.yaml",
 			want: want{
 				xrd:         "crossplane-api/api/common/servicebinding_definition.yaml",
 				composition: "crossplane-api/api/a9s/servicebinding/composition.yaml",
@@ -73,7 +73,7 @@ func TestFidelity(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			ds := loadSpec(t, filepath.Join("..", "..", "examples", "klutch", tc.spec))
+			ds := loadSpec(t, filepath.Join("..", "..", "examples", tc.spec))
 			out, err := generator.Generate(ds, inputv1beta1.Defaults{})
 			if err != nil {
 				t.Fatalf("Generate(%s): %v", tc.spec, err)
@@ -92,7 +92,7 @@ func TestFidelity(t *testing.T) {
 			} {
 				ref := loadReference(t, c.ref)
 				if diff := cmp.Diff(normalize(t, ref), normalize(t, roundTrip(t, c.got))); diff != "" {
-					t.Errorf("%s generated from examples/klutch/%s differs from reference %s (-reference +generated):\n%s", c.what, tc.spec, c.ref, diff)
+					t.Errorf("%s generated from examples/%s differs from reference %s (-reference +generated):\n%s", c.what, tc.spec, c.ref, diff)
 				}
 			}
 		})

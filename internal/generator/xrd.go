@@ -6,9 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"

@@ -1,0 +1,42 @@
+# function-dataservice. `make help` lists the targets.
+SHELL := /usr/bin/env bash
+GO ?= go
+BIN := bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/function-dataservice/function-dataservice/internal/version.Version=$(VERSION)
+export GOFLAGS ?= -mod=mod
+
+.PHONY: help
+help: ## Show the targets.
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+.PHONY: generate
+generate: ## Regenerate deepcopy code, CRDs and the DataService XRD from the Go types.
+	$(GO) tool controller-gen object paths=./apis/... paths=./input/...
+	$(GO) tool controller-gen crd:crdVersions=v1 paths=./input/... output:crd:dir=package/input
+	rm -rf _output/crds && mkdir -p _output/crds
+	$(GO) tool controller-gen crd:crdVersions=v1 paths=./apis/... output:crd:dir=_output/crds
+	$(GO) run ./internal/xrdgen -crd _output/crds/dataservice.klutch.io_dataservices.yaml -o apis/definition.yaml
+	cp _output/crds/example-backend.klutch.anynines.com_apiserviceexporttemplates.yaml test/crds/
+
+.PHONY: check-generate
+check-generate: generate ## Fail when generated files are not up to date.
+	@git diff --exit-code -- apis input package test/crds || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+
+.PHONY: build
+build: ## Build bin/dataservice and bin/function-dataservice.
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/dataservice ./cmd/dataservice
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/function-dataservice ./cmd/function-dataservice
+
+.PHONY: lint
+lint: ## gofmt and go vet.
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+.PHONY: unit
+unit: ## Fast inner loop: unit and fidelity tests, no external binaries (seconds).
+	$(GO) test -short ./...
+
+.PHONY: test
+test: lint check-generate ## Everything: lint, generated files, unit, fidelity and end-to-end tests with real binaries.
+	$(GO) test -count=1 -timeout 40m ./...

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/tree"
+)
+
+type generateCmd struct {
+	Files      []string `short:"f" name:"file" required:"" placeholder:"SPEC" help:"DataService spec file or folder; repeat for more." predictor:"file"`
+	Output     string   `short:"o" required:"" placeholder:"DIR" help:"Package root to write XRDs and Compositions to."`
+	Exports    string   `placeholder:"FILE" help:"Manifest for the APIServiceExportTemplates (default: apiserviceexporttemplates.yaml beside the package root)."`
+	Defaults   string   `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply, as in a Composition's pipeline."`
+	Name       string   `default:"dataservices" help:"Name of the generated Configuration meta (crossplane.yaml)."`
+	Crossplane string   `default:">=v1.17.1" help:"Crossplane version constraint of the generated meta."`
+	Check      bool     `help:"Write nothing; show the diff and exit 2 when the files on disk are stale (for CI)."`
+	Force      bool     `help:"Overwrite files in the way that generate did not write."`
+}
+
+func (c *generateCmd) Help() string {
+	return `Generate runs the generator of the composition function offline: each DataService becomes an
+XRD and its Compositions in a Crossplane package root, ready for 'dataservice build', and an
+APIServiceExportTemplate in a manifest beside the root (a Configuration package may hold only XRDs,
+Compositions, MRAPs and Operations, so templates are applied to the control plane separately).
+
+Output is deterministic and written all-or-nothing: an invalid spec writes nothing. Files it writes
+start with "` + tree.Marker + `"; it refuses to overwrite other files unless --force, and it
+deletes generated files no spec produces any more. Keep your own crossplane.yaml in the root to set
+annotations and dependsOn; otherwise one is generated.
+
+Examples:
+  # Generate Klutch's data services into _output/package (templates in _output/).
+  dataservice generate -f examples/klutch -o _output/package
+
+  # Fail CI when the committed tree is stale, showing the diff.
+  dataservice generate -f specs/ -o package --check
+`
+}
+
+func (c *generateCmd) Run(s streams) error {
+	d, err := loadDefaults(c.Defaults)
+	if err != nil {
+		return err
+	}
+	specs, err := loadSpecs(c.Files)
+	if err != nil {
+		return err
+	}
+	var srcs []tree.Source
+	var errs []string
+	for _, sp := range specs {
+		out, err := generator.Generate(sp.ds, d)
+		var inv *generator.InvalidError
+		switch {
+		case errors.As(err, &inv):
+			msg := fmt.Sprintf("%s: DataService %q is invalid:", sp.where, sp.ds.Name)
+			for _, e := range inv.Errs {
+				msg += "\n  " + e.Error()
+			}
+			errs = append(errs, msg)
+			continue
+		case err != nil:
+			return fmt.Errorf("%s: %w", sp.where, err)
+		}
+		srcs = append(srcs, tree.Source{Where: sp.where, DataService: sp.ds, Output: out})
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n") + "\nnothing was written")
+	}
+	l := tree.Layout{Root: filepath.Clean(c.Output), Exports: c.Exports, Name: c.Name, Crossplane: c.Crossplane}
+	if l.Exports == "" {
+		l.Exports = filepath.Join(filepath.Dir(l.Root), "apiserviceexporttemplates.yaml")
+	}
+	files, err := tree.Files(srcs, l)
+	if err != nil {
+		return err
+	}
+	changes, conflicts, err := tree.Plan(files, l)
+	if err != nil {
+		return err
+	}
+	if c.Check {
+		if len(changes) == 0 {
+			fmt.Fprintf(s.Err, "%s is up to date (%d DataServices)\n", l.Root, len(srcs))
+			return nil
+		}
+		fmt.Fprint(s.Out, tree.Diff(changes))
+		return &exitError{code: 2, err: fmt.Errorf("%d files under %s are stale: run dataservice generate without --check and commit the result", len(changes), l.Root)}
+	}
+	if len(conflicts) > 0 && !c.Force {
+		return fmt.Errorf("refusing to overwrite files dataservice generate did not write: %s; move them away or pass --force, nothing was written", strings.Join(conflicts, ", "))
+	}
+	if err := tree.Apply(changes); err != nil {
+		return err
+	}
+	written, deleted := 0, 0
+	for _, ch := range changes {
+		if ch.New == nil {
+			deleted++
+		} else {
+			written++
+		}
+	}
+	fmt.Fprintf(s.Err, "generated %d DataServices into %s (%d files written, %d deleted, %d unchanged); export templates in %s\n",
+		len(srcs), l.Root, written, deleted, len(files)-written, l.Exports)
+	return nil
+}

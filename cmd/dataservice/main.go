@@ -1,0 +1,69 @@
+// Command dataservice is the package toolkit of function-dataservice: it generates the XRDs,
+// Compositions and APIServiceExportTemplates of DataService specs offline (with the same generator
+// the composition function runs), builds Crossplane packages from them without a Docker engine,
+// and pushes them to OCI registries.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/alecthomas/kong"
+	"github.com/posener/complete"
+	"github.com/willabides/kongplete"
+)
+
+// cli is the command tree. Each command lives in a file of its own.
+type cli struct {
+	Generate generateCmd `cmd:"" help:"Generate XRDs, Compositions and APIServiceExportTemplates from DataService specs."`
+	Version  versionCmd  `cmd:"" help:"Print the version."`
+
+	Completions kongplete.InstallCompletions `cmd:"" help:"Install shell completions (bash, zsh, fish)."`
+}
+
+// streams are where commands write: results to Out, progress and diagnostics to Err.
+type streams struct {
+	Out io.Writer
+	Err io.Writer
+}
+
+func main() {
+	var c cli
+	parser := kong.Must(&c,
+		kong.Name("dataservice"),
+		kong.Description("Turn DataService specs into Crossplane APIs and packages for Klutch.\n\n"+
+			"  dataservice generate -f examples/klutch -o _output/package\n"+
+			"  dataservice build _output/package -o dataservices.xpkg\n"+
+			"  dataservice push localhost:5000/platform/dataservices:v1 -f dataservices.xpkg"),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
+	kongplete.Complete(parser,
+		kongplete.WithPredictor("file", complete.PredictFiles("*")),
+		kongplete.WithPredictor("dir", complete.PredictDirs("*")),
+	)
+	ctx, err := parser.Parse(os.Args[1:])
+	parser.FatalIfErrorf(err)
+	ctx.BindTo(streams{Out: os.Stdout, Err: os.Stderr}, (*streams)(nil))
+	if err := ctx.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "dataservice: error: %v\n", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitError carries an exit code other than 1, e.g. 2 for "stale" in generate --check.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	if e, ok := err.(*exitError); ok {
+		return e.code
+	}
+	return 1
+}

@@ -1,0 +1,205 @@
+// Package manifests reads Kubernetes manifests from files the way operators keep them (several YAML
+// documents per file, folders of files) and writes files so that a reader never sees half of one.
+// Every document keeps the file and line it came from, so errors can name them.
+package manifests
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Document is one YAML document of a file.
+type Document struct {
+	// File the document was read from.
+	File string
+	// Line of the file the document starts at, counting from 1.
+	Line int
+	// Index of the document within the file, counting from 0.
+	Index int
+	// Data is the document's YAML.
+	Data []byte
+}
+
+// Where names the document for a user: file, and line when the file holds several documents.
+func (d Document) Where() string {
+	if d.Line > 1 || d.Index > 0 {
+		return fmt.Sprintf("%s:%d", d.File, d.Line)
+	}
+	return d.File
+}
+
+// TypeMeta is the apiVersion and kind of a document.
+type TypeMeta struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+}
+
+// TypeMeta reads the apiVersion and kind of the document.
+func (d Document) TypeMeta() (TypeMeta, error) {
+	var tm TypeMeta
+	if err := yaml.Unmarshal(d.Data, &tm); err != nil {
+		return tm, fmt.Errorf("%s: %w", d.Where(), LineError(err, d.Line))
+	}
+	return tm, nil
+}
+
+// Read returns the YAML documents of the given files and folders. A folder contributes its *.yaml,
+// *.yml and *.json files, recursively, skipping hidden entries (.git, .github), in lexical order.
+// Empty documents are skipped.
+func Read(paths ...string) ([]Document, error) {
+	var docs []Document
+	for _, p := range paths {
+		files, err := Files(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			d, err := Split(f, data)
+			if err != nil {
+				return nil, err
+			}
+			docs = append(docs, d...)
+		}
+	}
+	return docs, nil
+}
+
+// Files lists the manifest files below a path: the path itself when it is a file.
+func Files(path string) ([]string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return []string{path}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != path && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() && IsManifest(p) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	slices.Sort(files)
+	return files, err
+}
+
+// IsManifest says whether a file name is one of a manifest.
+func IsManifest(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// Split cuts a file into its YAML documents at "---" lines.
+func Split(file string, data []byte) ([]Document, error) {
+	var docs []Document
+	var cur bytes.Buffer
+	start, line, index := 1, 0, 0
+	flush := func() {
+		if len(bytes.TrimSpace(stripComments(cur.Bytes()))) > 0 {
+			docs = append(docs, Document{File: file, Line: start, Index: index, Data: slices.Clone(cur.Bytes())})
+			index++
+		}
+		cur.Reset()
+	}
+	r := bufio.NewReader(bytes.NewReader(data))
+	for {
+		l, err := r.ReadString('\n')
+		if l != "" {
+			line++
+			if strings.HasPrefix(l, "---") && strings.TrimSpace(strings.TrimPrefix(l, "---")) == "" {
+				flush()
+				start = line + 1
+			} else {
+				cur.WriteString(l)
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	flush()
+	return docs, nil
+}
+
+func stripComments(b []byte) []byte {
+	var out bytes.Buffer
+	for l := range bytes.Lines(b) {
+		if t := bytes.TrimSpace(l); len(t) > 0 && t[0] != '#' {
+			out.Write(l)
+		}
+	}
+	return out.Bytes()
+}
+
+// LineError shifts the line number YAML reports within a document to the line of the file.
+func LineError(err error, docLine int) error {
+	if err == nil || docLine <= 1 {
+		return err
+	}
+	msg := err.Error()
+	var n int
+	if i := strings.Index(msg, "line "); i >= 0 {
+		if _, serr := fmt.Sscanf(msg[i:], "line %d", &n); serr == nil {
+			return errors.New(strings.Replace(msg, fmt.Sprintf("line %d", n), fmt.Sprintf("line %d", n+docLine-1), 1))
+		}
+	}
+	return err
+}
+
+// WriteFile replaces a file atomically: the data goes to a temporary file beside it, which is then
+// renamed over the target, so an interrupted write leaves the old file or the new one, never half.
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), perm); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
