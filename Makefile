@@ -40,3 +40,10 @@ unit: ## Fast inner loop: unit and fidelity tests, no external binaries (seconds
 .PHONY: test
 test: lint check-generate ## Everything: lint, generated files, unit, fidelity and end-to-end tests with real binaries.
 	$(GO) test -count=1 -timeout 40m ./...
+
+.PHONY: tools
+tools: ## Build the crossplane CLIs and functions the end-to-end tests run (cached in ~/.cache).
+	test/tools/gobin.sh crossplane github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crank >/dev/null
+	test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.20.7 ./cmd/crank >/dev/null
+	test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.16.0 ./cmd/crank >/dev/null
+	test/tools/gobin.sh function-patch-and-transform github.com/crossplane-contrib/function-patch-and-transform v0.10.7 . >/dev/null

@@ -1,0 +1,109 @@
+// Package testtools gives end-to-end tests the real tools they run against: the crossplane CLI and
+// composition functions built from the Go module proxy (cached outside the clone by
+// test/tools/gobin.sh, keyed by version), and servers started on loopback and stopped with the test.
+package testtools
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Pinned versions of the real tools the tests run.
+const (
+	CrossplaneV2      = "v2.2.1"  // newest with cmd/crank
+	CrossplaneV1      = "v1.20.7" // crossplane render
+	CrossplaneV1Beta  = "v1.16.0" // last with crossplane beta render
+	PatchAndTransform = "v0.10.7"
+	GoTemplating      = "v0.12.3"
+	AutoReady         = "v0.7.0"
+)
+
+// tool is how one binary is built from the module proxy.
+type tool struct {
+	module, pkg string
+}
+
+func crossplaneTool(version string) tool {
+	if strings.HasPrefix(version, "v2.") {
+		return tool{module: "github.com/crossplane/crossplane/v2", pkg: "./cmd/crank"}
+	}
+	return tool{module: "github.com/crossplane/crossplane", pkg: "./cmd/crank"}
+}
+
+var functionTools = map[string]tool{
+	"function-patch-and-transform": {module: "github.com/crossplane-contrib/function-patch-and-transform", pkg: "."},
+	"function-go-templating":       {module: "github.com/crossplane-contrib/function-go-templating", pkg: "."},
+	"function-auto-ready":          {module: "github.com/crossplane-contrib/function-auto-ready", pkg: "."},
+}
+
+// buildMu serialises builds: two at once on a 2-core machine are slower than one after the other.
+var buildMu sync.Mutex
+
+// Crossplane returns the crossplane CLI of a version, building it on first use.
+func Crossplane(t testing.TB, version string) string {
+	t.Helper()
+	tl := crossplaneTool(version)
+	return build(t, "crossplane", tl.module, version, tl.pkg)
+}
+
+// Function returns a composition function binary of a version, building it on first use.
+func Function(t testing.TB, name, version string) string {
+	t.Helper()
+	tl, ok := functionTools[name]
+	if !ok {
+		t.Fatalf("unknown function %q", name)
+	}
+	return build(t, name, tl.module, version, tl.pkg)
+}
+
+func build(t testing.TB, name, module, version, pkg string) string {
+	t.Helper()
+	if p := cachedPath(name, version); isExecutable(p) {
+		return p
+	}
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	cmd := exec.Command("bash", filepath.Join(RepoRoot(t), "test", "tools", "gobin.sh"), name, module, version, pkg)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("cannot build %s %s from the module proxy: %v", name, version, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// CacheDir is where built tools are kept: $DATASERVICE_CACHE, else ~/.cache/function-dataservice.
+func CacheDir() string {
+	if d := os.Getenv("DATASERVICE_CACHE"); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "function-dataservice-cache")
+	}
+	return filepath.Join(home, ".cache", "function-dataservice")
+}
+
+func cachedPath(name, version string) string {
+	return filepath.Join(CacheDir(), "bin", name+"-"+version)
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
+// RepoRoot is the root of this repository.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot locate the repository")
+	}
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
