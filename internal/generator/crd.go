@@ -203,7 +203,10 @@ func modernSpecProps() map[string]extv1.JSONSchemaProps {
 }
 
 // schemaPath matches the part of a CRD validation error path inside openAPIV3Schema.
-var schemaPath = regexp.MustCompile(`^spec\.(?:validation|versions\[\d+\]\.schema)\.openAPIV3Schema\.?(.*)$`)
+var (
+	schemaPath = regexp.MustCompile(`^spec\.(?:validation|versions\[\d+\]\.schema)\.openAPIV3Schema\.?(.*)$`)
+	columnPath = regexp.MustCompile(`^spec\.(?:versions\[\d+\]\.)?additionalPrinterColumns\[(\d+)\](.*)$`)
+)
 
 var (
 	ruleIndex = regexp.MustCompile(`^x-kubernetes-validations\[(\d+)\](.*)$`)
@@ -214,6 +217,10 @@ var (
 // translate moves an error from the generated CRD to the DataService field it came from.
 func (m *model) translate(e *field.Error, prov provenance, crdName string) *field.Error {
 	out := *e
+	if cm := columnPath.FindStringSubmatch(e.Field); cm != nil {
+		out.Field = fmt.Sprintf("spec.printerColumns[%s]%s", cm[1], strings.Replace(cm[2], "JSONPath", "jsonPath", 1))
+		return &out
+	}
 	sm := schemaPath.FindStringSubmatch(e.Field)
 	if sm == nil {
 		out.Field = fmt.Sprintf("generated CRD %s: %s", crdName, e.Field)

@@ -63,11 +63,20 @@ func (e *InvalidError) Error() string {
 // yields an *InvalidError listing every problem; nothing is generated from it.
 func Generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*Output, error) {
 	m, errs := resolve(ds, d.WithFallbacks())
-	if len(errs) > 0 {
-		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
-	}
+	// The API server's checks run even when the spec has other errors, so that one run reports
+	// everything; what they find about objects the spec errors already explain is left out.
 	xrd, prov := buildXRD(m)
-	if errs := checkXRD(m, xrd, prov); len(errs) > 0 {
+	xerrs := checkXRD(m, xrd, prov)
+	if len(errs) > 0 {
+		for _, e := range xerrs {
+			if strings.HasPrefix(e.Field, "spec.") {
+				errs = append(errs, e)
+			}
+		}
+	} else {
+		errs = xerrs
+	}
+	if len(errs) > 0 {
 		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
 	}
 	out := &Output{API: m.servedAPI()}

@@ -55,6 +55,9 @@ func planRule(c v1alpha1.PlanChange) extv1.ValidationRule {
 // !(self.contains('nano') && oldSelf.contains('small')) && ….
 func noDownsizingRule(n *v1alpha1.NoDownsizing) extv1.ValidationRule {
 	to := n.To
+	if len(n.Sizes) < 2 {
+		return extv1.ValidationRule{} // reported by resolve
+	}
 	if len(to) == 0 {
 		to = n.Sizes[:len(n.Sizes)-1]
 	}

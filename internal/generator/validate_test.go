@@ -1,0 +1,313 @@
+package generator_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/generator"
+)
+
+// validSpec is a small DataService every validation case breaks in one way.
+const validSpec = `
+apiVersion: dataservice.klutch.io/v1alpha1
+kind: DataService
+metadata:
+  name: keyvalue
+spec:
+  group: example.org
+  kind: KeyValueInstance
+  plan:
+    changes:
+      - noDownsizing: {sizes: [small, big]}
+  fields:
+    - name: acceptsIncomplete
+      schema: {type: boolean}
+  parameters:
+    schema:
+      type: object
+      properties:
+        maxMemory: {type: integer}
+  compositions:
+    - name: a9s-keyvalue
+      services: [a9s-keyvalue7]
+      plans: [kv-single-small, kv-single-big]
+      backend:
+        apiVersion: dataservices.anynines.com/v1
+        kind: ServiceInstance
+        fields:
+          - {from: spec.plan, to: spec.forProvider.planName}
+`
+
+// TestValidation breaks a valid spec once per rule and asserts the field path and a hint of the fix.
+// Every error of a spec is reported at once, so each case lists all it expects.
+func TestValidation(t *testing.T) {
+	type want struct {
+		field  string // the field path the error names
+		detail string // a substring of the message
+	}
+	cases := map[string]struct {
+		edit func(s *v1alpha1.DataServiceSpec, ds *v1alpha1.DataService)
+		want []want
+	}{
+		"GroupWithoutDot": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Group = "example" },
+			want: []want{{"spec.group", "must contain a dot"}},
+		},
+		"GroupNotDNS": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Group = "Example.org" },
+			want: []want{{"spec.group", "RFC 1123"}},
+		},
+		"KindNotCamelCase": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Kind = "keyValue" },
+			want: []want{{"spec.kind", "CamelCase"}},
+		},
+		"PluralNotLowerCase": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Plural = "KeyValues" },
+			want: []want{{"spec.plural", "lower case"}},
+		},
+		"CompositePluralClashesWithClaim": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Composite = &v1alpha1.Names{Plural: "keyvalueinstances"}
+			},
+			want: []want{{"spec.composite.plural", "must differ"}},
+		},
+		"ScopeOnCrossplaneV1": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Scope = v1alpha1.ScopeCluster },
+			want: []want{{"spec.scope", "Crossplane v2 only"}},
+		},
+		"UnknownCrossplaneVersion": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.CrossplaneVersion = "v3" },
+			want: []want{{"spec.crossplaneVersion", "supported values"}},
+		},
+		"NameNotDNS": {
+			edit: func(_ *v1alpha1.DataServiceSpec, ds *v1alpha1.DataService) { ds.Name = "Key_Value" },
+			want: []want{{"metadata.name", "RFC 1123"}},
+		},
+		"CompositionNameNotDNS": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Compositions[0].Name = "A9S KeyValue" },
+			want: []want{{"spec.compositions[0].name", "RFC 1123"}},
+		},
+		"DuplicateComposition": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Compositions = append(s.Compositions, v1alpha1.Composition{Name: "a9s-keyvalue", Plans: []string{"kv-single-small"}})
+			},
+			want: []want{{"spec.compositions[1].name", "Duplicate"}},
+		},
+		"DuplicatePlan": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Compositions[0].Plans = append(s.Compositions[0].Plans, "kv-single-big")
+			},
+			want: []want{{"spec.compositions[0].plans[2]", "Duplicate"}},
+		},
+		"DuplicateVersion": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Versions = []v1alpha1.APIVersion{{Name: "v1"}, {Name: "v1"}}
+			},
+			want: []want{{"spec.versions[1].name", "Duplicate"}},
+		},
+		"TwoReferenceableVersions": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Versions = []v1alpha1.APIVersion{{Name: "v1", Referenceable: true}, {Name: "v2", Referenceable: true}}
+			},
+			want: []want{{"spec.versions", "exactly one version"}},
+		},
+		"DuplicateShortName": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.ShortNames = []string{"kv", "kv"} },
+			want: []want{{"spec.shortNames[1]", "Duplicate"}},
+		},
+		"UnknownDefaultComposition": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.DefaultComposition = "a8s-keyvalue" },
+			want: []want{{"spec.defaultComposition", "Not found"}},
+		},
+		"PlanRuleNamesUnknownSize": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Plan.Changes[0].NoDownsizing.Sizes = []string{"small", "medium", "big"}
+			},
+			want: []want{{"spec.plan.changes[0].noDownsizing.sizes[1]", `no plan name contains "medium"`}},
+		},
+		"PlanRuleSplitNamesUnknownSize": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Plan.Changes[0].NoDownsizing.To = []string{"nano"}
+			},
+			want: []want{{"spec.plan.changes[0].noDownsizing.to[0]", "Not found"}},
+		},
+		"PlanRuleWithTwoKinds": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Plan.Changes[0].Immutable = true },
+			want: []want{{"spec.plan.changes[0]", "exactly one of"}},
+		},
+		"PlanRuleUnknownFeature": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Plan.Changes = append(s.Plan.Changes, v1alpha1.PlanChange{Keep: &v1alpha1.Keep{Feature: "ssl"}})
+			},
+			want: []want{{"spec.plan.changes[1].keep.feature", `no plan name contains "ssl"`}},
+		},
+		"PlanCELDoesNotCompile": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Plan.Changes = append(s.Plan.Changes, v1alpha1.PlanChange{Rule: "self.size() > oldSelf"})
+			},
+			want: []want{{"spec.plan.changes[1].rule", "compilation failed"}},
+		},
+		"SpecCELDoesNotCompile": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Rules = []v1alpha1.Rule{{Rule: "self.plan == 'kv-single-big' || self.nosuchfield", Message: "x"}}
+			},
+			want: []want{{"spec.rules[0].rule", "undefined field 'nosuchfield'"}},
+		},
+		"SpecCELOnCompositionRefCompiles": {
+			// Crossplane adds compositionRef to every claim: a rule on it compiles.
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Rules = []v1alpha1.Rule{{Rule: "self.compositionRef.name == 'a9s-keyvalue'", Message: "x"}}
+			},
+		},
+		"ParameterCELDoesNotCompile": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Parameters.Schema.Raw = []byte(`{"type":"object","properties":{"maxMemory":{"type":"integer","x-kubernetes-validations":[{"rule":"self.startsWith('x')"}]}}}`)
+			},
+			want: []want{{"spec.parameters.schema.properties.maxMemory.x-kubernetes-validations[0].rule", "compilation failed"}},
+		},
+		"ParameterSchemaNotStructural": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Parameters.Schema.Raw = []byte(`{"type":"object","properties":{"maxMemory":{"description":"no type"}}}`)
+			},
+			want: []want{{"spec.parameters.schema.properties.maxMemory.type", "Required value"}},
+		},
+		"ParameterSchemaNotObject": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Parameters.Schema.Raw = []byte(`{"type":"string"}`)
+			},
+			want: []want{{"spec.parameters.schema.type", "must be an object"}},
+		},
+		"ParameterSchemaUnknownKeyword": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Parameters.Schema.Raw = []byte(`{"type":"object","properties":{"maxMemory":{"tpye":"integer"}}}`)
+			},
+			want: []want{{"spec.parameters.schema", `unknown field "tpye"`}},
+		},
+		"ParameterKeyForUnknownParameter": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Parameters.Keys = []v1alpha1.ParameterKey{{Parameter: "maxmemory", Key: "maxmemory"}}
+			},
+			want: []want{{"spec.parameters.keys[0].parameter", "Not found"}},
+		},
+		"MappingSourceNotInSchema": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Compositions[0].Backend.Fields = append(s.Compositions[0].Backend.Fields, v1alpha1.Mapping{From: "spec.parameters.maxMemroy", To: "spec.forProvider.x"})
+			},
+			want: []want{{"spec.compositions[0].backend.fields[1].from", "spec has no field parameters.maxMemroy"}},
+		},
+		"MappingTargetNotAPath": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Compositions[0].Backend.Fields[0].To = "spec.forProvider[plan"
+			},
+			want: []want{{"spec.compositions[0].backend.fields[0].to", "not a field path"}},
+		},
+		"ExclusiveParameterUnknown": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Compositions[0].ExclusiveParameters = []string{"maxmemory"}
+			},
+			want: []want{{"spec.compositions[0].exclusiveParameters[0]", "Not found"}},
+		},
+		"FieldShadowsCrossplane": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Fields[0].Name = "compositionRef" },
+			want: []want{{"spec.fields[0].name", "Crossplane adds this field"}},
+		},
+		"FieldDuplicatesPlan": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Fields[0].Name = "plan" },
+			want: []want{{"spec.fields[0].name", "Duplicate"}},
+		},
+		"FieldNotLowerCamel": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Fields[0].Name = "Accepts-Incomplete" },
+			want: []want{{"spec.fields[0].name", "lowerCamelCase"}},
+		},
+		"ProviderConfigFormatWithoutVerb": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Compositions[0].Backend.ProviderConfig = &v1alpha1.ProviderConfig{Format: "broker"}
+			},
+			want: []want{{"spec.compositions[0].backend.providerConfig.format", "%s exactly once"}},
+		},
+		"ServiceDeclaredWithoutServices": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Compositions[0].Services = nil
+				s.Service = &v1alpha1.ServiceField{Description: "x"}
+			},
+			want: []want{{"spec.service", "no composition offers services"}},
+		},
+		"ExportNamespaceNotDNS": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Export = &v1alpha1.Export{Namespace: "Crossplane System"}
+			},
+			want: []want{{"spec.export.namespace", "RFC 1123"}},
+		},
+		"PrinterColumnBadJSONPath": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.PrinterColumns = []v1alpha1.PrinterColumn{{Name: "State", Type: "string", JSONPath: "status.managed.state"}}
+			},
+			want: []want{{"spec.printerColumns[0].jsonPath", "must be a simple json path starting with ."}},
+		},
+		"EveryErrorAtOnce": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Group = "example"
+				s.Kind = "keyValue"
+				s.Plan.Changes[0].NoDownsizing.Sizes = []string{"tiny", "big"}
+			},
+			want: []want{{"spec.group", "dot"}, {"spec.kind", "CamelCase"}, {"spec.plan.changes[0].noDownsizing.sizes[0]", "tiny"}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ds, err := v1alpha1.Decode([]byte(validSpec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.edit(&ds.Spec, ds)
+			_, err = generator.Generate(ds, inputv1beta1.Defaults{})
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("Generate: want no error, got %v", err)
+				}
+				return
+			}
+			var inv *generator.InvalidError
+			if !errors.As(err, &inv) {
+				t.Fatalf("Generate: want *InvalidError, got %v", err)
+			}
+			for _, w := range tc.want {
+				if !hasError(inv.Errs, w.field, w.detail) {
+					t.Errorf("want an error at %s containing %q; got:\n%s", w.field, w.detail, listErrors(inv.Errs))
+				}
+			}
+		})
+	}
+}
+
+func TestValidSpecGenerates(t *testing.T) {
+	ds, err := v1alpha1.Decode([]byte(validSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+		t.Fatalf("the base spec of TestValidation must be valid: %v", err)
+	}
+}
+
+func hasError(errs field.ErrorList, path, detail string) bool {
+	for _, e := range errs {
+		if strings.HasSuffix(e.Field, path) && strings.Contains(e.Error(), detail) {
+			return true
+		}
+	}
+	return false
+}
+
+func listErrors(errs field.ErrorList) string {
+	var b strings.Builder
+	for _, e := range errs {
+		b.WriteString("  " + e.Error() + "\n")
+	}
+	return b.String()
+}
