@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -325,7 +326,7 @@ func (m *model) resolveFields(sp *field.Path) field.ErrorList {
 		seen[f.Name] = true
 		var schema extv1.JSONSchemaProps
 		if err := decodeSchema(f.Schema, &schema); err != nil {
-			errs = append(errs, field.Invalid(fp.Child("schema"), string(f.Schema.Raw), err.Error()))
+			errs = append(errs, errorAt(fp.Child("schema"), err))
 		}
 		m.fields = append(m.fields, resolvedField{spec: f, schema: schema})
 	}
@@ -340,7 +341,7 @@ func (m *model) resolveParameters(p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	schema := &extv1.JSONSchemaProps{}
 	if err := decodeSchema(ps.Schema, schema); err != nil {
-		return append(errs, field.Invalid(p.Child("schema"), string(ps.Schema.Raw), err.Error()))
+		return append(errs, errorAt(p.Child("schema"), err))
 	}
 	if schema.Type != "object" {
 		errs = append(errs, field.Invalid(p.Child("schema", "type"), schema.Type, "spec.parameters must be an object: set type: object and list the parameters under properties"))
@@ -614,6 +615,26 @@ func (m *model) compositionRefPath() string {
 	return "self.compositionRef.name"
 }
 
+// schemaError is a schema that does not decode, located below the schema field where possible.
+type schemaError struct {
+	at  string // path below the schema, e.g. properties.maxMemory
+	msg string
+}
+
+func (e *schemaError) Error() string { return e.msg }
+
+// errorAt reports a schema error at its location below p.
+func errorAt(p *field.Path, err error) *field.Error {
+	var se *schemaError
+	if errors.As(err, &se) && se.at != "" {
+		for _, s := range strings.Split(se.at, ".") {
+			p = p.Child(s)
+		}
+		return field.Invalid(p, se.msg, "not an OpenAPI v3 schema keyword: check its spelling and indentation")
+	}
+	return field.Invalid(p, "", err.Error())
+}
+
 func decodeSchema(raw runtime.RawExtension, into *extv1.JSONSchemaProps) error {
 	if len(raw.Raw) == 0 {
 		return fmt.Errorf("is empty: give an OpenAPI v3 schema, e.g. {type: string}")
@@ -621,9 +642,43 @@ func decodeSchema(raw runtime.RawExtension, into *extv1.JSONSchemaProps) error {
 	dec := json.NewDecoder(bytes.NewReader(raw.Raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(into); err != nil {
+		var key string
+		if _, serr := fmt.Sscanf(err.Error(), "json: unknown field %q", &key); serr == nil {
+			var m any
+			_ = json.Unmarshal(raw.Raw, &m)
+			return &schemaError{at: locateKey(m, key), msg: key}
+		}
 		return fmt.Errorf("is not an OpenAPI v3 schema: %v", err)
 	}
 	return nil
+}
+
+// locateKey finds where a key occurs in a decoded schema, as a dotted path ("" at the top).
+func locateKey(v any, key string) string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return ""
+	}
+	if _, ok := m[key]; ok {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		switch c := m[k].(type) {
+		case map[string]any:
+			if _, ok := c[key]; ok {
+				return k
+			}
+			if p := locateKey(c, key); p != "" {
+				return k + "." + p
+			}
+		}
+	}
+	return ""
 }
 
 func validateGroup(p *field.Path, g string) field.ErrorList {

@@ -186,7 +186,7 @@ func TestValidation(t *testing.T) {
 			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
 				s.Parameters.Schema.Raw = []byte(`{"type":"object","properties":{"maxMemory":{"tpye":"integer"}}}`)
 			},
-			want: []want{{"spec.parameters.schema", `unknown field "tpye"`}},
+			want: []want{{"spec.parameters.schema.properties.maxMemory", `"tpye": not an OpenAPI v3 schema keyword`}},
 		},
 		"ParameterKeyForUnknownParameter": {
 			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
