@@ -105,7 +105,7 @@ func TestGenerate(t *testing.T) {
 			},
 		},
 		"ParameterKeysKebabCase": {
-			edit: func(s *v1alpha1.DataServiceSpec) { s.Parameters.KeyStyle = v1alpha1.KeyStyleKebabCase },
+			edit:   func(s *v1alpha1.DataServiceSpec) { s.Parameters.KeyStyle = v1alpha1.KeyStyleKebabCase },
 			checks: []check{{"composition", "spec.pipeline[0].input.resources[0].patches[3].toFieldPath", "spec.forProvider.parameters.max-memory"}},
 		},
 		"ParameterKeyOverride": {
