@@ -1,0 +1,377 @@
+package testtools
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Names Crossplane core is initialised with: its namespace and the Secrets `crossplane core init`
+// fills with its root CA and with the client certificate it presents to functions.
+const (
+	CrossplaneNamespace       = "crossplane-system"
+	CrossplaneCASecret        = "crossplane-root-ca"
+	CrossplaneTLSClientSecret = "crossplane-tls-client"
+)
+
+// How long each component gets to come up. Generous: a 2-core CI machine may be building or
+// compiling something else at the same time. They bound a hang, they measure nothing.
+const (
+	startTimeout = 2 * time.Minute
+	// kube-apiserver drains its watches for more than 30s on SIGTERM; nothing in a test needs that.
+	apiServerGrace = 3 * time.Second
+	processGrace   = 10 * time.Second
+)
+
+// A ControlPlane is a Kubernetes API server with Crossplane core, all on 127.0.0.1, started by a test
+// and stopped with it: etcd, kube-apiserver, optionally kube-controller-manager (garbage collector
+// and namespace controllers), and Crossplane core with the External package runtime, so nothing runs
+// a package's Deployment: functions run as local processes (see StartFunction, InstallFunction).
+type ControlPlane struct {
+	// Dir is the run folder: logs/ (one log per component), pki/, tls/, etcd data. It is kept when
+	// the test fails (and its path printed) or when $DATASERVICE_E2E_KEEP is set.
+	Dir string
+	// LogDir holds one log per component.
+	LogDir string
+	// Kubeconfig is a kubeconfig for the API server's admin (system:masters).
+	Kubeconfig string
+	// Config is the admin's REST config, Client a client with it.
+	Config *rest.Config
+	Client client.Client
+	// CACert and CAKey are the PEM files of Crossplane's root CA, which signs function server
+	// certificates.
+	CACert, CAKey string
+	// ClientCertsDir holds the client certificate Crossplane presents to functions (ca.crt, tls.crt,
+	// tls.key).
+	ClientCertsDir string
+
+	run                   *runDir
+	etcdURL               string
+	etcd, apiServer       *process
+	controllerManager     *process
+	crossplane            *process
+	kcmBin, crossplaneBin string
+}
+
+// StartControlPlane builds what is missing (cached under CacheDir) and starts etcd, kube-apiserver and
+// Crossplane core, returning once Crossplane is ready. kube-controller-manager is not started: call
+// StartControllerManager once the test's CRDs and XRDs exist (its garbage collector discovers new
+// types only every 30s). Every component is stopped in t.Cleanup; when the test fails their logs'
+// tails are printed and the run folder is kept.
+func StartControlPlane(t testing.TB) *ControlPlane {
+	t.Helper()
+	etcdBin := Etcd(t)
+	kasBin := KubeAPIServer(t)
+	kcmBin := KubeControllerManager(t)
+	xpBin := CrossplaneCoreBinary(t, CrossplaneCore)
+	xpCRDs := CrossplaneCRDs(t, CrossplaneCore)
+
+	r := newRunDir(t)
+	cp := &ControlPlane{Dir: r.dir, LogDir: r.logs, run: r, kcmBin: kcmBin, crossplaneBin: xpBin}
+	r.lap(t, "binaries ready; run folder %s", r.dir)
+	cp.startEtcd(t, etcdBin)
+	cp.startAPIServer(t, kasBin)
+	cp.initCrossplane(t, xpCRDs)
+	cp.startCrossplane(t)
+	return cp
+}
+
+func (cp *ControlPlane) startEtcd(t testing.TB, bin string) {
+	t.Helper()
+	ports := freePorts(t, 2)
+	client := "http://127.0.0.1:" + strconv.Itoa(ports[0])
+	peer := "http://127.0.0.1:" + strconv.Itoa(ports[1])
+	cp.etcd = cp.run.start(t, "etcd", processGrace, nil, bin,
+		"--name=e2e", "--data-dir="+cp.run.path(t, "etcd", "data"),
+		"--listen-client-urls="+client, "--advertise-client-urls="+client,
+		"--listen-peer-urls="+peer, "--initial-advertise-peer-urls="+peer,
+		"--initial-cluster=e2e="+peer, "--initial-cluster-state=new")
+	cp.etcdURL = client
+	cp.run.waitFor(t, "etcd to become healthy", cp.etcd, startTimeout, func() (bool, string) {
+		return httpOK(http.DefaultClient, client+"/health")
+	})
+	cp.run.lap(t, "etcd ready on %s", client)
+}
+
+func (cp *ControlPlane) startAPIServer(t testing.TB, bin string) {
+	t.Helper()
+	port := freePorts(t, 1)[0]
+	host := "https://127.0.0.1:" + strconv.Itoa(port)
+	saKey, saPub := cp.run.path(t, "pki", "sa.key"), cp.run.path(t, "pki", "sa.pub")
+	writeServiceAccountKeys(t, saKey, saPub)
+	token := randomHex(t, 16)
+	tokens := cp.run.path(t, "pki", "tokens.csv")
+	writeFile(t, tokens, token+",admin,admin,system:masters\n", 0o600)
+	certDir := cp.run.mkdir(t, "pki", "serving")
+
+	cp.apiServer = cp.run.start(t, "kube-apiserver", apiServerGrace, nil, bin,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(port),
+		"--cert-dir="+certDir, "--etcd-servers="+cp.etcdURL,
+		"--token-auth-file="+tokens, "--authorization-mode=RBAC",
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file="+saPub, "--service-account-signing-key-file="+saKey,
+		"--service-cluster-ip-range=10.0.0.0/24", "--endpoint-reconciler-type=none",
+		"--disable-admission-plugins=ServiceAccount", "--enable-priority-and-fairness=false")
+
+	// kube-apiserver writes its self-signed serving certificate (followed by the CA that signed it)
+	// before it serves; clients trust that bundle instead of skipping verification.
+	caFile := filepath.Join(certDir, "apiserver.crt")
+	cp.run.waitFor(t, "kube-apiserver to write its serving certificate", cp.apiServer, startTimeout, func() (bool, string) {
+		if _, err := os.Stat(caFile); err != nil {
+			return false, err.Error()
+		}
+		return true, ""
+	})
+	cp.Config = &rest.Config{
+		Host:            host,
+		BearerToken:     token,
+		TLSClientConfig: rest.TLSClientConfig{CAFile: caFile},
+		QPS:             100,
+		Burst:           200,
+	}
+	cp.Kubeconfig = cp.run.path(t, "kubeconfig")
+	writeFile(t, cp.Kubeconfig, kubeconfig(host, caFile, token), 0o600)
+
+	hc, err := rest.HTTPClientFor(cp.Config)
+	if err != nil {
+		t.Fatalf("cannot build an HTTP client for kube-apiserver: %v", err)
+	}
+	cp.run.waitFor(t, "kube-apiserver to become ready (/readyz)", cp.apiServer, startTimeout, func() (bool, string) {
+		return httpOK(hc, host+"/readyz")
+	})
+	c, err := client.New(cp.Config, client.Options{})
+	if err != nil {
+		t.Fatalf("cannot create a client for kube-apiserver: %v", err)
+	}
+	cp.Client = c
+	cp.run.lap(t, "kube-apiserver ready on %s", host)
+}
+
+// StartControllerManager starts kube-controller-manager with only the garbage collector and the
+// namespace controller, or restarts it so its garbage collector discovers types added since.
+func (cp *ControlPlane) StartControllerManager(t testing.TB) {
+	t.Helper()
+	if cp.controllerManager != nil {
+		cp.controllerManager.stop(processGrace)
+	}
+	cp.controllerManager = cp.run.start(t, "kube-controller-manager", processGrace, nil, cp.kcmBin,
+		"--kubeconfig="+cp.Kubeconfig, "--controllers=garbagecollector,namespace",
+		"--leader-elect=false", "--secure-port=0", "--use-service-account-credentials=false")
+	// Nothing to probe with --secure-port=0: it is up once it holds a connection to the API server.
+	// Give it a moment to fail fast on bad flags.
+	cp.run.waitFor(t, "kube-controller-manager to start its controllers", cp.controllerManager, startTimeout, func() (bool, string) {
+		b, err := os.ReadFile(cp.controllerManager.log)
+		if err != nil {
+			return false, err.Error()
+		}
+		if strings.Contains(string(b), "Started controller") || strings.Contains(string(b), "Starting controller") {
+			return true, ""
+		}
+		return false, "no controller started yet"
+	})
+	cp.run.lap(t, "kube-controller-manager started (garbagecollector, namespace)")
+}
+
+func (cp *ControlPlane) initCrossplane(t testing.TB, crds string) {
+	t.Helper()
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: CrossplaneNamespace}}
+	if err := cp.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatalf("cannot create namespace %s: %v", CrossplaneNamespace, err)
+	}
+	env := []string{
+		"KUBECONFIG=" + cp.Kubeconfig, "POD_NAMESPACE=" + CrossplaneNamespace, "CRDS_PATH=" + crds,
+		"ENABLE_WEBHOOKS=false", "TLS_CA_SECRET_NAME=" + CrossplaneCASecret,
+		"TLS_CLIENT_SECRET_NAME=" + CrossplaneTLSClientSecret,
+	}
+	// init creates its CRDs and then at once a Lock object, which fails ("no matches for kind Lock")
+	// until discovery has caught up. It is idempotent, so run it again.
+	const attempts = 10
+	for i := 1; ; i++ {
+		p := cp.run.start(t, "crossplane-init", processGrace, env, cp.crossplaneBin, "core", "init")
+		<-p.done
+		if p.err == nil {
+			break
+		}
+		if i == attempts {
+			t.Fatalf("crossplane core init failed %d times (%v); last %d lines of %s:\n%s", attempts, p.err, logTailLines, p.log, tail(p.log, logTailLines))
+		}
+		time.Sleep(2 * time.Second)
+	}
+	cp.run.lap(t, "crossplane core init done")
+
+	cp.ClientCertsDir = cp.run.mkdir(t, "tls", "client")
+	client := cp.secret(t, CrossplaneTLSClientSecret)
+	for _, k := range []string{"ca.crt", "tls.crt", "tls.key"} {
+		writeFile(t, filepath.Join(cp.ClientCertsDir, k), string(client.Data[k]), 0o600)
+	}
+	ca := cp.secret(t, CrossplaneCASecret)
+	cp.CACert, cp.CAKey = cp.run.path(t, "tls", "ca", "tls.crt"), cp.run.path(t, "tls", "ca", "tls.key")
+	writeFile(t, cp.CACert, string(ca.Data["tls.crt"]), 0o600)
+	writeFile(t, cp.CAKey, string(ca.Data["tls.key"]), 0o600)
+}
+
+func (cp *ControlPlane) startCrossplane(t testing.TB) {
+	t.Helper()
+	// Crossplane binds these on all interfaces (":PORT"); no flag takes a host. Free ports at least
+	// keep parallel runs apart.
+	ports := freePorts(t, 3)
+	env := []string{
+		"KUBECONFIG=" + cp.Kubeconfig, "POD_NAMESPACE=" + CrossplaneNamespace,
+		"TLS_CLIENT_CERTS_DIR=" + cp.ClientCertsDir,
+	}
+	cp.crossplane = cp.run.start(t, "crossplane", processGrace, env, cp.crossplaneBin,
+		"--debug", "core", "start", "--package-runtime=External", "--enable-webhooks=false",
+		"--xpkg-cache-dir="+cp.run.mkdir(t, "cache", "xpkg"), "--xfn-cache-dir="+cp.run.mkdir(t, "cache", "xfn"),
+		"--metrics-port="+strconv.Itoa(ports[0]), "--health-probe-port="+strconv.Itoa(ports[1]),
+		"--webhook-port="+strconv.Itoa(ports[2]))
+	ready := "http://127.0.0.1:" + strconv.Itoa(ports[1]) + "/readyz"
+	cp.run.waitFor(t, "crossplane to become ready", cp.crossplane, startTimeout, func() (bool, string) {
+		return httpOK(http.DefaultClient, ready)
+	})
+	cp.run.lap(t, "crossplane ready")
+}
+
+// Lap logs a step of the test with the time since the control plane started to come up.
+func (cp *ControlPlane) Lap(t testing.TB, format string, args ...any) {
+	t.Helper()
+	cp.run.lap(t, format, args...)
+}
+
+// ResidentMemory returns the resident memory of every running component, by log name.
+func (cp *ControlPlane) ResidentMemory() map[string]int64 {
+	m := map[string]int64{}
+	for _, p := range cp.run.procs {
+		if rss := p.residentMemory(); rss > 0 {
+			m[p.name] += rss
+		}
+	}
+	return m
+}
+
+func (cp *ControlPlane) secret(t testing.TB, name string) *corev1.Secret {
+	t.Helper()
+	s := &corev1.Secret{}
+	if err := cp.Client.Get(context.Background(), types.NamespacedName{Namespace: CrossplaneNamespace, Name: name}, s); err != nil {
+		t.Fatalf("cannot get Secret %s/%s that crossplane core init should have made: %v", CrossplaneNamespace, name, err)
+	}
+	return s
+}
+
+// Eventually polls check until it reports done, failing the test with check's last reason when
+// timeout passes or when a component of the control plane has died.
+func (cp *ControlPlane) Eventually(t testing.TB, what string, timeout time.Duration, check func(ctx context.Context) (bool, string)) {
+	t.Helper()
+	cp.run.waitFor(t, what, nil, timeout, func() (bool, string) {
+		for _, p := range []*process{cp.etcd, cp.apiServer, cp.crossplane, cp.controllerManager} {
+			if p == nil {
+				continue
+			}
+			if exited, err := p.exited(); exited {
+				t.Fatalf("%s: %s has %v (%v); last %d lines of %s:\n%s", what, p.name, errExited, err, logTailLines, p.log, tail(p.log, logTailLines))
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return check(ctx)
+	})
+}
+
+// Condition returns the status and message of a condition of an object's status.conditions.
+func Condition(u *unstructured.Unstructured, typ string) (status, message string) {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, c := range conds {
+		m, ok := c.(map[string]any)
+		if !ok || m["type"] != typ {
+			continue
+		}
+		s, _ := m["status"].(string)
+		msg, _ := m["message"].(string)
+		if r, _ := m["reason"].(string); r != "" {
+			msg = r + ": " + msg
+		}
+		return s, msg
+	}
+	return "", "no " + typ + " condition"
+}
+
+func httpOK(c *http.Client, url string) (bool, string) {
+	resp, err := c.Get(url) //nolint:noctx // Loopback probe.
+	if err != nil {
+		return false, err.Error()
+	}
+	defer resp.Body.Close() //nolint:errcheck // Only read.
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return false, fmt.Sprintf("%s: %s: %s", url, resp.Status, strings.TrimSpace(string(b)))
+	}
+	return true, ""
+}
+
+func kubeconfig(host, caFile, token string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: e2e
+  cluster: {server: %q, certificate-authority: %q}
+users:
+- name: admin
+  user: {token: %q}
+contexts:
+- name: e2e
+  context: {cluster: e2e, user: admin}
+current-context: e2e
+`, host, caFile, token)
+}
+
+// writeServiceAccountKeys writes the key pair kube-apiserver signs and verifies service account
+// tokens with.
+func writeServiceAccountKeys(t testing.TB, keyPath, pubPath string) {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatalf("cannot generate the service account key: %v", err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		t.Fatalf("cannot encode the service account public key: %v", err)
+	}
+	writeFile(t, keyPath, string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})), 0o600)
+	writeFile(t, pubPath, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})), 0o644)
+}
+
+func randomHex(t testing.TB, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("cannot read random bytes: %v", err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func writeFile(t testing.TB, path, content string, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		t.Fatalf("cannot write %s: %v", path, err)
+	}
+}
