@@ -1,0 +1,134 @@
+// Package function is the function-dataservice composition function: it composes the XRD, the
+// Compositions and the APIServiceExportTemplate of a DataService composite resource, calling the one
+// generator the dataservice CLI calls too.
+package function
+
+import (
+	"context"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/function-dataservice/function-dataservice/internal/generator"
+)
+
+// Function composes the objects that serve a DataService.
+type Function struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+
+	log logging.Logger
+}
+
+// New returns a Function that logs to log.
+func New(log logging.Logger) *Function {
+	return &Function{log: log}
+}
+
+// RunFunction composes the XRD, the Compositions and the APIServiceExportTemplate of the observed
+// DataService, and reports the served API and the generated objects in its status.
+//
+// It asks Crossplane for nothing (no required resources, no capabilities), so that Crossplane v1
+// (including v1.16's v1beta1 protocol, served by the SDK) and v2 run it alike.
+func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	log := f.log.WithValues("tag", req.GetMeta().GetTag())
+	log.Debug("Running function")
+
+	rsp := response.To(req, response.DefaultTTL)
+
+	// The input is an opaque object nested in a Composition: the API server validates none of it.
+	defaults, err := getDefaults(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "invalid Function input"))
+		return rsp, nil
+	}
+
+	oxr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composite resource"))
+		return rsp, nil
+	}
+	log = log.WithValues(
+		"xr-version", oxr.Resource.GetAPIVersion(),
+		"xr-kind", oxr.Resource.GetKind(),
+		"xr-name", oxr.Resource.GetName(),
+	)
+
+	ds, unknown, err := dataServiceFrom(oxr.Resource)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot read the DataService from the observed composite resource"))
+		return rsp, nil
+	}
+
+	out, err := generator.Generate(ds, defaults)
+	if err := invalid(ds.GetName(), unknown, err); err != nil {
+		// Nothing is composed from an invalid DataService: what an earlier step desired stays, and
+		// Crossplane keeps the objects composed from the last valid spec until the spec is fixed.
+		log.Info("Invalid DataService", "error", err)
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+
+	observed, err := request.GetObservedComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composed resources"))
+		return rsp, nil
+	}
+
+	// What earlier steps of the pipeline desired is kept; only our own names are (re)set.
+	desired, err := request.GetDesiredComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get desired composed resources"))
+		return rsp, nil
+	}
+
+	composed, err := composedResources(out, observed)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot compose the generated objects"))
+		return rsp, nil
+	}
+	for name, dcd := range composed {
+		desired[name] = dcd
+	}
+
+	dxr, err := request.GetDesiredCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot get desired composite resource"))
+		return rsp, nil
+	}
+	// Crossplane needs only the status of the desired XR, but an unstructured object without
+	// apiVersion and kind cannot be converted; Crossplane ignores both.
+	dxr.Resource.SetAPIVersion(oxr.Resource.GetAPIVersion())
+	dxr.Resource.SetKind(oxr.Resource.GetKind())
+	if err := setStatus(dxr.Resource, out); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot set the status of the DataService"))
+		return rsp, nil
+	}
+
+	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composite resource"))
+		return rsp, nil
+	}
+	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composed resources"))
+		return rsp, nil
+	}
+
+	log.Debug("Composed DataService", "composed", len(composed), "ready", countReady(composed))
+	return rsp, nil
+}
+
+// countReady counts the composed resources that are ready, for the log.
+func countReady(dcds map[resource.Name]*resource.DesiredComposed) int {
+	n := 0
+	for _, dcd := range dcds {
+		if dcd.Ready == resource.ReadyTrue {
+			n++
+		}
+	}
+	return n
+}
