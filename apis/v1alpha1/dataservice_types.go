@@ -5,6 +5,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	bindv1alpha1 "github.com/function-dataservice/function-dataservice/apis/bind/v1alpha1"
+	kubebindv1alpha2 "github.com/function-dataservice/function-dataservice/apis/kubebind/v1alpha2"
 )
 
 // Crossplane lines a DataService can target.
@@ -460,7 +461,7 @@ type ConnectionSecret struct {
 
 // Export says whether and how klutch-bind exposes the API to app clusters.
 type Export struct {
-	// Disabled generates no APIServiceExportTemplate.
+	// Disabled generates no klutch-bind APIServiceExportTemplate.
 	// +optional
 	Disabled bool `json:"disabled,omitempty"`
 	// Name of the template. Defaults to the exported resource.
@@ -481,6 +482,32 @@ type Export struct {
 	// +optional
 	// +listType=atomic
 	PermissionClaims []bindv1alpha1.PermissionClaim `json:"permissionClaims,omitempty"`
+	// KubeBind also exports the API for upstream kube-bind: a cluster-scoped kube-bind.io/v1alpha2
+	// APIServiceExportTemplate, generated beside Klutch's template.
+	// +optional
+	KubeBind *KubeBindExport `json:"kubeBind,omitempty"`
+}
+
+// KubeBindExport describes the upstream kube-bind (kube-bind.io/v1alpha2) template of the API.
+type KubeBindExport struct {
+	// Name of the template. Defaults to the exported resource and group, e.g. mongodbinstances.anynines.com.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Description shown to consumers choosing what to bind.
+	// +optional
+	Description string `json:"description,omitempty"`
+	// SchemaUpdatePolicy: Never (kube-bind's default; bound schemas stay as first bound) or Always.
+	// +optional
+	// +kubebuilder:validation:Enum=Never;Always
+	SchemaUpdatePolicy string `json:"schemaUpdatePolicy,omitempty"`
+	// Versions exported. Defaults to every served version.
+	// +optional
+	// +listType=atomic
+	Versions []string `json:"versions,omitempty"`
+	// PermissionClaims in kube-bind's form.
+	// +optional
+	// +listType=atomic
+	PermissionClaims []kubebindv1alpha2.PermissionClaim `json:"permissionClaims,omitempty"`
 }
 
 // DataServiceStatus is what the function reports about the generated API.
@@ -520,6 +547,9 @@ type GeneratedObjects struct {
 	// ExportTemplate is namespace/name of the APIServiceExportTemplate.
 	// +optional
 	ExportTemplate string `json:"exportTemplate,omitempty"`
+	// KubeBindTemplate is the name of the kube-bind.io APIServiceExportTemplate.
+	// +optional
+	KubeBindTemplate string `json:"kubeBindTemplate,omitempty"`
 }
 
 // DataServiceList is a list of DataServices.

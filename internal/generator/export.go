@@ -4,6 +4,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	bindv1alpha1 "github.com/function-dataservice/function-dataservice/apis/bind/v1alpha1"
+	kubebindv1alpha2 "github.com/function-dataservice/function-dataservice/apis/kubebind/v1alpha2"
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 )
 
 // buildExportTemplate selects the API for klutch-bind. klutch-bind matches a template to a CRD by
@@ -20,6 +22,30 @@ func buildExportTemplate(m *model) *bindv1alpha1.APIServiceExportTemplate {
 				Version:       e.spec.Version,
 			},
 			PermissionClaims: e.spec.PermissionClaims,
+		},
+	}
+}
+
+// buildKubeBindTemplate offers the API to upstream kube-bind consumers. Claims (v1) and namespaced
+// composites (v2) are namespaced resources; a cluster-scoped v2 composite is exported as Cluster.
+func buildKubeBindTemplate(m *model) *kubebindv1alpha2.APIServiceExportTemplate {
+	kb := m.kubeBind
+	scope := kubebindv1alpha2.NamespacedScope
+	if m.line == v1alpha1.CrossplaneV2 && m.scope == v1alpha1.ScopeCluster {
+		scope = kubebindv1alpha2.ClusterScope
+	}
+	return &kubebindv1alpha2.APIServiceExportTemplate{
+		TypeMeta:   metav1.TypeMeta{APIVersion: kubebindv1alpha2.GroupVersion.String(), Kind: kubebindv1alpha2.APIServiceExportTemplateKind},
+		ObjectMeta: metav1.ObjectMeta{Name: kb.name},
+		Spec: kubebindv1alpha2.APIServiceExportTemplateSpec{
+			Description: kb.spec.Description,
+			Scope:       scope,
+			Resources: []kubebindv1alpha2.APIServiceExportResource{{
+				GroupResource: kubebindv1alpha2.GroupResource{Group: m.group, Resource: kb.resource},
+				Versions:      kb.versions,
+			}},
+			PermissionClaims:   kb.spec.PermissionClaims,
+			SchemaUpdatePolicy: kubebindv1alpha2.SchemaUpdatePolicy(kb.spec.SchemaUpdatePolicy),
 		},
 	}
 }

@@ -22,19 +22,24 @@ type Output struct {
 	// Compositions are the generated Compositions, one per composition with a backend, in the
 	// DataService's order.
 	Compositions []*unstructured.Unstructured
-	// ExportTemplate is the APIServiceExportTemplate, nil when the export is disabled.
+	// ExportTemplate is klutch-bind's APIServiceExportTemplate, nil when the export is disabled.
 	ExportTemplate *unstructured.Unstructured
+	// KubeBindTemplate is upstream kube-bind's APIServiceExportTemplate, when the spec asks for it.
+	KubeBindTemplate *unstructured.Unstructured
 	// API is the API app developers use.
 	API v1alpha1.ServedAPI
 }
 
-// Objects returns every generated object: the XRD, the Compositions, then the export template.
+// Objects returns every generated object: the XRD, the Compositions, then the export templates.
 func (o *Output) Objects() []*unstructured.Unstructured {
 	objs := make([]*unstructured.Unstructured, 0, 2+len(o.Compositions))
 	objs = append(objs, o.XRD)
 	objs = append(objs, o.Compositions...)
 	if o.ExportTemplate != nil {
 		objs = append(objs, o.ExportTemplate)
+	}
+	if o.KubeBindTemplate != nil {
+		objs = append(objs, o.KubeBindTemplate)
 	}
 	return objs
 }
@@ -102,6 +107,13 @@ func Generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*Output, error
 			return nil, err
 		}
 		out.ExportTemplate = u
+	}
+	if m.kubeBind != nil {
+		u, err := toUnstructured(buildKubeBindTemplate(m))
+		if err != nil {
+			return nil, err
+		}
+		out.KubeBindTemplate = u
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	kubebindv1alpha2 "github.com/function-dataservice/function-dataservice/apis/kubebind/v1alpha2"
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
@@ -183,6 +184,40 @@ func TestGenerate(t *testing.T) {
 			edit:   func(s *v1alpha1.DataServiceSpec) { s.Export = &v1alpha1.Export{Disabled: true} },
 			checks: []check{{"template", "", nil}},
 		},
+		"KubeBindTemplateBesideKlutchs": {
+			edit: func(s *v1alpha1.DataServiceSpec) {
+				s.Versions = []v1alpha1.APIVersion{{Name: "v1alpha1"}, {Name: "v1"}}
+				s.Export = &v1alpha1.Export{KubeBind: &v1alpha1.KubeBindExport{
+					Description: "Key-value stores", SchemaUpdatePolicy: "Always",
+					PermissionClaims: []kubebindv1alpha2.PermissionClaim{{GroupResource: kubebindv1alpha2.GroupResource{Resource: "secrets"}}},
+				}}
+			},
+			checks: []check{
+				{"kubebind", "apiVersion", "kube-bind.io/v1alpha2"},
+				{"kubebind", "kind", "APIServiceExportTemplate"},
+				{"kubebind", "metadata.name", "keyvalueinstances.example.org"},
+				{"kubebind", "metadata.namespace", nil},
+				{"kubebind", "spec.scope", "Namespaced"},
+				{"kubebind", "spec.description", "Key-value stores"},
+				{"kubebind", "spec.schemaUpdatePolicy", "Always"},
+				{"kubebind", "spec.resources", []any{map[string]any{"group": "example.org", "resource": "keyvalueinstances", "versions": []any{"v1alpha1", "v1"}}}},
+				{"kubebind", "spec.permissionClaims[0].resource", "secrets"},
+				{"kubebind", "spec.permissionClaims[0].group", ""},
+				{"template", "spec.APIServiceSelector.resource", "keyvalueinstances"},
+			},
+		},
+		"KubeBindClusterScopedOnV2": {
+			edit: func(s *v1alpha1.DataServiceSpec) {
+				s.CrossplaneVersion = v1alpha1.CrossplaneV2
+				s.Scope = v1alpha1.ScopeCluster
+				s.Export = &v1alpha1.Export{Disabled: true, KubeBind: &v1alpha1.KubeBindExport{Name: "kv"}}
+			},
+			checks: []check{
+				{"kubebind", "metadata.name", "kv"},
+				{"kubebind", "spec.scope", "Cluster"},
+				{"template", "", nil},
+			},
+		},
 		"ExportNamed": {
 			edit: func(s *v1alpha1.DataServiceSpec) {
 				s.Export = &v1alpha1.Export{Name: "kv", Namespace: "bind", Version: "v1"}
@@ -207,7 +242,7 @@ func TestGenerate(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Generate: %v", err)
 			}
-			objs := map[string]*unstructured.Unstructured{"xrd": out.XRD, "template": out.ExportTemplate}
+			objs := map[string]*unstructured.Unstructured{"xrd": out.XRD, "template": out.ExportTemplate, "kubebind": out.KubeBindTemplate}
 			if len(out.Compositions) > 0 {
 				objs["composition"] = out.Compositions[0]
 			}

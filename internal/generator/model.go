@@ -48,7 +48,8 @@ type model struct {
 	compositions       []resolvedComposition
 	defaultComposition string
 
-	export *resolvedExport
+	export   *resolvedExport
+	kubeBind *resolvedKubeBind
 }
 
 type resolvedField struct {
@@ -60,6 +61,13 @@ type resolvedComposition struct {
 	spec  v1alpha1.Composition
 	index int
 	base  map[string]any
+}
+
+type resolvedKubeBind struct {
+	name     string
+	resource string
+	versions []string
+	spec     *v1alpha1.KubeBindExport
 }
 
 type resolvedExport struct {
@@ -558,10 +566,13 @@ func schemaHas(s *extv1.JSONSchemaProps, segs fieldpath.Segments) bool {
 
 func (m *model) resolveExport(p *field.Path) field.ErrorList {
 	e := m.spec.Export
-	if e != nil && e.Disabled {
-		return nil
-	}
 	var errs field.ErrorList
+	if e != nil && e.KubeBind != nil {
+		errs = append(errs, m.resolveKubeBind(p.Child("kubeBind"))...)
+	}
+	if e != nil && e.Disabled {
+		return errs
+	}
 	re := &resolvedExport{spec: e, namespace: m.d.ExportNamespace, resource: m.plural}
 	if e == nil {
 		re.spec = &v1alpha1.Export{}
@@ -754,4 +765,41 @@ func validateFieldPath(p *field.Path, path string) field.ErrorList {
 		return field.ErrorList{field.Invalid(p, path, "not a field path: "+err.Error())}
 	}
 	return nil
+}
+
+func (m *model) resolveKubeBind(p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	kb := m.spec.Export.KubeBind
+	r := &resolvedKubeBind{spec: kb, resource: m.plural, versions: kb.Versions}
+	if m.spec.Export.Resource != "" {
+		r.resource = m.spec.Export.Resource
+	}
+	r.name = kb.Name
+	if r.name == "" {
+		r.name = r.resource + "." + m.group
+	}
+	for _, msg := range validation.IsDNS1123Subdomain(r.name) {
+		errs = append(errs, field.Invalid(p.Child("name"), r.name, msg))
+	}
+	served := map[string]bool{}
+	for _, v := range m.versions {
+		if *v.Served {
+			served[v.Name] = true
+			if len(kb.Versions) == 0 {
+				r.versions = append(r.versions, v.Name)
+			}
+		}
+	}
+	for i, v := range kb.Versions {
+		if !served[v] {
+			errs = append(errs, field.Invalid(p.Child("versions").Index(i), v, "not a served version of the API: export one of spec.versions"))
+		}
+	}
+	for i, pc := range kb.PermissionClaims {
+		if pc.Resource == "" {
+			errs = append(errs, field.Required(p.Child("permissionClaims").Index(i).Child("resource"), "e.g. secrets"))
+		}
+	}
+	m.kubeBind = r
+	return errs
 }

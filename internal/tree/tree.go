@@ -83,8 +83,11 @@ func Files(srcs []Source, l Layout) (map[string][]byte, error) {
 			}
 			files[filepath.Join(l.Root, name, "composition-"+c.GetName()+".yaml")] = doc
 		}
-		if t := o.ExportTemplate; t != nil {
-			claim("APIServiceExportTemplate "+t.GetNamespace()+"/"+t.GetName(), s.Where)
+		for _, t := range []*unstructured.Unstructured{o.ExportTemplate, o.KubeBindTemplate} {
+			if t == nil {
+				continue
+			}
+			claim(t.GetAPIVersion()+" APIServiceExportTemplate "+t.GetNamespace()+"/"+t.GetName(), s.Where)
 			b, err := yaml.Marshal(t.Object)
 			if err != nil {
 				return nil, err
@@ -99,7 +102,7 @@ func Files(srcs []Source, l Layout) (map[string][]byte, error) {
 	files[filepath.Join(l.Root, "crossplane.yaml")] = []byte(meta)
 	if len(templates) > 0 {
 		var b bytes.Buffer
-		b.WriteString(Marker + ". DO NOT EDIT.\n# APIServiceExportTemplates for klutch-bind: apply them to the control plane beside the package.\n")
+		b.WriteString(Marker + ". DO NOT EDIT.\n# APIServiceExportTemplates for klutch-bind (and kube-bind): apply them to the control plane beside the package.\n")
 		for i, t := range templates {
 			if i > 0 {
 				b.WriteString("---\n")
