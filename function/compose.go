@@ -11,6 +11,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	bindv1alpha1 "github.com/function-dataservice/function-dataservice/apis/bind/v1alpha1"
+	kubebindv1alpha2 "github.com/function-dataservice/function-dataservice/apis/kubebind/v1alpha2"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
@@ -18,8 +19,9 @@ import (
 // same objects run after run, and a Composition that a DataService no longer generates is no longer
 // desired, so Crossplane deletes it.
 const (
-	nameXRD            resource.Name = "xrd"
-	nameExportTemplate resource.Name = "export-template"
+	nameXRD              resource.Name = "xrd"
+	nameExportTemplate   resource.Name = "export-template"
+	nameKubeBindTemplate resource.Name = "kubebind-export-template"
 )
 
 // Kinds the function treats by name.
@@ -27,10 +29,12 @@ var (
 	xrdKind            = schema.GroupKind{Group: "apiextensions.crossplane.io", Kind: "CompositeResourceDefinition"}
 	compositionKind    = schema.GroupKind{Group: "apiextensions.crossplane.io", Kind: "Composition"}
 	exportTemplateKind = bindv1alpha1.GroupVersion.WithKind(bindv1alpha1.APIServiceExportTemplateKind).GroupKind()
+	kubeBindKind       = kubebindv1alpha2.GroupVersion.WithKind(kubebindv1alpha2.APIServiceExportTemplateKind).GroupKind()
 )
 
 // composedName names the composed resource of a generated object: xrd, composition-<name>,
-// export-template, and <kind>-<name> for any other object the generator may add.
+// export-template (klutch-bind's), kubebind-export-template (upstream kube-bind's), and
+// <kind>-<name> for any other object the generator may add.
 func composedName(u *unstructured.Unstructured) resource.Name {
 	switch gk := u.GroupVersionKind().GroupKind(); gk {
 	case xrdKind:
@@ -39,6 +43,8 @@ func composedName(u *unstructured.Unstructured) resource.Name {
 		return resource.Name("composition-" + u.GetName())
 	case exportTemplateKind:
 		return nameExportTemplate
+	case kubeBindKind:
+		return nameKubeBindTemplate
 	default:
 		return resource.Name(strings.ToLower(gk.Kind) + "-" + u.GetName())
 	}

@@ -64,6 +64,8 @@ func TestRunFunction(t *testing.T) {
 	cacheWithInput := generate(t, "cache", cacheSpec, inputv1beta1.Defaults{ExportNamespace: "klutch-exports", ProviderConfigNameFormat: "broker-%s"})
 	cacheNoExport := generate(t, "cache", `{"group": "example.org", "kind": "CacheInstance", "export": {"disabled": true},
 		"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`, inputv1beta1.Defaults{})
+	cacheKubeBind := generate(t, "cache", `{"group": "example.org", "kind": "CacheInstance", "export": {"kubeBind": {"description": "Caches"}},
+		"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`, inputv1beta1.Defaults{})
 	cacheTwo := generate(t, "cache", `{"group": "example.org", "kind": "CacheInstance",
 		"compositions": [
 			{"name": "cache-a", "plans": ["a-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}},
@@ -338,6 +340,29 @@ func TestRunFunction(t *testing.T) {
 					Resources: map[string]*fnv1.Resource{
 						"xrd":               {Resource: asStruct(t, cacheNoExport.XRD), Ready: fnv1.Ready_READY_FALSE},
 						"composition-cache": {Resource: asStruct(t, cacheNoExport.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
+					},
+				},
+			}},
+		},
+		"KubeBindTemplateIsComposedBesideKlutchs": {
+			reason: "A DataService that asks for an upstream kube-bind template gets it composed beside klutch-bind's, and named in its status.",
+			args: args{req: &fnv1.RunFunctionRequest{
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", `{"group": "example.org", "kind": "CacheInstance", "export": {"kubeBind": {"description": "Caches"}},
+					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
+			}},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Desired: &fnv1.State{
+					Composite: &fnv1.Resource{Resource: withStatus(`{
+						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
+							"compositeKind": "XCacheInstance", "compositeResource": "xcacheinstances"},
+						"generated": {"xrd": "xcacheinstances.example.org", "compositions": ["cache"],
+							"exportTemplate": "crossplane-system/cacheinstances", "kubeBindTemplate": "` + cacheKubeBind.KubeBindTemplate.GetName() + `"}}`)},
+					Resources: map[string]*fnv1.Resource{
+						"xrd":                      {Resource: asStruct(t, cacheKubeBind.XRD), Ready: fnv1.Ready_READY_FALSE},
+						"composition-cache":        {Resource: asStruct(t, cacheKubeBind.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
+						"export-template":          {Resource: asStruct(t, cacheKubeBind.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
+						"kubebind-export-template": {Resource: asStruct(t, cacheKubeBind.KubeBindTemplate), Ready: fnv1.Ready_READY_FALSE},
 					},
 				},
 			}},

@@ -25,6 +25,9 @@ func setStatus(xr *composite.Unstructured, out *generator.Output) error {
 	if t := out.ExportTemplate; t != nil {
 		st.Generated.ExportTemplate = t.GetNamespace() + "/" + t.GetName()
 	}
+	if t := out.KubeBindTemplate; t != nil {
+		st.Generated.KubeBindTemplate = t.GetName()
+	}
 	// Through the unstructured converter, so that the status carries exactly the fields the
 	// DataService API defines, with their omitempty rules.
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&st)
