@@ -17,6 +17,7 @@ import (
 // cli is the command tree. Each command lives in a file of its own.
 type cli struct {
 	Generate generateCmd `cmd:"" help:"Generate XRDs, Compositions and APIServiceExportTemplates from DataService specs."`
+	Build    buildCmd    `cmd:"" help:"Build a Configuration package (.xpkg) from a package root, or the Function package with 'build function'."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 
 	Completions kongplete.InstallCompletions `cmd:"" help:"Install shell completions (bash, zsh, fish)."`

@@ -1,0 +1,210 @@
+package pkgbuild
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg/parser"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/json"
+	"sigs.k8s.io/yaml"
+
+	"github.com/function-dataservice/function-dataservice/internal/manifests"
+)
+
+// Kind is the kind of package meta a build expects.
+type Kind string
+
+// The kinds of package this builder makes.
+const (
+	Configuration Kind = "Configuration"
+	Function      Kind = "Function"
+)
+
+// holds says, for a user, what a package of the kind may hold.
+func (k Kind) holds() string {
+	if k == Function {
+		return "only CustomResourceDefinitions (the function's input types)"
+	}
+	return "only CompositeResourceDefinitions, Compositions, ManagedResourceActivationPolicies and Operations"
+}
+
+// objectLinter is Crossplane's own rule for the objects of a package of the kind.
+func (k Kind) objectLinter() parser.ObjectLinterFn {
+	if k == Function {
+		return xpkg.IsCRD
+	}
+	return parser.Or(xpkg.IsXRD, xpkg.IsActivationPolicy, xpkg.IsComposition, xpkg.IsOperation, xpkg.IsCronOperation, xpkg.IsWatchOperation)
+}
+
+func (k Kind) metaLinter() parser.ObjectLinterFn {
+	if k == Function {
+		return xpkg.IsFunction
+	}
+	return xpkg.IsConfiguration
+}
+
+// Error is every problem found in a package's files, each naming its file, line and object.
+type Error struct {
+	Root     string
+	Problems []string
+	// Note explains the problems, e.g. what a package may hold.
+	Note string
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("cannot build the package in %s:\n  %s", e.Root, strings.Join(e.Problems, "\n  "))
+	if e.Note != "" {
+		msg += "\n" + e.Note
+	}
+	return msg
+}
+
+// check reads every document of the package and its examples the way Crossplane's parser does and
+// reports what the parser and linter would refuse, but naming the file, line and object, and saying
+// where a foreign object belongs. Crossplane's own errors name neither.
+func check(f *files, kind Kind, rel func(string) string) error {
+	metaScheme, err := xpkg.BuildMetaScheme()
+	if err != nil {
+		return err
+	}
+	objScheme, err := xpkg.BuildObjectScheme()
+	if err != nil {
+		return err
+	}
+	dm := json.NewSerializerWithOptions(json.DefaultMetaFactory, metaScheme, metaScheme, json.SerializerOptions{Yaml: true})
+	do := json.NewSerializerWithOptions(json.DefaultMetaFactory, objScheme, objScheme, json.SerializerOptions{Yaml: true})
+
+	var problems, metas []string
+	foreigners := 0
+	isObject := kind.objectLinter()
+	for _, file := range f.pkg {
+		docs, err := readDocs(file, rel)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			id, err := identify(d)
+			if err != nil {
+				problems = append(problems, err.Error())
+				continue
+			}
+			m, _, err := dm.Decode(d.Data, nil, nil)
+			if err == nil {
+				metas = append(metas, d.Where())
+				if lerr := kind.metaLinter()(m); lerr != nil {
+					problems = append(problems, fmt.Sprintf("%s: %s is not a %s meta: build it with the command for its kind", d.Where(), id, kind))
+				} else if lerr := xpkg.PackageValidSemver(m); lerr != nil {
+					problems = append(problems, fmt.Sprintf("%s: %s: spec.crossplane.version: %v", d.Where(), id, lerr))
+				}
+				continue
+			}
+			if !runtime.IsNotRegisteredError(err) {
+				problems = append(problems, fmt.Sprintf("%s: %s: %v", d.Where(), id, manifests.LineError(err, d.Line)))
+				continue
+			}
+			o, _, err := do.Decode(d.Data, nil, nil)
+			switch {
+			case runtime.IsNotRegisteredError(err):
+				foreigners++
+				problems = append(problems, foreign(d, id, kind, rel(f.root)))
+			case err != nil:
+				problems = append(problems, fmt.Sprintf("%s: %s: %v", d.Where(), id, manifests.LineError(err, d.Line)))
+			case isObject(o) != nil:
+				foreigners++
+				problems = append(problems, foreign(d, id, kind, rel(f.root)))
+			}
+		}
+	}
+	switch {
+	case len(metas) == 0:
+		problems = append(problems, fmt.Sprintf("no %s meta (apiVersion: meta.pkg.crossplane.io/v1, kind: %s) in any file: add a crossplane.yaml to the package root", kind, kind))
+	case len(metas) > 1:
+		problems = append(problems, fmt.Sprintf("a package has exactly one meta, found %d: %s", len(metas), strings.Join(metas, ", ")))
+	}
+
+	// Crossplane's examples parser reads each document as a Kubernetes object.
+	for _, file := range f.ex {
+		docs, err := readDocs(file, rel)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			if _, err := identify(d); err != nil {
+				problems = append(problems, err.Error()+" (in the examples root)")
+			}
+		}
+	}
+	if len(problems) > 0 {
+		e := &Error{Root: rel(f.root), Problems: problems}
+		if foreigners > 0 {
+			e.Note = fmt.Sprintf("A %s package holds one crossplane.yaml meta and %s (Crossplane's package linter).", kind, kind.holds())
+		}
+		return e
+	}
+	return nil
+}
+
+func readDocs(file string, rel func(string) string) ([]manifests.Document, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return manifests.Split(rel(file), data)
+}
+
+// identify names the object of a document, e.g. `APIServiceExportTemplate "mongodbs"`.
+func identify(d manifests.Document) (string, error) {
+	var o struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Metadata   struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+	}
+	if err := yaml.Unmarshal(d.Data, &o); err != nil {
+		return "", fmt.Errorf("%s: not a YAML object: %v", d.Where(), manifests.LineError(err, d.Line))
+	}
+	if o.APIVersion == "" || o.Kind == "" {
+		return "", fmt.Errorf("%s: object has no apiVersion or kind", d.Where())
+	}
+	id := o.Kind
+	if o.Metadata.Name != "" {
+		id += fmt.Sprintf(" %q", o.Metadata.Name)
+	}
+	return id + " (" + o.APIVersion + ")", nil
+}
+
+// foreign explains why an object does not belong in the package and where it goes instead.
+func foreign(d manifests.Document, id string, kind Kind, root string) string {
+	msg := fmt.Sprintf("%s: %s does not belong in a %s package: ", d.Where(), id, kind)
+	switch {
+	case strings.HasPrefix(id, "APIServiceExportTemplate"):
+		msg += "apply it to the control plane beside the package; `dataservice generate` writes templates to " +
+			"apiserviceexporttemplates.yaml beside the package root, so move this file out of " + root
+	case kind == Function:
+		msg += "move it out of " + root + " or leave it out with --ignore"
+	default:
+		msg += "apply it to the control plane separately and move it out of " + root + ", or leave it out with --ignore"
+	}
+	return msg
+}
+
+var errNotDir = errors.New("not a directory")
+
+// relTo returns a function that shows absolute paths relative to the working directory when below it.
+func relTo(wd string) func(string) string {
+	return func(p string) string {
+		if wd == "" {
+			return p
+		}
+		if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
+			return r
+		}
+		return p
+	}
+}
