@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
+	"github.com/function-dataservice/function-dataservice/internal/overlay"
 )
 
 // loadedSpec is a DataService and where it was read from.
@@ -29,6 +31,7 @@ func loadSpecs(paths []string) ([]loadedSpec, error) {
 		return nil, fmt.Errorf("no DataService found in %v: pass spec files or folders holding *.yaml", paths)
 	}
 	var specs []loadedSpec
+	var overlays []loadedOverlay
 	var errs []error
 	for _, d := range docs {
 		tm, err := d.TypeMeta()
@@ -36,8 +39,17 @@ func loadSpecs(paths []string) ([]loadedSpec, error) {
 			errs = append(errs, err)
 			continue
 		}
+		if tm.Kind == v1alpha1.DataServiceOverlayKind && tm.APIVersion == v1alpha1.GroupVersion.String() {
+			o := &v1alpha1.DataServiceOverlay{}
+			if err := yaml.UnmarshalStrict(d.Data, o); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", d.Where(), manifests.LineError(err, d.Line)))
+				continue
+			}
+			overlays = append(overlays, loadedOverlay{where: d.Where(), o: o})
+			continue
+		}
 		if tm.Kind != v1alpha1.DataServiceKind || tm.APIVersion != v1alpha1.GroupVersion.String() {
-			errs = append(errs, fmt.Errorf("%s: %s %s is not a DataService: pass only DataService specs (apiVersion: %s, kind: %s)", d.Where(), tm.APIVersion, tm.Kind, v1alpha1.GroupVersion, v1alpha1.DataServiceKind))
+			errs = append(errs, fmt.Errorf("%s: %s %s is not a DataService: pass only DataService specs and DataServiceOverlays (apiVersion: %s)", d.Where(), tm.APIVersion, tm.Kind, v1alpha1.GroupVersion))
 			continue
 		}
 		ds, err := v1alpha1.Decode(d.Data)
@@ -46,6 +58,39 @@ func loadSpecs(paths []string) ([]loadedSpec, error) {
 			continue
 		}
 		specs = append(specs, loadedSpec{where: d.Where(), ds: ds})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return applyOverlays(specs, overlays)
+}
+
+type loadedOverlay struct {
+	where string
+	o     *v1alpha1.DataServiceOverlay
+}
+
+// applyOverlays replaces each DataService an overlay names by what the overlay makes of it.
+func applyOverlays(specs []loadedSpec, overlays []loadedOverlay) ([]loadedSpec, error) {
+	var errs []error
+	seen := map[string]string{}
+	for _, ov := range overlays {
+		if prev, ok := seen[ov.o.Spec.Base]; ok {
+			errs = append(errs, fmt.Errorf("%s: a second overlay of DataService %q (the first is in %s): merge them into one", ov.where, ov.o.Spec.Base, prev))
+			continue
+		}
+		seen[ov.o.Spec.Base] = ov.where
+		i := slices.IndexFunc(specs, func(s loadedSpec) bool { return s.ds.Name == ov.o.Spec.Base })
+		if i < 0 {
+			errs = append(errs, fmt.Errorf("%s: overlay of DataService %q, which none of the given files holds: pass its spec with -f", ov.where, ov.o.Spec.Base))
+			continue
+		}
+		ds, err := overlay.Apply(specs[i].ds, ov.o)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", ov.where, err))
+			continue
+		}
+		specs[i] = loadedSpec{where: ov.where + " (overlay of " + specs[i].where + ")", ds: ds}
 	}
 	return specs, errors.Join(errs...)
 }
