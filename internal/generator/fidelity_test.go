@@ -1,29 +1,25 @@
 package generator_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 
-	"github.com/google/cel-go/common"
-	"github.com/google/cel-go/parser"
-	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/reference"
+	"github.com/function-dataservice/function-dataservice/internal/semantic"
 )
 
 // TestFidelity generates from the DataService specs of Klutch's own services and compares every
-// object with Klutch's hand-written file, parsed: comments, anchors and key order do not matter, and
-// the non-schema key `supported:` (it only carries YAML anchors) is dropped. Two things are compared
-// by meaning rather than by text, because their text is not what the API server or Crossplane acts on:
+// object with Klutch's hand-written file, parsed, field by field (see package semantic): comments,
+// anchors and key order do not matter, and the non-schema key `supported:` (it only carries YAML
+// anchors) is dropped. Two things are compared by meaning rather than by text, because their text is
+// not what the API server or Crossplane acts on:
 //   - CEL rules are compared as parsed expressions, so line folding and spacing do not matter;
 //   - patch-and-transform patches are compared as a list in which patches writing different paths
 //     may come in any order (they commute), while patches writing the same or nested paths must keep
@@ -91,7 +87,11 @@ func TestFidelity(t *testing.T) {
 				{"APIServiceExportTemplate", out.ExportTemplate.Object, tc.want.template},
 			} {
 				ref := loadReference(t, c.ref)
-				if diff := cmp.Diff(normalize(t, ref), normalize(t, roundTrip(t, c.got))); diff != "" {
+				diff, err := semantic.Diff(ref, c.got)
+				if err != nil {
+					t.Fatalf("%s: %v", c.what, err)
+				}
+				if diff != "" {
 					t.Errorf("%s generated from examples/%s differs from reference %s (-reference +generated):\n%s", c.what, tc.spec, c.ref, diff)
 				}
 			}
@@ -127,94 +127,6 @@ func loadReference(t *testing.T, rel string) any {
 		t.Fatalf("%s: %v", p, err)
 	}
 	return obj
-}
-
-// roundTrip gives a generated object the same plain JSON form as a parsed reference file.
-func roundTrip(t *testing.T, obj any) any {
-	t.Helper()
-	b, err := json.Marshal(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// normalize drops `supported:` under openAPIV3Schema, replaces CEL rules by their parsed form and
-// puts commuting patches in a canonical order.
-func normalize(t *testing.T, obj any) any {
-	t.Helper()
-	var walk func(v any, key string) any
-	walk = func(v any, key string) any {
-		switch x := v.(type) {
-		case map[string]any:
-			out := make(map[string]any, len(x))
-			for k, vv := range x {
-				if key == "openAPIV3Schema" && k == "supported" {
-					continue
-				}
-				out[k] = walk(vv, k)
-			}
-			if r, ok := out["rule"].(string); ok && key == "x-kubernetes-validations" {
-				out["rule"] = canonicalCEL(t, r)
-			}
-			return out
-		case []any:
-			out := make([]any, len(x))
-			for i, vv := range x {
-				out[i] = walk(vv, key)
-			}
-			if key == "patches" {
-				out = canonicalPatches(t, out)
-			}
-			return out
-		default:
-			return v
-		}
-	}
-	return walk(obj, "")
-}
-
-func canonicalCEL(t *testing.T, rule string) string {
-	t.Helper()
-	p, err := parser.NewParser(parser.Macros(parser.AllMacros...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ast, errs := p.Parse(common.NewTextSource(rule))
-	if len(errs.GetErrors()) > 0 {
-		t.Fatalf("cannot parse CEL rule %q: %s", rule, errs.ToDisplayString())
-	}
-	s, err := parser.Unparse(ast.Expr(), ast.SourceInfo())
-	if err != nil {
-		t.Fatalf("cannot unparse CEL rule %q: %v", rule, err)
-	}
-	return s
-}
-
-// canonicalPatches sorts patches stably by the path they write. Patches writing the same path keep
-// their order; for nested paths (a, a.b) the order must already agree, which the test checks.
-func canonicalPatches(t *testing.T, ps []any) []any {
-	t.Helper()
-	to := func(p any) string {
-		m, _ := p.(map[string]any)
-		s, _ := m["toFieldPath"].(string)
-		return s
-	}
-	for i := range ps {
-		for j := i + 1; j < len(ps); j++ {
-			a, b := to(ps[i]), to(ps[j])
-			if a != b && (strings.HasPrefix(b, a+".") || strings.HasPrefix(a, b+".")) && a > b {
-				t.Errorf("patch %d writes %s after patch %d writes the nested path %s: their order matters", j, b, i, a)
-			}
-		}
-	}
-	out := slices.Clone(ps)
-	slices.SortStableFunc(out, func(a, b any) int { return strings.Compare(to(a), to(b)) })
-	return out
 }
 
 func TestFidelityReferencesFound(t *testing.T) {
