@@ -146,6 +146,9 @@ func Image(program []byte, p v1.Platform, base v1.Image, created time.Time) (v1.
 	cf.Created = v1.Time{Time: created}
 	cf.Config.Entrypoint = []string{Entrypoint}
 	cf.Config.Cmd = nil
+	if cf.Config.WorkingDir == "" {
+		cf.Config.WorkingDir = "/"
+	}
 	if cf.Config.User == "" || cf.Config.User == "0" || cf.Config.User == "root" {
 		cf.Config.User = NonRoot
 	}

@@ -1,0 +1,72 @@
+package registry
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// policy is the transport under go-containerregistry's: it refuses plain HTTP to registries that
+// are not on this machine unless insecure is asked for (go-containerregistry itself falls back to
+// HTTP for private network addresses too), and counts blobs uploaded and found already present.
+type policy struct {
+	inner    http.RoundTripper
+	insecure bool
+	stats    *stats
+}
+
+func (p *policy) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Scheme == "http" && !p.insecure && !IsLoopback(r.URL.Host) {
+		return nil, fmt.Errorf("refusing plain HTTP to %s: only loopback registries are spoken to without TLS; pass --insecure to allow it", r.URL.Host)
+	}
+	resp, err := p.inner.RoundTrip(r)
+	if err == nil {
+		p.stats.count(r, resp)
+	}
+	return resp, err
+}
+
+// IsLoopback says whether a host (with or without port) is this machine: localhost, *.localhost,
+// 127.0.0.0/8 or ::1.
+func IsLoopback(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// stats counts blob transfers across requests.
+type stats struct {
+	mu                 sync.Mutex
+	uploaded, existing int
+}
+
+func (s *stats) count(r *http.Request, resp *http.Response) {
+	if !strings.Contains(r.URL.Path, "/blobs/") {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case r.Method == http.MethodHead && resp.StatusCode == http.StatusOK:
+		s.existing++
+	case r.Method == http.MethodPost && resp.StatusCode == http.StatusCreated && r.URL.Query().Get("mount") != "":
+		s.existing++ // mounted from another repository of the registry
+	case r.Method == http.MethodPut && resp.StatusCode == http.StatusCreated && strings.Contains(r.URL.Path, "/blobs/uploads/"):
+		s.uploaded++
+	}
+}
+
+func (s *stats) snapshot() stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return stats{uploaded: s.uploaded, existing: s.existing}
+}

@@ -1,0 +1,45 @@
+package registry
+
+import (
+	"fmt"
+	"io"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// showProgress renders upload progress on one line of w (a terminal) until updates is closed, which
+// go-containerregistry does when the push ends; the returned function waits for that.
+func showProgress(w io.Writer, what string, updates <-chan v1.Update) func() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		last, shown := -1, false
+		for u := range updates {
+			if u.Total <= 0 {
+				continue
+			}
+			pct := int(u.Complete * 100 / u.Total)
+			if pct == last {
+				continue
+			}
+			last, shown = pct, true
+			fmt.Fprintf(w, "\r\033[Kpushing %s: %s / %s (%d%%)", what, size(u.Complete), size(u.Total), pct)
+		}
+		if shown {
+			fmt.Fprintln(w)
+		}
+	}()
+	return func() { <-done }
+}
+
+// size formats a byte count for people.
+func size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%d B", n)
+	}
+}
