@@ -17,12 +17,13 @@ import (
 
 // cli is the command tree. Each command lives in a file of its own.
 type cli struct {
-	Generate generateCmd `cmd:"" help:"Generate XRDs, Compositions and APIServiceExportTemplates from DataService specs."`
-	Build    buildCmd    `cmd:"" help:"Build a Configuration package (.xpkg) from a package root, or the Function package with 'build function'."`
-	Push     pushCmd     `cmd:"" help:"Push package files to an OCI registry; several become one multi-platform package."`
-	Inspect  inspectCmd  `cmd:"" help:"Show the meta, objects, layers, digests and platforms of a package file or reference."`
-	Extract  extractCmd  `cmd:"" help:"Extract package.yaml (or the examples) of a package file or reference."`
-	Version  versionCmd  `cmd:"" help:"Print the version."`
+	Generate    generateCmd    `cmd:"" help:"Generate XRDs, Compositions and APIServiceExportTemplates from DataService specs."`
+	Build       buildCmd       `cmd:"" help:"Build a Configuration package (.xpkg) from a package root, or the Function package with 'build function'."`
+	Push        pushCmd        `cmd:"" help:"Push package files to an OCI registry; several become one multi-platform package."`
+	Inspect     inspectCmd     `cmd:"" help:"Show the meta, objects, layers, digests and platforms of a package file or reference."`
+	Extract     extractCmd     `cmd:"" help:"Extract package.yaml (or the examples) of a package file or reference."`
+	CheckCompat checkCompatCmd `cmd:"" name:"check-compat" aliases:"diff" help:"Compare two releases of data service APIs and classify each change as safe or breaking for existing claims."`
+	Version     versionCmd     `cmd:"" help:"Print the version."`
 
 	Completions kongplete.InstallCompletions `cmd:"" help:"Install shell completions (bash, zsh, fish)."`
 }

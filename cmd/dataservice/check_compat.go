@@ -1,0 +1,221 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/compat"
+	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/manifests"
+)
+
+// exitBreaking is the exit code of check-compat when a change breaks existing claims; 1 stays for
+// errors, so CI can tell "this release breaks claims" from "the check could not run".
+const exitBreaking = 3
+
+type checkCompatCmd struct {
+	Old      string `arg:"" placeholder:"OLD" help:"The released API: DataService specs or generated XRDs (with Compositions and export templates), a file or a folder." predictor:"file"`
+	New      string `arg:"" placeholder:"NEW" help:"The API about to be released, in either form." predictor:"file"`
+	Defaults string `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply when generating from DataServices."`
+	Output   string `short:"o" enum:"text,json" default:"text" help:"Output format: text or json."`
+}
+
+func (c *checkCompatCmd) Help() string {
+	return `Check-compat compares two releases of data service APIs the way an app developer with existing
+claims sees them, and classifies every change as safe or breaking, with its path and why.
+
+OLD and NEW are each a DataService spec, a generated XRD (with its Compositions and export templates
+when you have them), or a folder holding several; the two may differ in form. DataServices are run
+through the generator first, so both sides are compared as XRDs, Compositions and export templates.
+APIs are matched by XRD name (a lone API on each side is compared even when renamed).
+
+Breaking: removed or renamed fields, removed enum values, plans or services (in enums or in
+compositionRef-keyed CEL rules), new required fields, type changes, tightened validation (new or
+changed CEL rules, lower maxima, higher minima, new patterns), new or changed defaults, changed group,
+kind, plural or scope, removed served versions, a referenceable version Compositions do not follow,
+removed connection secret keys or Compositions, and changed export selectors or permission claims.
+Safe: new optional fields, plans, services, served versions and Compositions, loosened validation,
+and edits of descriptions and printer columns. Where a new version served beside the old one would
+avoid the breakage, it says so.
+
+Exit codes: 0 when nothing breaks, 3 when a change breaks existing claims, 1 when an input cannot be
+read or generated (kong's command-line usage errors exit 80).
+
+Examples:
+  # Would this edit of a DataService break claims? (git show prints the released spec)
+  git show v1.2.0:specs/mongodb.yaml > /tmp/mongodb-released.yaml
+  dataservice check-compat /tmp/mongodb-released.yaml specs/mongodb.yaml
+
+  # Compare a hand-written XRD with the DataService replacing it.
+  dataservice check-compat api/a9s/mongodb/ specs/mongodb.yaml
+
+  # Gate a release in CI on the generated package trees, machine-readable.
+  dataservice check-compat -o json released/ _output/ > compat.json
+`
+}
+
+func (c *checkCompatCmd) Run(s streams) error {
+	d, err := loadDefaults(c.Defaults)
+	if err != nil {
+		return err
+	}
+	old, err := loadAPIs(c.Old, d)
+	if err != nil {
+		return err
+	}
+	nw, err := loadAPIs(c.New, d)
+	if err != nil {
+		return err
+	}
+	r, err := compat.Compare(old, nw)
+	if err != nil {
+		return err
+	}
+	if c.Output == "json" {
+		e := json.NewEncoder(s.Out)
+		e.SetIndent("", "  ")
+		if err := e.Encode(r); err != nil {
+			return fmt.Errorf("cannot write the report: %w", err)
+		}
+	} else if err := writeReport(s.Out, r, len(old) > 1 || len(nw) > 1); err != nil {
+		return fmt.Errorf("cannot write the report: %w", err)
+	}
+	if !r.Breaking {
+		return nil
+	}
+	n := 0
+	for _, ch := range r.Changes {
+		if ch.Breaking {
+			n++
+		}
+	}
+	return &exitError{code: exitBreaking, err: fmt.Errorf("%d changes from %s to %s break existing claims", n, c.Old, c.New)}
+}
+
+// writeReport prints breaking changes, then safe ones, one `path: reason` per line, then the
+// suggestion. With several APIs each line names its XRD.
+func writeReport(w io.Writer, r compat.Report, several bool) error {
+	var b strings.Builder
+	var breaking, safe []compat.Change
+	for _, ch := range r.Changes {
+		if ch.Breaking {
+			breaking = append(breaking, ch)
+		} else {
+			safe = append(safe, ch)
+		}
+	}
+	group := func(title string, cs []compat.Change) {
+		if len(cs) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "%s (%d):\n", title, len(cs))
+		for _, ch := range cs {
+			api := ""
+			if several {
+				api = "[" + ch.API + "] "
+			}
+			fmt.Fprintf(&b, "  %s%s: %s\n", api, ch.Path, ch.Reason)
+		}
+	}
+	group("BREAKING", breaking)
+	group("safe", safe)
+	switch {
+	case len(r.Changes) == 0:
+		b.WriteString("No changes.\n")
+	case len(breaking) == 0:
+		b.WriteString("No change breaks existing claims.\n")
+	}
+	if r.Suggestion != "" {
+		fmt.Fprintf(&b, "\nSuggestion: %s\n", r.Suggestion)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// loadAPIs reads the APIs of one side: DataServices are generated, XRDs, Compositions and export
+// templates are grouped by the XRD they belong to, and anything else (a package's crossplane.yaml,
+// Functions) is skipped.
+func loadAPIs(path string, d inputv1beta1.Defaults) ([]compat.API, error) {
+	docs, err := manifests.Read(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	var apis []compat.API
+	var loose []compat.Object
+	var errs []error
+	for _, doc := range docs {
+		tm, err := doc.TypeMeta()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		switch {
+		case tm.Kind == v1alpha1.DataServiceKind && tm.APIVersion == v1alpha1.GroupVersion.String():
+			a, err := generateAPI(doc, d)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			apis = append(apis, a)
+		case tm.Kind == "CompositeResourceDefinition" || tm.Kind == "Composition" || tm.Kind == "APIServiceExportTemplate":
+			u := &unstructured.Unstructured{}
+			if err := yaml.Unmarshal(doc.Data, &u.Object); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", doc.Where(), manifests.LineError(err, doc.Line)))
+				continue
+			}
+			loose = append(loose, compat.Object{Where: doc.Where(), Object: u})
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	grouped, err := compat.Group(loose)
+	if err != nil {
+		return nil, err
+	}
+	apis = append(apis, grouped...)
+	if len(apis) == 0 {
+		return nil, fmt.Errorf("no DataService or CompositeResourceDefinition found in %s: pass DataService specs or generated XRDs", path)
+	}
+	return apis, nil
+}
+
+// generateAPI runs the generator on a DataService, as generate does, so that a spec compares with
+// what it generates.
+func generateAPI(doc manifests.Document, d inputv1beta1.Defaults) (compat.API, error) {
+	ds, err := v1alpha1.Decode(doc.Data)
+	if err != nil {
+		return compat.API{}, fmt.Errorf("%s: %w", doc.Where(), manifests.LineError(err, doc.Line))
+	}
+	out, err := generator.Generate(ds, d)
+	var inv *generator.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		msg := fmt.Sprintf("%s: DataService %q is invalid:", doc.Where(), ds.Name)
+		for _, e := range inv.Errs {
+			msg += "\n  " + e.Error()
+		}
+		return compat.API{}, errors.New(msg)
+	case err != nil:
+		return compat.API{}, fmt.Errorf("%s: %w", doc.Where(), err)
+	}
+	where := fmt.Sprintf("%s (generated from DataService %s)", doc.Where(), ds.Name)
+	a := compat.API{XRD: compat.Object{Where: where, Object: out.XRD}}
+	for _, o := range out.Objects() {
+		switch o.GetKind() {
+		case "Composition":
+			a.Compositions = append(a.Compositions, compat.Object{Where: where, Object: o})
+		case "APIServiceExportTemplate":
+			a.ExportTemplates = append(a.ExportTemplates, compat.Object{Where: where, Object: o})
+		}
+	}
+	return a, nil
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+)
+
+func TestCheckCompat(t *testing.T) {
+	klutch := filepath.Join("..", "..", "examples", "klutch")
+	mongodb := filepath.Join(klutch, "mongodb.yaml")
+	dir := t.TempDir()
+
+	newPlan := writeMongoDB(t, filepath.Join(dir, "new-plan.yaml"), func(ds *v1alpha1.DataService) {
+		ds.Spec.Compositions[0].Plans = append(ds.Spec.Compositions[0].Plans, "mongodbsspl-replica-huge")
+	})
+	removedPlan := writeMongoDB(t, filepath.Join(dir, "removed-plan.yaml"), func(ds *v1alpha1.DataService) {
+		ds.Spec.Compositions[0].Plans = slices.DeleteFunc(ds.Spec.Compositions[0].Plans, func(p string) bool { return p == "mongodbsspl-single-big" })
+	})
+	renamed := writeMongoDB(t, filepath.Join(dir, "renamed.yaml"), func(ds *v1alpha1.DataService) { ds.Spec.Kind = "DocumentDatabase" })
+	invalid := filepath.Join(dir, "invalid.yaml")
+	writeTestFile(t, invalid, "apiVersion: dataservice.klutch.io/v1alpha1\nkind: DataService\nmetadata: {name: bad}\nspec: {group: nodot, kind: Bad, compositions: [{name: a}]}\n")
+	notAPI := filepath.Join(dir, "function.yaml")
+	writeTestFile(t, notAPI, "apiVersion: pkg.crossplane.io/v1\nkind: Function\nmetadata: {name: f}\n")
+
+	// A folder of several specs with one of them changed: lines name their API.
+	several := filepath.Join(dir, "several")
+	for _, f := range []string{"postgresql.yaml", "servicebinding.yaml"} {
+		writeTestFile(t, filepath.Join(several, f), readTestFile(t, filepath.Join(klutch, f)))
+	}
+	writeTestFile(t, filepath.Join(several, "mongodb.yaml"), readTestFile(t, removedPlan))
+
+	// What generate wrote compares equal to the spec it came from.
+	generated := filepath.Join(dir, "generated")
+	mustGenerate(t, &generateCmd{Files: []string{mongodb}, Output: filepath.Join(generated, "package")})
+
+	cases := map[string]struct {
+		cmd      checkCompatCmd
+		wantCode int // 0 for no error
+		wantOut  []string
+		wantErr  string
+	}{
+		"NoChangesExitsZero": {
+			cmd:     checkCompatCmd{Old: mongodb, New: mongodb},
+			wantOut: []string{"No changes."},
+		},
+		"SafeChangeExitsZero": {
+			cmd:     checkCompatCmd{Old: mongodb, New: newPlan},
+			wantOut: []string{"safe (1):\n  spec.plan: new plan \"mongodbsspl-replica-huge\"", "No change breaks existing claims."},
+		},
+		"BreakingChangeExitsThree": {
+			cmd:      checkCompatCmd{Old: mongodb, New: removedPlan},
+			wantCode: 3,
+			wantOut: []string{
+				"BREAKING (1):\n  spec.plan: plan \"mongodbsspl-single-big\" is no longer offered",
+				"Suggestion: The schema changes can ship safely as a new version",
+				"versions: [{name: v1}, {name: v2, referenceable: true}]",
+			},
+		},
+		"RenameHasNoVersionPath": {
+			cmd:      checkCompatCmd{Old: mongodb, New: renamed},
+			wantCode: 3,
+			wantOut:  []string{"xrd.spec.claimNames.kind: claim kind changes from MongodbInstance to DocumentDatabase", "no new version can bridge"},
+		},
+		"SeveralAPIsNameTheirXRD": {
+			cmd:      checkCompatCmd{Old: klutch, New: several},
+			wantCode: 3,
+			wantOut:  []string{"  [xmongodbinstances.anynines.com] spec.plan: plan \"mongodbsspl-single-big\""},
+		},
+		"DataServiceEqualsWhatItGenerated": {
+			cmd:     checkCompatCmd{Old: generated, New: mongodb},
+			wantOut: []string{"No changes."},
+		},
+		"KlutchsHandWrittenXRDEqualsItsDataService": {
+			cmd:     checkCompatCmd{Old: filepath.Join("..", "..", "..", "shared", "reference", "klutchio", "crossplane-api", "api", "a9s", "mongodb"), New: mongodb},
+			wantOut: []string{"exportTemplate[klutch-bind]: new klutch-bind template"},
+		},
+		"MissingFileExitsOne": {
+			cmd:      checkCompatCmd{Old: filepath.Join(dir, "nope.yaml"), New: mongodb},
+			wantCode: 1,
+			wantErr:  "nope.yaml",
+		},
+		"InvalidSpecExitsOneNamingFileAndField": {
+			cmd:      checkCompatCmd{Old: mongodb, New: invalid},
+			wantCode: 1,
+			wantErr:  "invalid.yaml: DataService \"bad\" is invalid",
+		},
+		"NoAPIExitsOne": {
+			cmd:      checkCompatCmd{Old: notAPI, New: mongodb},
+			wantCode: 1,
+			wantErr:  "no DataService or CompositeResourceDefinition found",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if strings.HasPrefix(name, "Klutchs") {
+				if _, err := os.Stat(tc.cmd.Old); err != nil {
+					t.Skipf("reference files not present: %v", err)
+				}
+			}
+			var out bytes.Buffer
+			err := tc.cmd.Run(streams{Out: &out, Err: &bytes.Buffer{}})
+			code := 0
+			if err != nil {
+				// As main does, after kong joins the command's error with its hooks'.
+				code = exitCode(errors.Join(err, nil))
+			}
+			if code != tc.wantCode {
+				t.Fatalf("exit code %d, want %d (err: %v)\n%s", code, tc.wantCode, err, out.String())
+			}
+			if tc.wantErr != "" && !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("error %q does not contain %q", err, tc.wantErr)
+			}
+			for _, s := range tc.wantOut {
+				if !strings.Contains(out.String(), s) {
+					t.Errorf("output lacks %q:\n%s", s, out.String())
+				}
+			}
+		})
+	}
+
+	t.Run("JSONHasAStableSchema", func(t *testing.T) {
+		var out bytes.Buffer
+		err := (&checkCompatCmd{Old: mongodb, New: removedPlan, Output: "json"}).Run(streams{Out: &out, Err: &bytes.Buffer{}})
+		if code := exitCode(err); code != 3 {
+			t.Fatalf("exit code %d, want 3 (err: %v)", code, err)
+		}
+		var r map[string]any
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("stdout must be JSON only: %v\n%s", err, out.String())
+		}
+		if r["breaking"] != true || r["suggestion"] == "" {
+			t.Errorf("want breaking: true and a suggestion, got %s", out.String())
+		}
+		changes, _ := r["changes"].([]any)
+		if len(changes) != 1 {
+			t.Fatalf("want 1 change, got %s", out.String())
+		}
+		c := changes[0].(map[string]any)
+		for k, want := range map[string]any{"path": "spec.plan", "kind": "PlanRemoved", "breaking": true} {
+			if c[k] != want {
+				t.Errorf("change %s = %v, want %v", k, c[k], want)
+			}
+		}
+		if s, _ := c["reason"].(string); s == "" {
+			t.Error("change has no reason")
+		}
+	})
+
+	t.Run("JSONWithoutChanges", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := (&checkCompatCmd{Old: mongodb, New: mongodb, Output: "json"}).Run(streams{Out: &out, Err: &bytes.Buffer{}}); err != nil {
+			t.Fatal(err)
+		}
+		want := "{\n  \"breaking\": false,\n  \"changes\": [],\n  \"suggestion\": \"\"\n}\n"
+		if out.String() != want {
+			t.Errorf("got %q, want %q", out.String(), want)
+		}
+	})
+}
+
+// writeMongoDB writes examples/klutch/mongodb.yaml, edited, to p.
+func writeMongoDB(t *testing.T, p string, edit func(*v1alpha1.DataService)) string {
+	t.Helper()
+	ds, err := v1alpha1.Decode([]byte(readTestFile(t, filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(ds)
+	b, err := yaml.Marshal(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, p, string(b))
+	return p
+}
