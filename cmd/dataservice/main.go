@@ -18,6 +18,7 @@ import (
 // cli is the command tree. Each command lives in a file of its own.
 type cli struct {
 	Generate    generateCmd    `cmd:"" help:"Generate XRDs, Compositions and APIServiceExportTemplates from DataService specs."`
+	Import      importCmd      `cmd:"" help:"Write the DataService spec that regenerates an existing XRD, Composition and export template."`
 	Build       buildCmd       `cmd:"" help:"Build a Configuration package (.xpkg) from a package root, or the Function package with 'build function'."`
 	Push        pushCmd        `cmd:"" help:"Push package files to an OCI registry; several become one multi-platform package."`
 	Inspect     inspectCmd     `cmd:"" help:"Show the meta, objects, layers, digests and platforms of a package file or reference."`

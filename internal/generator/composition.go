@@ -202,7 +202,12 @@ func (m *model) backendKey(param string) string {
 			return k.Key
 		}
 	}
-	switch ps.KeyStyle {
+	return BackendKey(ps.KeyStyle, param)
+}
+
+// BackendKey names a top-level parameter in a key style (snake_case when empty).
+func BackendKey(style, param string) string {
+	switch style {
 	case v1alpha1.KeyStyleAsIs:
 		return param
 	case v1alpha1.KeyStyleKebabCase:

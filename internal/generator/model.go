@@ -619,12 +619,7 @@ func (m *model) servedAPI() v1alpha1.ServedAPI {
 }
 
 // compositionRefPath is where a claim (v1) or namespaced composite (v2) names its Composition.
-func (m *model) compositionRefPath() string {
-	if m.line == v1alpha1.CrossplaneV2 {
-		return "self.crossplane.compositionRef.name"
-	}
-	return "self.compositionRef.name"
-}
+func (m *model) compositionRefPath() string { return CompositionRefPath(m.line) }
 
 // schemaError is a schema that does not decode, located below the schema field where possible.
 type schemaError struct {

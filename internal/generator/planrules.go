@@ -18,6 +18,16 @@ const (
 	msgRule         = "This plan change is not supported."
 )
 
+// PlanChangeRule is the CEL rule and message the generator writes for a plan change. Exported so
+// that import can recognise generated rules.
+func PlanChangeRule(c v1alpha1.PlanChange) (rule, message string) {
+	r := planRule(c)
+	return r.Rule, r.Message
+}
+
+// MsgNoDownsizing is the message of a generated no-downsizing rule.
+const MsgNoDownsizing = msgNoDownsizing
+
 // planRule turns one declared plan change into a CEL transition rule on spec.plan, where self is the
 // new plan and oldSelf the old one. Plan features are substrings of plan names, as in Klutch's plans
 // (mongodbsspl-replica-small-ssl).
