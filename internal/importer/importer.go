@@ -14,9 +14,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -170,7 +170,9 @@ func readXRD(u *unstructured.Unstructured) (*xrd, error) {
 	return x, nil
 }
 
-func rawSchema[T interface{ *xv1.CompositeResourceValidation | *xv2.CompositeResourceValidation }](v T) []byte {
+func rawSchema[T interface {
+	*xv1.CompositeResourceValidation | *xv2.CompositeResourceValidation
+}](v T) []byte {
 	switch s := any(v).(type) {
 	case *xv1.CompositeResourceValidation:
 		if s != nil {
