@@ -6,6 +6,8 @@ package main
 import (
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 
 	"github.com/alecthomas/kong"
 
@@ -33,6 +35,14 @@ type cli struct {
 func (c *cli) Run() error {
 	if c.TLSCertsDir == "" && !c.Insecure {
 		return fmt.Errorf("no credentials to serve gRPC with: pass --tls-certs-dir DIR (or set TLS_SERVER_CERTS_DIR) holding tls.crt, tls.key and ca.crt, as Crossplane's function runtime does, or --insecure to serve plain text locally (crossplane render)")
+	}
+	if c.TLSCertsDir != "" && !c.Insecure {
+		// The SDK would report only the first file it cannot open; say what the folder must hold.
+		for _, f := range []string{"tls.crt", "tls.key", "ca.crt"} {
+			if _, err := os.Stat(filepath.Join(c.TLSCertsDir, f)); err != nil {
+				return fmt.Errorf("--tls-certs-dir %s: %w: the folder must hold the server certificate and key (tls.crt, tls.key) and the CA that signed Crossplane's client certificate (ca.crt)", c.TLSCertsDir, err)
+			}
+		}
 	}
 	// The SDK serves metrics in the background and drops the error when it cannot listen, so a
 	// second function on the same host would run without metrics and nobody would know.
