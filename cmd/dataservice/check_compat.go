@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -67,17 +68,21 @@ func (c *checkCompatCmd) Run(s streams) error {
 	if err != nil {
 		return err
 	}
-	old, err := loadAPIs(c.Old, d)
+	old, _, err := loadAPIs(c.Old, d)
 	if err != nil {
 		return err
 	}
-	nw, err := loadAPIs(c.New, d)
+	nw, generated, err := loadAPIs(c.New, d)
 	if err != nil {
 		return err
 	}
 	r, err := compat.Compare(old, nw)
 	if err != nil {
 		return err
+	}
+	if generated && slices.ContainsFunc(r.Changes, func(ch compat.Change) bool { return ch.Breaking && compat.Versionable(ch.Kind) }) {
+		// The generator gives every version one schema, so the version path needs the XRD itself.
+		r.Suggestion += " A DataService serves one schema at every version, so today that means keeping the old version's schema in the generated XRD by hand."
 	}
 	if c.Output == "json" {
 		e := json.NewEncoder(s.Out)
@@ -97,7 +102,11 @@ func (c *checkCompatCmd) Run(s streams) error {
 			n++
 		}
 	}
-	return &exitError{code: exitBreaking, err: fmt.Errorf("%d changes from %s to %s break existing claims", n, c.Old, c.New)}
+	what := fmt.Sprintf("%d changes from %s to %s break", n, c.Old, c.New)
+	if n == 1 {
+		what = fmt.Sprintf("1 change from %s to %s breaks", c.Old, c.New)
+	}
+	return &exitError{code: exitBreaking, err: fmt.Errorf("%s existing claims", what)}
 }
 
 // writeReport prints breaking changes, then safe ones, one `path: reason` per line, then the
@@ -142,13 +151,12 @@ func writeReport(w io.Writer, r compat.Report, several bool) error {
 
 // loadAPIs reads the APIs of one side: DataServices are generated, XRDs, Compositions and export
 // templates are grouped by the XRD they belong to, and anything else (a package's crossplane.yaml,
-// Functions) is skipped.
-func loadAPIs(path string, d inputv1beta1.Defaults) ([]compat.API, error) {
+// Functions) is skipped. generated says whether any API came from a DataService.
+func loadAPIs(path string, d inputv1beta1.Defaults) (apis []compat.API, generated bool, err error) {
 	docs, err := manifests.Read(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, false, fmt.Errorf("cannot read %s: %w", path, err)
 	}
-	var apis []compat.API
 	var loose []compat.Object
 	var errs []error
 	for _, doc := range docs {
@@ -175,17 +183,18 @@ func loadAPIs(path string, d inputv1beta1.Defaults) ([]compat.API, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	generated = len(apis) > 0
 	grouped, err := compat.Group(loose)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	apis = append(apis, grouped...)
 	if len(apis) == 0 {
-		return nil, fmt.Errorf("no DataService or CompositeResourceDefinition found in %s: pass DataService specs or generated XRDs", path)
+		return nil, false, fmt.Errorf("no DataService or CompositeResourceDefinition found in %s: pass DataService specs or generated XRDs", path)
 	}
-	return apis, nil
+	return apis, generated, nil
 }
 
 // generateAPI runs the generator on a DataService, as generate does, so that a spec compares with

@@ -273,6 +273,10 @@ var versionable = map[Kind]bool{
 	ValidationTightened: true, RuleAdded: true, RuleChanged: true, DefaultChanged: true, SchemaChanged: true,
 }
 
+// Versionable says whether a breaking change of this kind could ship safely as a new version served
+// beside the old one.
+func Versionable(k Kind) bool { return versionable[k] }
+
 // Kinds that make a different API: no version bridges them.
 var identity = map[Kind]bool{
 	CrossplaneLineChanged: true, GroupChanged: true, NamesChanged: true, ScopeChanged: true, APIRemoved: true,
