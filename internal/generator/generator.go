@@ -67,11 +67,37 @@ func (e *InvalidError) Error() string {
 // Generate validates ds with defaults d and returns the objects it generates. An invalid DataService
 // yields an *InvalidError listing every problem; nothing is generated from it.
 func Generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*Output, error) {
+	return GenerateCached(ds, d, nil)
+}
+
+// GenerateCached is Generate that skips the API server's checks for XRDs the cache has seen
+// accepted. A nil cache checks every time.
+func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
+	if errs := checkLimits(ds); len(errs) > 0 {
+		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
+	}
 	m, errs := resolve(ds, d.WithFallbacks())
+	if len(errs) > 0 && m.tooBig {
+		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
+	}
 	// The API server's checks run even when the spec has other errors, so that one run reports
 	// everything; what they find about objects the spec errors already explain is left out.
 	xrd, prov := buildXRD(m)
-	xerrs := checkXRD(m, xrd, prov)
+	var key [32]byte
+	cached := false
+	if c != nil && len(errs) == 0 {
+		var ok bool
+		if key, ok = c.key(xrd); ok {
+			cached = c.has(key)
+		}
+	}
+	var xerrs field.ErrorList
+	if !cached {
+		xerrs = checkXRD(m, xrd, prov)
+		if c != nil && len(errs) == 0 && len(xerrs) == 0 {
+			c.add(key)
+		}
+	}
 	if len(errs) > 0 {
 		for _, e := range xerrs {
 			if strings.HasPrefix(e.Field, "spec.") {

@@ -50,6 +50,10 @@ type model struct {
 
 	export   *resolvedExport
 	kubeBind *resolvedKubeBind
+
+	// tooBig is set when a schema exceeds the limits: nothing more is done with the spec.
+	tooBig bool
+	nodes  int
 }
 
 type resolvedField struct {
@@ -335,6 +339,9 @@ func (m *model) resolveFields(sp *field.Path) field.ErrorList {
 		var schema extv1.JSONSchemaProps
 		if err := decodeSchema(f.Schema, &schema); err != nil {
 			errs = append(errs, errorAt(fp.Child("schema"), err))
+		} else if serrs := checkSchemaSize(fp.Child("schema"), &schema, &m.nodes); len(serrs) > 0 {
+			m.tooBig = true
+			return append(errs, serrs...)
 		}
 		m.fields = append(m.fields, resolvedField{spec: f, schema: schema})
 	}
@@ -351,11 +358,19 @@ func (m *model) resolveParameters(p *field.Path) field.ErrorList {
 	if err := decodeSchema(ps.Schema, schema); err != nil {
 		return append(errs, errorAt(p.Child("schema"), err))
 	}
+	if serrs := checkSchemaSize(p.Child("schema"), schema, &m.nodes); len(serrs) > 0 {
+		m.tooBig = true
+		return append(errs, serrs...)
+	}
 	if schema.Type != "object" {
 		errs = append(errs, field.Invalid(p.Child("schema", "type"), schema.Type, "spec.parameters must be an object: set type: object and list the parameters under properties"))
 	}
 	m.params = schema
 	m.leaves = leavesOf(schema, nil)
+	if len(m.leaves) > MaxParameters {
+		m.tooBig = true
+		errs = append(errs, field.TooMany(p.Child("schema"), len(m.leaves), MaxParameters))
+	}
 	seen := map[string]bool{}
 	for i, k := range ps.Keys {
 		kp := p.Child("keys").Index(i)

@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -248,6 +249,34 @@ func TestValidation(t *testing.T) {
 				s.PrinterColumns = []v1alpha1.PrinterColumn{{Name: "State", Type: "string", JSONPath: "status.managed.state"}}
 			},
 			want: []want{{"spec.printerColumns[0].jsonPath", "must be a simple json path starting with ."}},
+		},
+		"TooManyPlans": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				for i := range generator.MaxPlans {
+					s.Compositions[0].Plans = append(s.Compositions[0].Plans, fmt.Sprintf("kv-single-small-%d", i))
+				}
+			},
+			want: []want{{"spec.compositions", "at most 2048 are allowed"}},
+		},
+		"SchemaTooDeep": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				schema := `{"type":"integer"}`
+				for range generator.MaxSchemaDepth + 1 {
+					schema = `{"type":"object","properties":{"a":` + schema + `}}`
+				}
+				s.Parameters.Schema.Raw = []byte(schema)
+			},
+			want: []want{{"spec.parameters.schema", "at most 32 are allowed"}},
+		},
+		"TooManyParameters": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				var props []string
+				for i := range generator.MaxParameters + 1 {
+					props = append(props, fmt.Sprintf(`"p%d":{"type":"string"}`, i))
+				}
+				s.Parameters.Schema.Raw = []byte(`{"type":"object","properties":{` + strings.Join(props, ",") + `}}`)
+			},
+			want: []want{{"spec.parameters.schema", "must have at most 2048 items"}},
 		},
 		"EveryErrorAtOnce": {
 			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {

@@ -1,0 +1,95 @@
+package generator_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/generator"
+)
+
+// BenchmarkGenerateMongoDB is the generator alone on Klutch's MongoDB (3 objects).
+func BenchmarkGenerateMongoDB(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ds, err := v1alpha1.Decode(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGenerateScaling shows how the generator grows with the number of plans and parameters.
+func BenchmarkGenerateScaling(b *testing.B) {
+	for _, n := range []int{1, 10, 100, 1000} {
+		b.Run(fmt.Sprintf("plans=%d", n), func(b *testing.B) {
+			ds := scaled(b, n, 1)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("parameters=%d", n), func(b *testing.B) {
+			ds := scaled(b, 2, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// scaled is the TestValidation spec with n plans and p parameters.
+func scaled(b *testing.B, n, p int) *v1alpha1.DataService {
+	b.Helper()
+	ds, err := v1alpha1.Decode([]byte(validSpec))
+	if err != nil {
+		b.Fatal(err)
+	}
+	plans := []string{"kv-single-small", "kv-single-big"}
+	for i := 2; i < n; i++ {
+		plans = append(plans, fmt.Sprintf("kv-single-big-%d", i))
+	}
+	ds.Spec.Compositions[0].Plans = plans[:max(n, 2)]
+	var props []string
+	for i := range p {
+		props = append(props, fmt.Sprintf(`"param%d":{"type":"integer","description":"parameter %d","x-kubernetes-validations":[{"rule":"self >= 0","message":"must not be negative"}]}`, i, i))
+	}
+	ds.Spec.Parameters.Schema.Raw = []byte(`{"type":"object","properties":{` + strings.Join(props, ",") + `}}`)
+	return ds
+}
+
+// BenchmarkGenerateMongoDBCached is the generator as the function runs it: the API server's checks
+// of an XRD it has accepted before are skipped.
+func BenchmarkGenerateMongoDBCached(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ds, err := v1alpha1.Decode(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := generator.NewCache(16)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := generator.GenerateCached(ds, inputv1beta1.Defaults{}, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,125 @@
+package generator
+
+import (
+	"fmt"
+
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+)
+
+// Limits on a DataService. They keep a generated XRD within what the API server stores (objects in
+// etcd are limited to 1.5 MiB) and evaluates (CEL cost grows with enum sizes), and they stop a huge or
+// hostile spec early, before it costs memory or time: far beyond any real data service (Klutch's
+// largest has 28 plans and 25 parameters).
+const (
+	MaxCompositions  = 64
+	MaxServices      = 256  // over all compositions
+	MaxPlans         = 2048 // over all compositions
+	MaxFields        = 256
+	MaxParameters    = 2048 // parameter leaves
+	MaxSchemaDepth   = 32
+	MaxPlanChanges   = 64
+	MaxRules         = 64
+	MaxVersions      = 16
+	MaxMappings      = 512 // field and status mappings of one backend
+	MaxNameLength    = 253
+	MaxSchemaNodes   = 20000 // properties, items and alternatives of all schemas together
+	MaxRawSpecLength = 2 << 20
+)
+
+// checkLimits rejects specs beyond the limits before anything else looks at them.
+func checkLimits(ds *v1alpha1.DataService) field.ErrorList {
+	var errs field.ErrorList
+	sp := field.NewPath("spec")
+	s := &ds.Spec
+	tooMany := func(p *field.Path, n, max int, what string) {
+		if n > max {
+			e := field.TooMany(p, n, max)
+			e.Detail = fmt.Sprintf("%d %s, at most %d are allowed: split the data service into several", n, what, max)
+			errs = append(errs, e)
+		}
+	}
+	tooMany(sp.Child("compositions"), len(s.Compositions), MaxCompositions, "compositions")
+	services, plans := 0, 0
+	for i, c := range s.Compositions {
+		services += len(c.Services)
+		plans += len(c.Plans)
+		if b := c.Backend; b != nil {
+			tooMany(sp.Child("compositions").Index(i).Child("backend", "fields"), len(b.Fields)+len(b.Status), MaxMappings, "mappings")
+		}
+	}
+	tooMany(sp.Child("compositions"), services, MaxServices, "services")
+	tooMany(sp.Child("compositions"), plans, MaxPlans, "plans")
+	tooMany(sp.Child("fields"), len(s.Fields), MaxFields, "fields")
+	tooMany(sp.Child("rules"), len(s.Rules), MaxRules, "rules")
+	tooMany(sp.Child("versions"), len(s.Versions), MaxVersions, "versions")
+	if s.Plan != nil {
+		tooMany(sp.Child("plan", "changes"), len(s.Plan.Changes), MaxPlanChanges, "plan changes")
+	}
+	size := 0
+	for _, f := range s.Fields {
+		size += len(f.Schema.Raw)
+	}
+	if s.Parameters != nil {
+		size += len(s.Parameters.Schema.Raw)
+	}
+	for _, c := range s.Compositions {
+		if c.Backend != nil && c.Backend.Base != nil {
+			size += len(c.Backend.Base.Raw)
+		}
+	}
+	if size > MaxRawSpecLength {
+		errs = append(errs, field.TooLong(sp, size, MaxRawSpecLength))
+	}
+	return errs
+}
+
+// checkSchemaSize rejects schemas nested deeper or holding more nodes than the limits, counting
+// without recursion so a hostile schema cannot exhaust the stack.
+func checkSchemaSize(p *field.Path, s *extv1.JSONSchemaProps, nodes *int) field.ErrorList {
+	type item struct {
+		s     *extv1.JSONSchemaProps
+		depth int
+	}
+	stack := []item{{s, 1}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		*nodes++
+		if *nodes > MaxSchemaNodes {
+			return field.ErrorList{field.TooMany(p, *nodes, MaxSchemaNodes)}
+		}
+		if it.depth > MaxSchemaDepth {
+			return field.ErrorList{field.Invalid(p, it.depth, fmt.Sprintf("the schema nests %d levels deep, at most %d are allowed", it.depth, MaxSchemaDepth))}
+		}
+		push := func(c *extv1.JSONSchemaProps) {
+			if c != nil {
+				stack = append(stack, item{c, it.depth + 1})
+			}
+		}
+		for k := range it.s.Properties {
+			c := it.s.Properties[k]
+			push(&c)
+		}
+		if it.s.Items != nil {
+			push(it.s.Items.Schema)
+			for i := range it.s.Items.JSONSchemas {
+				push(&it.s.Items.JSONSchemas[i])
+			}
+		}
+		if it.s.AdditionalProperties != nil {
+			push(it.s.AdditionalProperties.Schema)
+		}
+		for _, l := range [][]extv1.JSONSchemaProps{it.s.AllOf, it.s.AnyOf, it.s.OneOf} {
+			for i := range l {
+				push(&l[i])
+			}
+		}
+		if it.s.Not != nil {
+			push(it.s.Not)
+		}
+	}
+	return nil
+}
