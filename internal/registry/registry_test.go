@@ -163,15 +163,21 @@ func TestPushShouldRetry(t *testing.T) {
 	}{
 		"UnavailableOnBlobUploadShouldBeRetried": {
 			status: http.StatusServiceUnavailable,
-			fail:   func(r *http.Request) bool { return r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/blobs/uploads/") },
+			fail: func(r *http.Request) bool {
+				return r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/blobs/uploads/")
+			},
 		},
 		"TooManyRequestsOnManifestShouldBeRetried": {
 			status: http.StatusTooManyRequests,
-			fail:   func(r *http.Request) bool { return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") },
+			fail: func(r *http.Request) bool {
+				return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/")
+			},
 		},
 		"InternalErrorOnBlobCheckShouldBeRetried": {
 			status: http.StatusInternalServerError,
-			fail:   func(r *http.Request) bool { return r.Method == http.MethodHead && strings.Contains(r.URL.Path, "/blobs/") },
+			fail: func(r *http.Request) bool {
+				return r.Method == http.MethodHead && strings.Contains(r.URL.Path, "/blobs/")
+			},
 		},
 	}
 	for name, tc := range cases {
@@ -191,7 +197,9 @@ func TestPushShouldRetry(t *testing.T) {
 
 func TestPushShouldGiveUpAfterRetries(t *testing.T) {
 	rec, host := serve(t)
-	rec.fail, rec.status, rec.failures = func(r *http.Request) bool { return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") }, http.StatusBadGateway, 100
+	rec.fail, rec.status, rec.failures = func(r *http.Request) bool {
+		return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/")
+	}, http.StatusBadGateway, 100
 	c := New(Options{Keychain: authn.NewMultiKeychain(), Backoff: time.Millisecond, Retries: 2})
 	_, err := c.Push(context.Background(), host+"/platform/pkg:v1", []Package{{Image: pkgImage(t, "amd64"), Source: "pkg.xpkg"}})
 	if err == nil || !strings.Contains(err.Error(), "502") {
