@@ -68,11 +68,11 @@ func (c *checkCompatCmd) Run(s streams) error {
 	if err != nil {
 		return err
 	}
-	old, _, err := loadAPIs(c.Old, d)
+	old, _, err := loadAPIs(s.Err, c.Old, d)
 	if err != nil {
 		return err
 	}
-	nw, generated, err := loadAPIs(c.New, d)
+	nw, generated, err := loadAPIs(s.Err, c.New, d)
 	if err != nil {
 		return err
 	}
@@ -151,8 +151,9 @@ func writeReport(w io.Writer, r compat.Report, several bool) error {
 
 // loadAPIs reads the APIs of one side: DataServices are generated, XRDs, Compositions and export
 // templates are grouped by the XRD they belong to, and anything else (a package's crossplane.yaml,
-// Functions) is skipped. generated says whether any API came from a DataService.
-func loadAPIs(path string, d inputv1beta1.Defaults) (apis []compat.API, generated bool, err error) {
+// Functions) is skipped. Compositions and templates of XRDs not among the inputs are skipped with a
+// warning. generated says whether any API came from a DataService.
+func loadAPIs(warn io.Writer, path string, d inputv1beta1.Defaults) (apis []compat.API, generated bool, err error) {
 	docs, err := manifests.Read(path)
 	if err != nil {
 		return nil, false, fmt.Errorf("cannot read %s: %w", path, err)
@@ -186,9 +187,12 @@ func loadAPIs(path string, d inputv1beta1.Defaults) (apis []compat.API, generate
 		return nil, false, err
 	}
 	generated = len(apis) > 0
-	grouped, err := compat.Group(loose)
+	grouped, unclaimed, err := compat.Group(loose)
 	if err != nil {
 		return nil, false, err
+	}
+	for _, u := range unclaimed {
+		fmt.Fprintf(warn, "warning: skipped %s\n", u)
 	}
 	apis = append(apis, grouped...)
 	if len(apis) == 0 {

@@ -39,6 +39,11 @@ func TestCheckCompat(t *testing.T) {
 	}
 	writeTestFile(t, filepath.Join(several, "mongodb.yaml"), readTestFile(t, removedPlan))
 
+	// A folder holding a Composition of an API not compared: skipped with a warning naming it.
+	withForeign := filepath.Join(dir, "with-foreign")
+	writeTestFile(t, filepath.Join(withForeign, "mongodb.yaml"), readTestFile(t, mongodb))
+	writeTestFile(t, filepath.Join(withForeign, "other.yaml"), "apiVersion: apiextensions.crossplane.io/v1\nkind: Composition\nmetadata: {name: other}\nspec: {compositeTypeRef: {apiVersion: example.com/v1, kind: XOther}}\n")
+
 	// Klutch's hand-written MongoDB API (its template lives elsewhere) equals its DataService.
 	klutchMongoDB, err := reference.Path("crossplane-api", "api", "a9s", "mongodb")
 	if err != nil {
@@ -54,6 +59,7 @@ func TestCheckCompat(t *testing.T) {
 		wantCode int // 0 for no error
 		wantOut  []string
 		wantErr  string
+		wantWarn string
 	}{
 		"NoChangesExitsZero": {
 			cmd:     checkCompatCmd{Old: mongodb, New: mongodb},
@@ -92,6 +98,11 @@ func TestCheckCompat(t *testing.T) {
 			cmd:     checkCompatCmd{Old: klutchMongoDB, New: mongodb},
 			wantOut: []string{"exportTemplate[klutch-bind]: new klutch-bind template"},
 		},
+		"ForeignCompositionIsSkippedWithAWarning": {
+			cmd:      checkCompatCmd{Old: mongodb, New: withForeign},
+			wantOut:  []string{"No changes."},
+			wantWarn: "warning: skipped " + filepath.Join(withForeign, "other.yaml") + ": Composition other composes example.com/v1 XOther",
+		},
 		"MissingFileExitsOne": {
 			cmd:      checkCompatCmd{Old: filepath.Join(dir, "nope.yaml"), New: mongodb},
 			wantCode: 1,
@@ -110,8 +121,8 @@ func TestCheckCompat(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			var out bytes.Buffer
-			err := tc.cmd.Run(streams{Out: &out, Err: &bytes.Buffer{}})
+			var out, warn bytes.Buffer
+			err := tc.cmd.Run(streams{Out: &out, Err: &warn})
 			code := 0
 			if err != nil {
 				// As main does, after kong joins the command's error with its hooks'.
@@ -122,6 +133,9 @@ func TestCheckCompat(t *testing.T) {
 			}
 			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
 				t.Errorf("error %q does not contain %q", err, tc.wantErr)
+			}
+			if !strings.Contains(warn.String(), tc.wantWarn) {
+				t.Errorf("stderr lacks %q:\n%s", tc.wantWarn, warn.String())
 			}
 			for _, s := range tc.wantOut {
 				if !strings.Contains(out.String(), s) {

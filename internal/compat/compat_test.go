@@ -486,9 +486,9 @@ func TestKlutchXRDsMatchTheirDataServices(t *testing.T) {
 				}
 				objs = append(objs, compat.Object{Where: p, Object: u})
 			}
-			old, err := compat.Group(objs)
-			if err != nil {
-				t.Fatal(err)
+			old, unclaimed, err := compat.Group(objs)
+			if err != nil || len(unclaimed) > 0 {
+				t.Fatalf("Group: %v %v", unclaimed, err)
 			}
 			r, err := compat.Compare(old, []compat.API{generate(t, readExample(t, name), nil)})
 			if err != nil {
@@ -505,9 +505,9 @@ func TestGroup(t *testing.T) {
 	mongo := mongodbAPI(t, nil)
 	postgres := generate(t, readExample(t, "postgresql.yaml"), nil)
 	objs := []compat.Object{postgres.Compositions[0], mongo.ExportTemplates[0], mongo.XRD, postgres.XRD, mongo.Compositions[0], postgres.ExportTemplates[0]}
-	apis, err := compat.Group(objs)
-	if err != nil {
-		t.Fatal(err)
+	apis, unclaimed, err := compat.Group(objs)
+	if err != nil || len(unclaimed) > 0 {
+		t.Fatalf("Group: %v %v", unclaimed, err)
 	}
 	got := map[string][2]int{}
 	for _, a := range apis {
@@ -518,9 +518,24 @@ func TestGroup(t *testing.T) {
 		t.Errorf("Group: -want, +got:\n%s", diff)
 	}
 
-	_, err = compat.Group([]compat.Object{mongo.XRD, postgres.XRD, {Where: "orphan.yaml", Object: composition("other", "example.com/v1", "XOther")}})
-	if err == nil || !strings.Contains(err.Error(), "orphan.yaml") {
-		t.Errorf("want an error naming the file of a Composition no XRD defines, got %v", err)
+	// A Composition is never guessed onto an XRD: with one XRD too, another type's Composition is
+	// reported, naming its file.
+	apis, unclaimed, err = compat.Group([]compat.Object{mongo.XRD, {Where: "orphan.yaml", Object: composition("other", "example.com/v1", "XOther")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unclaimed) != 1 || !strings.Contains(unclaimed[0], "orphan.yaml") || len(apis[0].Compositions) != 0 {
+		t.Errorf("want the Composition no XRD defines unclaimed, naming its file; got %v, %d compositions", unclaimed, len(apis[0].Compositions))
+	}
+
+	// A template may export another resource of the XRD's group.
+	other := mongo.ExportTemplates[0].Object.DeepCopy()
+	if err := unstructured.SetNestedField(other.Object, "mongodbusers", "spec", "APIServiceSelector", "resource"); err != nil {
+		t.Fatal(err)
+	}
+	apis, unclaimed, err = compat.Group([]compat.Object{mongo.XRD, {Where: "t.yaml", Object: other}})
+	if err != nil || len(unclaimed) > 0 || len(apis[0].ExportTemplates) != 1 {
+		t.Errorf("want the template of the group's one XRD attached to it, got %v %v", unclaimed, err)
 	}
 }
 

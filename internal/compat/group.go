@@ -8,11 +8,10 @@ import (
 
 // Group sorts loose objects (XRDs, Compositions and export templates read from files) into APIs: a
 // Composition belongs to the XRD of its compositeTypeRef, an export template to the XRD whose group
-// and claim or composite plural it selects. Other kinds are ignored. An object no XRD claims is an
-// error, so that a typo or a missing file does not silently shrink the comparison; with one XRD,
-// every object belongs to it.
-func Group(objs []Object) ([]API, error) {
-	var apis []API
+// and claim or composite plural it selects (or to the one XRD of its group, since a template may
+// export another resource of the group). Other kinds are ignored. Objects no XRD claims are returned
+// as unclaimed, for the caller to report: they take no part in the comparison.
+func Group(objs []Object) (apis []API, unclaimed []string, err error) {
 	var rest []Object
 	for _, o := range objs {
 		if isKind(o, xrdGroup, "CompositeResourceDefinition") {
@@ -25,56 +24,59 @@ func Group(objs []Object) ([]API, error) {
 	for i, a := range apis {
 		x, err := decodeXRD(a.XRD)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		xrds[i] = x
 	}
-	var errs []string
 	for _, o := range rest {
-		var match func(x *xrd) bool
-		what := ""
 		switch {
 		case isKind(o, xrdGroup, "Composition"):
 			cs, err := decodeCompositions([]Object{o})
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			ref := cs[0].ref
 			g, _, _ := strings.Cut(ref.APIVersion, "/")
-			match = func(x *xrd) bool { return x.spec.Group == g && x.spec.Names.Kind == ref.Kind }
-			what = fmt.Sprintf("composes %s %s", ref.APIVersion, ref.Kind)
-		case o.Object.GetKind() == "APIServiceExportTemplate":
-			sel := selected(o)
-			match = func(x *xrd) bool {
-				for _, gr := range sel {
-					if gr[0] == x.spec.Group && (gr[1] == x.spec.Names.Plural || (x.spec.ClaimNames != nil && gr[1] == x.spec.ClaimNames.Plural)) {
-						return true
-					}
-				}
-				return false
+			i := slices.IndexFunc(xrds, func(x *xrd) bool { return x.spec.Group == g && x.spec.Names.Kind == ref.Kind })
+			if i < 0 {
+				unclaimed = append(unclaimed, fmt.Sprintf("%s: Composition %s composes %s %s, whose XRD is not among the inputs", o.Where, o.Object.GetName(), ref.APIVersion, ref.Kind))
+				continue
 			}
-			what = fmt.Sprintf("selects %v", sel)
-		default:
-			continue
-		}
-		i := slices.IndexFunc(xrds, match)
-		if i < 0 && len(apis) == 1 {
-			i = 0
-		}
-		if i < 0 {
-			errs = append(errs, fmt.Sprintf("%s: %s %s %s, but no XRD among the inputs defines it: pass its XRD too", o.Where, o.Object.GetKind(), o.Object.GetName(), what))
-			continue
-		}
-		if o.Object.GetKind() == "Composition" {
 			apis[i].Compositions = append(apis[i].Compositions, o)
-		} else {
+		case o.Object.GetKind() == "APIServiceExportTemplate":
+			i := selectedXRD(xrds, selected(o))
+			if i < 0 {
+				unclaimed = append(unclaimed, fmt.Sprintf("%s: APIServiceExportTemplate %s selects %s, which no XRD among the inputs defines", o.Where, o.Object.GetName(), strings.Join(selected(o), ", ")))
+				continue
+			}
 			apis[i].ExportTemplates = append(apis[i].ExportTemplates, o)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	return apis, unclaimed, nil
+}
+
+// selectedXRD finds the XRD a template selects: by group and plural, else the one XRD of the group.
+func selectedXRD(xrds []*xrd, sel []string) int {
+	for i, x := range xrds {
+		for _, gr := range sel {
+			g, r, _ := strings.Cut(gr, "/")
+			if g == x.spec.Group && (r == x.spec.Names.Plural || (x.spec.ClaimNames != nil && r == x.spec.ClaimNames.Plural)) {
+				return i
+			}
+		}
 	}
-	return apis, nil
+	found := -1
+	for i, x := range xrds {
+		for _, gr := range sel {
+			if g, _, _ := strings.Cut(gr, "/"); g == x.spec.Group {
+				if found >= 0 && found != i {
+					return -1
+				}
+				found = i
+			}
+		}
+	}
+	return found
 }
 
 func isKind(o Object, group, kind string) bool {
@@ -82,17 +84,17 @@ func isKind(o Object, group, kind string) bool {
 	return g == group && o.Object.GetKind() == kind
 }
 
-// selected lists the group and resource pairs an export template selects: klutch-bind's one
+// selected lists the group/resource pairs an export template selects: klutch-bind's one
 // APIServiceSelector or kube-bind's resources.
-func selected(o Object) [][2]string {
+func selected(o Object) []string {
 	spec := asMap(o.Object.Object["spec"])
-	var out [][2]string
+	var out []string
 	if s := asMap(spec["APIServiceSelector"]); s != nil {
-		out = append(out, [2]string{str(s["group"]), str(s["resource"])})
+		out = append(out, str(s["group"])+"/"+str(s["resource"]))
 	}
 	for _, r := range asList(spec["resources"]) {
 		m := asMap(r)
-		out = append(out, [2]string{str(m["group"]), str(m["resource"])})
+		out = append(out, str(m["group"])+"/"+str(m["resource"]))
 	}
 	return out
 }
