@@ -132,31 +132,31 @@ func (a API) Name() string { return a.XRD.Object.GetName() }
 // Compare compares the APIs of an old release with those of a new one. APIs are matched by XRD name;
 // when exactly one API on each side is left unmatched they are compared with each other, so that a
 // renamed group or kind shows as what it is rather than as one API removed and another added.
-func Compare(old, new []API) (Report, error) {
+func Compare(old, next []API) (Report, error) {
 	if err := checkUnique(old); err != nil {
 		return Report{}, fmt.Errorf("old: %w", err)
 	}
-	if err := checkUnique(new); err != nil {
+	if err := checkUnique(next); err != nil {
 		return Report{}, fmt.Errorf("new: %w", err)
 	}
 	var changes []Change
 	matched := map[string]bool{}
 	var unmatchedOld []API
 	for _, o := range old {
-		i := slices.IndexFunc(new, func(n API) bool { return n.Name() == o.Name() })
+		i := slices.IndexFunc(next, func(n API) bool { return n.Name() == o.Name() })
 		if i < 0 {
 			unmatchedOld = append(unmatchedOld, o)
 			continue
 		}
 		matched[o.Name()] = true
-		cs, err := compareAPI(o, new[i])
+		cs, err := compareAPI(o, next[i])
 		if err != nil {
 			return Report{}, err
 		}
 		changes = append(changes, cs...)
 	}
 	var unmatchedNew []API
-	for _, n := range new {
+	for _, n := range next {
 		if !matched[n.Name()] {
 			unmatchedNew = append(unmatchedNew, n)
 		}
@@ -177,7 +177,7 @@ func Compare(old, new []API) (Report, error) {
 				Reason: "new API"})
 		}
 	}
-	return newReport(changes, old), nil
+	return newReport(changes, referenceable(old)), nil
 }
 
 func checkUnique(apis []API) error {
@@ -191,7 +191,18 @@ func checkUnique(apis []API) error {
 	return nil
 }
 
-func newReport(changes []Change, old []API) Report {
+// referenceable maps each API to its referenceable version, for suggestions.
+func referenceable(apis []API) map[string]string {
+	m := map[string]string{}
+	for _, a := range apis {
+		if x, err := decodeXRD(a.XRD); err == nil {
+			m[a.Name()] = x.referenceable()
+		}
+	}
+	return m
+}
+
+func newReport(changes []Change, versions map[string]string) Report {
 	slices.SortStableFunc(changes, func(a, b Change) int {
 		if a.Breaking != b.Breaking {
 			if a.Breaking {
@@ -209,7 +220,7 @@ func newReport(changes []Change, old []API) Report {
 	for _, c := range changes {
 		r.Breaking = r.Breaking || c.Breaking
 	}
-	r.Suggestion = suggest(changes, old)
+	r.Suggestion = suggest(changes, versions)
 	return r
 }
 
@@ -234,7 +245,7 @@ func compareAPI(o, n API) ([]Change, error) {
 	c := &comparison{api: o.Name()}
 	c.identity(ox, nx)
 	ocs, ncs := knownCompositions(ox, oc), knownCompositions(nx, nc)
-	c.compositions(ox, nx, ocs, ncs)
+	c.compositions(ocs, ncs)
 	c.versions(ox, nx, ncs)
 	c.schemas(ox, nx, ocs, ncs)
 	c.connectionSecretKeys(ox.spec.ConnectionSecretKeys, nx.spec.ConnectionSecretKeys)
@@ -282,14 +293,19 @@ var identity = map[Kind]bool{
 	CrossplaneLineChanged: true, GroupChanged: true, NamesChanged: true, ScopeChanged: true, APIRemoved: true,
 }
 
-// suggest says how the breaking changes could ship safely, and where no such path exists.
-func suggest(changes []Change, old []API) string {
+// suggest says how the breaking changes could ship safely, and where no such path exists. versions
+// are the referenceable versions of the old APIs.
+func suggest(changes []Change, versions map[string]string) string {
 	var schema, ident, version, reference, comps, export, keys, breaks bool
+	cur := ""
 	for _, c := range changes {
 		if !c.Breaking {
 			continue
 		}
 		breaks = true
+		if versionable[c.Kind] && cur == "" {
+			cur = versions[c.API]
+		}
 		schema = schema || versionable[c.Kind]
 		ident = ident || identity[c.Kind]
 		version = version || c.Kind == VersionRemoved
@@ -303,11 +319,8 @@ func suggest(changes []Change, old []API) string {
 	}
 	var s []string
 	if schema {
-		cur := "v1"
-		if len(old) > 0 {
-			if x, err := decodeXRD(old[0].XRD); err == nil && x.referenceable() != "" {
-				cur = x.referenceable()
-			}
+		if cur == "" {
+			cur = "v1"
 		}
 		next := nextVersion(cur)
 		s = append(s, fmt.Sprintf("The schema changes can ship safely as a new version served beside the old one: keep %[1]s "+

@@ -337,10 +337,15 @@ func TestCompareDataServices(t *testing.T) {
 
 func TestSuggestion(t *testing.T) {
 	cases := map[string]struct {
-		new      edit
+		old, new edit
 		contains []string
 		lacks    []string
 	}{
+		"NextVersionFollowsTheReferenceableOne": {
+			old:      versions(v("v1beta1", true)),
+			new:      both(versions(v("v1beta1", true)), removeField("acceptsIncomplete")),
+			contains: []string{"versions: [{name: v1beta1}, {name: v1beta2, referenceable: true}]"},
+		},
 		"SchemaChangesCanShipAsANewVersion": {
 			new:      removeField("acceptsIncomplete"),
 			contains: []string{"versions: [{name: v1}, {name: v2, referenceable: true}]"},
@@ -358,7 +363,7 @@ func TestSuggestion(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			r, err := compat.Compare([]compat.API{mongodbAPI(t, nil)}, []compat.API{mongodbAPI(t, tc.new)})
+			r, err := compat.Compare([]compat.API{mongodbAPI(t, tc.old)}, []compat.API{mongodbAPI(t, tc.new)})
 			if err != nil {
 				t.Fatal(err)
 			}

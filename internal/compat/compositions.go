@@ -133,7 +133,7 @@ func walkSchema(s *extv1.JSONSchemaProps, f func(*extv1.JSONSchemaProps)) {
 }
 
 // compositions compares the Compositions claims can select.
-func (c *comparison) compositions(o, n *xrd, ocs, ncs compositionSet) {
+func (c *comparison) compositions(ocs, ncs compositionSet) {
 	if ncs.complete() {
 		for _, name := range ocs.names() {
 			if ncs.has(name) || name == ocs.dflt {
