@@ -228,6 +228,15 @@ func TestCompareDataServices(t *testing.T) {
 			new:  func(t *testing.T, ds *v1alpha1.DataService) { ds.Spec.Export = &v1alpha1.Export{Disabled: true} },
 			want: []change{{"exportTemplate[klutch-bind]", compat.ExportRemoved, true}},
 		},
+		"KubeBindVersionDroppedIsBreaking": {
+			old: kubeBind(),
+			new: both(versions(v("v1", true), v("v2", false)), kubeBind("v2")),
+			want: []change{
+				{"exportTemplate[kube-bind].spec.resources[anynines.com/mongodbinstances].versions", compat.ExportSelectorChanged, true},
+				{"exportTemplate[kube-bind].spec.resources[anynines.com/mongodbinstances].versions", compat.ExportSelectorChanged, false},
+				{"xrd.spec.versions[v2]", compat.VersionAdded, false},
+			},
+		},
 		"RemovedConnectionSecretKeyIsBreaking": {
 			old:  secretKeys("username", "password"),
 			new:  secretKeys("username"),
@@ -755,4 +764,10 @@ func versions(vs ...v1alpha1.APIVersion) edit {
 
 func secretKeys(keys ...string) edit {
 	return func(t *testing.T, ds *v1alpha1.DataService) { ds.Spec.ConnectionSecretKeys = keys }
+}
+
+func kubeBind(versions ...string) edit {
+	return func(t *testing.T, ds *v1alpha1.DataService) {
+		ds.Spec.Export = &v1alpha1.Export{KubeBind: &v1alpha1.KubeBindExport{Versions: versions}}
+	}
 }

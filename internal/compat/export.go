@@ -80,6 +80,10 @@ func (c *comparison) template(p string, o, n Object) {
 		case "permissionClaims":
 			c.permissionClaims(sp, asList(ov), asList(nv))
 		default:
+			if isScalar(ov) && isScalar(nv) {
+				c.safe(sp, ExportChanged, "%s changes from %v to %v", k, orUnsetAny(ov), orUnsetAny(nv))
+				continue
+			}
 			c.safe(sp, ExportChanged, "%s changes", k)
 		}
 	}
@@ -140,10 +144,10 @@ func (c *comparison) kubeBindResources(p string, o, n []any) {
 			c.safe(rp+".versions", ExportSelectorChanged, "every served version is exported")
 		default:
 			if gone := missing(ov, nv); len(gone) > 0 {
-				c.breaking(rp+".versions", ExportSelectorChanged, "versions %s are no longer exported: app clusters bound to them lose them", strings.Join(gone, ", "))
+				c.breaking(rp+".versions", ExportSelectorChanged, "no longer exports %s: app clusters bound at it lose the API", strings.Join(gone, ", "))
 			}
 			if added := missing(nv, ov); len(added) > 0 {
-				c.safe(rp+".versions", ExportSelectorChanged, "versions %s are exported too", strings.Join(added, ", "))
+				c.safe(rp+".versions", ExportSelectorChanged, "exports %s too", strings.Join(added, ", "))
 			}
 		}
 	}
@@ -218,4 +222,19 @@ func strs(v any) []string {
 		out = append(out, str(x))
 	}
 	return out
+}
+
+func isScalar(v any) bool {
+	switch v.(type) {
+	case nil, string, bool, int64, float64:
+		return true
+	}
+	return false
+}
+
+func orUnsetAny(v any) any {
+	if v == nil || v == "" {
+		return "unset"
+	}
+	return v
 }

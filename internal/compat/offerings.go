@@ -242,23 +242,23 @@ func (c *comparison) offerings(oo, no map[string]*offering, ocs, ncs composition
 			if comp != "" && ncs.complete() && !ncs.has(comp) {
 				continue // the composition is gone, reported once as such
 			}
-			for_ := ""
+			with := ""
 			if keyed && comp != "" {
-				for_ = " with composition " + comp
+				with = " with composition " + comp
 			}
 			oa, na := o.allowed(comp), n.allowed(comp)
 			switch {
 			case na.any && oa.any:
 			case na.any:
-				c.safe(at, EnumRemoved, "any %s is accepted%s", noun, for_)
+				c.safe(at, EnumRemoved, "any %s is accepted%s", noun, with)
 			case oa.any:
-				c.breaking(at, EnumAdded, "%ss%s are limited to %s: claims using another are rejected on their next update", noun, for_, quoteAll(na.vals))
+				c.breaking(at, EnumAdded, "%ss%s are limited to %s: claims using another are rejected on their next update", noun, with, quoteAll(na.vals))
 			default:
 				for _, v := range missing(oa.vals, na.vals) {
-					c.breaking(at, rk, "%s %q is no longer offered%s: claims using it are rejected on their next update", noun, v, for_)
+					c.breaking(at, rk, "%s %q is no longer offered%s: claims using it are rejected on their next update", noun, v, with)
 				}
 				for _, v := range missing(na.vals, oa.vals) {
-					c.safe(at, ak, "new %s %q%s", noun, v, for_)
+					c.safe(at, ak, "new %s %q%s", noun, v, with)
 				}
 			}
 		}
