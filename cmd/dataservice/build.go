@@ -15,6 +15,17 @@ type buildCmd struct {
 	Function      buildFunctionCmd      `cmd:"" help:"Build this project's Function package for each platform, without a Docker engine."`
 }
 
+func (c *buildCmd) Help() string {
+	return `Build Crossplane packages without a Docker engine: 'build [ROOT]' (or 'build configuration')
+makes a Configuration package byte-identical to 'crossplane xpkg build'; 'build function' makes the
+Function package of this project, one file per platform.
+
+Examples:
+  dataservice build _output/package -o _output/dataservices.xpkg
+  dataservice build function -o _output/xpkg
+`
+}
+
 // buildConfigurationCmd builds a Configuration package.
 type buildConfigurationCmd struct {
 	PackageRoot string `arg:"" default:"." type:"existingdir" placeholder:"ROOT" help:"Package root: the folder that holds crossplane.yaml (default: the current folder)." predictor:"dir"`

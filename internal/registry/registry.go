@@ -230,9 +230,31 @@ func index(imgs []v1.Image, pkgs []Package) (v1.ImageIndex, []v1.Platform, error
 		}
 		seen[key] = pkgs[i].Source
 		platforms = append(platforms, p)
-		adds[i] = mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{MediaType: mt, Platform: &p}}
+		size, err := img.Size()
+		if err != nil {
+			return nil, nil, err
+		}
+		d, err := img.Digest()
+		if err != nil {
+			return nil, nil, err
+		}
+		desc := v1.Descriptor{MediaType: mt, Size: size, Digest: d, Platform: &p}
+		adds[i] = mutate.IndexAddendum{Add: described{Image: img, desc: desc}, Descriptor: desc}
 	}
 	return mutate.AppendManifests(empty.Index, adds...), platforms, nil
+}
+
+// described is an image whose index descriptor is given: go-containerregistry since v0.21 adds an
+// artifactType to the descriptors it computes, which `crossplane xpkg push` v2.2.1 (built on an
+// older one) does not write, and which would change the index digest.
+type described struct {
+	v1.Image
+	desc v1.Descriptor
+}
+
+func (d described) Descriptor() (*v1.Descriptor, error) {
+	desc := d.desc
+	return &desc, nil
 }
 
 // Get resolves a reference (tag or digest) to its descriptor: an image or an index.
