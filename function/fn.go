@@ -17,16 +17,23 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
+// cacheSize bounds the XRDs the generator remembers as accepted: a control plane serves a few dozen
+// data services, each with an XRD per spec revision.
+const cacheSize = 1024
+
 // Function composes the objects that serve a DataService.
 type Function struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 
 	log logging.Logger
+	// cache spares the generator compiling the CEL rules of an XRD it already accepted: Crossplane
+	// calls the function for every DataService on every reconcile, and the XRDs rarely change.
+	cache *generator.Cache
 }
 
 // New returns a Function that logs to log.
 func New(log logging.Logger) *Function {
-	return &Function{log: log}
+	return &Function{log: log, cache: generator.NewCache(cacheSize)}
 }
 
 // RunFunction composes the XRD, the Compositions and the APIServiceExportTemplate of the observed
@@ -64,7 +71,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
-	out, err := generator.Generate(ds, defaults)
+	out, err := generator.GenerateCached(ds, defaults, f.cache)
 	if err := invalid(ds.GetName(), unknown, err); err != nil {
 		// Nothing is composed from an invalid DataService: what an earlier step desired stays, and
 		// Crossplane keeps the objects composed from the last valid spec until the spec is fixed.
