@@ -148,6 +148,8 @@ func (cp *ControlPlane) startAPIServer(t testing.TB, bin string) {
 		TLSClientConfig: rest.TLSClientConfig{CAFile: caFile},
 		QPS:             100,
 		Burst:           200,
+		// Into the test log, instead of controller-runtime's logger, which nothing configures.
+		WarningHandler: testWarnings{t},
 	}
 	cp.Kubeconfig = cp.run.path(t, "kubeconfig")
 	writeFile(t, cp.Kubeconfig, kubeconfig(host, caFile, token), 0o600)
@@ -313,6 +315,16 @@ func Condition(u *unstructured.Unstructured, typ string) (status, message string
 		return s, msg
 	}
 	return "", "no " + typ + " condition"
+}
+
+// testWarnings logs the warnings the API server answers requests with (deprecations, unknown
+// fields) to the test.
+type testWarnings struct{ t testing.TB }
+
+func (w testWarnings) HandleWarningHeader(code int, _, text string) {
+	if code == 299 && text != "" {
+		w.t.Logf("kube-apiserver warning: %s", text)
+	}
 }
 
 func httpOK(c *http.Client, url string) (bool, string) {
