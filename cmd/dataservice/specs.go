@@ -104,12 +104,9 @@ func loadDefaults(path string) (inputv1beta1.Defaults, error) {
 	if err != nil {
 		return inputv1beta1.Defaults{}, err
 	}
-	in := &inputv1beta1.Input{}
-	if err := yaml.UnmarshalStrict(data, in); err != nil {
+	in, err := inputv1beta1.Decode(data)
+	if err != nil {
 		return inputv1beta1.Defaults{}, fmt.Errorf("%s: %w", path, err)
-	}
-	if in.Kind != "Input" {
-		return inputv1beta1.Defaults{}, fmt.Errorf("%s: kind %q is not an Input (apiVersion: dataservice.fn.crossplane.io/v1beta1, kind: Input)", path, in.Kind)
 	}
 	return in.Defaults, nil
 }

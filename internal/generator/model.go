@@ -89,14 +89,6 @@ type paramLeaf struct {
 
 func (l paramLeaf) top() string { return l.path[0] }
 
-// Fields Crossplane adds to every composite or claim spec; a DataService field must not shadow them.
-var crossplaneSpecFields = []string{
-	"claimRef", "compositionRef", "compositionRevisionRef", "compositionRevisionSelector",
-	"compositionSelector", "compositionUpdatePolicy", "compositeDeletePolicy", "crossplane",
-	"environmentConfigRefs", "publishConnectionDetailsTo", "resourceRef", "resourceRefs",
-	"writeConnectionSecretToRef",
-}
-
 var (
 	camelKind  = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
 	lowerCamel = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
@@ -329,7 +321,7 @@ func (m *model) resolveFields(sp *field.Path) field.ErrorList {
 		if !lowerCamel.MatchString(f.Name) {
 			errs = append(errs, field.Invalid(fp.Child("name"), f.Name, "must be lowerCamelCase, e.g. instanceRef"))
 		}
-		if slices.Contains(crossplaneSpecFields, f.Name) {
+		if slices.Contains(v1alpha1.CrossplaneSpecFields, f.Name) {
 			errs = append(errs, field.Invalid(fp.Child("name"), f.Name, "Crossplane adds this field to every composite and claim; choose another name"))
 		}
 		if seen[f.Name] {
@@ -548,7 +540,7 @@ func (m *model) sourceProblem(path string) string {
 		if schemaHas(m.params, segs[2:]) {
 			return ""
 		}
-	case slices.Contains(crossplaneSpecFields, top):
+	case slices.Contains(v1alpha1.CrossplaneSpecFields, top):
 		return ""
 	}
 	for _, f := range m.fields {

@@ -1,4 +1,4 @@
-package function
+package v1beta1_test
 
 import (
 	"testing"
@@ -29,11 +29,11 @@ func TestValidateDefaults(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			var got []string
-			for _, err := range validateDefaults(p, tc.d) {
+			for _, err := range tc.d.Validate(p) {
 				got = append(got, err.Field)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("%s\nvalidateDefaults(...): -want paths, +got paths:\n%s", tc.reason, diff)
+				t.Errorf("%s\nValidate(...): -want paths, +got paths:\n%s", tc.reason, diff)
 			}
 		})
 	}
