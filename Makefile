@@ -47,3 +47,22 @@ tools: ## Build the crossplane CLIs and functions the end-to-end tests run (cach
 	test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.20.7 ./cmd/crank >/dev/null
 	test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.16.0 ./cmd/crank >/dev/null
 	test/tools/gobin.sh function-patch-and-transform github.com/crossplane-contrib/function-patch-and-transform v0.10.7 . >/dev/null
+
+# Packages, built and pushed with the dataservice CLI: no Docker engine. The platform Configuration
+# is crossplane.yaml with apis/ as its only content and the Klutch DataServices as examples.
+XPKG := _output/xpkg
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+
+.PHONY: xpkg
+xpkg: ## Build the platform Configuration and the Function packages (linux/amd64, linux/arm64) into _output/xpkg.
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/dataservice ./cmd/dataservice
+	rm -rf _output/platform && mkdir -p _output/platform/apis $(XPKG)
+	cp crossplane.yaml _output/platform/ && cp apis/*.yaml _output/platform/apis/
+	$(BIN)/dataservice build _output/platform -e $(CURDIR)/examples/klutch -o $(XPKG)/dataservice-platform.xpkg
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(BIN)/dataservice build function --package-root package --ldflags="$(LDFLAGS)" -o $(XPKG)
+
+.PHONY: push
+push: xpkg ## Push the packages: make push REGISTRY=ghcr.io/acme VERSION=v0.1.0
+	@test -n "$(REGISTRY)" || { echo "usage: make push REGISTRY=registry.example.com/org VERSION=v0.1.0"; exit 2; }
+	$(BIN)/dataservice push $(REGISTRY)/dataservice-platform:$(VERSION) -f $(XPKG)/dataservice-platform.xpkg
+	$(BIN)/dataservice push $(REGISTRY)/function-dataservice:$(VERSION) -f $(XPKG)/function-dataservice-amd64.xpkg -f $(XPKG)/function-dataservice-arm64.xpkg

@@ -110,7 +110,7 @@ func (c *buildFunctionCmd) runtimes(ctx context.Context, s streams) ([]runtime, 
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	gb := runtimeimage.GoBuild{Main: c.Main, LDFlags: c.LDFlags, Env: os.Environ(), Stderr: s.Err}
+	gb := runtimeimage.GoBuild{Main: c.Main, LDFlags: c.LDFlags, Env: os.Environ()}
 	var created time.Time
 	if c.SourceDateEpoch > 0 {
 		created = time.Unix(c.SourceDateEpoch, 0).UTC()

@@ -65,8 +65,6 @@ type GoBuild struct {
 	// Env is the environment of go build, e.g. os.Environ(); GOOS, GOARCH and CGO_ENABLED are set
 	// on top of it.
 	Env []string
-	// Stderr receives the compiler's output.
-	Stderr io.Writer
 }
 
 // Compile cross-compiles the main package for the platform into a static binary at out.
@@ -86,13 +84,12 @@ func (g GoBuild) Compile(ctx context.Context, p v1.Platform, out string) error {
 	if p.Architecture == "arm" && strings.HasPrefix(p.Variant, "v") {
 		cmd.Env = append(cmd.Env, "GOARM="+strings.TrimPrefix(p.Variant, "v"))
 	}
+	// The compiler's messages go into the error, which names the command to run it again.
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if g.Stderr != nil {
-		cmd.Stderr = io.MultiWriter(&stderr, g.Stderr)
-	}
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("cannot compile %s for %s (go %s): %w\n%s", g.Main, v1PlatformString(p), strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("cannot compile %s for %s (GOOS=%s GOARCH=%s CGO_ENABLED=0 %s %s): %w\n%s", g.Main, v1PlatformString(p),
+			p.OS, p.Architecture, gocmd, quote(args), err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
 }
@@ -191,6 +188,18 @@ func programLayer(program []byte, created time.Time, mt types.MediaType) (v1.Lay
 	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(data)), nil
 	}, tarball.WithMediaType(mt))
+}
+
+// quote joins arguments as a shell would need them.
+func quote(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = a
+		if strings.ContainsAny(a, " \t\"'") {
+			q[i] = fmt.Sprintf("%q", a)
+		}
+	}
+	return strings.Join(q, " ")
 }
 
 func hasPath(env []string) bool {
