@@ -48,8 +48,8 @@ after run. It uses Crossplane's own builder, parser and linter, and adds what cr
 
 A Configuration holds only CompositeResourceDefinitions, Compositions,
 ManagedResourceActivationPolicies and Operations, plus one crossplane.yaml meta. The file is
-written atomically; its digest is printed on stderr and equals the manifest digest after
-'dataservice push'.
+written atomically. Its image digest is printed on stderr, with the manifest digest it gets
+when pushed (push moves the layer annotations from config labels into the manifest).
 
 Examples:
   # Generate a package root from DataService specs and build it to _output/dataservices.xpkg.
@@ -87,6 +87,6 @@ func (c *buildConfigurationCmd) Run(s streams) error {
 	if p.Examples {
 		examples = fmt.Sprintf("%d example files", p.ExampleFiles)
 	}
-	fmt.Fprintf(s.Err, "built Configuration %s from %d files and %s: %s\n  digest %s\n", p.Name, p.Files, examples, out, p.Digest)
+	fmt.Fprintf(s.Err, "built Configuration %s from %d files and %s: %s\n  digest %s, pushed as %s\n", p.Name, p.Files, examples, out, p.Digest, p.PushDigest)
 	return nil
 }

@@ -109,6 +109,9 @@ func (c *inspectCmd) Run(s streams) error {
 func printInspection(w io.Writer, in *inspection) {
 	fmt.Fprintf(w, "Package:   %s\n", in.Source)
 	fmt.Fprintf(w, "Digest:    %s\n", in.Digest)
+	if len(in.Images) == 1 && in.Images[0].PushDigest != in.Digest {
+		fmt.Fprintf(w, "Pushed as: %s (push moves the layer annotations into the manifest)\n", in.Images[0].PushDigest)
+	}
 	fmt.Fprintf(w, "MediaType: %s\n", in.MediaType)
 	if len(in.Platforms) > 0 {
 		fmt.Fprintf(w, "Platforms: %s\n", strings.Join(in.Platforms, ", "))

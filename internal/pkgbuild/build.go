@@ -28,8 +28,11 @@ const DefaultExamples = "examples"
 type Package struct {
 	// Image is the package as an OCI image.
 	Image v1.Image
-	// Digest is the image's digest: the digest it has in a registry once pushed.
+	// Digest is the image's digest, as `crossplane xpkg build` makes it.
 	Digest v1.Hash
+	// PushDigest is the manifest digest once pushed (by dataservice or crossplane xpkg push),
+	// which moves the layer annotations from config labels into the manifest.
+	PushDigest v1.Hash
 	// Kind and Name are those of the package meta (crossplane.yaml).
 	Kind Kind
 	Name string
@@ -74,7 +77,15 @@ func Build(ctx context.Context, src Source, kind Kind, base v1.Image) (*Package,
 	if err != nil {
 		return nil, fmt.Errorf("cannot compute the digest of the package in %s: %w", src.Root, err)
 	}
-	p := &Package{Image: img, Digest: d, Kind: kind, Files: len(f.pkg), ExampleFiles: len(f.ex), Examples: f.hasExamples}
+	annotated, err := xpkg.AnnotateLayers(img)
+	if err != nil {
+		return nil, fmt.Errorf("cannot annotate the layers of the package in %s: %w", src.Root, err)
+	}
+	pd, err := annotated.Digest()
+	if err != nil {
+		return nil, err
+	}
+	p := &Package{Image: img, Digest: d, PushDigest: pd, Kind: kind, Files: len(f.pkg), ExampleFiles: len(f.ex), Examples: f.hasExamples}
 	if m, ok := meta.(metav1.Object); ok {
 		p.Name = m.GetName()
 	}

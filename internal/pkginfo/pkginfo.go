@@ -21,15 +21,18 @@ import (
 
 // Image describes one package image.
 type Image struct {
-	Platform  string   `json:"platform,omitempty"`
-	Digest    string   `json:"digest"`
-	MediaType string   `json:"mediaType"`
-	Config    string   `json:"config"`
-	Size      int64    `json:"size"`
-	Layers    []Layer  `json:"layers"`
-	Meta      *Object  `json:"meta,omitempty"`
-	Objects   []Object `json:"objects"`
-	Examples  []Object `json:"examples,omitempty"`
+	Platform string `json:"platform,omitempty"`
+	Digest   string `json:"digest"`
+	// PushDigest is the manifest digest once pushed: a package file keeps its layer annotations
+	// as config labels, and push moves them into the manifest, which changes its digest.
+	PushDigest string   `json:"pushDigest"`
+	MediaType  string   `json:"mediaType"`
+	Config     string   `json:"config"`
+	Size       int64    `json:"size"`
+	Layers     []Layer  `json:"layers"`
+	Meta       *Object  `json:"meta,omitempty"`
+	Objects    []Object `json:"objects"`
+	Examples   []Object `json:"examples,omitempty"`
 }
 
 // Layer describes one layer of a package image.
@@ -67,7 +70,11 @@ func annotated(img v1.Image) (v1.Image, error) {
 
 // Describe reads the layers, meta, objects and examples of a package image.
 func Describe(img v1.Image) (*Image, error) {
-	img, err := annotated(img)
+	d, err := img.Digest()
+	if err != nil {
+		return nil, err
+	}
+	img, err = annotated(img)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the layer annotations: %w", err)
 	}
@@ -75,7 +82,7 @@ func Describe(img v1.Image) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the manifest: %w", err)
 	}
-	d, err := img.Digest()
+	pd, err := img.Digest()
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +90,7 @@ func Describe(img v1.Image) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Image{Digest: d.String(), MediaType: string(m.MediaType), Config: m.Config.Digest.String(), Size: size, Objects: []Object{}}
+	out := &Image{Digest: d.String(), PushDigest: pd.String(), MediaType: string(m.MediaType), Config: m.Config.Digest.String(), Size: size, Objects: []Object{}}
 	if cf, err := img.ConfigFile(); err == nil && cf.OS != "" {
 		out.Platform = cf.Platform().String()
 	}

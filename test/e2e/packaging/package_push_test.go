@@ -47,7 +47,7 @@ func TestPackagePushAndExtract(t *testing.T) {
 	crank := testtools.Crossplane(t, testtools.CrossplaneV2)
 	root := klutchRoot(t)
 	pkg := filepath.Join(t.TempDir(), "dataservices.xpkg")
-	must(t, nil, cli(t), "build", root, "-o", pkg)
+	built := must(t, nil, cli(t), "build", root, "-o", pkg).stderr
 	ours := must(t, nil, cli(t), "extract", pkg).stdout
 
 	for regName, opts := range registries() {
@@ -63,6 +63,9 @@ func TestPackagePushAndExtract(t *testing.T) {
 			}
 			digest := strings.TrimPrefix(pushed, ref+"@")
 			t.Logf("dataservice push: %s", pushed)
+			if !strings.Contains(built, "pushed as "+digest) {
+				t.Errorf("build predicted another manifest digest than push gave (%s):\n%s", digest, built)
+			}
 
 			// The same file with the real CLI: the same manifest.
 			crankRef := reg.Ref("platform/dataservices-crossplane:v0.1.0")
