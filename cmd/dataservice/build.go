@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/function-dataservice/function-dataservice/internal/pkgbuild"
 )
@@ -64,6 +65,19 @@ Examples:
 `
 }
 
+// shown is a path as a user reads it: relative to the working directory when below it (kong makes
+// path flags absolute).
+func shown(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
+}
+
 func (c *buildConfigurationCmd) Run(s streams) error {
 	src := pkgbuild.Source{Root: c.PackageRoot, Examples: c.Examples, Ignore: c.Ignore}
 	p, err := pkgbuild.Build(context.Background(), src, pkgbuild.Configuration, nil)
@@ -85,8 +99,11 @@ func (c *buildConfigurationCmd) Run(s streams) error {
 	}
 	examples := "no examples"
 	if p.Examples {
-		examples = fmt.Sprintf("%d example files", p.ExampleFiles)
+		examples = fmt.Sprintf("%d example file", p.ExampleFiles)
+		if p.ExampleFiles != 1 {
+			examples += "s"
+		}
 	}
-	fmt.Fprintf(s.Err, "built Configuration %s from %d files and %s: %s\n  digest %s, pushed as %s\n", p.Name, p.Files, examples, out, p.Digest, p.PushDigest)
+	fmt.Fprintf(s.Err, "built Configuration %s from %d files and %s: %s\n  digest %s, pushed as %s\n", p.Name, p.Files, examples, shown(out), p.Digest, p.PushDigest)
 	return nil
 }

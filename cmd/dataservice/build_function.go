@@ -72,7 +72,7 @@ func (c *buildFunctionCmd) Run(s streams) error {
 		if err := pkgbuild.Write(out, p.Image); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.Err, "built Function %s for %s (%s): %s\n  digest %s, pushed as %s\n", p.Name, platformString(rt.platform), rt.from, out, p.Digest, p.PushDigest)
+		fmt.Fprintf(s.Err, "built Function %s for %s (%s): %s\n  digest %s, pushed as %s\n", p.Name, platformString(rt.platform), rt.from, shown(out), p.Digest, p.PushDigest)
 	}
 	return nil
 }

@@ -156,7 +156,7 @@ func printInspection(w io.Writer, in *inspection) {
 			default:
 				note = "io.crossplane.xpkg: " + l.Annotation
 			}
-			fmt.Fprintf(w, "  layer   %s %10s  %s\n", l.Digest, humanSize(l.Size), note)
+			fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("  layer   %s %10s  %s", l.Digest, humanSize(l.Size), note), " "))
 		}
 	}
 }

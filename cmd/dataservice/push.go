@@ -67,7 +67,7 @@ func (c *pushCmd) Run(s streams) error {
 	if err != nil {
 		return err
 	}
-	what := files[0]
+	what := shown(files[0])
 	if len(res.Platforms) > 0 {
 		var ps []string
 		for _, p := range res.Platforms {
@@ -75,7 +75,11 @@ func (c *pushCmd) Run(s streams) error {
 		}
 		what = fmt.Sprintf("%d packages as one index (%s)", len(files), strings.Join(ps, ", "))
 	}
-	fmt.Fprintf(s.Err, "pushed %s: %d blobs uploaded, %d already in the registry\n", what, res.Uploaded, res.Existing)
+	if res.Uploaded == 0 {
+		fmt.Fprintf(s.Err, "pushed %s: nothing uploaded, the registry had every blob already\n", what)
+	} else {
+		fmt.Fprintf(s.Err, "pushed %s: %d blobs uploaded, %d already in the registry\n", what, res.Uploaded, res.Existing)
+	}
 	_, err = fmt.Fprintln(s.Out, pushedRef(c.Ref, res))
 	return err
 }
