@@ -1,0 +1,82 @@
+package generator
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+)
+
+// seeds adds every example spec to a fuzz corpus.
+func seeds(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*", "*.yaml"))
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b, "")
+		}
+	}
+	f.Add([]byte("apiVersion: dataservice.klutch.io/v1alpha1\nkind: DataService\nmetadata: {name: x}\nspec: {group: a.b, kind: X, compositions: [{name: c, plans: [p-small, p-big], backend: {apiVersion: a/v1, kind: B}}], plan: {changes: [{noDownsizing: {sizes: [small, big]}}]}}\n"), "v2")
+}
+
+// FuzzResolveAndBuild feeds arbitrary documents through decoding, defaulting, validation and
+// building of every object, without the API server's CEL compilation (milliseconds per rule, which
+// would leave the fuzzer a few executions a second): none of it may panic, whatever the input.
+func FuzzResolveAndBuild(f *testing.F) {
+	seeds(f)
+	f.Fuzz(func(t *testing.T, data []byte, line string) {
+		ds, err := v1alpha1.Decode(data)
+		if err != nil {
+			return
+		}
+		if errs := checkLimits(ds); len(errs) > 0 {
+			return
+		}
+		m, errs := resolve(ds, inputv1beta1.Defaults{CrossplaneVersion: line}.WithFallbacks())
+		xrd, _ := buildXRD(m) // built even for invalid specs, to report API-server errors alongside
+		if len(errs) > 0 || m.tooBig {
+			return
+		}
+		if _, err := toUnstructured(xrd); err != nil {
+			t.Fatal(err)
+		}
+		for i := range m.compositions {
+			if m.compositions[i].spec.Backend != nil {
+				if _, err := toUnstructured(buildComposition(m, &m.compositions[i])); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if m.export != nil {
+			buildExportTemplate(m)
+		}
+		if m.kubeBind != nil {
+			buildKubeBindTemplate(m)
+		}
+	})
+}
+
+// FuzzGenerate runs the whole generator, API-server checks included: it returns objects or an
+// error, never panics, and what it accepts it accepts again.
+func FuzzGenerate(f *testing.F) {
+	seeds(f)
+	f.Fuzz(func(t *testing.T, data []byte, line string) {
+		ds, err := v1alpha1.Decode(data)
+		if err != nil {
+			return
+		}
+		d := inputv1beta1.Defaults{CrossplaneVersion: line}
+		out, err := Generate(ds, d)
+		if err != nil {
+			return
+		}
+		again, err := GenerateCached(ds, d, NewCache(1))
+		if err != nil {
+			t.Fatalf("accepted once, rejected again: %v", err)
+		}
+		if len(again.Objects()) != len(out.Objects()) {
+			t.Fatalf("generated %d objects, then %d", len(out.Objects()), len(again.Objects()))
+		}
+	})
+}
