@@ -66,3 +66,7 @@ push: xpkg ## Push the packages: make push REGISTRY=ghcr.io/acme VERSION=v0.1.0
 	@test -n "$(REGISTRY)" || { echo "usage: make push REGISTRY=registry.example.com/org VERSION=v0.1.0"; exit 2; }
 	$(BIN)/dataservice push $(REGISTRY)/dataservice-platform:$(VERSION) -f $(XPKG)/dataservice-platform.xpkg
 	$(BIN)/dataservice push $(REGISTRY)/function-dataservice:$(VERSION) -f $(XPKG)/function-dataservice-amd64.xpkg -f $(XPKG)/function-dataservice-arm64.xpkg
+
+.PHONY: e2e
+e2e: ## End-to-end tests on a real control plane on 127.0.0.1: etcd, kube-apiserver, Crossplane core, registry (binaries built once into ~/.cache).
+	$(GO) test -count=1 -timeout 40m -v ./test/e2e/...

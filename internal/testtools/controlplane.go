@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,7 +150,7 @@ func (cp *ControlPlane) startAPIServer(t testing.TB, bin string) {
 		QPS:             100,
 		Burst:           200,
 		// Into the test log, instead of controller-runtime's logger, which nothing configures.
-		WarningHandler: testWarnings{t},
+		WarningHandler: &testWarnings{t: t, seen: map[string]bool{}},
 	}
 	cp.Kubeconfig = cp.run.path(t, "kubeconfig")
 	writeFile(t, cp.Kubeconfig, kubeconfig(host, caFile, token), 0o600)
@@ -318,13 +319,24 @@ func Condition(u *unstructured.Unstructured, typ string) (status, message string
 }
 
 // testWarnings logs the warnings the API server answers requests with (deprecations, unknown
-// fields) to the test.
-type testWarnings struct{ t testing.TB }
+// fields) to the test, each once.
+type testWarnings struct {
+	t    testing.TB
+	mu   sync.Mutex
+	seen map[string]bool
+}
 
-func (w testWarnings) HandleWarningHeader(code int, _, text string) {
-	if code == 299 && text != "" {
-		w.t.Logf("kube-apiserver warning: %s", text)
+func (w *testWarnings) HandleWarningHeader(code int, _, text string) {
+	if code != 299 || text == "" {
+		return
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seen[text] {
+		return
+	}
+	w.seen[text] = true
+	w.t.Logf("kube-apiserver warning: %s", text)
 }
 
 func httpOK(c *http.Client, url string) (bool, string) {
