@@ -1,5 +1,6 @@
-// Package e2e runs the project against a real control plane: etcd, kube-apiserver and Crossplane core
-// on 127.0.0.1, built from the Go module proxy and Debian packages (see internal/testtools).
+// Package e2e runs the project against the real tools: the crossplane CLIs (render, validate, xpkg)
+// and a real control plane (etcd, kube-apiserver and Crossplane core on 127.0.0.1), built from the
+// Go module proxy and Debian packages by internal/testtools.
 package e2e
 
 import (
