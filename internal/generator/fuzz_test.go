@@ -3,28 +3,57 @@ package generator
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
-// seeds adds every example spec to a fuzz corpus.
-func seeds(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*", "*.yaml"))
-	for _, p := range files {
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b, "")
-		}
+// fuzzSeeds are the checked-in seed corpus of both targets: every example spec (overlays too,
+// which Decode refuses), on each Crossplane line, and a few small specs that reach the branches the
+// examples do not.
+func fuzzSeeds(t testing.TB) []testtools.FuzzSeed {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "*", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	f.Add([]byte("apiVersion: dataservice.klutch.io/v1alpha1\nkind: DataService\nmetadata: {name: x}\nspec: {group: a.b, kind: X, compositions: [{name: c, plans: [p-small, p-big], backend: {apiVersion: a/v1, kind: B}}], plan: {changes: [{noDownsizing: {sizes: [small, big]}}]}}\n"), "v2")
+	var seeds []testtools.FuzzSeed
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := "example-" + filepath.Base(filepath.Dir(p)) + "-" + strings.TrimSuffix(filepath.Base(p), ".yaml")
+		seeds = append(seeds,
+			testtools.FuzzSeed{Name: name, Args: []any{b, ""}},
+			testtools.FuzzSeed{Name: name + "-v2", Args: []any{b, "v2"}},
+		)
+	}
+	if len(seeds) == 0 {
+		t.Fatal("no example under ../../examples")
+	}
+	return append(seeds,
+		testtools.FuzzSeed{Name: "plan-changes-v2", Args: []any{[]byte("apiVersion: dataservice.klutch.io/v1alpha1\nkind: DataService\nmetadata: {name: x}\nspec: {group: a.b, kind: X, compositions: [{name: c, plans: [p-small, p-big], backend: {apiVersion: a/v1, kind: B}}], plan: {changes: [{noDownsizing: {sizes: [small, big]}}]}}\n"), "v2"}},
+		testtools.FuzzSeed{Name: "json", Args: []any{[]byte(`{"apiVersion":"dataservice.klutch.io/v1alpha1","kind":"DataService","metadata":{"name":"j"},"spec":{"group":"a.b","kind":"J","scope":"Cluster","versions":[{"name":"v1"},{"name":"v2","referenceable":true}],"compositions":[{"name":"j","services":["j1"],"plans":["j-small"]}],"export":{"kubeBind":{}}}}`), "v2"}},
+		testtools.FuzzSeed{Name: "anchors", Args: []any{[]byte("apiVersion: dataservice.klutch.io/v1alpha1\nkind: DataService\nmetadata: {name: &n a}\nspec: {group: a.b, kind: A, compositions: [{name: *n, plans: [a-small]}]}\n"), ""}},
+	)
+}
+
+// TestFuzzCorpus keeps the checked-in seed corpora of FuzzResolveAndBuild and FuzzGenerate in step
+// with the examples.
+func TestFuzzCorpus(t *testing.T) {
+	seeds := fuzzSeeds(t)
+	testtools.CheckFuzzCorpus(t, "FuzzResolveAndBuild", seeds)
+	testtools.CheckFuzzCorpus(t, "FuzzGenerate", seeds)
 }
 
 // FuzzResolveAndBuild feeds arbitrary documents through decoding, defaulting, validation and
 // building of every object, without the API server's CEL compilation (milliseconds per rule, which
 // would leave the fuzzer a few executions a second): none of it may panic, whatever the input.
 func FuzzResolveAndBuild(f *testing.F) {
-	seeds(f)
 	f.Fuzz(func(t *testing.T, data []byte, line string) {
 		ds, err := v1alpha1.Decode(data)
 		if err != nil {
@@ -60,7 +89,6 @@ func FuzzResolveAndBuild(f *testing.F) {
 // FuzzGenerate runs the whole generator, API-server checks included: it returns objects or an
 // error, never panics, and what it accepts it accepts again.
 func FuzzGenerate(f *testing.F) {
-	seeds(f)
 	f.Fuzz(func(t *testing.T, data []byte, line string) {
 		ds, err := v1alpha1.Decode(data)
 		if err != nil {
