@@ -4,22 +4,40 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"sync"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 )
 
 // Cache remembers the XRDs the API server's checks accepted. Compiling an XRD's CEL rules costs
 // milliseconds, and a composition function generates the same DataService on every reconcile: with
 // a cache it pays once per distinct XRD. Only accepted XRDs are remembered, so an invalid spec is
 // always reported in full. Safe for concurrent use; bounded, oldest entries evicted first.
+//
+// It also remembers what each DataService, by name, generated last and from which input. The
+// output depends on nothing but the DataService and the defaults, so a reconcile of an unchanged
+// DataService gets a copy of it instead of generating again (the CPU profile of the function
+// under load showed resolving and converting the objects as most of a reconcile). One output per
+// name bounds it by the DataServices a control plane holds, and by max.
 type Cache struct {
 	mu    sync.Mutex
 	seen  map[[sha256.Size]byte]struct{}
 	order [][sha256.Size]byte
 	max   int
+
+	last  map[string]generated
+	names []string
 }
 
-// NewCache returns a cache of up to max accepted XRDs.
+// generated is an output and the hash of the input it was generated from.
+type generated struct {
+	input [sha256.Size]byte
+	out   *Output
+}
+
+// NewCache returns a cache of up to max accepted XRDs and max DataServices' outputs.
 func NewCache(max int) *Cache {
-	return &Cache{seen: make(map[[sha256.Size]byte]struct{}, max), max: max}
+	return &Cache{seen: make(map[[sha256.Size]byte]struct{}, max), max: max, last: map[string]generated{}}
 }
 
 func (c *Cache) key(xrd xrdObject) ([sha256.Size]byte, bool) {
@@ -49,4 +67,62 @@ func (c *Cache) add(k [sha256.Size]byte) {
 	}
 	c.seen[k] = struct{}{}
 	c.order = append(c.order, k)
+}
+
+// inputKey hashes everything an output depends on.
+func inputKey(ds *v1alpha1.DataService, d inputv1beta1.Defaults) ([sha256.Size]byte, bool) {
+	b, err := json.Marshal(struct {
+		DataService *v1alpha1.DataService
+		Defaults    inputv1beta1.Defaults
+	}{ds, d})
+	if err != nil {
+		return [sha256.Size]byte{}, false
+	}
+	return sha256.Sum256(b), true
+}
+
+// output returns a copy of what the DataService name generated last, if it was generated from
+// the input k.
+func (c *Cache) output(name string, k [sha256.Size]byte) (*Output, bool) {
+	c.mu.Lock()
+	g, ok := c.last[name]
+	c.mu.Unlock()
+	if !ok || g.input != k {
+		return nil, false
+	}
+	return g.out.deepCopy(), true
+}
+
+// remember keeps a copy of what the DataService name generated from the input k, in place of
+// what it generated before.
+func (c *Cache) remember(name string, k [sha256.Size]byte, out *Output) {
+	if c.max <= 0 {
+		return
+	}
+	g := generated{input: k, out: out.deepCopy()}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.last[name]; !ok {
+		if len(c.names) >= c.max {
+			delete(c.last, c.names[0])
+			c.names = c.names[1:]
+		}
+		c.names = append(c.names, name)
+	}
+	c.last[name] = g
+}
+
+// deepCopy copies an output, so that a caller may change what it was given.
+func (o *Output) deepCopy() *Output {
+	cp := &Output{API: o.API, XRD: o.XRD.DeepCopy()}
+	for _, u := range o.Compositions {
+		cp.Compositions = append(cp.Compositions, u.DeepCopy())
+	}
+	if o.ExportTemplate != nil {
+		cp.ExportTemplate = o.ExportTemplate.DeepCopy()
+	}
+	if o.KubeBindTemplate != nil {
+		cp.KubeBindTemplate = o.KubeBindTemplate.DeepCopy()
+	}
+	return cp
 }

@@ -71,8 +71,27 @@ func Generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*Output, error
 }
 
 // GenerateCached is Generate that skips the API server's checks for XRDs the cache has seen
-// accepted. A nil cache checks every time.
+// accepted, and returns a copy of the last output of an unchanged DataService without generating
+// it again. A nil cache checks and generates every time.
 func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
+	if c == nil {
+		return generate(ds, d, nil)
+	}
+	k, ok := inputKey(ds, d)
+	if ok {
+		if out, hit := c.output(ds.GetName(), k); hit {
+			return out, nil
+		}
+	}
+	out, err := generate(ds, d, c)
+	if err == nil && ok {
+		c.remember(ds.GetName(), k, out)
+	}
+	return out, err
+}
+
+// generate validates and generates, skipping the API server's checks of XRDs c accepted before.
+func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
 	if errs := checkLimits(ds); len(errs) > 0 {
 		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
 	}

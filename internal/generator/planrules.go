@@ -95,7 +95,11 @@ func featureLabel(f string) string {
 	return strings.ToUpper(f[:1]) + f[1:]
 }
 
+// celQuote escapes a CEL single-quoted string. Built once: a Replacer compiles its table on first
+// use, and celString runs for every plan rule on every reconcile.
+var celQuote = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+
 // celString quotes s as a CEL string literal.
 func celString(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+	return "'" + celQuote.Replace(s) + "'"
 }
