@@ -5,15 +5,19 @@ package function
 
 import (
 	"context"
+	"runtime"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	"google.golang.org/grpc/status"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
 
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
@@ -26,22 +30,34 @@ type Function struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 
 	log logging.Logger
-	// cache spares the generator compiling the CEL rules of an XRD it already accepted: Crossplane
-	// calls the function for every DataService on every reconcile, and the XRDs rarely change.
-	cache *generator.Cache
+	// generate is the generator with a cache, which spares it compiling the CEL rules of an XRD it
+	// already accepted: Crossplane calls the function for every DataService on every reconcile,
+	// and the XRDs rarely change.
+	generate generateFn
+	// slots bounds the generations running at once, those whose callers gave up included.
+	slots chan struct{}
 }
 
 // New returns a Function that logs to log.
 func New(log logging.Logger) *Function {
-	return &Function{log: log, cache: generator.NewCache(cacheSize)}
+	cache := generator.NewCache(cacheSize)
+	return &Function{
+		log: log,
+		generate: func(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
+			return generator.GenerateCached(ds, d, cache)
+		},
+		slots: make(chan struct{}, runtime.GOMAXPROCS(0)),
+	}
 }
 
 // RunFunction composes the XRD, the Compositions and the APIServiceExportTemplate of the observed
 // DataService, and reports the served API and the generated objects in its status.
 //
 // It asks Crossplane for nothing (no required resources, no capabilities), so that Crossplane v1
-// (including v1.16's v1beta1 protocol, served by the SDK) and v2 run it alike.
-func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+// (including v1.16's v1beta1 protocol, served by the SDK) and v2 run it alike. A call whose context
+// ends before the objects are generated (Crossplane's deadline, a cancelled reconcile) returns the
+// context's error as a gRPC status at once.
+func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	log := f.log.WithValues("tag", req.GetMeta().GetTag())
 	log.Debug("Running function")
 
@@ -71,7 +87,11 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
-	out, err := generator.GenerateCached(ds, defaults, f.cache)
+	out, err := f.generateWithin(ctx, ds, defaults)
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		log.Info("Gave up generating: the caller is gone", "error", err)
+		return nil, status.FromContextError(err).Err()
+	}
 	if err := invalid(ds.GetName(), unknown, err); err != nil {
 		// Nothing is composed from an invalid DataService: what an earlier step desired stays, and
 		// Crossplane keeps the objects composed from the last valid spec until the spec is fixed.

@@ -399,6 +399,9 @@ func TestRunFunction(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			f := New(logging.NewNopLogger())
+			if tc.args.ctx == nil {
+				tc.args.ctx = context.Background()
+			}
 			// Twice: Crossplane calls the function on every reconcile, and the second call answers
 			// from the generator's cache of accepted XRDs. Both must be the same.
 			for _, call := range []string{"first call", "second call"} {

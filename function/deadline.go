@@ -1,0 +1,45 @@
+package function
+
+import (
+	"context"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/generator"
+)
+
+// generateFn generates the objects of a DataService.
+type generateFn func(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error)
+
+// generateWithin generates the objects of a DataService unless ctx ends first, in which case it
+// returns ctx's error at once. Compiling the CEL rules of a large spec takes seconds, and nothing
+// in the generator can be interrupted; so a caller that has gone (Crossplane's deadline passed, the
+// reconcile was cancelled) is not kept waiting: the generation goes on in the background and what
+// it accepts lands in the cache, where the next reconcile finds it. Generations run in a bounded
+// number of slots, so callers that give up again and again cannot pile work up.
+func (f *Function) generateWithin(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // select below would pick a free slot as readily as the ended context
+	}
+	select {
+	case f.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	type result struct {
+		out *generator.Output
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() { <-f.slots }()
+		out, err := f.generate(ds, d)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
