@@ -102,6 +102,9 @@ func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Out
 	// The API server's checks run even when the spec has other errors, so that one run reports
 	// everything; what they find about objects the spec errors already explain is left out.
 	xrd, prov := buildXRD(m)
+	if e := checkXRDSize(xrd); e != nil {
+		return nil, &InvalidError{Name: ds.GetName(), Errs: append(errs, e)}
+	}
 	var key [32]byte
 	cached := false
 	if c != nil && len(errs) == 0 {

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"encoding/json"
 	"fmt"
 
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -14,19 +15,23 @@ import (
 // hostile spec early, before it costs memory or time: far beyond any real data service (Klutch's
 // largest has 28 plans and 25 parameters).
 const (
-	MaxCompositions  = 64
-	MaxServices      = 256  // over all compositions
-	MaxPlans         = 2048 // over all compositions
-	MaxFields        = 256
-	MaxParameters    = 2048 // parameter leaves
-	MaxSchemaDepth   = 32
-	MaxPlanChanges   = 64
-	MaxRules         = 64
-	MaxVersions      = 16
-	MaxMappings      = 512 // field and status mappings of one backend
-	MaxNameLength    = 253
-	MaxSchemaNodes   = 20000 // properties, items and alternatives of all schemas together
-	MaxRawSpecLength = 2 << 20
+	MaxCompositions = 64
+	MaxServices     = 256  // over all compositions
+	MaxPlans        = 2048 // over all compositions
+	MaxFields       = 256
+	MaxParameters   = 2048 // parameter leaves
+	MaxSchemaDepth  = 32
+	MaxPlanChanges  = 64
+	MaxRules        = 64
+	MaxVersions     = 16
+	MaxMappings     = 512 // field and status mappings of one backend
+	MaxNameLength   = 253
+	MaxSchemaNodes  = 20000 // properties, items and alternatives of all schemas together
+	// MaxObjectSize bounds a DataService's spec and the XRD generated from it, as JSON: what etcd
+	// stores of one object by default (--max-request-bytes), so the API server refuses anything
+	// larger. A generated XRD repeats the schema once per version, so a spec within the limit can
+	// still generate an XRD beyond it.
+	MaxObjectSize = 3 << 19 // 1.5 MiB
 )
 
 // checkLimits rejects specs beyond the limits before anything else looks at them.
@@ -58,22 +63,28 @@ func checkLimits(ds *v1alpha1.DataService) field.ErrorList {
 	if s.Plan != nil {
 		tooMany(sp.Child("plan", "changes"), len(s.Plan.Changes), MaxPlanChanges, "plan changes")
 	}
-	size := 0
-	for _, f := range s.Fields {
-		size += len(f.Schema.Raw)
-	}
-	if s.Parameters != nil {
-		size += len(s.Parameters.Schema.Raw)
-	}
-	for _, c := range s.Compositions {
-		if c.Backend != nil && c.Backend.Base != nil {
-			size += len(c.Backend.Base.Raw)
-		}
-	}
-	if size > MaxRawSpecLength {
-		errs = append(errs, field.TooLong(sp, size, MaxRawSpecLength))
+	// Descriptions and schemas are limited by nothing else, and a spec is decoded in full before it
+	// gets here; this stops it before it costs more.
+	if b, err := json.Marshal(s); err == nil && len(b) > MaxObjectSize {
+		errs = append(errs, tooLarge(sp, "the spec", len(b), "shorten descriptions and schemas, or split the data service into several"))
 	}
 	return errs
+}
+
+// checkXRDSize rejects an XRD larger than the API server stores, before its CEL rules are compiled.
+func checkXRDSize(xrd xrdObject) *field.Error {
+	b, err := json.Marshal(xrd)
+	if err != nil || len(b) <= MaxObjectSize {
+		return nil
+	}
+	return tooLarge(field.NewPath("spec"), "the generated XRD", len(b), "it repeats the schemas, rules and descriptions once per version: shorten them, or serve fewer versions")
+}
+
+// tooLarge is the error of an object beyond MaxObjectSize, in MiB, with the fix.
+func tooLarge(p *field.Path, what string, size int, fix string) *field.Error {
+	const mib = 1 << 20
+	return &field.Error{Type: field.ErrorTypeTooLong, Field: p.String(), BadValue: size,
+		Detail: fmt.Sprintf("%s takes %.1f MiB as JSON, at most %.1f MiB are allowed (what the API server stores of one object): %s", what, float64(size)/mib, float64(MaxObjectSize)/mib, fix)}
 }
 
 // checkSchemaSize rejects schemas nested deeper or holding more nodes than the limits, counting

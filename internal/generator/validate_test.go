@@ -278,6 +278,22 @@ func TestValidation(t *testing.T) {
 			},
 			want: []want{{"spec.parameters.schema", "must have at most 2048 items"}},
 		},
+		"SpecTooLarge": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				// A description is limited by nothing else; 4 MiB of it would generate an XRD
+				// holding it once per version.
+				s.Plan.Description = strings.Repeat("a", 4<<20)
+			},
+			want: []want{{"spec", "the spec takes 4.0 MiB as JSON, at most 1.5 MiB are allowed"}},
+		},
+		"GeneratedXRDTooLarge": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				// 600 KiB of schema is within the spec's limit, but three versions repeat it.
+				s.Parameters.Schema.Raw = []byte(`{"type":"object","description":"` + strings.Repeat("a", 600<<10) + `","properties":{"maxMemory":{"type":"integer"}}}`)
+				s.Versions = []v1alpha1.APIVersion{{Name: "v1"}, {Name: "v2"}, {Name: "v3", Referenceable: true}}
+			},
+			want: []want{{"spec", "the generated XRD takes 1.8 MiB as JSON, at most 1.5 MiB are allowed"}},
+		},
 		"EveryErrorAtOnce": {
 			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
 				s.Group = "example"
