@@ -14,6 +14,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -380,12 +381,32 @@ func TestServeMTLS(t *testing.T) {
 }
 
 // TestServeInsecure starts the function with --insecure, as crossplane render's Development
-// runtime expects it: plain text is answered (even though a certificate folder is given too).
+// runtime expects it: plain text is answered (even though a certificate folder is given too), and
+// the call shows in the metrics.
 func TestServeInsecure(t *testing.T) {
 	p := newPKI(t, "crossplane")
-	s := startServer(t, "--insecure", "--tls-certs-dir", p.certsDir(t))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics := l.Addr().String()
+	l.Close()
+	s := startServer(t, "--insecure", "--tls-certs-dir", p.certsDir(t), "--metrics-address", metrics)
 	if rsp, err := call(dial(t, s.address, insecure.NewCredentials()), request(t)); err != nil || !composed(rsp) {
 		t.Fatalf("RunFunction(...) = %v, %v; want the XRD composed", rsp, err)
+	}
+	resp, err := http.Get("http://" + metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `grpc_server_handled_total{grpc_code="OK",grpc_method="RunFunction",grpc_service="apiextensions.fn.proto.v1.FunctionRunnerService",grpc_type="unary"} 1`
+	if !strings.Contains(string(b), want) {
+		t.Errorf("/metrics does not count the call (%s):\n%s", want, b)
 	}
 }
 
