@@ -31,7 +31,7 @@ type Options struct {
 	// it plain HTTP is used only for loopback registries (localhost, 127.0.0.0/8, ::1).
 	Insecure bool
 	// Keychain resolves credentials; authn.DefaultKeychain (Docker config, credential helpers)
-	// when nil.
+	// when nil, refusing a Docker config it cannot read rather than going on without credentials.
 	Keychain authn.Keychain
 	// Transport is the HTTP transport under retries and the HTTP policy; a clone of
 	// remote.DefaultTransport when nil.
@@ -61,7 +61,7 @@ type Client struct {
 // New returns a client.
 func New(o Options) *Client {
 	if o.Keychain == nil {
-		o.Keychain = authn.DefaultKeychain
+		o.Keychain = dockerKeychain{}
 	}
 	if o.Retries == 0 {
 		o.Retries = DefaultRetries
