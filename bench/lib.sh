@@ -1,0 +1,53 @@
+# Shared by the bench/*.sh scripts; source it. Builds what the benchmarks run (cached), and runs a
+# script's measurements inside a private network namespace, so that every server they start
+# (including the metrics listeners the compared functions open on :8080) is reachable only there.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=${BENCH_OUT:-$REPO/_output/bench}
+ROUNDS=${ROUNDS:-5}
+BIN=$OUT/bin
+RESULTS=$OUT/results.jsonl
+CROSSPLANE_VERSION=v2.2.1
+PT_VERSION=v0.10.7
+GT_VERSION=v0.12.3
+
+log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# prepare builds this checkout's binaries and the bench tools into $BIN, and the crossplane CLI and
+# the compared functions from the module proxy (test/tools/gobin.sh, cached by version).
+prepare() {
+	mkdir -p "$BIN"
+	log "building dataservice, function-dataservice and the bench tools into $BIN"
+	(cd "$REPO" && for p in cmd/dataservice cmd/function-dataservice bench/loadgen bench/timeit bench/report; do
+		CGO_ENABLED=0 go build -trimpath -o "$BIN/$(basename "$p")" "./$p"
+	done)
+	CROSSPLANE=$("$REPO/test/tools/gobin.sh" crossplane github.com/crossplane/crossplane/v2 "$CROSSPLANE_VERSION" ./cmd/crank)
+	PT=$("$REPO/test/tools/gobin.sh" function-patch-and-transform github.com/crossplane-contrib/function-patch-and-transform "$PT_VERSION" .)
+	GT=$("$REPO/test/tools/gobin.sh" function-go-templating github.com/crossplane-contrib/function-go-templating "$GT_VERSION" .)
+	export CROSSPLANE PT GT
+}
+
+# in_netns re-runs the calling script in a new network namespace with only loopback up, once the
+# binaries are built (building needs the module proxy). It needs root, as on these machines.
+in_netns() {
+	if [ "${BENCH_NETNS:-}" = 1 ]; then
+		ip link set lo up
+		return
+	fi
+	if ! unshare -n true 2>/dev/null; then
+		echo "bench: cannot create a network namespace (unshare -n): run as root" >&2
+		exit 1
+	fi
+	exec unshare -n env BENCH_NETNS=1 CROSSPLANE="$CROSSPLANE" PT="$PT" GT="$GT" bash "$0" "$@"
+}
+
+# wait_listening waits until something accepts TCP connections at 127.0.0.1:$1.
+wait_listening() {
+	for _ in $(seq 200); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+		sleep 0.05
+	done
+	echo "bench: nothing listens on 127.0.0.1:$1" >&2
+	return 1
+}
