@@ -70,3 +70,7 @@ push: xpkg ## Push the packages: make push REGISTRY=ghcr.io/acme VERSION=v0.1.0
 .PHONY: e2e
 e2e: ## End-to-end tests on a real control plane on 127.0.0.1: etcd, kube-apiserver, Crossplane core, registry (binaries built once into ~/.cache).
 	$(GO) test -count=1 -timeout 40m -v ./test/e2e/...
+
+.PHONY: bench
+bench: ## Benchmarks of issue 7 (about 25 min; ROUNDS=5): RunFunction, generator, build and push against the real tools; tables into bench/README.md.
+	ROUNDS=$(or $(ROUNDS),5) bench/all.sh

@@ -13,20 +13,7 @@ work=$OUT/build
 rm -rf "$work"
 mkdir -p "$work"
 
-# specs N writes N copies of Klutch's MongoDB DataService, each its own API group and Composition.
-specs() {
-	local n=$1 dir=$work/specs-$1
-	mkdir -p "$dir"
-	for i in $(seq "$n"); do
-		sed -e "s/^  name: mongodb\$/  name: mongodb-$i/" \
-			-e "s/^  group: anynines.com\$/  group: s$i.anynines.com/" \
-			-e "s/^  kind: MongodbInstance\$/  kind: Mongodb${i}Instance/" \
-			-e "s/^    - name: a9s-mongodb\$/    - name: a9s-mongodb-$i/" \
-			"$REPO/examples/klutch/mongodb.yaml" >"$dir/mongodb-$i.yaml"
-	done
-}
-
-for n in $SIZES; do specs "$n"; done
+for n in $SIZES; do specs "$n" "$work/specs-$n"; done
 export DOCKER_CONFIG=$work/docker # no credentials of the machine
 mkdir -p "$DOCKER_CONFIG"
 for round in $(seq "$ROUNDS"); do

@@ -51,3 +51,17 @@ wait_listening() {
 	echo "bench: nothing listens on 127.0.0.1:$1" >&2
 	return 1
 }
+
+# specs N DIR writes N copies of Klutch's MongoDB DataService into DIR, each with its own API group,
+# kind and Composition, so that together they make one valid package root.
+specs() {
+	local n=$1 dir=$2
+	mkdir -p "$dir"
+	for i in $(seq "$n"); do
+		sed -e "s/^  name: mongodb\$/  name: mongodb-$i/" \
+			-e "s/^  group: anynines.com\$/  group: s$i.anynines.com/" \
+			-e "s/^  kind: MongodbInstance\$/  kind: Mongodb${i}Instance/" \
+			-e "s/^    - name: a9s-mongodb\$/    - name: a9s-mongodb-$i/" \
+			"$REPO/examples/klutch/mongodb.yaml" >"$dir/mongodb-$i.yaml"
+	done
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Push: `dataservice push` against `crossplane xpkg push` v2.2.1 to the same registry, Debian's
 # docker-registry (distribution 2.8) on loopback in a private network namespace: the Configuration
-# package of 100 generated data services (bench/build.sh's) and the multi-platform Function package
+# package of 100 generated data services (as bench/build.sh makes them) and the multi-platform Function package
 # (`dataservice build function`, linux/amd64 and linux/arm64), each pushed first to a new repository
 # and then again (every blob already there). Blob uploads are counted in the registry's access log
 # (completed uploads: PUT …/blobs/uploads/…). Appends JSON lines to $OUT/results.jsonl.
@@ -10,16 +10,11 @@ source "$(dirname "$0")/lib.sh"
 work=$OUT/push
 if [ "${BENCH_NETNS:-}" != 1 ]; then
 	prepare
-	config=$OUT/build/100/dataservice.xpkg
-	if [ ! -f "$config" ]; then
-		log "no package of 100 services from bench/build.sh: building it"
-		ROUNDS=1 SIZES=100 "$REPO/bench/build.sh"
-		# Only the package is needed, not those measurements: drop them.
-		grep -v '"size":100,"round":1,' "$RESULTS" >"$RESULTS.tmp" || true
-		mv "$RESULTS.tmp" "$RESULTS"
-	fi
 	rm -rf "$work" && mkdir -p "$work/function"
-	cp "$config" "$work/configuration.xpkg"
+	log "building the Configuration package of 100 data services"
+	specs 100 "$work/specs"
+	"$BIN/dataservice" generate -f "$work/specs" -o "$work/package" 2>/dev/null
+	"$BIN/dataservice" build "$work/package" -o "$work/configuration.xpkg" 2>/dev/null
 	log "building the Function package (linux/amd64, linux/arm64) with dataservice build function"
 	(cd "$REPO" && SOURCE_DATE_EPOCH=0 "$BIN/dataservice" build function --package-root package -o "$work/function")
 fi

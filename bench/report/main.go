@@ -389,7 +389,7 @@ func buildTable(b *strings.Builder, lines []line, t *targets) {
 	wall := func(l line) float64 { return l.WallMS }
 	mem := func(l line) float64 { return float64(l.MaxRSS) / 1024 }
 	fmt.Fprintf(b, "### Package build (generated MongoDB-sized data services; wall time and peak RSS, medians)\n\n")
-	fmt.Fprintf(b, "| services | dataservice generate | dataservice build | crossplane xpkg build | build speed-up | peak RSS ours / crossplane | same digest |\n|--:|--:|--:|--:|--:|--:|---|\n")
+	fmt.Fprintf(b, "| services | dataservice generate | dataservice build | crossplane xpkg build | build speed-up | peak RSS ours / crossplane | byte-identical (sha256) |\n|--:|--:|--:|--:|--:|--:|---|\n")
 	for _, n := range sizes {
 		gen := get("generate", "dataservice", n, wall)
 		ow, cw := get("build", "dataservice", n, wall), get("build", "crossplane", n, wall)
