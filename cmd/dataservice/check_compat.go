@@ -177,7 +177,7 @@ func loadAPIs(warn io.Writer, path string, d inputv1beta1.Defaults) (apis []comp
 		case tm.Kind == "CompositeResourceDefinition" || tm.Kind == "Composition" || tm.Kind == "APIServiceExportTemplate":
 			u := &unstructured.Unstructured{}
 			if err := yaml.Unmarshal(doc.Data, &u.Object); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", doc.Where(), manifests.LineError(err, doc.Line)))
+				errs = append(errs, doc.Error(err))
 				continue
 			}
 			loose = append(loose, compat.Object{Where: doc.Where(), Object: u})
@@ -206,7 +206,7 @@ func loadAPIs(warn io.Writer, path string, d inputv1beta1.Defaults) (apis []comp
 func generateAPI(doc manifests.Document, d inputv1beta1.Defaults) (compat.API, error) {
 	ds, err := v1alpha1.Decode(doc.Data)
 	if err != nil {
-		return compat.API{}, fmt.Errorf("%s: %w", doc.Where(), manifests.LineError(err, doc.Line))
+		return compat.API{}, doc.Error(err)
 	}
 	out, err := generator.Generate(ds, d)
 	var inv *generator.InvalidError

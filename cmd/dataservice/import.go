@@ -49,7 +49,7 @@ func (c *importCmd) Run(s streams) error {
 	for _, d := range docs {
 		u := &unstructured.Unstructured{}
 		if err := yaml.Unmarshal(d.Data, &u.Object); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", d.Where(), manifests.LineError(err, d.Line)))
+			errs = append(errs, d.Error(err))
 			continue
 		}
 		switch u.GetKind() {

@@ -42,10 +42,14 @@ func loadSpecs(paths []string) ([]loadedSpec, error) {
 		if tm.Kind == v1alpha1.DataServiceOverlayKind && tm.APIVersion == v1alpha1.GroupVersion.String() {
 			o := &v1alpha1.DataServiceOverlay{}
 			if err := yaml.UnmarshalStrict(d.Data, o); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", d.Where(), manifests.LineError(err, d.Line)))
+				errs = append(errs, d.Error(err))
 				continue
 			}
 			overlays = append(overlays, loadedOverlay{where: d.Where(), o: o})
+			continue
+		}
+		if tm.Kind == "" || tm.APIVersion == "" {
+			errs = append(errs, fmt.Errorf("%s: no apiVersion or kind: a DataService spec starts with apiVersion: %s and kind: %s", d.Where(), v1alpha1.GroupVersion, v1alpha1.DataServiceKind))
 			continue
 		}
 		if tm.Kind != v1alpha1.DataServiceKind || tm.APIVersion != v1alpha1.GroupVersion.String() {
@@ -54,7 +58,7 @@ func loadSpecs(paths []string) ([]loadedSpec, error) {
 		}
 		ds, err := v1alpha1.Decode(d.Data)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", d.Where(), manifests.LineError(err, d.Line)))
+			errs = append(errs, d.Error(err))
 			continue
 		}
 		specs = append(specs, loadedSpec{where: d.Where(), ds: ds})

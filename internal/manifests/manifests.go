@@ -12,7 +12,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -48,9 +50,87 @@ type TypeMeta struct {
 func (d Document) TypeMeta() (TypeMeta, error) {
 	var tm TypeMeta
 	if err := yaml.Unmarshal(d.Data, &tm); err != nil {
-		return tm, fmt.Errorf("%s: %w", d.Where(), LineError(err, d.Line))
+		return tm, d.Error(err)
 	}
 	return tm, nil
+}
+
+// yamlLine is how the YAML parser names the line of a problem, within one document.
+var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// Error reports an error about the document on one line, naming its file and, when the YAML
+// parser gives one, the line of the file the problem is on ("file.yaml:12: ..."), and the fix for
+// a YAML syntax error.
+func (d Document) Error(err error) error {
+	where, msg := d.Locate(err)
+	return errors.New(where + ": " + msg)
+}
+
+// Locate splits an error about the document into where it is (file, and the line of the file
+// when the YAML parser names one) and what it says on one line, with the fix for a YAML syntax
+// error, so that a caller can put its own words between them.
+func (d Document) Locate(err error) (where, msg string) {
+	msg = strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
+	rest, isYAML := strings.CutPrefix(msg, "yaml: ")
+	if !isYAML {
+		return d.Where(), oneLine(msg)
+	}
+	at := func(line int) string { return fmt.Sprintf("%s:%d", d.File, line+max(d.Line, 1)-1) }
+	if list, ok := strings.CutPrefix(rest, "unmarshal errors:"); ok {
+		// Several problems, one a line, e.g. keys given twice: the first names the place.
+		var msgs []string
+		for l := range strings.Lines(list) {
+			l = strings.TrimSpace(l)
+			if m := yamlLine.FindStringSubmatch(l); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				if where == "" {
+					where, l = at(n), m[2]
+				} else {
+					l = "line " + at(n) + ": " + m[2]
+				}
+				if strings.Contains(m[2], "already set in map") {
+					l += ": remove one of the two"
+				}
+			}
+			if l != "" {
+				msgs = append(msgs, l)
+			}
+		}
+		if where == "" {
+			where = d.Where()
+		}
+		return where, strings.Join(msgs, "; ")
+	}
+	const fix = "fix the YAML syntax there (indentation, a missing colon, quote or bracket)"
+	const tabFix = "indent with spaces, YAML does not allow tabs"
+	lines := strings.Split(string(d.Data), "\n")
+	indentedWithTab := func(l string) bool { return strings.HasPrefix(strings.TrimLeft(l, " "), "\t") }
+	token := strings.Contains(rest, "found character that cannot start any token")
+	if m := yamlLine.FindStringSubmatch(rest); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		if token && n >= 1 && n <= len(lines) && indentedWithTab(lines[n-1]) {
+			return at(n), m[2] + ": " + tabFix
+		}
+		return at(n), m[2] + ": " + fix
+	}
+	if token {
+		// Typically a tab, which YAML does not allow for indentation; the parser names no line.
+		for i, l := range lines {
+			if indentedWithTab(l) {
+				return at(i + 1), rest + ": " + tabFix
+			}
+		}
+	}
+	return d.Where(), oneLine(rest) + ": " + fix
+}
+
+// oneLine joins the lines of a message.
+func oneLine(msg string) string {
+	fields := strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' })
+	for i := range fields {
+		fields[i] = strings.TrimSpace(fields[i])
+	}
+	return strings.Join(fields, "; ")
 }
 
 // Read returns the YAML documents of the given files and folders. A folder contributes its *.yaml,
@@ -81,6 +161,9 @@ func Read(paths ...string) ([]Document, error) {
 // Files lists the manifest files below a path: the path itself when it is a file.
 func Files(path string) ([]string, error) {
 	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no such file or folder: check the path", path)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -208,7 +208,7 @@ func TestBuildErrors(t *testing.T) {
 		},
 		"TwoMetasShouldNameBoth": {
 			files: map[string]string{"crossplane.yaml": meta, "sub/crossplane.yaml": meta},
-			want:  []string{"exactly one meta, found 2", "sub/crossplane.yaml"},
+			want:  []string{"exactly one meta, found 2", "sub/crossplane.yaml", "keep one, in crossplane.yaml at the package root"},
 		},
 		"FunctionMetaInConfigurationBuildShouldSaySo": {
 			files: map[string]string{"crossplane.yaml": strings.Replace(meta, "Configuration", "Function", 1)},
@@ -220,7 +220,7 @@ func TestBuildErrors(t *testing.T) {
 		},
 		"BrokenYAMLShouldNameFileAndLine": {
 			files: map[string]string{"crossplane.yaml": meta, "x.yaml": xrd + "---\nkind: [\n"},
-			want:  []string{"x.yaml:15: not a YAML object"},
+			want:  []string{"x.yaml:15: not a YAML object", "fix the YAML syntax there"},
 		},
 		"BadFieldShouldNameTheObject": {
 			files: map[string]string{"crossplane.yaml": meta, "c.yaml": strings.Replace(composition, "compositeTypeRef: {apiVersion: example.org/v1, kind: XWidget}", "compositeTypeRef: [1]", 1)},
@@ -228,7 +228,7 @@ func TestBuildErrors(t *testing.T) {
 		},
 		"BrokenExampleShouldSayItIsAnExample": {
 			files: map[string]string{"crossplane.yaml": meta, "examples/x.yaml": "a: [\n"},
-			want:  []string{"examples/x.yaml: not a YAML object", "in the examples root"},
+			want:  []string{"examples/x.yaml:1: not a YAML object", "in the examples root"},
 		},
 	}
 	for name, tc := range cases {

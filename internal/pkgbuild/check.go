@@ -57,6 +57,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if len(e.Problems) == 1 && e.Note == "" {
+		return fmt.Sprintf("cannot build the package in %s: %s", e.Root, e.Problems[0])
+	}
 	msg := fmt.Sprintf("cannot build the package in %s:\n  %s", e.Root, strings.Join(e.Problems, "\n  "))
 	if e.Note != "" {
 		msg += "\n" + e.Note
@@ -104,7 +107,8 @@ func check(f *files, kind Kind, rel func(string) string) error {
 				continue
 			}
 			if !runtime.IsNotRegisteredError(err) {
-				problems = append(problems, fmt.Sprintf("%s: %s: %v", d.Where(), id, manifests.LineError(err, d.Line)))
+				where, msg := d.Locate(err)
+				problems = append(problems, fmt.Sprintf("%s: %s: %s", where, id, msg))
 				continue
 			}
 			o, _, err := do.Decode(d.Data, nil, nil)
@@ -113,7 +117,8 @@ func check(f *files, kind Kind, rel func(string) string) error {
 				foreigners++
 				problems = append(problems, foreign(d, id, kind, rel(f.root)))
 			case err != nil:
-				problems = append(problems, fmt.Sprintf("%s: %s: %v", d.Where(), id, manifests.LineError(err, d.Line)))
+				where, msg := d.Locate(err)
+				problems = append(problems, fmt.Sprintf("%s: %s: %s", where, id, msg))
 			case isObject(o) != nil:
 				foreigners++
 				problems = append(problems, foreign(d, id, kind, rel(f.root)))
@@ -124,7 +129,7 @@ func check(f *files, kind Kind, rel func(string) string) error {
 	case len(metas) == 0:
 		problems = append(problems, fmt.Sprintf("no %s meta (apiVersion: meta.pkg.crossplane.io/v1, kind: %s) in any file: add a crossplane.yaml to the package root", kind, kind))
 	case len(metas) > 1:
-		problems = append(problems, fmt.Sprintf("a package has exactly one meta, found %d: %s", len(metas), strings.Join(metas, ", ")))
+		problems = append(problems, fmt.Sprintf("a package has exactly one meta, found %d: %s: keep one, in crossplane.yaml at the package root, and remove the others", len(metas), strings.Join(metas, ", ")))
 	}
 
 	// Crossplane's examples parser reads each document as a Kubernetes object.
@@ -167,10 +172,11 @@ func identify(d manifests.Document) (string, error) {
 		} `json:"metadata"`
 	}
 	if err := yaml.Unmarshal(d.Data, &o); err != nil {
-		return "", fmt.Errorf("%s: not a YAML object: %v", d.Where(), manifests.LineError(err, d.Line))
+		where, msg := d.Locate(err)
+		return "", fmt.Errorf("%s: not a YAML object: %s", where, msg)
 	}
 	if o.APIVersion == "" || o.Kind == "" {
-		return "", fmt.Errorf("%s: object has no apiVersion or kind", d.Where())
+		return "", fmt.Errorf("%s: object has no apiVersion or kind: add them, or move the file out of the package root", d.Where())
 	}
 	id := o.Kind
 	if o.Metadata.Name != "" {
