@@ -78,9 +78,9 @@ func shown(p string) string {
 	return p
 }
 
-func (c *buildConfigurationCmd) Run(s streams) error {
+func (c *buildConfigurationCmd) Run(ctx context.Context, s streams) error {
 	src := pkgbuild.Source{Root: c.PackageRoot, Examples: c.Examples, Ignore: c.Ignore}
-	p, err := pkgbuild.Build(context.Background(), src, pkgbuild.Configuration, nil)
+	p, err := pkgbuild.Build(ctx, src, pkgbuild.Configuration, nil)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (c *buildConfigurationCmd) Run(s streams) error {
 			out = filepath.Join(filepath.Dir(root), out)
 		}
 	}
-	if err := pkgbuild.Write(out, p.Image); err != nil {
+	if err := pkgbuild.Write(ctx, out, p.Image); err != nil {
 		return err
 	}
 	examples := "no examples"

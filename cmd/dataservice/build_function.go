@@ -55,8 +55,7 @@ Examples:
 `
 }
 
-func (c *buildFunctionCmd) Run(s streams) error {
-	ctx := context.Background()
+func (c *buildFunctionCmd) Run(ctx context.Context, s streams) error {
 	src := pkgbuild.Source{Root: c.PackageRoot, Examples: c.Examples, Ignore: c.Ignore}
 
 	runtimes, err := c.runtimes(ctx, s)
@@ -69,7 +68,7 @@ func (c *buildFunctionCmd) Run(s streams) error {
 			return err
 		}
 		out := filepath.Join(c.Output, p.Name+"-"+runtimeimage.Name(rt.platform)+".xpkg")
-		if err := pkgbuild.Write(out, p.Image); err != nil {
+		if err := pkgbuild.Write(ctx, out, p.Image); err != nil {
 			return err
 		}
 		fmt.Fprintf(s.Err, "built Function %s for %s (%s): %s\n  digest %s, pushed as %s\n", p.Name, platformString(rt.platform), rt.from, shown(out), p.Digest, p.PushDigest)

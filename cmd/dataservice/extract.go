@@ -36,12 +36,12 @@ Examples:
 `
 }
 
-func (c *extractCmd) Run(s streams) error {
+func (c *extractCmd) Run(ctx context.Context, s streams) error {
 	p, err := runtimeimage.ParsePlatform(c.Platform)
 	if err != nil {
 		return err
 	}
-	img, err := c.packageImage(context.Background(), c.Package, p, s.Err)
+	img, err := c.packageImage(ctx, c.Package, p, s.Err)
 	if err != nil {
 		return err
 	}

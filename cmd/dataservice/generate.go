@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -41,7 +42,7 @@ Examples:
 `
 }
 
-func (c *generateCmd) Run(s streams) error {
+func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	d, err := loadDefaults(c.Defaults)
 	if err != nil {
 		return err
@@ -94,7 +95,7 @@ func (c *generateCmd) Run(s streams) error {
 	if len(conflicts) > 0 && !c.Force {
 		return fmt.Errorf("refusing to overwrite files dataservice generate did not write: %s; move them away or pass --force, nothing was written", strings.Join(conflicts, ", "))
 	}
-	if err := tree.Apply(changes); err != nil {
+	if err := tree.Apply(ctx, changes); err != nil {
 		return err
 	}
 	written, deleted := 0, 0

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -53,7 +54,7 @@ func TestGenerate(t *testing.T) {
 		def := filepath.Join(out, "mongodb", "definition.yaml")
 		writeTestFile(t, def, strings.Replace(readTestFile(t, def), "anynines.com", "example.com", 1))
 		var stdout bytes.Buffer
-		err := (&generateCmd{Files: []string{klutch}, Output: out, Check: true}).Run(streams{Out: &stdout, Err: &bytes.Buffer{}})
+		err := (&generateCmd{Files: []string{klutch}, Output: out, Check: true}).Run(context.Background(), streams{Out: &stdout, Err: &bytes.Buffer{}})
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.code != 2 {
 			t.Fatalf("--check on a stale tree: want exit code 2, got %v", err)
@@ -106,7 +107,7 @@ func generateErr(t *testing.T, c *generateCmd) error {
 	if c.Name == "" {
 		c.Name = "dataservices"
 	}
-	return c.Run(streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
+	return c.Run(context.Background(), streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
 }
 
 func writeTestFile(t *testing.T, p, s string) {

@@ -44,8 +44,7 @@ type inspection struct {
 	Images    []*pkginfo.Image `json:"images"`
 }
 
-func (c *inspectCmd) Run(s streams) error {
-	ctx := context.Background()
+func (c *inspectCmd) Run(ctx context.Context, s streams) error {
 	in := &inspection{Source: c.Package}
 	var imgs []v1.Image
 	if isFile(c.Package) {

@@ -5,10 +5,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/alecthomas/kong"
 	"github.com/posener/complete"
@@ -50,12 +54,43 @@ func main() {
 		kongplete.WithPredictor("file", complete.PredictFiles("*")),
 		kongplete.WithPredictor("dir", complete.PredictDirs("*")),
 	)
-	ctx, err := parser.Parse(os.Args[1:])
+	kctx, err := parser.Parse(os.Args[1:])
 	parser.FatalIfErrorf(err)
-	ctx.BindTo(streams{Out: os.Stdout, Err: os.Stderr}, (*streams)(nil))
-	if err := ctx.Run(); err != nil {
+	ctx, sig := interruptible()
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	kctx.BindTo(streams{Out: os.Stdout, Err: os.Stderr}, (*streams)(nil))
+	if err := kctx.Run(); err != nil {
+		if s, ok := sig(); ok {
+			fmt.Fprintf(os.Stderr, "dataservice: interrupted (%v): %v\n", s, err)
+			os.Exit(128 + int(s))
+		}
 		fmt.Fprintf(os.Stderr, "dataservice: error: %v\n", err)
 		os.Exit(exitCode(err))
+	}
+}
+
+// interruptible returns a context that ends on the first SIGINT or SIGTERM, and a function that
+// tells which signal ended it. Commands stop at the next safe point and remove what they had half
+// written (file writes are atomic: a temporary file renamed over the target); a second signal
+// ends the process at once, the default handling being restored after the first.
+func interruptible() (context.Context, func() (syscall.Signal, bool)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Value
+	go func() {
+		s := <-ch
+		signal.Stop(ch)
+		got.Store(s)
+		cancel()
+	}()
+	return ctx, func() (syscall.Signal, bool) {
+		s, ok := got.Load().(os.Signal)
+		if !ok {
+			return 0, false
+		}
+		n, ok := s.(syscall.Signal)
+		return n, ok
 	}
 }
 

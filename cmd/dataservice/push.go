@@ -43,7 +43,7 @@ Examples:
 `
 }
 
-func (c *pushCmd) Run(s streams) error {
+func (c *pushCmd) Run(ctx context.Context, s streams) error {
 	files := c.Files
 	if len(files) == 0 {
 		found, err := filepath.Glob("*.xpkg")
@@ -63,7 +63,7 @@ func (c *pushCmd) Run(s streams) error {
 		}
 		pkgs = append(pkgs, registry.Package{Image: img, Source: f})
 	}
-	res, err := c.client(s.Err).Push(context.Background(), c.Ref, pkgs)
+	res, err := c.client(s.Err).Push(ctx, c.Ref, pkgs)
 	if err != nil {
 		return err
 	}

@@ -105,9 +105,23 @@ func only(paths []string) parser.FilterFn {
 }
 
 // Write writes a package to a file the way `crossplane xpkg build` does (an OCI image tarball),
-// atomically: a reader sees the old file or the new one, never half of one.
-func Write(path string, img v1.Image) error {
-	return writeAtomic(path, func(w io.Writer) error { return tarball.Write(nil, img, w) })
+// atomically: a reader sees the old file or the new one, never half of one. When ctx ends while
+// writing (an interrupt), the write stops and nothing is left behind.
+func Write(ctx context.Context, path string, img v1.Image) error {
+	return writeAtomic(path, func(w io.Writer) error { return tarball.Write(nil, img, ctxWriter{ctx, w}) })
+}
+
+// ctxWriter fails writes once ctx is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("interrupted: %w", err)
+	}
+	return c.w.Write(p)
 }
 
 // Read reads a package file.
@@ -122,22 +136,29 @@ func Read(path string) (v1.Image, error) {
 func writeAtomic(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
 	if err := write(tmp); err != nil {
 		tmp.Close()
-		return fmt.Errorf("cannot write %s: %w", path, err)
+		return fmt.Errorf("cannot write %s: %w; nothing was written", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cannot write %s: %w; nothing was written", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return fmt.Errorf("cannot write %s: %w; nothing was written", path, err)
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("cannot write %s: %w; nothing was written", path, err)
+	}
+	return nil
 }

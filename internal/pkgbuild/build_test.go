@@ -258,7 +258,7 @@ func TestWriteShouldRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "out", "test.xpkg")
-	if err := Write(file, p.Image); err != nil {
+	if err := Write(context.Background(), file, p.Image); err != nil {
 		t.Fatal(err)
 	}
 	img, err := Read(file)

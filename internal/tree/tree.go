@@ -6,6 +6,7 @@ package tree
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -203,18 +204,48 @@ func staleFiles(want map[string][]byte, l Layout) ([]string, error) {
 
 func generated(b []byte) bool { return bytes.HasPrefix(b, []byte(Marker)) }
 
-// Apply writes and deletes files. Each write replaces its file atomically; the caller plans
-// everything before calling Apply, so a failure to generate never touches the disk.
-func Apply(changes []Change) error {
+// Apply writes and deletes files, as nearly all-or-nothing as a file system allows: every new
+// content is first written to a temporary file beside its target, and only once all are written
+// are they renamed over their targets and stale files deleted. A failure or an interrupt (ctx
+// done) while writing leaves the tree as it was, without temporary files; the renames that follow
+// are not interrupted. Each rename replaces its file atomically, so a reader never sees half of one.
+func Apply(ctx context.Context, changes []Change) error {
+	type staged struct{ tmp, path string }
+	var done []staged
+	cleanup := func() {
+		for _, s := range done {
+			os.Remove(s.tmp)
+		}
+	}
 	for _, c := range changes {
 		if c.New == nil {
-			if err := os.Remove(c.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
 			continue
 		}
-		if err := manifests.WriteFile(c.Path, c.New, 0o644); err != nil {
-			return fmt.Errorf("cannot write %s: %w", c.Path, err)
+		if err := ctx.Err(); err != nil {
+			cleanup()
+			return fmt.Errorf("interrupted before writing %s: nothing was changed", c.Path)
+		}
+		tmp, err := manifests.WriteTemp(c.Path, c.New, 0o644)
+		if err != nil {
+			cleanup()
+			return fmt.Errorf("cannot write %s: %w; nothing was changed", c.Path, err)
+		}
+		done = append(done, staged{tmp: tmp, path: c.Path})
+	}
+	for i, s := range done {
+		if err := os.Rename(s.tmp, s.path); err != nil {
+			for _, rest := range done[i:] {
+				os.Remove(rest.tmp)
+			}
+			return fmt.Errorf("cannot replace %s: %w", s.path, err)
+		}
+	}
+	for _, c := range changes {
+		if c.New != nil {
+			continue
+		}
+		if err := os.Remove(c.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
 		}
 	}
 	return nil
