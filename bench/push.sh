@@ -40,7 +40,7 @@ CONFIG
 reglog=$work/registry/access.log
 env -i PATH="$PATH" /usr/bin/docker-registry serve "$work/registry/config.yml" >"$reglog" 2>&1 &
 registry=$!
-trap 'kill $registry 2>/dev/null; wait $registry 2>/dev/null' EXIT
+trap 'kill $registry 2>/dev/null; wait $registry 2>/dev/null || true' EXIT
 wait_listening 5000
 export DOCKER_CONFIG=$work/docker # no credentials: the registry needs none
 

@@ -44,7 +44,7 @@ type cli struct {
 	Rate        float64       `xor:"mode" help:"Open loop: this many requests a second, on schedule; latency counts from when a request was due."`
 	Duration    time.Duration `default:"5s" help:"How long to measure."`
 	Warmup      time.Duration `default:"1s" help:"How long to send the same load before measuring."`
-	MaxInflight int           `default:"1024" help:"Open loop: requests in flight at most; a request due beyond waits, and its wait counts."`
+	MaxInflight int           `default:"100" help:"Open loop: requests in flight at most, as Crossplane runs at most --max-reconcile-rate (100) reconciles at once; a request due beyond waits, and its wait counts."`
 	Timeout     time.Duration `default:"10s" help:"Deadline of each request."`
 	PID         int           `name:"pid" help:"Process to read VmRSS (sampled while measuring) and VmHWM of, from /proc/PID/status."`
 	Round       int           `help:"Round number, copied into the output."`
