@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // policy is the transport under go-containerregistry's: it refuses plain HTTP to registries that
@@ -24,8 +26,41 @@ func (p *policy) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := p.inner.RoundTrip(r)
 	if err == nil {
 		p.stats.count(r, resp)
+		// go-containerregistry retries after its own backoff and ignores Retry-After: wait for
+		// what the registry asked first, so that the retry comes no earlier than it allows.
+		if wait := retryAfter(resp, time.Now()); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+			}
+		}
 	}
 	return resp, err
+}
+
+// maxRetryAfter caps the wait a registry asks for with Retry-After, so that a registry asking for
+// hours fails the push after the retries instead of hanging it.
+const maxRetryAfter = 30 * time.Second
+
+// retryAfter is how long a 429 or 503 response asks to wait before trying again (Retry-After in
+// seconds or as an HTTP date), at most maxRetryAfter; zero for other responses.
+func retryAfter(resp *http.Response, now time.Time) time.Duration {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return 0
+	}
+	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.Atoi(v); err == nil {
+		d = time.Duration(secs) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		d = at.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
 }
 
 // IsLoopback says whether a host (with or without port) is this machine: localhost, *.localhost,

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"time"
 
@@ -197,7 +198,7 @@ func (c *Client) Push(ctx context.Context, ref string, pkgs []Package) (*Result,
 	}
 	done()
 	if err != nil {
-		return nil, fmt.Errorf("cannot push to %s: %w", tag, explain(err))
+		return nil, fmt.Errorf("cannot push to %s: %w", tag, c.explain(err))
 	}
 	after := c.stats.snapshot()
 	res.Uploaded, res.Existing = after.uploaded-before.uploaded, after.existing-before.existing
@@ -295,7 +296,7 @@ func (c *Client) Get(ctx context.Context, ref string) (*remote.Descriptor, error
 	}
 	d, err := remote.Get(r, c.remoteOptions(ctx)...)
 	if err != nil {
-		return nil, fmt.Errorf("cannot get %s: %w", r, explain(err))
+		return nil, fmt.Errorf("cannot get %s: %w", r, c.explain(err))
 	}
 	return d, nil
 }
@@ -308,19 +309,33 @@ func (c *Client) Image(ctx context.Context, ref string, p v1.Platform) (v1.Image
 	}
 	img, err := remote.Image(r, append(c.remoteOptions(ctx), remote.WithPlatform(p))...)
 	if err != nil {
-		return nil, fmt.Errorf("cannot get %s: %w", r, explain(err))
+		return nil, fmt.Errorf("cannot get %s: %w", r, c.explain(err))
 	}
 	return img, nil
 }
 
-// explain adds the fix to errors a user can do something about.
-func explain(err error) error {
+// explain adds the fix to errors a user can do something about, on one line: a registry's error
+// page (an HTML body from a proxy) would otherwise spread over many.
+func (c *Client) explain(err error) error {
 	var te *transport.Error
 	if errors.As(err, &te) {
 		switch te.StatusCode {
 		case http.StatusUnauthorized, http.StatusForbidden:
-			return fmt.Errorf("%w (log in with 'docker login REGISTRY' or add credentials to $DOCKER_CONFIG/config.json)", err)
+			err = fmt.Errorf("%w (log in with 'docker login REGISTRY' or add credentials to $DOCKER_CONFIG/config.json)", err)
 		}
 	}
-	return err
+	if retryable(err) {
+		if c.opts.Retries > 0 {
+			err = fmt.Errorf("%w (still failing after %d retries: the registry is unavailable or overloaded; try again later, or raise --retries)", err, c.opts.Retries)
+		} else {
+			err = fmt.Errorf("%w (not retried: --retries 0)", err)
+		}
+	}
+	return oneLine{err}
 }
+
+// oneLine is an error whose message is shown on one line.
+type oneLine struct{ err error }
+
+func (e oneLine) Error() string { return strings.Join(strings.Fields(e.err.Error()), " ") }
+func (e oneLine) Unwrap() error { return e.err }
