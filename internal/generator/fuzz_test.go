@@ -1,10 +1,14 @@
 package generator
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
@@ -105,6 +109,27 @@ func FuzzGenerate(f *testing.F) {
 		}
 		if len(again.Objects()) != len(out.Objects()) {
 			t.Fatalf("generated %d objects, then %d", len(out.Objects()), len(again.Objects()))
+		}
+		for _, o := range out.Objects() {
+			// What the API server stores, and what generate writes and build reads back.
+			j, err := json.Marshal(o.Object)
+			if err != nil {
+				t.Fatalf("%s %s: %v", o.GetKind(), o.GetName(), err)
+			}
+			if len(j) > MaxObjectSize {
+				t.Fatalf("%s %s takes %d bytes, more than the API server stores", o.GetKind(), o.GetName(), len(j))
+			}
+			y, err := yaml.Marshal(o.Object)
+			if err != nil {
+				t.Fatalf("%s %s: %v", o.GetKind(), o.GetName(), err)
+			}
+			back, err := yaml.YAMLToJSON(y)
+			if err != nil {
+				t.Fatalf("%s %s does not read back from YAML: %v", o.GetKind(), o.GetName(), err)
+			}
+			if !bytes.Equal(back, j) {
+				t.Fatalf("%s %s reads back from YAML changed:\n%s\n%s", o.GetKind(), o.GetName(), j, back)
+			}
 		}
 	})
 }

@@ -138,16 +138,25 @@ func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Out
 		return nil, err
 	}
 	out.XRD = u
+	var sizeErrs field.ErrorList
 	for i := range m.compositions {
 		c := &m.compositions[i]
 		if c.spec.Backend == nil {
 			continue
 		}
-		u, err := toUnstructured(buildComposition(m, c))
+		comp := buildComposition(m, c)
+		if e := checkCompositionSize(i, comp); e != nil {
+			sizeErrs = append(sizeErrs, e)
+			continue
+		}
+		u, err := toUnstructured(comp)
 		if err != nil {
 			return nil, err
 		}
 		out.Compositions = append(out.Compositions, u)
+	}
+	if len(sizeErrs) > 0 {
+		return nil, &InvalidError{Name: ds.GetName(), Errs: sizeErrs}
 	}
 	if m.export != nil {
 		u, err := toUnstructured(buildExportTemplate(m))

@@ -27,10 +27,10 @@ const (
 	MaxMappings     = 512 // field and status mappings of one backend
 	MaxNameLength   = 253
 	MaxSchemaNodes  = 20000 // properties, items and alternatives of all schemas together
-	// MaxObjectSize bounds a DataService's spec and the XRD generated from it, as JSON: what etcd
-	// stores of one object by default (--max-request-bytes), so the API server refuses anything
-	// larger. A generated XRD repeats the schema once per version, so a spec within the limit can
-	// still generate an XRD beyond it.
+	// MaxObjectSize bounds a DataService's spec and every object generated from it, as JSON: what
+	// etcd stores of one object by default (--max-request-bytes), so the API server refuses
+	// anything larger. A generated XRD repeats the schema once per version, and a Composition the
+	// path of every parameter, so a spec within the limit can still generate objects beyond it.
 	MaxObjectSize = 3 << 19 // 1.5 MiB
 )
 
@@ -73,11 +73,22 @@ func checkLimits(ds *v1alpha1.DataService) field.ErrorList {
 
 // checkXRDSize rejects an XRD larger than the API server stores, before its CEL rules are compiled.
 func checkXRDSize(xrd xrdObject) *field.Error {
-	b, err := json.Marshal(xrd)
+	return checkSize(field.NewPath("spec"), "the generated XRD", xrd, "it repeats the schemas, rules and descriptions once per version: shorten them, or serve fewer versions")
+}
+
+// checkCompositionSize rejects a Composition larger than the API server stores: it holds a patch
+// with the full path of every parameter, so deep schemas with long names grow it far beyond the
+// spec (27 KiB of spec made a 3 MiB Composition).
+func checkCompositionSize(i int, comp any) *field.Error {
+	return checkSize(field.NewPath("spec", "compositions").Index(i), "the generated Composition", comp, "it holds a patch with the full path of every parameter and field: nest parameters less deeply or shorten their names, or shrink the backend's base")
+}
+
+func checkSize(p *field.Path, what string, obj any, fix string) *field.Error {
+	b, err := json.Marshal(obj)
 	if err != nil || len(b) <= MaxObjectSize {
 		return nil
 	}
-	return tooLarge(field.NewPath("spec"), "the generated XRD", len(b), "it repeats the schemas, rules and descriptions once per version: shorten them, or serve fewer versions")
+	return tooLarge(p, what, len(b), fix)
 }
 
 // tooLarge is the error of an object beyond MaxObjectSize, in MiB, with the fix.

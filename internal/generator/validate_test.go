@@ -294,6 +294,22 @@ func TestValidation(t *testing.T) {
 			},
 			want: []want{{"spec", "the generated XRD takes 1.8 MiB as JSON, at most 1.5 MiB are allowed"}},
 		},
+		"GeneratedCompositionTooLarge": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				// 27 KiB of spec: 1000 parameters 25 levels deep under 60-character names. The
+				// Composition patches each with its full path.
+				var leaves []string
+				for i := range 1000 {
+					leaves = append(leaves, fmt.Sprintf(`"p%d":{"type":"string"}`, i))
+				}
+				schema := `{"type":"object","properties":{` + strings.Join(leaves, ",") + `}}`
+				for i := range 25 {
+					schema = `{"type":"object","properties":{"` + strings.Repeat(string(rune('a'+i)), 60) + `":` + schema + `}}`
+				}
+				s.Parameters.Schema.Raw = []byte(schema)
+			},
+			want: []want{{"spec.compositions[0]", "the generated Composition takes 3.0 MiB as JSON, at most 1.5 MiB are allowed"}},
+		},
 		"EveryErrorAtOnce": {
 			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
 				s.Group = "example"

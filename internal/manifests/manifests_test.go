@@ -110,3 +110,41 @@ func TestWriteFileShouldLeaveNoTemporaryFile(t *testing.T) {
 		t.Errorf("files left: %v; want a.yaml and blocked.yaml only", names)
 	}
 }
+
+// FuzzSplit cuts arbitrary files into documents and reports what YAML finds wrong in each the way
+// the CLI does: no panic, documents in order within the file, and every error on one line naming
+// the file.
+func FuzzSplit(f *testing.F) {
+	for _, seed := range []string{
+		"a: 1\n", "a: 1\n b: 2\n", "a: 1\n---\nkind: [\n", "---\n---\n", "a:\n\tb: 1\n", "a: 1\na: 2\n",
+		"# comment\n---\n# only a comment\n", "a: *x\n", "- a\nb: 1\n", "a: 'x\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		docs, err := Split("x.yaml", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Count(string(data), "\n") + 1
+		prev := 0
+		for i, d := range docs {
+			if d.Index != i || d.Line <= prev || d.Line > lines {
+				t.Fatalf("document %d: index %d, line %d after line %d of %d", i, d.Index, d.Line, prev, lines)
+			}
+			prev = d.Line
+			var v map[string]any
+			err := yaml.Unmarshal(d.Data, &v)
+			if err == nil {
+				_, err = yaml.YAMLToJSONStrict(d.Data)
+			}
+			if err == nil {
+				continue
+			}
+			msg := d.Error(err).Error()
+			if strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "x.yaml") {
+				t.Fatalf("error %q: want one line starting with the file", msg)
+			}
+		}
+	})
+}
