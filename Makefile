@@ -38,7 +38,7 @@ unit: ## Fast inner loop: unit and fidelity tests, no external binaries (seconds
 	$(GO) test -short ./...
 
 .PHONY: test
-test: lint check-generate ## Everything: lint, generated files, unit, fidelity and end-to-end tests with real binaries.
+test: lint check-generate fuzz-short ## Everything: lint, generated files, unit, fidelity and end-to-end tests with real binaries.
 	$(GO) test -count=1 -timeout 40m ./...
 
 .PHONY: tools
@@ -74,3 +74,20 @@ e2e: ## End-to-end tests on a real control plane on 127.0.0.1: etcd, kube-apiser
 .PHONY: bench
 bench: ## Benchmarks of issue 7 (about 25 min; ROUNDS=5): RunFunction, generator, build and push against the real tools; tables into bench/README.md.
 	ROUNDS=$(or $(ROUNDS),5) bench/all.sh
+
+# Fuzz targets, as package:Target. A plain `go test` runs each on its checked-in corpus
+# (testdata/fuzz); fuzz-short (part of make test) also fuzzes each for FUZZ_SHORT as a regression,
+# fuzz for FUZZTIME. Findings land in the package's testdata/fuzz: fix the bug, keep the input.
+FUZZ_TARGETS := ./function:FuzzRunFunction ./internal/generator:FuzzResolveAndBuild ./internal/generator:FuzzGenerate ./internal/manifests:FuzzSplit
+FUZZTIME ?= 10m
+FUZZ_SHORT ?= 5s
+
+.PHONY: fuzz
+fuzz: ## Fuzz every target for FUZZTIME each (default 10m): make fuzz FUZZTIME=1h
+	@for t in $(FUZZ_TARGETS); do echo "fuzzing $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 30s $${t%%:*} || exit 1; done
+
+.PHONY: fuzz-short
+fuzz-short: ## Fuzz every target for FUZZ_SHORT each (default 5s), as make test does.
+	@for t in $(FUZZ_TARGETS); do echo "fuzzing $${t#*:} in $${t%%:*} for $(FUZZ_SHORT)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZ_SHORT) $${t%%:*} || exit 1; done
