@@ -80,10 +80,14 @@ func TestPushUnderFaults(t *testing.T) {
 	before := tagDigest(t, "platform/dataservices:v1")
 
 	t.Run("BoundedFaultsShouldNotStopThePush", func(t *testing.T) {
+		// Every other request until these are spent: five failures, as many as push retries a
+		// request by default (so that even if all of them hit the same upload it gets through),
+		// and three slow answers.
+		plan := []fault{serverError, slow, tooManyRequests, reset, slow, badGateway, slow, serverError}
 		kinds := []fault{serverError, tooManyRequests, reset, slow, badGateway}
 		setPhase(func(n int, _ *http.Request) fault {
-			if n < 30 && n%2 == 1 {
-				return kinds[(n/2)%len(kinds)]
+			if n%2 == 1 && n/2 < len(plan) {
+				return plan[n/2]
 			}
 			return pass
 		})
