@@ -121,6 +121,25 @@ func TestPushUnderFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("WrongPasswordShouldNotBeShown", func(t *testing.T) {
+		setPhase(func(int, *http.Request) fault { return pass })
+		const wrong = "Wrong-Secret-Do-Not-Print-41c2"
+		wrongEnv := append(os.Environ(), "DOCKER_CONFIG="+dockerConfig(t, proxy.Host, user, wrong))
+		r := run(t, wrongEnv, cli(t), "push", proxy.Ref("platform/dataservices:v1"), "-f", second, "--retries", "0")
+		t.Logf("push with a wrong password: exit %d\n%s", r.code, r.stderr)
+		if r.code == 0 || !strings.Contains(r.stderr, "docker login") {
+			t.Errorf("push with a wrong password: exit %d, want a failure that says how to log in:\n%s", r.code, r.stderr)
+		}
+		for _, s := range []string{wrong, base64.StdEncoding.EncodeToString([]byte(user + ":" + wrong))} {
+			if strings.Contains(r.stdout+r.stderr, s) {
+				t.Errorf("the output holds the wrong credentials:\n%s", r.stderr)
+			}
+		}
+		if got := tagDigest(t, "platform/dataservices:v1"); got != before {
+			t.Errorf("the tag moved from %s to %s although push was refused", before, got)
+		}
+	})
+
 	never := map[string]struct {
 		reason string
 		plan   func(int, *http.Request) fault
