@@ -27,6 +27,7 @@ var CrossplaneSpecFields = []string{
 var userMetadata = []string{"name", "labels", "annotations"}
 
 // UnknownFieldsError lists the fields of a document the DataService API does not know.
+// +kubebuilder:object:generate=false
 type UnknownFieldsError struct {
 	Errs field.ErrorList
 }
