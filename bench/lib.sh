@@ -18,9 +18,9 @@ log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # the compared functions from the module proxy (test/tools/gobin.sh, cached by version).
 prepare() {
 	mkdir -p "$BIN"
-	log "building dataservice, function-dataservice and the bench tools into $BIN"
+	log "building dataservice, function-dataservice (as make build does) and the bench tools into $BIN"
 	(cd "$REPO" && for p in cmd/dataservice cmd/function-dataservice bench/loadgen bench/timeit bench/report; do
-		CGO_ENABLED=0 go build -trimpath -o "$BIN/$(basename "$p")" "./$p"
+		CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN/$(basename "$p")" "./$p"
 	done)
 	CROSSPLANE=$("$REPO/test/tools/gobin.sh" crossplane github.com/crossplane/crossplane/v2 "$CROSSPLANE_VERSION" ./cmd/crank)
 	PT=$("$REPO/test/tools/gobin.sh" function-patch-and-transform github.com/crossplane-contrib/function-patch-and-transform "$PT_VERSION" .)
