@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
@@ -95,6 +96,18 @@ func checkXRD(m *model, xrd xrdObject, prov provenance) field.ErrorList {
 			errs = append(errs, te)
 		}
 	}
+	// The API server's validation walks schema properties in map order: sorted, the same spec
+	// gets the same message every time, and Crossplane does not see a new one on each reconcile.
+	sort.SliceStable(errs, func(i, j int) bool {
+		a, b := errs[i], errs[j]
+		if a.Field != b.Field {
+			return a.Field < b.Field
+		}
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		return a.Detail < b.Detail
+	})
 	return errs
 }
 

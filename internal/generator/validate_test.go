@@ -372,3 +372,32 @@ func listErrors(errs field.ErrorList) string {
 	}
 	return b.String()
 }
+
+// TestErrorsShouldBeStable generates a spec with many errors again and again: the message must be
+// the same every time, or Crossplane would record a new one on every reconcile (found by
+// FuzzRunFunction: the API server's checks walk schema properties in map order).
+func TestErrorsShouldBeStable(t *testing.T) {
+	var props []string
+	for _, p := range []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot"} {
+		props = append(props, `"`+p+`":{"type":"integeD","x-kubernetes-validations":[{"rule":""}]}`)
+	}
+	ds, err := v1alpha1.Decode([]byte(validSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds.Spec.Parameters.Schema.Raw = []byte(`{"type":"object","properties":{` + strings.Join(props, ",") + `}}`)
+	var first string
+	for i := range 20 {
+		_, err := generator.Generate(ds, inputv1beta1.Defaults{})
+		if err == nil {
+			t.Fatal("Generate: want an error")
+		}
+		if i == 0 {
+			first = err.Error()
+			continue
+		}
+		if err.Error() != first {
+			t.Fatalf("run %d reported the errors differently:\nfirst: %s\nnow:   %s", i, first, err)
+		}
+	}
+}
