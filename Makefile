@@ -72,7 +72,7 @@ e2e: ## End-to-end tests on a real control plane on 127.0.0.1: etcd, kube-apiser
 	$(GO) test -count=1 -timeout 40m -v ./test/e2e/...
 
 .PHONY: bench
-bench: ## Benchmarks of issue 7 (about 25 min; ROUNDS=5): RunFunction, generator, build and push against the real tools; tables into bench/README.md.
+bench: ## Benchmarks of issue 7 (about 15 min; ROUNDS=5): RunFunction, generator, build and push against the real tools; tables into bench/README.md.
 	ROUNDS=$(or $(ROUNDS),5) bench/all.sh
 
 # Fuzz targets, as package:Target. A plain `go test` runs each on its checked-in corpus

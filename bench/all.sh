@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: every benchmark of bench/, then the tables of bench/README.md (replaced between its
 # markers) from the medians. Results in $OUT (_output/bench): results.jsonl, generator.txt,
-# machine.txt, table.md. Takes about 25 minutes with ROUNDS=5 on a 2-core machine.
+# machine.txt, table.md. Takes about 15 minutes with ROUNDS=5 on a 2-core machine.
 source "$(dirname "$0")/lib.sh"
 prepare
 mkdir -p "$OUT"
