@@ -8,7 +8,7 @@ export GOFLAGS ?= -mod=mod
 
 .PHONY: help
 help: ## Show the targets.
-	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: generate
 generate: ## Regenerate deepcopy code, CRDs and the DataService XRD from the Go types.
@@ -47,6 +47,9 @@ tools: ## Build the crossplane CLIs and functions the end-to-end tests run (cach
 	test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.20.7 ./cmd/crank >/dev/null
 	test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.16.0 ./cmd/crank >/dev/null
 	test/tools/gobin.sh function-patch-and-transform github.com/crossplane-contrib/function-patch-and-transform v0.10.7 . >/dev/null
+	test/tools/kubebin.sh kube-apiserver v1.34.2 >/dev/null
+	test/tools/kubebin.sh kube-controller-manager v1.34.2 >/dev/null
+	test/tools/gobin.sh crossplane-core github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crossplane >/dev/null
 
 # Packages, built and pushed with the dataservice CLI: no Docker engine. The platform Configuration
 # is crossplane.yaml with apis/ as its only content and the Klutch DataServices as examples.
