@@ -8,8 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
-	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	extvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
@@ -25,15 +23,8 @@ import (
 // from where one is known.
 func checkXRD(m *model, xrd xrdObject, prov provenance) field.ErrorList {
 	var versions []versionSchema
-	switch x := xrd.(type) {
-	case *xv1.CompositeResourceDefinition:
-		for _, v := range x.Spec.Versions {
-			versions = append(versions, versionSchema{name: v.Name, served: v.Served, storage: v.Referenceable, raw: v.Schema.OpenAPIV3Schema.Raw, columns: v.AdditionalPrinterColumns})
-		}
-	case *xv2.CompositeResourceDefinition:
-		for _, v := range x.Spec.Versions {
-			versions = append(versions, versionSchema{name: v.Name, served: v.Served, storage: v.Referenceable, raw: v.Schema.OpenAPIV3Schema.Raw, columns: v.AdditionalPrinterColumns})
-		}
+	for _, v := range xrd.Spec.Versions {
+		versions = append(versions, versionSchema{name: v.Name, served: v.Served, storage: v.Referenceable, raw: v.Schema.OpenAPIV3Schema.Raw, columns: v.AdditionalPrinterColumns})
 	}
 
 	type crdFor struct {

@@ -197,11 +197,8 @@ func enumOf(vs []string) []extv1.JSON {
 	return out
 }
 
-// xrdObject is the XRD as a typed object of the targeted Crossplane line.
-type xrdObject interface {
-	runtime.Object
-	metav1.Object
-}
+// xrdObject is the XRD as a typed object; its apiVersion names the targeted Crossplane line.
+type xrdObject = *xv2.CompositeResourceDefinition
 
 func buildXRD(m *model) (xrdObject, provenance) {
 	schema, prov := m.xrdSchema()
@@ -221,47 +218,30 @@ func buildXRD(m *model) (xrdObject, provenance) {
 		Kind: m.kind, Plural: m.plural, Categories: m.spec.Categories, ShortNames: m.spec.ShortNames,
 	}
 
-	if m.line == v1alpha1.CrossplaneV2 {
-		x := &xv2.CompositeResourceDefinition{
-			TypeMeta:   metav1.TypeMeta{APIVersion: xv2.SchemeGroupVersion.String(), Kind: xv2.CompositeResourceDefinitionKind},
-			ObjectMeta: metav1.ObjectMeta{Name: m.xrPlural + "." + m.group},
-			Spec: xv2.CompositeResourceDefinitionSpec{
-				Group:                        m.group,
-				Names:                        userNames,
-				Scope:                        xv2.CompositeResourceScope(m.scope),
-				DefaultCompositionRef:        &xv2.CompositionReference{Name: m.defaultComposition},
-				DefaultCompositeDeletePolicy: deletePolicy,
-				ConnectionSecretKeys:         m.spec.ConnectionSecretKeys,
-			},
-		}
-		for _, v := range m.versions {
-			x.Spec.Versions = append(x.Spec.Versions, xv2.CompositeResourceDefinitionVersion{
-				Name: v.Name, Served: *v.Served, Referenceable: v.Referenceable,
-				Deprecated: optBool(v.Deprecated), DeprecationWarning: optString(v.DeprecationWarning),
-				Schema:                   &xv2.CompositeResourceValidation{OpenAPIV3Schema: runtime.RawExtension{Raw: raw}},
-				AdditionalPrinterColumns: columns,
-			})
-		}
-		return x, prov
-	}
-
-	x := &xv1.CompositeResourceDefinition{
-		TypeMeta:   metav1.TypeMeta{APIVersion: xv1.SchemeGroupVersion.String(), Kind: xv1.CompositeResourceDefinitionKind},
+	// One typed object serves both lines: an apiextensions.crossplane.io/v2 XRD has every field of
+	// a v1 one, and the fields a line does not use stay empty.
+	x := &xv2.CompositeResourceDefinition{
+		TypeMeta:   metav1.TypeMeta{APIVersion: xv2.SchemeGroupVersion.String(), Kind: xv2.CompositeResourceDefinitionKind},
 		ObjectMeta: metav1.ObjectMeta{Name: m.xrPlural + "." + m.group},
-		Spec: xv1.CompositeResourceDefinitionSpec{
+		Spec: xv2.CompositeResourceDefinitionSpec{
 			Group:                        m.group,
-			Names:                        extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural},
-			ClaimNames:                   &userNames,
-			DefaultCompositionRef:        &xv1.CompositionReference{Name: m.defaultComposition},
+			Names:                        userNames,
+			Scope:                        xv2.CompositeResourceScope(m.scope),
+			DefaultCompositionRef:        &xv2.CompositionReference{Name: m.defaultComposition},
 			DefaultCompositeDeletePolicy: deletePolicy,
 			ConnectionSecretKeys:         m.spec.ConnectionSecretKeys,
 		},
 	}
+	if m.line == v1alpha1.CrossplaneV1 {
+		x.APIVersion = xv1.SchemeGroupVersion.String()
+		x.Spec.Names = extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural}
+		x.Spec.ClaimNames = &userNames
+	}
 	for _, v := range m.versions {
-		x.Spec.Versions = append(x.Spec.Versions, xv1.CompositeResourceDefinitionVersion{
+		x.Spec.Versions = append(x.Spec.Versions, xv2.CompositeResourceDefinitionVersion{
 			Name: v.Name, Served: *v.Served, Referenceable: v.Referenceable,
 			Deprecated: optBool(v.Deprecated), DeprecationWarning: optString(v.DeprecationWarning),
-			Schema:                   &xv1.CompositeResourceValidation{OpenAPIV3Schema: runtime.RawExtension{Raw: raw}},
+			Schema:                   &xv2.CompositeResourceValidation{OpenAPIV3Schema: runtime.RawExtension{Raw: raw}},
 			AdditionalPrinterColumns: columns,
 		})
 	}

@@ -123,67 +123,44 @@ func readXRD(u *unstructured.Unstructured) (*xrd, error) {
 	x := &xrd{name: u.GetName()}
 	switch u.GetAPIVersion() {
 	case xv1.SchemeGroupVersion.String():
-		t := &xv1.CompositeResourceDefinition{}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, t); err != nil {
-			return nil, errors.Wrapf(err, "cannot read XRD %s", u.GetName())
-		}
-		x.line, x.group, x.names, x.claimNames = v1alpha1.CrossplaneV1, t.Spec.Group, t.Spec.Names, t.Spec.ClaimNames
-		if t.Spec.DefaultCompositionRef != nil {
-			x.defaultComposition = t.Spec.DefaultCompositionRef.Name
-		}
-		if t.Spec.DefaultCompositeDeletePolicy != nil {
-			x.deletePolicy = string(*t.Spec.DefaultCompositeDeletePolicy)
-		}
-		x.connectionSecretKeys = t.Spec.ConnectionSecretKeys
-		for _, v := range t.Spec.Versions {
-			x.versions = append(x.versions, xrdVersion{name: v.Name, served: v.Served, ref: v.Referenceable,
-				deprecated: v.Deprecated != nil && *v.Deprecated, deprecationWarning: deref(v.DeprecationWarning),
-				schema: rawSchema(v.Schema), columns: v.AdditionalPrinterColumns})
-		}
-		if x.claimNames == nil {
-			return nil, errors.Errorf("XRD %s offers no claims: on Crossplane v1 a DataService API is claimed by app developers (claimNames); use an apiextensions.crossplane.io/v2 XRD for claim-less APIs", u.GetName())
-		}
+		x.line = v1alpha1.CrossplaneV1
 	case xv2.SchemeGroupVersion.String():
-		t := &xv2.CompositeResourceDefinition{}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, t); err != nil {
-			return nil, errors.Wrapf(err, "cannot read XRD %s", u.GetName())
-		}
-		x.line, x.group, x.names, x.scope = v1alpha1.CrossplaneV2, t.Spec.Group, t.Spec.Names, string(t.Spec.Scope)
-		if t.Spec.DefaultCompositionRef != nil {
-			x.defaultComposition = t.Spec.DefaultCompositionRef.Name
-		}
-		if t.Spec.DefaultCompositeDeletePolicy != nil {
-			x.deletePolicy = string(*t.Spec.DefaultCompositeDeletePolicy)
-		}
-		x.connectionSecretKeys = t.Spec.ConnectionSecretKeys
-		for _, v := range t.Spec.Versions {
-			x.versions = append(x.versions, xrdVersion{name: v.Name, served: v.Served, ref: v.Referenceable,
-				deprecated: v.Deprecated != nil && *v.Deprecated, deprecationWarning: deref(v.DeprecationWarning),
-				schema: rawSchema(v.Schema), columns: v.AdditionalPrinterColumns})
-		}
+		x.line = v1alpha1.CrossplaneV2
 	default:
 		return nil, errors.Errorf("%s %s is not a CompositeResourceDefinition (apiextensions.crossplane.io/v1 or v2)", u.GetAPIVersion(), u.GetKind())
+	}
+	// An apiextensions.crossplane.io/v2 XRD has every field of a v1 one: one type reads both.
+	t := &xv2.CompositeResourceDefinition{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, t); err != nil {
+		return nil, errors.Wrapf(err, "cannot read XRD %s", u.GetName())
+	}
+	x.group, x.names, x.claimNames, x.scope = t.Spec.Group, t.Spec.Names, t.Spec.ClaimNames, string(t.Spec.Scope)
+	if t.Spec.DefaultCompositionRef != nil {
+		x.defaultComposition = t.Spec.DefaultCompositionRef.Name
+	}
+	if t.Spec.DefaultCompositeDeletePolicy != nil {
+		x.deletePolicy = string(*t.Spec.DefaultCompositeDeletePolicy)
+	}
+	x.connectionSecretKeys = t.Spec.ConnectionSecretKeys
+	for _, v := range t.Spec.Versions {
+		var schema []byte
+		if v.Schema != nil {
+			schema = v.Schema.OpenAPIV3Schema.Raw
+		}
+		x.versions = append(x.versions, xrdVersion{name: v.Name, served: v.Served, ref: v.Referenceable,
+			deprecated: v.Deprecated != nil && *v.Deprecated, deprecationWarning: deref(v.DeprecationWarning),
+			schema: schema, columns: v.AdditionalPrinterColumns})
+	}
+	if x.line == v1alpha1.CrossplaneV1 && x.claimNames == nil {
+		return nil, errors.Errorf("XRD %s offers no claims: on Crossplane v1 a DataService API is claimed by app developers (claimNames); use an apiextensions.crossplane.io/v2 XRD for claim-less APIs", u.GetName())
+	}
+	if x.line == v1alpha1.CrossplaneV2 {
+		x.claimNames = nil
 	}
 	if len(x.versions) == 0 {
 		return nil, errors.Errorf("XRD %s has no versions", u.GetName())
 	}
 	return x, nil
-}
-
-func rawSchema[T interface {
-	*xv1.CompositeResourceValidation | *xv2.CompositeResourceValidation
-}](v T) []byte {
-	switch s := any(v).(type) {
-	case *xv1.CompositeResourceValidation:
-		if s != nil {
-			return s.OpenAPIV3Schema.Raw
-		}
-	case *xv2.CompositeResourceValidation:
-		if s != nil {
-			return s.OpenAPIV3Schema.Raw
-		}
-	}
-	return nil
 }
 
 func deref(s *string) string {
