@@ -63,12 +63,19 @@ func Function(t testing.TB, name, version string) string {
 
 func build(t testing.TB, name, module, version, pkg string) string {
 	t.Helper()
-	if p := cachedPath(name, version); isExecutable(p) {
+	return buildWithLDFlags(t, name, module, version, pkg, "")
+}
+
+// buildWithLDFlags builds as build does, linking with ldflags (besides -s -w). A cached binary
+// linked with other flags is built again (test/tools/gobin.sh keeps them in NAME-VERSION.ldflags).
+func buildWithLDFlags(t testing.TB, name, module, version, pkg, ldflags string) string {
+	t.Helper()
+	if p := cachedPath(name, version); isExecutable(p) && cachedLDFlags(p) == ldflags {
 		return p
 	}
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	cmd := exec.Command("bash", filepath.Join(RepoRoot(t), "test", "tools", "gobin.sh"), name, module, version, pkg)
+	cmd := exec.Command("bash", filepath.Join(RepoRoot(t), "test", "tools", "gobin.sh"), name, module, version, pkg, ldflags)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -91,6 +98,16 @@ func CacheDir() string {
 
 func cachedPath(name, version string) string {
 	return filepath.Join(CacheDir(), "bin", name+"-"+version)
+}
+
+// cachedLDFlags returns the linker flags a cached binary was built with ("" when gobin.sh recorded
+// none).
+func cachedLDFlags(bin string) string {
+	b, err := os.ReadFile(bin + ".ldflags")
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 func isExecutable(p string) bool {

@@ -35,9 +35,19 @@ func KubeControllerManager(t testing.TB) string {
 
 // CrossplaneCoreBinary returns Crossplane core (the controller manager, not the CLI) of a version,
 // building it on first use. It is cached as crossplane-core-VERSION beside the CLIs.
+//
+// The version is stamped into it as Crossplane's release builds do: unstamped, Crossplane knows no
+// version of its own and refuses every package that states spec.crossplane.version ("package is
+// not compatible with Crossplane version (): Invalid Semantic Version").
 func CrossplaneCoreBinary(t testing.TB, version string) string {
 	t.Helper()
-	return build(t, "crossplane-core", crossplaneModuleV2, version, "./cmd/crossplane")
+	return buildWithLDFlags(t, "crossplane-core", crossplaneModuleV2, version, "./cmd/crossplane", CrossplaneCoreLDFlags(version))
+}
+
+// CrossplaneCoreLDFlags are the linker flags that stamp version into Crossplane core, as its release
+// build does (nix/build.nix); make tools passes the same.
+func CrossplaneCoreLDFlags(version string) string {
+	return "-X=" + crossplaneModuleV2 + "/internal/version.version=" + version
 }
 
 // CrossplaneCRDs returns the folder of Crossplane core's own CRDs (cluster/crds of its module), what

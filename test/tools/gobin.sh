@@ -6,12 +6,14 @@
 #   test/tools/gobin.sh NAME MODULE VERSION PACKAGE [LDFLAGS]
 #   e.g. test/tools/gobin.sh crossplane github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crank
 #
-# The binary lands in ${DATASERVICE_CACHE:-~/.cache/function-dataservice}/bin/NAME-VERSION.
+# The binary lands in ${DATASERVICE_CACHE:-~/.cache/function-dataservice}/bin/NAME-VERSION, the
+# LDFLAGS it was linked with beside it in NAME-VERSION.ldflags: a cached binary linked with other
+# flags (e.g. before a version was stamped into it) is built again.
 set -euo pipefail
 name=$1 module=$2 version=$3 pkg=$4 ldflags=${5:-}
 cache=${DATASERVICE_CACHE:-$HOME/.cache/function-dataservice}
 out="$cache/bin/$name-$version"
-if [ -x "$out" ]; then echo "$out"; exit 0; fi
+if [ -x "$out" ] && [ "$(cat "$out.ldflags" 2>/dev/null || true)" = "$ldflags" ]; then echo "$out"; exit 0; fi
 mkdir -p "$cache/bin" "$cache/wrappers"
 wrap="$cache/wrappers/$name-$version"
 rm -rf "$wrap"; mkdir -p "$wrap"
@@ -24,5 +26,6 @@ start=$(date +%s)
 go get "$pkgpath@$version" >&2
 go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$pkgpath" >&2
 mv "$out.tmp" "$out"
+printf '%s' "$ldflags" >"$out.ldflags"
 echo "built $name $version in $(( $(date +%s) - start ))s" >&2
 echo "$out"
