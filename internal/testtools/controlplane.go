@@ -56,6 +56,8 @@ type ControlPlane struct {
 	LogDir string
 	// Kubeconfig is a kubeconfig for the API server's admin (system:masters).
 	Kubeconfig string
+	// CrossplaneKubeconfig is Crossplane core's: its service account, see CrossplaneServiceAccount.
+	CrossplaneKubeconfig string
 	// Config is the admin's REST config, Client a client with it.
 	Config *rest.Config
 	Client client.Client
@@ -70,15 +72,17 @@ type ControlPlane struct {
 	etcdURL               string
 	etcd, apiServer       *process
 	controllerManager     *process
+	kcmLogOffset          int64
 	crossplane            *process
+	rbacManager           *process
 	kcmBin, crossplaneBin string
 }
 
-// StartControlPlane builds what is missing (cached under CacheDir) and starts etcd, kube-apiserver and
-// Crossplane core, returning once Crossplane is ready. kube-controller-manager is not started: call
-// StartControllerManager once the test's CRDs and XRDs exist (its garbage collector discovers new
-// types only every 30s). Every component is stopped in t.Cleanup; when the test fails their logs'
-// tails are printed and the run folder is kept.
+// StartControlPlane builds what is missing (cached under CacheDir) and starts etcd, kube-apiserver,
+// kube-controller-manager, Crossplane core as its chart's service account and Crossplane's RBAC
+// manager, returning once Crossplane is ready. Call StartControllerManager again once the test's CRDs
+// and XRDs exist: the garbage collector discovers new types only every 30s. Every component is
+// stopped in t.Cleanup; when the test fails their logs' tails are printed and the run folder is kept.
 func StartControlPlane(t testing.TB) *ControlPlane {
 	t.Helper()
 	etcdBin := Etcd(t)
@@ -92,7 +96,11 @@ func StartControlPlane(t testing.TB) *ControlPlane {
 	r.lap(t, "binaries ready; run folder %s", r.dir)
 	cp.startEtcd(t, etcdBin)
 	cp.startAPIServer(t, kasBin)
+	// Its clusterrole-aggregation controller makes Crossplane's chart role.
+	cp.StartControllerManager(t)
+	cp.grantCrossplaneChartRBAC(t, CrossplaneCore)
 	cp.initCrossplane(t, xpCRDs)
+	cp.startRBACManager(t)
 	cp.startCrossplane(t)
 	return cp
 }
@@ -122,7 +130,9 @@ func (cp *ControlPlane) startAPIServer(t testing.TB, bin string) {
 	writeServiceAccountKeys(t, saKey, saPub)
 	token := randomHex(t, 16)
 	tokens := cp.run.path(t, "pki", "tokens.csv")
-	writeFile(t, tokens, token+",admin,admin,system:masters\n", 0o600)
+	xpToken := randomHex(t, 16)
+	writeFile(t, tokens, token+",admin,admin,system:masters\n"+
+		xpToken+","+crossplaneUser+","+crossplaneUser+",\""+crossplaneGroups+"\"\n", 0o600)
 	certDir := cp.run.mkdir(t, "pki", "serving")
 
 	cp.apiServer = cp.run.start(t, "kube-apiserver", apiServerGrace, nil, bin,
@@ -154,6 +164,8 @@ func (cp *ControlPlane) startAPIServer(t testing.TB, bin string) {
 	}
 	cp.Kubeconfig = cp.run.path(t, "kubeconfig")
 	writeFile(t, cp.Kubeconfig, kubeconfig(host, caFile, token), 0o600)
+	cp.CrossplaneKubeconfig = cp.run.path(t, "crossplane.kubeconfig")
+	writeFile(t, cp.CrossplaneKubeconfig, kubeconfig(host, caFile, xpToken), 0o600)
 
 	hc, err := rest.HTTPClientFor(cp.Config)
 	if err != nil {
@@ -170,15 +182,20 @@ func (cp *ControlPlane) startAPIServer(t testing.TB, bin string) {
 	cp.run.lap(t, "kube-apiserver ready on %s", host)
 }
 
-// StartControllerManager starts kube-controller-manager with only the garbage collector and the
-// namespace controller, or restarts it so its garbage collector discovers types added since.
+// StartControllerManager starts kube-controller-manager with only the garbage collector, the
+// namespace controller and ClusterRole aggregation, or restarts it so its garbage collector discovers
+// types added since.
 func (cp *ControlPlane) StartControllerManager(t testing.TB) {
 	t.Helper()
 	if cp.controllerManager != nil {
 		cp.controllerManager.stop(processGrace)
 	}
+	// The log is appended to: a restart is up once its own lines say so.
+	if fi, err := os.Stat(filepath.Join(cp.LogDir, "kube-controller-manager.log")); err == nil {
+		cp.kcmLogOffset = fi.Size()
+	}
 	cp.controllerManager = cp.run.start(t, "kube-controller-manager", processGrace, nil, cp.kcmBin,
-		"--kubeconfig="+cp.Kubeconfig, "--controllers=garbagecollector,namespace",
+		"--kubeconfig="+cp.Kubeconfig, "--controllers=garbagecollector,namespace,clusterrole-aggregation",
 		"--leader-elect=false", "--secure-port=0", "--use-service-account-credentials=false")
 	// Nothing to probe with --secure-port=0: it is up once it holds a connection to the API server.
 	// Give it a moment to fail fast on bad flags.
@@ -187,12 +204,13 @@ func (cp *ControlPlane) StartControllerManager(t testing.TB) {
 		if err != nil {
 			return false, err.Error()
 		}
+		b = b[min(cp.kcmLogOffset, int64(len(b))):]
 		if strings.Contains(string(b), "Started controller") || strings.Contains(string(b), "Starting controller") {
 			return true, ""
 		}
 		return false, "no controller started yet"
 	})
-	cp.run.lap(t, "kube-controller-manager started (garbagecollector, namespace)")
+	cp.run.lap(t, "kube-controller-manager started (garbagecollector, namespace, clusterrole-aggregation)")
 }
 
 func (cp *ControlPlane) initCrossplane(t testing.TB, crds string) {
@@ -203,7 +221,7 @@ func (cp *ControlPlane) initCrossplane(t testing.TB, crds string) {
 		t.Fatalf("cannot create namespace %s: %v", CrossplaneNamespace, err)
 	}
 	env := []string{
-		"KUBECONFIG=" + cp.Kubeconfig, "POD_NAMESPACE=" + CrossplaneNamespace, "CRDS_PATH=" + crds,
+		"KUBECONFIG=" + cp.CrossplaneKubeconfig, "POD_NAMESPACE=" + CrossplaneNamespace, "CRDS_PATH=" + crds,
 		"ENABLE_WEBHOOKS=false", "TLS_CA_SECRET_NAME=" + CrossplaneCASecret,
 		"TLS_CLIENT_SECRET_NAME=" + CrossplaneTLSClientSecret,
 	}
@@ -240,7 +258,7 @@ func (cp *ControlPlane) startCrossplane(t testing.TB) {
 	// keep parallel runs apart.
 	ports := freePorts(t, 3)
 	env := []string{
-		"KUBECONFIG=" + cp.Kubeconfig, "POD_NAMESPACE=" + CrossplaneNamespace,
+		"KUBECONFIG=" + cp.CrossplaneKubeconfig, "POD_NAMESPACE=" + CrossplaneNamespace,
 		"TLS_CLIENT_CERTS_DIR=" + cp.ClientCertsDir,
 	}
 	cp.crossplane = cp.run.start(t, "crossplane", processGrace, env, cp.crossplaneBin,
@@ -286,7 +304,7 @@ func (cp *ControlPlane) secret(t testing.TB, name string) *corev1.Secret {
 func (cp *ControlPlane) Eventually(t testing.TB, what string, timeout time.Duration, check func(ctx context.Context) (bool, string)) {
 	t.Helper()
 	cp.run.waitFor(t, what, nil, timeout, func() (bool, string) {
-		for _, p := range []*process{cp.etcd, cp.apiServer, cp.crossplane, cp.controllerManager} {
+		for _, p := range []*process{cp.etcd, cp.apiServer, cp.crossplane, cp.rbacManager, cp.controllerManager} {
 			if p == nil {
 				continue
 			}

@@ -49,17 +49,7 @@ func TestControlPlaneComposesGeneratedMongoDBAPI(t *testing.T) {
 
 	// What a Klutch control plane has besides Crossplane: klutch-bind's APIServiceExportTemplate and
 	// provider-anynines' managed resources.
-	for _, rel := range [][]string{
-		{"bind", "example-backend.klutch.anynines.com_apiserviceexporttemplates.yaml"},
-		{"provider-anynines", "dataservices.anynines.com_serviceinstances.yaml"},
-		{"provider-anynines", "dataservices.anynines.com_servicebindings.yaml"},
-	} {
-		p, err := reference.Path(rel...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cp.WaitForCRDs(t, cp.ApplyFile(t, p)...)
-	}
+	installKlutchCRDs(t, cp)
 	cp.Lap(t, "Klutch CRDs established")
 
 	// function-patch-and-transform: its package pulled by Crossplane from a loopback registry, its
@@ -283,4 +273,24 @@ func field(u *unstructured.Unstructured, path string) string {
 		return ""
 	}
 	return fmt.Sprint(v)
+}
+
+// installKlutchCRDs applies what a Klutch control plane has besides Crossplane: klutch-bind's
+// APIServiceExportTemplate and provider-anynines' managed resources, whose ClusterRole stands in for
+// the one Crossplane's RBAC manager would make for provider-anynines' package revision.
+func installKlutchCRDs(t *testing.T, cp *testtools.ControlPlane) {
+	t.Helper()
+	for _, rel := range [][]string{
+		{"bind", "example-backend.klutch.anynines.com_apiserviceexporttemplates.yaml"},
+		{"provider-anynines", "dataservices.anynines.com_serviceinstances.yaml"},
+		{"provider-anynines", "dataservices.anynines.com_servicebindings.yaml"},
+	} {
+		p, err := reference.Path(rel...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp.WaitForCRDs(t, cp.ApplyFile(t, p)...)
+	}
+	cp.GrantCrossplane(t, "crossplane:provider:provider-anynines:system", "dataservices.anynines.com")
+	cp.WaitForCrossplaneMay(t, "create", "dataservices.anynines.com", "serviceinstances", "default")
 }
