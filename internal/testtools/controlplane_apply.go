@@ -30,6 +30,12 @@ func ReadObjects(t testing.TB, path string) []*unstructured.Unstructured {
 	if err != nil {
 		t.Fatalf("cannot read %s: %v", path, err)
 	}
+	return decodeObjects(t, path, b)
+}
+
+// decodeObjects decodes every object of a multi-document YAML (or JSON) stream read from name.
+func decodeObjects(t testing.TB, name string, b []byte) []*unstructured.Unstructured {
+	t.Helper()
 	var objs []*unstructured.Unstructured
 	d := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
 	for {
@@ -39,7 +45,7 @@ func ReadObjects(t testing.TB, path string) []*unstructured.Unstructured {
 			break
 		}
 		if err != nil {
-			t.Fatalf("cannot decode %s: %v", path, err)
+			t.Fatalf("cannot decode %s: %v", name, err)
 		}
 		if len(u.Object) == 0 {
 			continue // An empty document, e.g. after a leading "---".
@@ -47,7 +53,7 @@ func ReadObjects(t testing.TB, path string) []*unstructured.Unstructured {
 		objs = append(objs, u)
 	}
 	if len(objs) == 0 {
-		t.Fatalf("%s holds no objects", path)
+		t.Fatalf("%s holds no objects", name)
 	}
 	return objs
 }

@@ -3,8 +3,6 @@ package testtools
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +11,6 @@ import (
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // Crossplane core runs as the service account its Helm chart creates, holding only the chart's
@@ -54,20 +51,7 @@ func crossplaneChartRoles(t testing.TB, version string) []*unstructured.Unstruct
 	if strings.Contains(rendered, "{{") {
 		t.Fatalf("%s holds template directives this test cannot render; render it by hand and update crossplaneChartRoles:\n%s", path, rendered)
 	}
-	var roles []*unstructured.Unstructured
-	d := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader([]byte(rendered)), 4096)
-	for {
-		u := &unstructured.Unstructured{}
-		if err := d.Decode(&u.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			t.Fatalf("cannot decode the rendered %s: %v", path, err)
-		}
-		if len(u.Object) > 0 {
-			roles = append(roles, u)
-		}
-	}
+	roles := decodeObjects(t, path+" (rendered)", []byte(rendered))
 	if len(roles) != 2 || roles[0].GetName() != crossplaneRole {
 		t.Fatalf("%s: want the aggregated ClusterRole %q and its system rules, got %d objects", path, crossplaneRole, len(roles))
 	}
