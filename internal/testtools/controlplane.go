@@ -45,9 +45,10 @@ const (
 )
 
 // A ControlPlane is a Kubernetes API server with Crossplane core, all on 127.0.0.1, started by a test
-// and stopped with it: etcd, kube-apiserver, optionally kube-controller-manager (garbage collector
-// and namespace controllers), and Crossplane core with the External package runtime, so nothing runs
-// a package's Deployment: functions run as local processes (see StartFunction, InstallFunction).
+// and stopped with it: etcd, kube-apiserver, kube-controller-manager (garbage collector, namespace
+// controller, ClusterRole aggregation), Crossplane's RBAC manager, and Crossplane core, as its chart's
+// service account, with the External package runtime, so nothing runs a package's Deployment:
+// functions run as local processes (see StartFunction, InstallFunction).
 type ControlPlane struct {
 	// Dir is the run folder: logs/ (one log per component), pki/, tls/, etcd data. It is kept when
 	// the test fails (and its path printed) or when $DATASERVICE_E2E_KEEP is set.
