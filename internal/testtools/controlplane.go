@@ -133,7 +133,7 @@ func (cp *ControlPlane) startAPIServer(t testing.TB, bin string) {
 	tokens := cp.run.path(t, "pki", "tokens.csv")
 	xpToken := randomHex(t, 16)
 	writeFile(t, tokens, token+",admin,admin,system:masters\n"+
-		xpToken+","+crossplaneUser+","+crossplaneUser+",\""+crossplaneGroups+"\"\n", 0o600)
+		xpToken+","+crossplaneUser+","+crossplaneUser+",\""+strings.Join(crossplaneGroups, ",")+"\"\n", 0o600)
 	certDir := cp.run.mkdir(t, "pki", "serving")
 
 	cp.apiServer = cp.run.start(t, "kube-apiserver", apiServerGrace, nil, bin,

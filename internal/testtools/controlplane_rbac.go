@@ -20,12 +20,15 @@ import (
 const (
 	CrossplaneServiceAccount = "crossplane"
 	crossplaneUser           = "system:serviceaccount:" + CrossplaneNamespace + ":" + CrossplaneServiceAccount
-	crossplaneGroups         = "system:serviceaccounts,system:serviceaccounts:" + CrossplaneNamespace + ",system:authenticated"
 	// crossplaneRole is the chart's aggregated ClusterRole, bound to the service account.
 	crossplaneRole = "crossplane"
-	// AggregateToCrossplane is the label that aggregates a ClusterRole into crossplaneRole.
-	AggregateToCrossplane = "rbac.crossplane.io/aggregate-to-crossplane"
+	// aggregateToCrossplane is the label that aggregates a ClusterRole into crossplaneRole.
+	aggregateToCrossplane = "rbac.crossplane.io/aggregate-to-crossplane"
 )
+
+// crossplaneGroups are the groups of Crossplane's service account, as the API server gives them to a
+// service account token.
+var crossplaneGroups = []string{"system:serviceaccounts", "system:serviceaccounts:" + CrossplaneNamespace, "system:authenticated"}
 
 // crossplaneChartRoles reads the ClusterRoles of Crossplane's Helm chart (cluster/charts/crossplane/
 // templates/clusterrole.yaml of its module) as the chart renders them with the RBAC manager deployed,
@@ -92,7 +95,7 @@ func (cp *ControlPlane) GrantCrossplane(t testing.TB, name string, groups ...str
 		"kind":       "ClusterRole",
 		"metadata": map[string]any{
 			"name":   name,
-			"labels": map[string]any{AggregateToCrossplane: "true"},
+			"labels": map[string]any{aggregateToCrossplane: "true"},
 		},
 		"rules": []any{map[string]any{"apiGroups": g, "resources": []any{"*"}, "verbs": []any{"*"}}},
 	}})
@@ -101,10 +104,9 @@ func (cp *ControlPlane) GrantCrossplane(t testing.TB, name string, groups ...str
 // CrossplaneMay asks the API server (SubjectAccessReview) whether Crossplane's service account may do
 // verb on a resource; namespace "" means cluster-wide.
 func (cp *ControlPlane) CrossplaneMay(ctx context.Context, verb, group, resource, namespace string) (bool, string, error) {
-	groups := strings.Split(crossplaneGroups, ",")
 	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
 		User:   crossplaneUser,
-		Groups: groups,
+		Groups: crossplaneGroups,
 		ResourceAttributes: &authorizationv1.ResourceAttributes{
 			Verb: verb, Group: group, Resource: resource, Namespace: namespace,
 		},

@@ -47,8 +47,6 @@ func TestControlPlaneComposesGeneratedMongoDBAPI(t *testing.T) {
 	cp := testtools.StartControlPlane(t)
 	kc := cp.Client
 
-	// What a Klutch control plane has besides Crossplane: klutch-bind's APIServiceExportTemplate and
-	// provider-anynines' managed resources.
 	installKlutchCRDs(t, cp)
 	cp.Lap(t, "Klutch CRDs established")
 
