@@ -337,5 +337,5 @@ func (c *Client) explain(err error) error {
 // oneLine is an error whose message is shown on one line.
 type oneLine struct{ err error }
 
-func (e oneLine) Error() string { return strings.Join(strings.Fields(e.err.Error()), " ") }
+func (e oneLine) Error() string { return strings.Join(strings.Fields(Redact(e.err.Error())), " ") }
 func (e oneLine) Unwrap() error { return e.err }
