@@ -105,7 +105,11 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	if len(pl.Conflicts) > 0 && !c.Force {
 		return fmt.Errorf("refusing to overwrite files dataservice generate did not write: %s; move them away or pass --force, nothing was written", strings.Join(pl.Conflicts, ", "))
 	}
-	if err := tree.Apply(ctx, append(pl.Changes, pl.Record)); err != nil {
+	changes := pl.Changes
+	if pl.Record != nil {
+		changes = append(changes, *pl.Record)
+	}
+	if err := tree.Apply(ctx, changes); err != nil {
 		return err
 	}
 	kept()

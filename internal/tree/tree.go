@@ -175,8 +175,9 @@ type Plan struct {
 	// Kept are files no spec generates any more that generate cannot prove it wrote (not in the
 	// record, or changed since): they are left alone, and the caller says so.
 	Kept []string
-	// Record is the new record of what generate wrote, written by Apply with the changes.
-	Record Change
+	// Record is the new record of what generate wrote, to apply with the changes; nil when the
+	// record on disk says the same.
+	Record *Change
 }
 
 // Plan compares the wanted files with the disk. It returns the changes that make the disk match,
@@ -263,7 +264,9 @@ func (l Layout) Plan(want map[string][]byte) (*Plan, error) {
 		}
 		pl.Kept = append(pl.Kept, stale...)
 	}
-	pl.Record = Change{Path: l.recordPath(), New: l.record(written)}
+	if rec := l.record(written); !hadRecord || !bytes.Equal(rec, l.rawRecord()) {
+		pl.Record = &Change{Path: l.recordPath(), New: rec}
+	}
 	return pl, nil
 }
 
@@ -337,6 +340,12 @@ func (l Layout) record(files map[string][]byte) []byte {
 		fmt.Fprintf(&b, "%s  %s\n", digest(files[p]), filepath.ToSlash(rel))
 	}
 	return []byte(b.String())
+}
+
+// rawRecord is the record on disk, nil when it cannot be read.
+func (l Layout) rawRecord() []byte {
+	b, _ := os.ReadFile(l.recordPath())
+	return b
 }
 
 // readRecord reads the record: digests by path; false when there is none.
