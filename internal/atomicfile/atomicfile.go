@@ -15,10 +15,16 @@ import (
 	"path/filepath"
 )
 
-// tmpPattern names temporary files: hidden, so that neither manifest readers nor package builds
-// pick one up, and short, so that a target whose name is as long as the file system allows still
-// gets one (".NAME.tmp-*" would not).
-const tmpPattern = ".tmp-*"
+// tmpPattern names the temporary file of a target: hidden, so that neither manifest readers nor
+// package builds pick one up, and naming the target (".NAME.tmp-*", so that a file left by a
+// killed process says whose it is), unless that would be longer than the file system allows
+// (255 bytes; CreateTemp adds up to 10 digits): then ".tmp-*".
+func tmpPattern(path string) string {
+	if p := "." + filepath.Base(path) + ".tmp-*"; len(p)-1+10 <= 255 {
+		return p
+	}
+	return ".tmp-*"
+}
 
 // Staged is content written to a temporary file beside its target, not yet in place. Commit puts
 // it in place; Discard removes it and the folders created for it. Staging every file first and
@@ -41,7 +47,7 @@ func Stage(ctx context.Context, path string, perm fs.FileMode, write func(io.Wri
 		return nil, err
 	}
 	s := &Staged{path: path, created: created}
-	tmp, err := os.CreateTemp(dir, tmpPattern)
+	tmp, err := os.CreateTemp(dir, tmpPattern(path))
 	if err != nil {
 		s.Discard()
 		return nil, err
