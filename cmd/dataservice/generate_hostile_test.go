@@ -80,6 +80,26 @@ func TestGenerateShouldNotTrustTheTree(t *testing.T) {
 		}
 	})
 
+	t.Run("EditedFileShouldBeKept", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "package")
+		mustGenerate(t, &generateCmd{Files: []string{klutch}, Output: out})
+		def := filepath.Join(out, "postgresql", "definition.yaml")
+		writeTestFile(t, def, readTestFile(t, def)+"# my note\n")
+		var stderr bytes.Buffer
+		if err := (&generateCmd{Files: []string{mongodb}, Output: out, Name: "dataservices"}).Run(context.Background(), streams{Out: &bytes.Buffer{}, Err: &stderr}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(def); err != nil {
+			t.Errorf("a generated file edited since was deleted: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(out, "servicebinding", "definition.yaml")); err == nil {
+			t.Error("an unchanged generated file no spec produces any more was kept")
+		}
+		if !strings.Contains(stderr.String(), "kept 1 files") || !strings.Contains(stderr.String(), def) {
+			t.Errorf("stderr %q: want the edited file named as kept", stderr.String())
+		}
+	})
+
 	t.Run("PackageRootsSideBySideShouldKeepTheirTemplates", func(t *testing.T) {
 		base := t.TempDir()
 		mustGenerate(t, &generateCmd{Files: []string{mongodb}, Output: filepath.Join(base, "pkgA")})
