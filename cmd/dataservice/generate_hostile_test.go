@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"sort"
@@ -133,4 +135,23 @@ func TestGenerateShouldNotTrustTheTree(t *testing.T) {
 			t.Errorf("left behind: %v", got)
 		}
 	})
+}
+
+// TestGenerateShouldNotTrustItsRecord: the record is part of the checkout; one that lists a file
+// outside where generate writes, with the file's true digest, does not get it deleted.
+func TestGenerateShouldNotTrustItsRecord(t *testing.T) {
+	mongodb := filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml")
+	base := t.TempDir()
+	out := filepath.Join(base, "a", "package")
+	victim := filepath.Join(base, "victim.yaml")
+	content := tree.Marker + "\nkind: Precious\n"
+	writeTestFile(t, victim, content)
+	mustGenerate(t, &generateCmd{Files: []string{mongodb}, Output: out})
+	rec := filepath.Join(out, tree.RecordFile)
+	sum := sha256.Sum256([]byte(content))
+	writeTestFile(t, rec, readTestFile(t, rec)+hex.EncodeToString(sum[:])+"  ../../victim.yaml\n")
+	mustGenerate(t, &generateCmd{Files: []string{mongodb}, Output: out})
+	if got := readTestFile(t, victim); got != content {
+		t.Errorf("a file outside the package root, listed in a tampered record, was changed: %q", got)
+	}
 }

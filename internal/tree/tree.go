@@ -249,8 +249,10 @@ func (l Layout) Plan(want map[string][]byte) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		if digest(old) != rec[p] {
-			pl.Kept = append(pl.Kept, p) // changed since generate wrote it
+		if digest(old) != rec[p] || !generated(old) || !manifests.IsManifest(p) || !l.mayDelete(p) {
+			// Changed since generate wrote it, or not what generate writes where it writes:
+			// the record is part of the checkout, and a hostile one may list any file.
+			pl.Kept = append(pl.Kept, p)
 			continue
 		}
 		pl.Changes = append(pl.Changes, Change{Path: p, Old: old})
@@ -268,6 +270,16 @@ func (l Layout) Plan(want map[string][]byte) (*Plan, error) {
 		pl.Record = &Change{Path: l.recordPath(), New: rec}
 	}
 	return pl, nil
+}
+
+// mayDelete says whether p is where generate writes: below the root, or beside it or the exports
+// manifest (an exports manifest of an earlier run).
+func (l Layout) mayDelete(p string) bool {
+	if rel, err := filepath.Rel(filepath.Clean(l.Root), p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return true
+	}
+	d := filepath.Dir(p)
+	return d == filepath.Dir(filepath.Clean(l.Root)) || d == filepath.Dir(l.Exports)
 }
 
 func kind(fi fs.FileInfo) string {
