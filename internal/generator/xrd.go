@@ -125,27 +125,6 @@ func (m *model) offeringRule(fieldName string, values func(v1alpha1.Composition)
 	return OfferingRule(m.line.CompositionRefPath, fieldName, cs, values)
 }
 
-// OfferingRule is the spec-level rule that says, per composition, which values of a field it
-// offers: (ref == 'a' && (self.plan == 'x' || …)) || (ref == 'b' && …). ref is the CEL path of the
-// composition reference. Exported so that import can recognise it.
-func OfferingRule(ref, fieldName string, cs []v1alpha1.Composition, values func(v1alpha1.Composition) []string) string {
-	terms := make([]string, 0, len(cs))
-	for _, c := range cs {
-		r := fmt.Sprintf("%s == %s", ref, celString(c.Name))
-		vs := values(c)
-		if len(vs) == 0 {
-			terms = append(terms, "("+r+")")
-			continue
-		}
-		alts := make([]string, len(vs))
-		for i, v := range vs {
-			alts[i] = fmt.Sprintf("self.%s == %s", fieldName, celString(v))
-		}
-		terms = append(terms, fmt.Sprintf("(%s && (%s))", r, strings.Join(alts, " || ")))
-	}
-	return strings.Join(terms, " || ")
-}
-
 // ExclusiveParameterRule is the spec-level rule that rejects a parameter unless the claim selects
 // the one composition that supports it.
 func ExclusiveParameterRule(ref, param, composition string) string {
