@@ -1,5 +1,5 @@
 // Package packaging holds the end-to-end tests of the package toolkit: the dataservice CLI, built
-// from this checkout, against the real crossplane CLI v2.2.1 and Debian's docker-registry on
+// from this checkout, against the real crossplane CLI v2.2.1 and distribution's registry on
 // 127.0.0.1 (without auth and with htpasswd auth).
 package packaging
 
