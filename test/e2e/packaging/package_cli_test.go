@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 func e2e(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("end-to-end: runs the dataservice and crossplane CLIs and docker-registry")
+		t.Skip("end-to-end: runs the dataservice and crossplane CLIs and the registry")
 	}
 }
 
