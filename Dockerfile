@@ -1,7 +1,12 @@
 # syntax=docker/dockerfile:1
 
-# The runtime image of function-dataservice: a static binary on distroless, run as non-root.
-#   docker build --build-arg VERSION=v0.1.0 -t function-dataservice-runtime .
+# A runtime image of function-dataservice for those who build with Docker: the static binary at
+# /function on distroless static:nonroot, serving on 9443. `make xpkg` does not use this file: it
+# builds the equivalent image in-process on a minimal base (internal/runtimeimage). To package this
+# one instead, build and save it per platform and embed the tarballs:
+#   docker buildx build --platform linux/amd64 --build-arg VERSION=v0.1.0 -o type=docker,dest=runtime-amd64.tar .
+#   docker buildx build --platform linux/arm64 --build-arg VERSION=v0.1.0 -o type=docker,dest=runtime-arm64.tar .
+#   dataservice build function --embed-runtime-image-tarball runtime-amd64.tar --embed-runtime-image-tarball runtime-arm64.tar
 
 ARG GO_VERSION=1.26
 

@@ -34,22 +34,36 @@ lint: ## gofmt and go vet.
 	$(GO) vet ./...
 
 .PHONY: unit
-unit: ## Fast inner loop: unit and fidelity tests, no external binaries (seconds).
-	$(GO) test -short ./...
+unit: ## Fast inner loop: unit and fidelity tests, no external binaries (seconds); lists what it skipped and why.
+	@set -o pipefail; $(GO) test -short -v ./... 2>&1 | awk -f test/tools/skips.awk
 
 .PHONY: test
-test: lint check-generate fuzz-short ## Everything: lint, generated files, unit, fidelity and end-to-end tests with real binaries.
+test: deps lint check-generate fuzz-short tools ## Everything: lint, generated files, unit, fidelity and end-to-end tests with real binaries (builds the tools first).
 	$(GO) test -count=1 -timeout 40m ./...
 
+# What make test needs besides Go: every tool is built from the Go module proxy, so only commands of
+# Debian's base system. One line names what to run when one is missing.
+.PHONY: deps
+deps:
+	@missing=; for c in git flock awk; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	  if [ -n "$$missing" ]; then pkgs=$$(echo "$$missing" | sed 's/ flock/ util-linux/; s/ awk/ mawk/'); \
+	    echo "make test needs$$missing: run  $$( [ "$$(id -u)" -eq 0 ] || echo 'sudo ')apt-get install -y$$pkgs"; exit 1; fi
+
+# The tools the tests run, built from the Go module proxy into $(DATASERVICE_CACHE) (default
+# ~/.cache/function-dataservice), keyed by version; the versions are internal/testtools' constants.
+# A test asks for each tool again and builds it itself when it is missing (test/tools/lib.sh lets one
+# build and the others wait); building them here first keeps a cold build out of the test timeouts.
 .PHONY: tools
-tools: ## Build the crossplane CLIs and functions the end-to-end tests run (cached in ~/.cache).
-	test/tools/gobin.sh crossplane github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crank >/dev/null
-	test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.20.7 ./cmd/crank >/dev/null
-	test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.16.0 ./cmd/crank >/dev/null
-	test/tools/gobin.sh function-patch-and-transform github.com/crossplane-contrib/function-patch-and-transform v0.10.7 . >/dev/null
-	test/tools/kubebin.sh kube-apiserver v1.34.2 >/dev/null
-	test/tools/kubebin.sh kube-controller-manager v1.34.2 >/dev/null
-	test/tools/gobin.sh crossplane-core github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crossplane -X=github.com/crossplane/crossplane/v2/internal/version.version=v2.2.1 >/dev/null
+tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core, functions, etcd, kube-apiserver, kube-controller-manager, registry (cached).
+	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crank >/dev/null
+	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.20.7 ./cmd/crank >/dev/null
+	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.16.0 ./cmd/crank >/dev/null
+	@test/tools/gobin.sh function-patch-and-transform github.com/crossplane-contrib/function-patch-and-transform v0.10.7 . >/dev/null
+	@test/tools/gobin.sh etcd go.etcd.io/etcd/server/v3 v3.6.16 . >/dev/null
+	@test/tools/registry.sh v3.0.0 >/dev/null
+	@test/tools/kubebin.sh kube-apiserver v1.34.2 >/dev/null
+	@test/tools/kubebin.sh kube-controller-manager v1.34.2 >/dev/null
+	@test/tools/gobin.sh crossplane-core github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crossplane -X=github.com/crossplane/crossplane/v2/internal/version.version=v2.2.1 >/dev/null
 
 # Packages, built and pushed with the dataservice CLI: no Docker engine. The platform Configuration
 # is crossplane.yaml with apis/ as its only content and the Klutch DataServices as examples.
@@ -71,7 +85,7 @@ push: xpkg ## Push the packages: make push REGISTRY=ghcr.io/acme VERSION=v0.1.0
 	$(BIN)/dataservice push $(REGISTRY)/function-dataservice:$(VERSION) -f $(XPKG)/function-dataservice-amd64.xpkg -f $(XPKG)/function-dataservice-arm64.xpkg
 
 .PHONY: e2e
-e2e: ## End-to-end tests on a real control plane on 127.0.0.1: etcd, kube-apiserver, Crossplane core, registry (binaries built once into ~/.cache).
+e2e: tools ## End-to-end tests on a real control plane on 127.0.0.1: etcd, kube-apiserver, Crossplane core, registry (binaries built once into ~/.cache).
 	$(GO) test -count=1 -timeout 40m -v ./test/e2e/...
 
 .PHONY: bench

@@ -29,11 +29,16 @@ composition, parameter keys, a9s backends) and keeps anything else verbatim wher
 hold it. It then generates from the result and compares with the input: notes say what was kept
 verbatim or dropped, and any difference left is shown.
 
-Compositions are matched to XRDs by compositeTypeRef, templates by the selected group.
+Compositions are matched to XRDs by compositeTypeRef, templates by the selected group. A package
+root (what generate writes) imports as it is: its package meta (crossplane.yaml) is left out with a
+note.
 
 Examples:
   # Import Klutch's MongoDB API.
   dataservice import -f klutchio/crossplane-api/api/a9s/mongodb -f klutchio/bind/mongodb_apiserviceexporttemplate.yaml -o mongodb.yaml
+
+  # Import a package root that generate wrote, with its export templates.
+  dataservice import -f _output/package -f _output/apiserviceexporttemplates.yaml
 
   # Then rebrand it with an overlay and generate.
   dataservice generate -f mongodb.yaml -f acme-overlay.yaml -o package
@@ -61,6 +66,12 @@ func (c *importCmd) Run(s streams) error {
 		case "APIServiceExportTemplate":
 			templates = append(templates, u)
 		default:
+			// The package root `generate` writes holds its package meta (crossplane.yaml) beside
+			// the XRDs and Compositions: import reads the root as it is and says what it left out.
+			if strings.HasPrefix(u.GetAPIVersion(), "meta.pkg.crossplane.io/") {
+				fmt.Fprintf(s.Err, "%s: note: ignored the package meta %s %s: import reads only XRDs, Compositions and APIServiceExportTemplates\n", d.Where(), u.GetKind(), u.GetName())
+				continue
+			}
 			errs = append(errs, fmt.Errorf("%s: %s %s is not an XRD, Composition or APIServiceExportTemplate: pass only those", d.Where(), u.GetAPIVersion(), u.GetKind()))
 		}
 	}

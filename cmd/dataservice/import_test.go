@@ -12,10 +12,7 @@ import (
 )
 
 func TestImport(t *testing.T) {
-	dir, err := reference.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := reference.PathOrSkip(t)
 	mongo := filepath.Join(dir, "crossplane-api", "api", "a9s", "mongodb")
 	tmpl := filepath.Join(dir, "bind", "mongodb_apiserviceexporttemplate.yaml")
 
@@ -62,4 +59,22 @@ func TestImport(t *testing.T) {
 			t.Fatalf("want an error naming the file and kind, got %v", err)
 		}
 	})
+}
+
+// TestImportPackageRoot imports what generate writes, as it is: the package meta is left out with a
+// note. It needs no reference files.
+func TestImportPackageRoot(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "package")
+	mustGenerate(t, &generateCmd{Files: []string{filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml")}, Output: root})
+	var stderr bytes.Buffer
+	cmd := &importCmd{Files: []string{root, filepath.Join(dir, "apiserviceexporttemplates.yaml")}, Strict: true}
+	if err := cmd.Run(streams{Out: &bytes.Buffer{}, Err: &stderr}); err != nil {
+		t.Fatalf("import of generate's package root: %v\n%s", err, stderr.String())
+	}
+	for _, want := range []string{"crossplane.yaml: note: ignored the package meta Configuration", "regenerates the input exactly"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("want %q in:\n%s", want, stderr.String())
+		}
+	}
 }

@@ -14,10 +14,7 @@ import (
 
 func load(t *testing.T, rel string) *unstructured.Unstructured {
 	t.Helper()
-	p, err := reference.Path(rel)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := reference.PathOrSkip(t, rel)
 	b, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,6 @@
 // Package reference finds Klutch's hand-written data service APIs (anynines/klutchio), the fixtures
 // the fidelity tests compare generated objects with. They are shared beside the project, not copied
-// into it.
+// into it, so a clone without them runs every other test: the fidelity tests skip (Skip).
 package reference
 
 import (
@@ -8,13 +8,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"testing"
 )
 
 // EnvDir names the environment variable that points at the klutchio reference folder.
 const EnvDir = "KLUTCH_REFERENCE"
 
-// Dir returns the klutchio reference folder: $KLUTCH_REFERENCE, else shared/reference/klutchio in a
-// parent of the working directory (../shared from the project root), else /work/shared.
+// howToGet says, in one line, where the files come from and where to put them.
+const howToGet = "set " + EnvDir + " to a folder holding anynines/klutchio's crossplane-api/, bind/, examples/ and provider-anynines/, or put that folder at ../shared/reference/klutchio beside the clone"
+
+// Dir returns the klutchio reference folder: $KLUTCH_REFERENCE, else ../shared/reference/klutchio
+// from the root of this module (the folder of the go.mod above the working directory).
 func Dir() (string, error) {
 	if d := os.Getenv(EnvDir); d != "" {
 		if _, err := os.Stat(d); err != nil {
@@ -22,24 +26,32 @@ func Dir() (string, error) {
 		}
 		return d, nil
 	}
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	d := filepath.Join(filepath.Dir(root), "shared", "reference", "klutchio")
+	if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+		return "", errors.New("no klutchio reference files at " + d + ": " + howToGet)
+	}
+	return d, nil
+}
+
+// moduleRoot is the nearest folder at or above the working directory that holds a go.mod: tests run
+// in their package's folder.
+func moduleRoot() (string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
-	candidates := []string{}
 	for d := wd; ; d = filepath.Dir(d) {
-		candidates = append(candidates, filepath.Join(d, "shared", "reference", "klutchio"))
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
 		if filepath.Dir(d) == d {
-			break
+			return "", errors.New("cannot find the klutchio reference files: no go.mod at or above " + wd + ": " + howToGet)
 		}
 	}
-	candidates = append(candidates, "/work/shared/reference/klutchio")
-	for _, c := range candidates {
-		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
-			return c, nil
-		}
-	}
-	return "", errors.New("cannot find the klutchio reference files: set " + EnvDir + " to the folder holding crossplane-api/, bind/ and examples/ (../shared/reference/klutchio from the project root)")
 }
 
 // Path returns a file below the reference folder.
@@ -49,4 +61,19 @@ func Path(rel ...string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(append([]string{d}, rel...)...), nil
+}
+
+// PathOrSkip returns a file below the reference folder (the folder itself without rel), or skips
+// the test with one line naming what is missing and how to get it. A $KLUTCH_REFERENCE that does not
+// exist fails the test instead: whoever set it wants the fidelity tests to run.
+func PathOrSkip(t testing.TB, rel ...string) string {
+	t.Helper()
+	p, err := Path(rel...)
+	switch {
+	case err != nil && os.Getenv(EnvDir) != "":
+		t.Fatal(err)
+	case err != nil:
+		t.Skip("needs Klutch's reference APIs: " + err.Error())
+	}
+	return p
 }

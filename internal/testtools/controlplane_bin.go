@@ -16,6 +16,13 @@ const (
 	// CrossplaneCore is the release Crossplane core (cmd/crossplane) is built from.
 	CrossplaneCore = CrossplaneV2
 
+	// EtcdVersion is the etcd release the control plane stores its objects in (kube-apiserver
+	// v1.34 supports etcd 3.5 and 3.6).
+	EtcdVersion = "v3.6.16"
+	// DistributionVersion is the release of distribution's registry (the registry image of Docker)
+	// that packages are pushed to and pulled from.
+	DistributionVersion = "v3.0.0"
+
 	crossplaneModuleV2 = "github.com/crossplane/crossplane/v2"
 )
 
@@ -83,42 +90,38 @@ func ModuleDir(t testing.TB, module, version string) string {
 	return info.Dir
 }
 
-// Etcd returns the etcd binary (Debian's etcd-server package, which .ci/run installs).
+// Etcd returns etcd of the pinned release, building it on first use: go.etcd.io/etcd/server/v3's
+// root package is etcd's main (about a minute cold on 2 cores).
 func Etcd(t testing.TB) string {
 	t.Helper()
-	return lookBinary(t, "etcd", "/usr/bin/etcd", "install Debian's etcd-server package (apt-get install etcd-server; .ci/run does)")
+	return build(t, "etcd", "go.etcd.io/etcd/server/v3", EtcdVersion, ".")
 }
 
-// DockerRegistry returns Debian's docker-registry binary (distribution 2.8, which .ci/run installs).
-func DockerRegistry(t testing.TB) string {
+// DistributionRegistry returns distribution's OCI registry of the pinned release, building it on
+// first use (test/tools/registry.sh, with the filesystem driver and htpasswd auth only).
+func DistributionRegistry(t testing.TB) string {
 	t.Helper()
-	return lookBinary(t, "docker-registry", "/usr/bin/docker-registry", "install Debian's docker-registry package (apt-get install docker-registry; .ci/run does)")
-}
-
-func lookBinary(t testing.TB, name, fallback, fix string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if isExecutable(fallback) {
-		return fallback
-	}
-	t.Fatalf("%s not found in PATH or at %s: %s", name, fallback, fix)
-	return ""
+	return buildScript(t, "registry", DistributionVersion, "registry.sh", DistributionVersion)
 }
 
 func buildKube(t testing.TB, name, version string) string {
+	t.Helper()
+	return buildScript(t, name, version, "kubebin.sh", name, version)
+}
+
+// buildScript returns the cached NAME-VERSION, else runs test/tools/SCRIPT ARGS... to build it.
+func buildScript(t testing.TB, name, version, script string, args ...string) string {
 	t.Helper()
 	if p := cachedPath(name, version); isExecutable(p) {
 		return p
 	}
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	cmd := exec.Command("bash", filepath.Join(RepoRoot(t), "test", "tools", "kubebin.sh"), name, version)
+	cmd := exec.Command("bash", append([]string{filepath.Join(RepoRoot(t), "test", "tools", script)}, args...)...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("cannot build %s %s from the module proxy: %v", name, version, err)
+		t.Fatalf("cannot build %s %s from the module proxy (test/tools/%s): %v", name, version, script, err)
 	}
 	return strings.TrimSpace(string(out))
 }

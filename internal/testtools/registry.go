@@ -15,7 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// PackageRegistry is an OCI registry (Debian's docker-registry, distribution 2.8) serving plain
+// PackageRegistry is an OCI registry (distribution's, see DistributionRegistry) serving plain
 // HTTP on 127.0.0.1 for one test, optionally behind htpasswd auth, with a Docker config holding
 // its credentials: what package push and pull tests run against.
 type PackageRegistry struct {
@@ -48,11 +48,11 @@ func WithHtpasswd(user, password string) RegistryOption {
 	return func(c *registryConfig) { c.user, c.password = user, password }
 }
 
-// StartPackageRegistry starts docker-registry on a free loopback port with storage in t.TempDir()
+// StartPackageRegistry starts distribution's registry on a free loopback port with storage in t.TempDir()
 // and stops it when the test ends.
 func StartPackageRegistry(t testing.TB, opts ...RegistryOption) *PackageRegistry {
 	t.Helper()
-	bin := DockerRegistry(t)
+	bin := DistributionRegistry(t)
 	var rc registryConfig
 	for _, o := range opts {
 		o(&rc)
@@ -125,7 +125,7 @@ http:
 		}
 		return r
 	}
-	t.Fatalf("docker-registry did not start: %v", lastErr)
+	t.Fatalf("registry did not start: %v", lastErr)
 	return nil
 }
 
@@ -136,7 +136,7 @@ func waitRegistryReady(host string, exited <-chan error) error {
 	for i := 0; i < 200; i++ {
 		select {
 		case err := <-exited:
-			return fmt.Errorf("docker-registry exited: %v", err)
+			return fmt.Errorf("registry exited: %v", err)
 		default:
 		}
 		resp, err := client.Get("http://" + host + "/v2/")
@@ -148,7 +148,7 @@ func waitRegistryReady(host string, exited <-chan error) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("docker-registry on %s did not answer", host)
+	return fmt.Errorf("registry on %s did not answer", host)
 }
 
 // writeDockerConfig writes a Docker config.json with credentials for host.

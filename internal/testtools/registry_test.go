@@ -7,7 +7,7 @@ import (
 
 func TestStartPackageRegistry(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts docker-registry")
+		t.Skip("starts the registry")
 	}
 	cases := map[string]struct {
 		opts []RegistryOption

@@ -62,7 +62,7 @@ var (
 //
 //  1. the dataservice CLI builds this project's Function package (linux/amd64 and linux/arm64, no
 //     Docker) and the platform Configuration (crossplane.yaml + apis/, as make xpkg stages it), and
-//     pushes both to a loopback docker-registry; Crossplane installs them from there, resolving the
+//     pushes both to a loopback registry; Crossplane installs them from there, resolving the
 //     Configuration's dependsOn to the Function already installed under the name the Composition
 //     references, and serves the DataService API;
 //  2. applying Klutch's MongoDB DataService makes Crossplane call our function over mTLS (the binary
@@ -107,7 +107,7 @@ func TestControlPlaneInstallsPackagesAndComposesDataService(t *testing.T) {
 	// Crossplane would run the runtime image of the package; the External runtime leaves that to
 	// the test, which runs the very binary of the pushed package for this machine's platform.
 	fnBin := extractFunctionBinary(t, fnRef, filepath.Join(work, "bin"))
-	ph.end("push packages with dataservice push to docker-registry " + reg.Host)
+	ph.end("push packages with dataservice push to the registry " + reg.Host)
 
 	// Phase: the control plane, with what a Klutch control plane has besides Crossplane.
 	cp := testtools.StartControlPlane(t)
@@ -607,10 +607,7 @@ func addPlan(ctx context.Context, t *testing.T, kc client.Client, dsName, plan s
 // readReferenceClaim reads one of Klutch's example claims.
 func readReferenceClaim(t *testing.T, file string) *unstructured.Unstructured {
 	t.Helper()
-	p, err := reference.Path("examples", file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := reference.PathOrSkip(t, "examples", file)
 	objs := testtools.ReadObjects(t, p)
 	if len(objs) != 1 {
 		t.Fatalf("%s: want one claim, got %d objects", p, len(objs))

@@ -1,6 +1,6 @@
 // Package e2e runs the project against the real tools: the crossplane CLIs (render, validate, xpkg)
 // and a real control plane (etcd, kube-apiserver and Crossplane core on 127.0.0.1), built from the
-// Go module proxy and Debian packages by internal/testtools.
+// Go module proxy by internal/testtools.
 package e2e
 
 import (
@@ -181,10 +181,7 @@ func generateExample(t *testing.T, rel string) *generator.Output {
 
 func readClaim(t *testing.T) *unstructured.Unstructured {
 	t.Helper()
-	p, err := reference.Path("examples", "serviceinstance-claim.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := reference.PathOrSkip(t, "examples", "serviceinstance-claim.yaml")
 	objs := testtools.ReadObjects(t, p)
 	if len(objs) != 1 {
 		t.Fatalf("%s: want one claim, got %d objects", p, len(objs))
@@ -283,10 +280,7 @@ func installKlutchCRDs(t *testing.T, cp *testtools.ControlPlane) {
 		{"provider-anynines", "dataservices.anynines.com_serviceinstances.yaml"},
 		{"provider-anynines", "dataservices.anynines.com_servicebindings.yaml"},
 	} {
-		p, err := reference.Path(rel...)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := reference.PathOrSkip(t, rel...)
 		cp.WaitForCRDs(t, cp.ApplyFile(t, p)...)
 	}
 	cp.GrantCrossplane(t, "crossplane:provider:provider-anynines:system", "dataservices.anynines.com")

@@ -40,7 +40,6 @@ func testRenderExamples(t *testing.T, fn servedFunction) {
 
 	for _, cli := range renderCLIs() {
 		t.Run(cli.version, func(t *testing.T) {
-			functions := writeFunctions(t, t.TempDir(), cli, fn)
 			for _, spec := range specs {
 				rel, _ := filepath.Rel(root, spec)
 				t.Run(rel, func(t *testing.T) {
@@ -49,7 +48,7 @@ func testRenderExamples(t *testing.T, fn servedFunction) {
 					if err != nil {
 						t.Fatalf("generator: %v", err)
 					}
-					out, err := crossplaneRender(t, cli, spec, composition, functions)
+					out, err := crossplaneRender(t, cli, spec, composition, fn.functions)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -86,7 +85,7 @@ spec:
 
 	for _, cli := range renderCLIs() {
 		t.Run(cli.version, func(t *testing.T) {
-			out, err := crossplaneRender(t, cli, broken, composition, writeFunctions(t, t.TempDir(), cli, fn))
+			out, err := crossplaneRender(t, cli, broken, composition, fn.functions)
 			if err == nil || !exitedNonZero(err) {
 				t.Fatalf("render of a broken DataService: want a failed render, got error %v and output\n%s", err, out)
 			}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,17 +37,17 @@ type renderCLI struct {
 	version string
 	// render is the command, `render` or (v1.16 and earlier) `beta render`.
 	render []string
-	// functionAPIVersion is the pkg.crossplane.io version of Function objects the CLI reads.
-	functionAPIVersion string
 }
 
 // renderCLIs are the CLIs of both Crossplane lines the function must answer: v2, v1's render, and
-// the last CLI with beta render (v1.16, the v1beta1 function protocol).
+// the last CLI with beta render (v1.16, the v1beta1 function protocol). All three read the bundled
+// examples/render/functions.yaml as it is: a pkg.crossplane.io/v1beta1 Function, the only version
+// v1.16 knows, which v1.20 and v2 read too.
 func renderCLIs() []renderCLI {
 	return []renderCLI{
-		{version: testtools.CrossplaneV2, render: []string{"render"}, functionAPIVersion: "pkg.crossplane.io/v1"},
-		{version: testtools.CrossplaneV1, render: []string{"render"}, functionAPIVersion: "pkg.crossplane.io/v1"},
-		{version: testtools.CrossplaneV1Beta, render: []string{"beta", "render"}, functionAPIVersion: "pkg.crossplane.io/v1beta1"},
+		{version: testtools.CrossplaneV2, render: []string{"render"}},
+		{version: testtools.CrossplaneV1, render: []string{"render"}},
+		{version: testtools.CrossplaneV1Beta, render: []string{"beta", "render"}},
 	}
 }
 
@@ -54,12 +55,41 @@ func renderCLIs() []renderCLI {
 type servedFunction struct {
 	name    string
 	address string
+	// functions is the functions.yaml that points crossplane render at it: for function-dataservice
+	// the bundled examples/render/functions.yaml itself.
+	functions string
+}
+
+// bundledFunctions is the functions file of examples/render, which the README's render commands and
+// the render tests use unchanged.
+func bundledFunctions(t *testing.T) string {
+	t.Helper()
+	return filepath.Join(testtools.RepoRoot(t), "examples", "render", "functions.yaml")
 }
 
 // serveDataServiceFunction builds function-dataservice from this checkout and serves it in plain
-// text, as crossplane render's Development runtime expects, until the test ends.
+// text where the bundled examples/render/functions.yaml points crossplane render's Development
+// runtime (127.0.0.1:9443), as the README tells a user to, until the test ends. That address is the
+// same for every checkout on the machine, so a machine-wide lock lets one test run serve it at a
+// time; anything else listening there fails the test with what to stop.
 func serveDataServiceFunction(t *testing.T) servedFunction {
 	t.Helper()
+	functions := bundledFunctions(t)
+	objs := readObjects(t, functions)
+	if len(objs) != 1 || objs[0].GetAPIVersion() != "pkg.crossplane.io/v1beta1" || objs[0].GetKind() != "Function" ||
+		objs[0].GetAnnotations()["render.crossplane.io/runtime"] != "Development" {
+		t.Fatalf("%s: want one pkg.crossplane.io/v1beta1 Function with the Development runtime (the version crossplane v1.16 reads, and v1.20 and v2 too)", functions)
+	}
+	addr := objs[0].GetAnnotations()["render.crossplane.io/runtime-development-target"]
+	if addr == "" {
+		t.Fatalf("%s: no render.crossplane.io/runtime-development-target annotation", functions)
+	}
+	lockAddress(t, addr)
+	if l, err := net.Listen("tcp", addr); err != nil {
+		t.Fatalf("cannot serve function-dataservice at %s, where %s points crossplane render: %v; stop what listens there (e.g. a function-dataservice you started) and run the test again", addr, functions, err)
+	} else {
+		_ = l.Close()
+	}
 	bin := filepath.Join(t.TempDir(), "function-dataservice")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/function-dataservice")
 	build.Dir = testtools.RepoRoot(t)
@@ -67,7 +97,39 @@ func serveDataServiceFunction(t *testing.T) servedFunction {
 		t.Fatalf("cannot build function-dataservice: %v\n%s", err, out)
 	}
 	// Its own metrics address, so that it clashes with nothing else on the host.
-	return serveFunction(t, "function-dataservice", bin, "--metrics-address", freeAddress(t))
+	fn := serveFunctionAt(t, "function-dataservice", bin, addr, "--metrics-address", freeAddress(t))
+	fn.functions = functions
+	return fn
+}
+
+// lockAddress holds a machine-wide lock on a loopback address until the test ends, waiting a bounded
+// time for another test run that holds it.
+func lockAddress(t *testing.T, addr string) {
+	t.Helper()
+	p := filepath.Join(os.TempDir(), "function-dataservice-serve-"+strings.NewReplacer(":", "-", "/", "-").Replace(addr)+".lock")
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() }) // closing releases the lock
+	deadline := time.Now().Add(20 * time.Minute)
+	for logged := false; ; {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			t.Fatalf("cannot lock %s: %v", p, err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("another test run has served function-dataservice at %s for 20 minutes (lock %s)", addr, p)
+		}
+		if !logged {
+			t.Logf("waiting for another test run serving function-dataservice at %s (lock %s)", addr, p)
+			logged = true
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // servePatchAndTransform serves the real function-patch-and-transform until the test ends.
@@ -76,11 +138,17 @@ func servePatchAndTransform(t *testing.T) servedFunction {
 	return serveFunction(t, "function-patch-and-transform", testtools.Function(t, "function-patch-and-transform", testtools.PatchAndTransform))
 }
 
-// serveFunction starts a function binary with --insecure on a free loopback port and waits until it
-// accepts connections. It is killed when the test ends; its output is shown when the test failed.
+// serveFunction starts a function binary with --insecure on a free loopback port, as serveFunctionAt
+// does.
 func serveFunction(t *testing.T, name, bin string, args ...string) servedFunction {
 	t.Helper()
-	addr := freeAddress(t)
+	return serveFunctionAt(t, name, bin, freeAddress(t), args...)
+}
+
+// serveFunctionAt starts a function binary with --insecure on addr and waits until it accepts
+// connections. It is killed when the test ends; its output is shown when the test failed.
+func serveFunctionAt(t *testing.T, name, bin, addr string, args ...string) servedFunction {
+	t.Helper()
 	logPath := filepath.Join(t.TempDir(), name+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -135,22 +203,20 @@ func freeAddress(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// writeFunctions writes the functions.yaml crossplane render reads: each function with the
-// Development runtime annotations pointing at where it is served. The function-dataservice entry
-// starts from examples/render/functions.yaml, so the example is what the tests run.
-func writeFunctions(t *testing.T, dir string, cli renderCLI, fns ...servedFunction) string {
+// writeFunctions writes a functions.yaml for crossplane render with released functions served on
+// loopback (function-dataservice has the bundled one, see serveDataServiceFunction): each a Function
+// of the bundled file's apiVersion, which every CLI reads, with the Development runtime annotations
+// pointing at where it is served.
+func writeFunctions(t *testing.T, dir string, fns ...servedFunction) string {
 	t.Helper()
-	example := readObjects(t, filepath.Join(testtools.RepoRoot(t), "examples", "render", "functions.yaml"))[0]
+	example := readObjects(t, bundledFunctions(t))[0]
 	var docs []string
 	for _, fn := range fns {
-		f := example.DeepCopy()
-		if fn.name != f.GetName() {
-			f = &unstructured.Unstructured{Object: map[string]any{
-				"metadata": map[string]any{"name": fn.name},
-				"spec":     map[string]any{"package": "xpkg.crossplane.io/crossplane-contrib/" + fn.name + ":" + testtools.PatchAndTransform},
-			}}
-		}
-		f.SetAPIVersion(cli.functionAPIVersion)
+		f := &unstructured.Unstructured{Object: map[string]any{
+			"metadata": map[string]any{"name": fn.name},
+			"spec":     map[string]any{"package": "xpkg.crossplane.io/crossplane-contrib/" + fn.name + ":" + testtools.PatchAndTransform},
+		}}
+		f.SetAPIVersion(example.GetAPIVersion())
 		f.SetKind("Function")
 		f.SetAnnotations(map[string]string{
 			"render.crossplane.io/runtime":                    "Development",

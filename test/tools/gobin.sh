@@ -8,24 +8,22 @@
 #
 # The binary lands in ${DATASERVICE_CACHE:-~/.cache/function-dataservice}/bin/NAME-VERSION, the
 # LDFLAGS it was linked with beside it in NAME-VERSION.ldflags: a cached binary linked with other
-# flags (e.g. before a version was stamped into it) is built again.
+# flags (e.g. before a version was stamped into it) is built again. Two calls for the same tool at
+# once build it once (lib.sh's cached_build).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 name=$1 module=$2 version=$3 pkg=$4 ldflags=${5:-}
-cache=${DATASERVICE_CACHE:-$HOME/.cache/function-dataservice}
-out="$cache/bin/$name-$version"
-if [ -x "$out" ] && [ "$(cat "$out.ldflags" 2>/dev/null || true)" = "$ldflags" ]; then echo "$out"; exit 0; fi
-mkdir -p "$cache/bin" "$cache/wrappers"
-wrap="$cache/wrappers/$name-$version"
-rm -rf "$wrap"; mkdir -p "$wrap"
-cd "$wrap"
-export GOFLAGS=-mod=mod GOWORK=off
-go mod init "wrapper/$name" >/dev/null 2>&1
 pkgpath="$module/${pkg#./}"; pkgpath="${pkgpath%/.}"; [ "$pkg" = "." ] && pkgpath=$module
-echo "building $name $version ($pkgpath) ..." >&2
-start=$(date +%s)
-go get "$pkgpath@$version" >&2
-go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$pkgpath" >&2
-mv "$out.tmp" "$out"
-printf '%s' "$ldflags" >"$out.ldflags"
-echo "built $name $version in $(( $(date +%s) - start ))s" >&2
-echo "$out"
+export GOFLAGS=-mod=mod GOWORK=off
+
+build() {
+  local wrap="$tools_cache/wrappers/$name-$version" start
+  echo "building $name $version ($pkgpath) ..." >&2
+  start=$(date +%s)
+  go_wrapper "$wrap" "wrapper/$name"
+  cd "$wrap"
+  go get "$pkgpath@$version"
+  go build -trimpath -ldflags "-s -w $ldflags" -o "$BUILD_OUT" "$pkgpath"
+  echo "built $name $version in $(( $(date +%s) - start ))s" >&2
+}
+cached_build "$tools_cache/bin/$name-$version" "$ldflags" build

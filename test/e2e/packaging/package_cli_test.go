@@ -1,5 +1,5 @@
 // Package packaging holds the end-to-end tests of the package toolkit: the dataservice CLI, built
-// from this checkout, against the real crossplane CLI v2.2.1 and Debian's docker-registry on
+// from this checkout, against the real crossplane CLI v2.2.1 and distribution's registry on
 // 127.0.0.1 (without auth and with htpasswd auth).
 package packaging
 
@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 func e2e(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("end-to-end: runs the dataservice and crossplane CLIs and docker-registry")
+		t.Skip("end-to-end: runs the dataservice and crossplane CLIs and the registry")
 	}
 }
 

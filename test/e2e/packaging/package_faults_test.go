@@ -19,7 +19,7 @@ import (
 )
 
 // TestPushUnderFaults pushes through a loopback proxy that injects faults in front of
-// docker-registry with htpasswd auth. While the faults are bounded (5xx, 429 with Retry-After,
+// the registry (distribution) with htpasswd auth. While the faults are bounded (5xx, 429 with Retry-After,
 // connection resets, slow answers), push completes and the tag resolves to a complete, pullable
 // package; when they never stop, push fails after bounded retries with a clear error and the tag
 // stays where it was. The credentials appear in no output.
