@@ -10,6 +10,7 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
 	"github.com/function-dataservice/function-dataservice/internal/overlay"
 )
@@ -113,4 +114,22 @@ func loadDefaults(path string) (inputv1beta1.Defaults, error) {
 		return inputv1beta1.Defaults{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return in.Defaults, nil
+}
+
+// generateSpec runs the generator on a loaded spec. An invalid spec yields one error naming its
+// file and every field at fault, one a line.
+func generateSpec(sp loadedSpec, d inputv1beta1.Defaults) (*generator.Output, error) {
+	out, err := generator.Generate(sp.ds, d)
+	var inv *generator.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		msg := fmt.Sprintf("%s: DataService %q is invalid:", sp.where, sp.ds.Name)
+		for _, e := range inv.Errs {
+			msg += "\n  " + e.Error()
+		}
+		return nil, errors.New(msg)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", sp.where, err)
+	}
+	return out, nil
 }

@@ -215,7 +215,11 @@ func writeGrid(b *strings.Builder, m Matrix) {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("  ok: allowed, =: no change, !: a rule could not be evaluated (see the errors); refused by:\n")
+	key := "  ok: allowed, =: no change"
+	if unevaluated(m) {
+		key += ", !: a rule could not be evaluated (see the errors)"
+	}
+	b.WriteString(key + "; refused by:\n")
 	for _, r := range l.entries {
 		b.WriteString(wrap(fmt.Sprintf("%*s  %s: %s", num, l.letter(r), r.Path, r.Message), "  ", "  "+strings.Repeat(" ", num+2)))
 	}
@@ -262,7 +266,11 @@ func WriteMarkdown(w io.Writer, r Result, level int) error {
 
 func writeTable(b *strings.Builder, m Matrix) {
 	l := legendOf(m)
-	fmt.Fprintf(b, "Rows: the %s an instance has; columns: the %s it changes to. ✓ allowed, = no change, ✗ refused (the first rule that refuses is named below), ! a rule could not be evaluated.\n\n", m.Field, m.Field)
+	key := "✓ allowed, = no change, ✗ refused (the first rule that refuses is named below)"
+	if unevaluated(m) {
+		key += ", ! a rule could not be evaluated"
+	}
+	fmt.Fprintf(b, "Rows: the %s an instance has; columns: the %s it changes to. %s.\n\n", m.Field, m.Field, key)
 	b.WriteString("| from \\ to |")
 	for j := range m.Values {
 		fmt.Fprintf(b, " %d |", j+1)
@@ -311,4 +319,11 @@ func wrap(s, first, rest string) string {
 	}
 	b.WriteString(line + "\n")
 	return b.String()
+}
+
+// unevaluated says whether a rule could not be evaluated on some change of m.
+func unevaluated(m Matrix) bool {
+	return slices.ContainsFunc(m.Cells, func(row []Cell) bool {
+		return slices.ContainsFunc(row, func(c Cell) bool { return c.Unevaluated })
+	})
 }
