@@ -97,3 +97,13 @@ func TestPlans(t *testing.T) {
 		}
 	})
 }
+
+// TestREADMEShowsPlansAsPrinted keeps the README's example of dataservice plans what the command
+// prints.
+func TestREADMEShowsPlansAsPrinted(t *testing.T) {
+	readme := readTestFile(t, filepath.Join("..", "..", "README.md"))
+	grid := readTestFile(t, filepath.Join("testdata", "plans-mongodb.txt"))
+	if !strings.Contains(readme, "$ dataservice plans -f examples/klutch/mongodb.yaml\n") || !strings.Contains(readme, grid) {
+		t.Errorf("README.md should show the output of dataservice plans -f examples/klutch/mongodb.yaml as testdata/plans-mongodb.txt has it:\n%s", grid)
+	}
+}
