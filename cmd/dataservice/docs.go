@@ -15,9 +15,8 @@ import (
 )
 
 type docsCmd struct {
-	Defaults string   `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply, as in a Composition's pipeline."`
-	Files    []string `short:"f" name:"file" required:"" placeholder:"SPEC" help:"DataService spec file or folder; repeat for more." predictor:"file"`
-	Output   string   `short:"o" required:"" placeholder:"DIR" help:"Folder to write one Markdown page per DataService to (NAME.md)."`
+	specFlags `embed:""`
+	Output    string `short:"o" required:"" placeholder:"DIR" help:"Folder to write one Markdown page per DataService to (NAME.md)."`
 }
 
 func (c *docsCmd) Help() string {
@@ -41,11 +40,7 @@ Examples:
 }
 
 func (c *docsCmd) Run(ctx context.Context, s streams) error {
-	d, err := loadDefaults(c.Defaults)
-	if err != nil {
-		return err
-	}
-	specs, err := loadSpecs(c.Files)
+	d, specs, err := c.load()
 	if err != nil {
 		return err
 	}

@@ -11,9 +11,8 @@ import (
 )
 
 type plansCmd struct {
-	Defaults string   `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply, as in a Composition's pipeline."`
-	Files    []string `short:"f" name:"file" required:"" placeholder:"SPEC" help:"DataService spec file or folder; repeat for more." predictor:"file"`
-	Output   string   `short:"o" enum:"text,json,markdown" default:"text" help:"Output format: text (compact grids), json or markdown."`
+	specFlags `embed:""`
+	Output    string `short:"o" enum:"text,json,markdown" default:"text" help:"Output format: text (compact grids), json or markdown."`
 }
 
 func (c *plansCmd) Help() string {
@@ -54,11 +53,7 @@ type plansResult struct {
 }
 
 func (c *plansCmd) Run(ctx context.Context, s streams) error {
-	d, err := loadDefaults(c.Defaults)
-	if err != nil {
-		return err
-	}
-	specs, err := loadSpecs(c.Files)
+	d, specs, err := c.load()
 	if err != nil {
 		return err
 	}

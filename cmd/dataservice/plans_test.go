@@ -45,12 +45,12 @@ func TestPlans(t *testing.T) {
 	}{
 		"TextGridOfMongoDB": {
 			reason: "The terminal shows a compact grid per context, each refusal named by its rule's message.",
-			cmd:    plansCmd{Files: []string{mongodb}, Output: "text"},
+			cmd:    plansCmd{specFlags: specFlags{Files: []string{mongodb}}, Output: "text"},
 			golden: "plans-mongodb.txt",
 		},
 		"MarkdownOfMongoDB": {
 			reason: "Markdown shows the same matrices as tables.",
-			cmd:    plansCmd{Files: []string{mongodb}, Output: "markdown"},
+			cmd:    plansCmd{specFlags: specFlags{Files: []string{mongodb}}, Output: "markdown"},
 			golden: "plans-mongodb.md",
 		},
 	}
@@ -66,7 +66,7 @@ func TestPlans(t *testing.T) {
 
 	t.Run("JSONHasEveryCell", func(t *testing.T) {
 		var out bytes.Buffer
-		if err := (&plansCmd{Files: []string{mongodb}, Output: "json"}).Run(context.Background(), streams{Out: &out, Err: &bytes.Buffer{}}); err != nil {
+		if err := (&plansCmd{specFlags: specFlags{Files: []string{mongodb}}, Output: "json"}).Run(context.Background(), streams{Out: &out, Err: &bytes.Buffer{}}); err != nil {
 			t.Fatal(err)
 		}
 		var got []plansResult
@@ -83,7 +83,7 @@ func TestPlans(t *testing.T) {
 		data := strings.Replace(readTestFile(t, mongodb), "      - noDownsizing: {sizes: [nano, small, big]}\n", "      - rule: \"self.split('-')[3] == oldSelf.split('-')[3]\"\n", 1)
 		writeTestFile(t, spec, data)
 		var out bytes.Buffer
-		err := (&plansCmd{Files: []string{spec}, Output: "text"}).Run(context.Background(), streams{Out: &out, Err: &bytes.Buffer{}})
+		err := (&plansCmd{specFlags: specFlags{Files: []string{spec}}, Output: "text"}).Run(context.Background(), streams{Out: &out, Err: &bytes.Buffer{}})
 		if err == nil {
 			t.Fatal("want an error for a rule that fails on some pairs")
 		}

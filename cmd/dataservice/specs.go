@@ -133,3 +133,19 @@ func generateSpec(sp loadedSpec, d inputv1beta1.Defaults) (*generator.Output, er
 	}
 	return out, nil
 }
+
+// specFlags are the flags of commands that read DataService specs and run the generator on them.
+type specFlags struct {
+	Defaults string   `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply, as in a Composition's pipeline."`
+	Files    []string `short:"f" name:"file" required:"" placeholder:"SPEC" help:"DataService spec file or folder; repeat for more." predictor:"file"`
+}
+
+// load reads the defaults and the specs the flags name.
+func (f specFlags) load() (inputv1beta1.Defaults, []loadedSpec, error) {
+	d, err := loadDefaults(f.Defaults)
+	if err != nil {
+		return d, nil, err
+	}
+	specs, err := loadSpecs(f.Files)
+	return d, specs, err
+}
