@@ -29,6 +29,9 @@ type Comparison struct {
 	// NoLongerOffered are values an instance could hold in the old release that the new one
 	// refuses on create.
 	NoLongerOffered []Delta `json:"noLongerOffered,omitempty"`
+	// KeptOnly are values new instances could choose in the old release that the new one keeps for
+	// existing instances only (a hidden plan).
+	KeptOnly []Delta `json:"keptOnly,omitempty"`
 	// NewlyAllowed are changes the old release refused and the new one allows.
 	NewlyAllowed []Delta `json:"newlyAllowed,omitempty"`
 	// NewlyOffered are values the new release offers where the old one refused them.
@@ -62,10 +65,14 @@ type cellAt struct {
 
 // flatten indexes every change and every held value of r. A held value is keyed with an empty
 // from; a value not offered maps to its refusal.
-func flatten(r Result) (changes map[cellAt]Cell, held map[cellAt]*Refusal, order []cellAt) {
-	changes, held = map[cellAt]Cell{}, map[cellAt]*Refusal{}
+func flatten(r Result) (changes map[cellAt]Cell, held, kept map[cellAt]*Refusal, order []cellAt) {
+	changes, held, kept = map[cellAt]Cell{}, map[cellAt]*Refusal{}, map[cellAt]*Refusal{}
 	for _, m := range r.Matrices {
 		for _, ctx := range m.Contexts {
+			for _, n := range m.KeptOnly {
+				rf := n.Refusal
+				kept[cellAt{field: m.Field, context: ctx, to: n.Value}] = &rf
+			}
 			for _, v := range m.Values {
 				k := cellAt{field: m.Field, context: ctx, to: v}
 				held[k] = nil
@@ -84,7 +91,7 @@ func flatten(r Result) (changes map[cellAt]Cell, held map[cellAt]*Refusal, order
 			}
 		}
 	}
-	return changes, held, order
+	return changes, held, kept, order
 }
 
 // Compare says which changes and values old and next answer differently. Both must be computed over
@@ -92,8 +99,8 @@ func flatten(r Result) (changes map[cellAt]Cell, held map[cellAt]*Refusal, order
 // offers. Changes whose rules could not be evaluated on either side are left to the results'
 // Errors.
 func Compare(old, next Result) Comparison {
-	oc, oh, oorder := flatten(old)
-	nc, nh, norder := flatten(next)
+	oc, oh, okept, oorder := flatten(old)
+	nc, nh, nk, norder := flatten(next)
 	var c Comparison
 	first := func(cl Cell) *Refusal {
 		if len(cl.Refusals) == 0 {
@@ -108,6 +115,9 @@ func Compare(old, next Result) Comparison {
 			if r, ok := nh[k]; ok && r != nil {
 				d.Refusal = r
 				c.NoLongerOffered = append(c.NoLongerOffered, d)
+			} else if r := nk[k]; r != nil && okept[k] == nil {
+				d.Refusal = r
+				c.KeptOnly = append(c.KeptOnly, d)
 			}
 			continue
 		}

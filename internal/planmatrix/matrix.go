@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 )
@@ -82,6 +83,9 @@ type Matrix struct {
 	Cells [][]Cell `json:"cells"`
 	// NotOffered are the domain's values an instance cannot hold in these contexts, and why.
 	NotOffered []NotOffered `json:"notOffered,omitempty"`
+	// KeptOnly are values among Values that existing instances keep but new ones cannot choose
+	// (a hidden plan), and the rule that refuses them to new ones.
+	KeptOnly []NotOffered `json:"keptOnly,omitempty"`
 }
 
 // Cell is one change.
@@ -210,6 +214,11 @@ func (a *API) matrix(ctx context.Context, field string, base Instance, o string,
 			errs = append(errs, EvalError{To: in, Path: e.Path, Rule: e.Rule, Detail: e.Detail})
 		}
 		if len(vd.refusals) > 0 {
+			if a.keptOnly(ctx, in, vd.refusals) {
+				m.Values = append(m.Values, v)
+				m.KeptOnly = append(m.KeptOnly, NotOffered{Value: v, Refusal: vd.refusals[0]})
+				continue
+			}
 			m.NotOffered = append(m.NotOffered, NotOffered{Value: v, Refusal: vd.refusals[0]})
 			continue
 		}
@@ -254,4 +263,19 @@ func key(m Matrix) string {
 	c.Contexts = nil
 	b, _ := json.Marshal(c) // plain data always marshals
 	return string(b)
+}
+
+// keptOnly says whether a value refused on create is one existing instances keep: every rule that
+// refuses it looks at the old object (a rule with optionalOldSelf, as a hidden plan's), and an
+// instance holding it may keep it. Rules that do not look at the old object (an enum, an offering
+// rule) refuse the value to every instance that changes it, and ratcheting alone lets an unchanged
+// one through; such a value is not offered.
+func (a *API) keptOnly(ctx context.Context, in Instance, refusals []Refusal) bool {
+	for _, r := range refusals {
+		if !strings.Contains(r.Rule, "oldSelf") {
+			return false
+		}
+	}
+	vd := a.update(ctx, in, in)
+	return len(vd.refusals) == 0 && len(vd.errs) == 0
 }

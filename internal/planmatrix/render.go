@@ -153,10 +153,15 @@ func plural(noun string, vs []string) string {
 }
 
 // notOffered groups the values not offered by their reason.
-func notOffered(m Matrix) []string {
+func notOffered(m Matrix) []string { return byReason(m.NotOffered) }
+
+// keptOnly groups the values only existing instances keep by their reason.
+func keptOnly(m Matrix) []string { return byReason(m.KeptOnly) }
+
+func byReason(ns []NotOffered) []string {
 	var order []string
 	by := map[string][]string{}
-	for _, n := range m.NotOffered {
+	for _, n := range ns {
 		k := n.Refusal.Path + ": " + n.Refusal.Message
 		if _, ok := by[k]; !ok {
 			order = append(order, k)
@@ -182,6 +187,9 @@ func WriteText(w io.Writer, r Result) error {
 			b.WriteString(wrap(s, "  ", "    "))
 		} else {
 			writeGrid(&b, m)
+		}
+		for _, n := range keptOnly(m) {
+			b.WriteString(wrap("kept by existing instances, refused to new ones: "+n, "  ", "    "))
 		}
 		for _, n := range notOffered(m) {
 			b.WriteString(wrap("not offered: "+n, "  ", "    "))
@@ -252,6 +260,9 @@ func WriteMarkdown(w io.Writer, r Result, level int) error {
 			fmt.Fprintf(&b, "%s.\n", strings.ToUpper(s[:1])+s[1:])
 		} else {
 			writeTable(&b, m)
+		}
+		if n := keptOnly(m); len(n) > 0 {
+			fmt.Fprintf(&b, "\nKept by existing instances, refused to new ones: %s.\n", strings.Join(n, "; "))
 		}
 		if n := notOffered(m); len(n) > 0 {
 			fmt.Fprintf(&b, "\nNot offered here: %s.\n", strings.Join(n, "; "))
