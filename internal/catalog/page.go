@@ -134,7 +134,7 @@ func writeAPI(b *strings.Builder, ds *v1alpha1.DataService, out *generator.Outpu
 		vs = append(vs, fmt.Sprintf("`%s` (%s)", v.Name, strings.Join(notes, ", ")))
 	}
 	row("Versions", strings.Join(vs, ", "))
-	if api.Line == v1alpha1.CrossplaneV2 {
+	if !api.Line.Claims {
 		row("Crossplane", "v2: you create the composite resource itself (no claim)")
 	} else {
 		row("Crossplane", fmt.Sprintf("v1: a claim; Crossplane composes a cluster-scoped `%s` for each", out.API.CompositeKind))
@@ -196,7 +196,7 @@ func writeOfferings(b *strings.Builder, ds *v1alpha1.DataService, api *planmatri
 	several := len(ds.Spec.Compositions) > 1
 	if several {
 		fmt.Fprintf(b, "Several compositions offer the API, each with its own services and plans: choose one with `%s` (default `%s`).\n\n",
-			strings.TrimPrefix(generator.CompositionRefPath(api.Line), "self."), def)
+			strings.TrimPrefix(api.Line.CompositionRefPath, "self."), def)
 	}
 	for _, c := range ds.Spec.Compositions {
 		if several {

@@ -3,22 +3,19 @@ package generator
 import (
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
-	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
 // CRDSchema is the openAPIV3Schema of the CRD Crossplane derives from one version's schema of a
-// generated XRD: the claim CRD on Crossplane v1 when claim is true, else the composite's. It is
+// generated XRD: the claim CRD when claim is true (a line with claims), else the composite's. It is
 // what the API server validates app developers' objects against, Crossplane's machinery fields
 // (compositionRef …) included, so that tools evaluating the XRD's rules in-process (dataservice
-// plans, docs) compile them against the same fields a control plane does. line is
-// v1alpha1.CrossplaneV1 or CrossplaneV2; xrdSchema is not modified.
-func CRDSchema(line string, claim bool, xrdSchema *extv1.JSONSchemaProps) *extv1.JSONSchemaProps {
-	inject := legacySpecProps()
-	switch {
-	case line == v1alpha1.CrossplaneV2:
-		inject = modernSpecProps()
-	case claim:
-		inject = claimSpecProps()
+// plans, docs, check-compat) compile them against the same fields a control plane does. xrdSchema
+// is not modified.
+func CRDSchema(line xpline.Line, claim bool, xrdSchema *extv1.JSONSchemaProps) *extv1.JSONSchemaProps {
+	inject := line.CompositeSpecProperties()
+	if claim && line.Claims {
+		inject = line.ClaimSpecProperties()
 	}
 	return crossplaneSchema(xrdSchema.DeepCopy(), inject)
 }

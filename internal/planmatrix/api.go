@@ -14,9 +14,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	"github.com/function-dataservice/function-dataservice/internal/crvalidate"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
 // API is a generated XRD ready to have objects validated against it: per served version, the
@@ -27,8 +27,8 @@ type API struct {
 	Name string
 	// Group and Kind app developers create.
 	Group, Kind string
-	// Line is the Crossplane line, v1alpha1.CrossplaneV1 or CrossplaneV2.
-	Line string
+	// Line is the Crossplane line.
+	Line xpline.Line
 	// Namespaced says whether the objects app developers create are namespaced.
 	Namespaced bool
 	// Versions are the served versions, in the XRD's order.
@@ -51,15 +51,17 @@ func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, erro
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(xrd.Object, x); err != nil {
 		return nil, fmt.Errorf("cannot decode XRD %s: %w", xrd.GetName(), err)
 	}
-	a := &API{Name: x.GetName(), Group: x.Spec.Group, Kind: x.Spec.Names.Kind, Line: v1alpha1.CrossplaneV2, Namespaced: true}
-	claim := false
+	line, ok := xpline.OfXRD(x.APIVersion)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a CompositeResourceDefinition of a known Crossplane line (%s)", x.GetName(), x.APIVersion)
+	}
+	a := &API{Name: x.GetName(), Group: x.Spec.Group, Kind: x.Spec.Names.Kind, Line: line, Namespaced: true}
 	switch {
-	case strings.HasSuffix(x.APIVersion, "/v1"):
-		a.Line = v1alpha1.CrossplaneV1
+	case line.Claims:
 		if x.Spec.ClaimNames == nil {
 			return nil, fmt.Errorf("XRD %s offers no claims: app developers cannot create objects of it", x.GetName())
 		}
-		a.Kind, claim = x.Spec.ClaimNames.Kind, true
+		a.Kind = x.Spec.ClaimNames.Kind
 	case x.Spec.Scope == xv2.CompositeResourceScopeCluster:
 		a.Namespaced = false
 	}
@@ -74,7 +76,7 @@ func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, erro
 		if err := json.Unmarshal(v.Schema.OpenAPIV3Schema.Raw, s); err != nil {
 			return nil, fmt.Errorf("XRD %s: spec.versions[%d].schema: %w", x.GetName(), i, err)
 		}
-		val, err := crvalidate.New(generator.CRDSchema(a.Line, claim, s), opts...)
+		val, err := crvalidate.New(generator.CRDSchema(line, line.Claims, s), opts...)
 		if err != nil {
 			return nil, fmt.Errorf("XRD %s: spec.versions[%d].schema: %w", x.GetName(), i, err)
 		}
@@ -101,10 +103,10 @@ func (a *API) Object(in Instance) map[string]any {
 	spec := map[string]any{}
 	if in.Composition != "" {
 		ref := map[string]any{"name": in.Composition}
-		if a.Line == v1alpha1.CrossplaneV2 {
-			spec["crossplane"] = map[string]any{"compositionRef": ref}
-		} else {
+		if a.Line.Claims {
 			spec["compositionRef"] = ref
+		} else {
+			spec["crossplane"] = map[string]any{"compositionRef": ref}
 		}
 	}
 	if in.Service != "" {
