@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -80,9 +79,10 @@ func (c *checkCompatCmd) Run(s streams) error {
 	if err != nil {
 		return err
 	}
-	if generated && slices.ContainsFunc(r.Changes, func(ch compat.Change) bool { return ch.Breaking && compat.Versionable(ch.Kind) }) {
-		// The generator gives every version one schema, so the version path needs the XRD itself.
-		r.Suggestion += " A DataService serves one schema at every version, so today that means keeping the old version's schema in the generated XRD by hand."
+	if generated {
+		// The generator gives every version one schema and its files may not be edited: suggest
+		// what a DataService can say.
+		r.ForDataService()
 	}
 	if c.Output == "json" {
 		e := json.NewEncoder(s.Out)
@@ -131,7 +131,7 @@ func writeReport(w io.Writer, r compat.Report, several bool) error {
 			if several {
 				api = "[" + ch.API + "] "
 			}
-			fmt.Fprintf(&b, "  %s%s: %s\n", api, ch.Path, ch.Reason)
+			b.WriteString(wrapText(fmt.Sprintf("%s%s: %s", api, ch.Path, ch.Reason), "  ", "      "))
 		}
 	}
 	group("BREAKING", breaking)
@@ -143,7 +143,7 @@ func writeReport(w io.Writer, r compat.Report, several bool) error {
 		b.WriteString("No change breaks existing claims.\n")
 	}
 	if r.Suggestion != "" {
-		fmt.Fprintf(&b, "\nSuggestion: %s\n", r.Suggestion)
+		b.WriteString("\n" + wrapText("Suggestion: "+r.Suggestion, "", "  "))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -231,4 +231,27 @@ func generateAPI(doc manifests.Document, d inputv1beta1.Defaults) (compat.API, e
 		}
 	}
 	return a, nil
+}
+
+// reportWidth is where the report wraps: reasons quote rules whole, so lines are wrapped, never cut.
+const reportWidth = 100
+
+// wrapText breaks s at spaces into lines of at most reportWidth, the first starting with first,
+// the others with rest. A word longer than a line stays whole.
+func wrapText(s, first, rest string) string {
+	var b strings.Builder
+	line, empty := first, true
+	for _, w := range strings.Fields(s) {
+		if !empty && len(line)+1+len(w) > reportWidth {
+			b.WriteString(line + "\n")
+			line, empty = rest, true
+		}
+		if !empty {
+			line += " "
+		}
+		line += w
+		empty = false
+	}
+	b.WriteString(line + "\n")
+	return b.String()
 }

@@ -210,7 +210,18 @@ func writeOfferings(b *strings.Builder, ds *v1alpha1.DataService, api *planmatri
 			b.WriteString("No services or plans to choose.\n\n")
 		}
 		writeValues(b, "Service", offered(ds, c.Services))
-		writeValues(b, "Plan", offered(ds, c.Plans))
+		var plans, hidden []string
+		for _, p := range c.Plans {
+			if ds.Spec.Plan != nil && slices.Contains(ds.Spec.Plan.Hidden, p) {
+				hidden = append(hidden, p)
+				continue
+			}
+			plans = append(plans, p)
+		}
+		writeValues(b, "Plan", offered(ds, plans))
+		if len(hidden) > 0 {
+			fmt.Fprintf(b, "No longer offered (kept for the instances that have them; new claims cannot choose them and no instance can change to them): `%s`.\n\n", strings.Join(hidden, "`, `"))
+		}
 		if len(c.ExclusiveParameters) > 0 {
 			fmt.Fprintf(b, "Parameters only this composition takes: `%s`.\n\n", strings.Join(c.ExclusiveParameters, "`, `"))
 		}

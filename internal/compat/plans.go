@@ -20,16 +20,56 @@ const (
 	PlanChangeAllowed Kind = "PlanChangeAllowed"
 	// ValueRefused: a plan or service existing claims could hold is refused now by a rule on the field.
 	ValueRefused Kind = "ValueRefused"
+	// PlanHidden: a plan new claims could choose is kept for existing ones only.
+	PlanHidden Kind = "PlanHidden"
 	// RulesUnevaluable: the rules of some change cannot be evaluated (runtime error, cost budget),
 	// so whether it is allowed is unknown.
 	RulesUnevaluable Kind = "RulesUnevaluable"
 )
+
+// domainOf is what instances of x may hold: the compositions, services and plans its enums and
+// offering rules (referenceable version) name, or the compositions known to serve it.
+func domainOf(x *xrd, cs compositionSet) planmatrix.Domain {
+	var d planmatrix.Domain
+	v := x.version(x.referenceable())
+	if v == nil {
+		return d
+	}
+	s := v.openAPIV3Schema()
+	offs := takeOfferingRules(s)
+	for _, f := range []string{planmatrix.FieldService, planmatrix.FieldPlan} {
+		if offs[f] == nil {
+			offs[f] = &offering{}
+		}
+	}
+	takeEnums(s, offs)
+	for _, f := range []string{planmatrix.FieldService, planmatrix.FieldPlan} {
+		o := offs[f]
+		d.Compositions = union(d.Compositions, o.order)
+		vals := o.enum
+		for _, c := range o.order {
+			vals = union(vals, o.byComposition[c])
+		}
+		if f == planmatrix.FieldPlan {
+			d.Plans = vals
+		} else {
+			d.Services = vals
+		}
+	}
+	if len(d.Compositions) == 0 {
+		d.Compositions = cs.names()
+	}
+	return d
+}
 
 // planChanges compares which plan and service changes existing claims may make, by evaluating both
 // XRDs' rules as the API server does over what either release offers (od, nd). It replaces the
 // textual comparison of the rules on spec.plan and spec.service: a rule whose text changed is
 // breaking only when something allowed before is refused now.
 func (c *comparison) planChanges(old, next *unstructured.Unstructured, od, nd planmatrix.Domain) error {
+	if len(od.Plans) == 0 && len(od.Services) == 0 && len(nd.Plans) == 0 && len(nd.Services) == 0 {
+		return nil
+	}
 	oa, err := planmatrix.Load(old)
 	if err != nil {
 		return err
@@ -57,7 +97,28 @@ func (c *comparison) planChanges(old, next *unstructured.Unstructured, od, nd pl
 		}
 	}
 	cmp := planmatrix.Compare(or, nr)
-	for _, g := range groupDeltas(cmp.NewlyRefused) {
+	// Moves to a plan kept for existing instances only are refused by the rule that keeps it: that
+	// is what retiring a plan means, and the instances that have it keep working (removing the plan
+	// instead would break them). They are reported with the hidden plan, as safe.
+	keeps := map[planmatrix.Refusal]bool{}
+	for _, dl := range cmp.KeptOnly {
+		if dl.Refusal != nil {
+			keeps[*dl.Refusal] = true
+		}
+	}
+	var refused, toHidden []planmatrix.Delta
+	for _, dl := range cmp.NewlyRefused {
+		if dl.Refusal != nil && keeps[*dl.Refusal] {
+			toHidden = append(toHidden, dl)
+			continue
+		}
+		refused = append(refused, dl)
+	}
+	for _, g := range groupDeltas(toHidden) {
+		c.safe("spec."+g.field, PlanHidden, "%s to hidden plans %s refused now: %s (%s), by %s",
+			count(len(g.pairs), g.field+" change"), isAre(len(g.pairs)), strings.Join(g.pairs, ", "), g.where, refusalText(g.refusal))
+	}
+	for _, g := range groupDeltas(refused) {
 		c.breaking("spec."+g.field, PlanChangeRefused, "%s existing claims could make %s refused now: %s (%s) by %s",
 			count(len(g.pairs), g.field+" change"), isAre(len(g.pairs)), strings.Join(g.pairs, ", "), g.where, refusalText(g.refusal))
 	}
@@ -72,6 +133,16 @@ func (c *comparison) planChanges(old, next *unstructured.Unstructured, od, nd pl
 		if dl.Refusal != nil && dl.Refusal.Rule != "" && dl.Refusal.Path == "spec."+dl.Field {
 			byRule = append(byRule, dl)
 		}
+	}
+	var kept []planmatrix.Delta
+	for _, dl := range cmp.KeptOnly {
+		if dl.Refusal != nil && dl.Refusal.Path == "spec."+dl.Field {
+			kept = append(kept, dl)
+		}
+	}
+	for _, g := range groupDeltas(kept) {
+		c.safe("spec."+g.field, PlanHidden, "%s no longer offered to new claims, kept by existing ones: %s (%s), by %s",
+			count(len(g.pairs), g.field), strings.Join(g.pairs, ", "), g.where, refusalText(g.refusal))
 	}
 	for _, g := range groupDeltas(byRule) {
 		c.breaking("spec."+g.field, ValueRefused, "%s existing claims could hold %s refused now: %s (%s) by %s",

@@ -63,6 +63,22 @@ func TestCompare(t *testing.T) {
 			}, &refusedKeepReplica)},
 			breaking: true,
 		},
+		"HiddenPlanIsKeptByExistingInstances": {
+			reason: "A hidden plan is refused to new instances and to changes, but instances that have it keep it: nothing they could do before is refused now.",
+			old:    edit(nil),
+			next: edit(func(ds *v1alpha1.DataService) {
+				ds.Spec.Plan.Hidden = []string{nano}
+			}),
+			want: func() Comparison {
+				var c Comparison
+				for _, s := range mongodbServices {
+					c.KeptOnly = append(c.KeptOnly, Delta{Field: FieldPlan, Context: Instance{Version: "v1", Composition: "a9s-mongodb", Service: s}, To: nano,
+						Refusal: &Refusal{Path: "spec.plan", Rule: "(oldSelf.hasValue() && oldSelf.value() == self) || !(self in ['mongodbsspl-single-nano'])",
+							Message: "Plan no longer offered (kept only for instances that have it): mongodbsspl-single-nano"}})
+				}
+				return c
+			}(),
+		},
 		"RemovedPlanIsNoLongerOffered": {
 			reason: "A plan the new release does not offer can no longer be held: the enum refuses it.",
 			old:    edit(nil),
@@ -92,8 +108,10 @@ func TestCompare(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := Compare(o, n)
-			// The service matrix of a plan no longer offered is not about plans: leave it out.
+			// The service matrix of a plan no longer offered (or hidden) is not about plans: leave it
+			// out.
 			got.NoLongerOffered = filterField(got.NoLongerOffered, FieldPlan)
+			got.KeptOnly = filterField(got.KeptOnly, FieldPlan)
 			if diff := cmp.Diff(tc.want, got, cmpopts.IgnoreUnexported(Refusal{}), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("%s\nCompare(): -want, +got:\n%s", tc.reason, diff)
 			}
