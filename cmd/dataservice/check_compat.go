@@ -15,7 +15,11 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/compat"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
+	"github.com/function-dataservice/function-dataservice/internal/textwrap"
 )
+
+// reportWidth is where the report wraps: reasons quote rules whole, so lines are wrapped, never cut.
+const reportWidth = 100
 
 // exitBreaking is the exit code of check-compat when a change breaks existing claims; 1 stays for
 // errors, so CI can tell "this release breaks claims" from "the check could not run".
@@ -131,7 +135,7 @@ func writeReport(w io.Writer, r compat.Report, several bool) error {
 			if several {
 				api = "[" + ch.API + "] "
 			}
-			b.WriteString(wrapText(fmt.Sprintf("%s%s: %s", api, ch.Path, ch.Reason), "  ", "      "))
+			b.WriteString(textwrap.Wrap(fmt.Sprintf("%s%s: %s", api, ch.Path, ch.Reason), "  ", "      ", reportWidth))
 		}
 	}
 	group("BREAKING", breaking)
@@ -143,7 +147,7 @@ func writeReport(w io.Writer, r compat.Report, several bool) error {
 		b.WriteString("No change breaks existing claims.\n")
 	}
 	if r.Suggestion != "" {
-		b.WriteString("\n" + wrapText("Suggestion: "+r.Suggestion, "", "  "))
+		b.WriteString("\n" + textwrap.Wrap("Suggestion: "+r.Suggestion, "", "  ", reportWidth))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -231,27 +235,4 @@ func generateAPI(doc manifests.Document, d inputv1beta1.Defaults) (compat.API, e
 		}
 	}
 	return a, nil
-}
-
-// reportWidth is where the report wraps: reasons quote rules whole, so lines are wrapped, never cut.
-const reportWidth = 100
-
-// wrapText breaks s at spaces into lines of at most reportWidth, the first starting with first,
-// the others with rest. A word longer than a line stays whole.
-func wrapText(s, first, rest string) string {
-	var b strings.Builder
-	line, empty := first, true
-	for _, w := range strings.Fields(s) {
-		if !empty && len(line)+1+len(w) > reportWidth {
-			b.WriteString(line + "\n")
-			line, empty = rest, true
-		}
-		if !empty {
-			line += " "
-		}
-		line += w
-		empty = false
-	}
-	b.WriteString(line + "\n")
-	return b.String()
 }

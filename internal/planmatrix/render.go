@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/function-dataservice/function-dataservice/internal/textwrap"
 )
 
 // legend names the refusals of a matrix with letters, the first rule (by field path and position)
@@ -311,26 +313,8 @@ func writeTable(b *strings.Builder, m Matrix) {
 // textWidth is where text output wraps: long titles and lists are wrapped, never cut.
 const textWidth = 100
 
-// wrap breaks s at spaces into lines of at most textWidth, the first starting with first, the
-// others with rest. A word longer than a line stays whole.
-func wrap(s, first, rest string) string {
-	var b strings.Builder
-	line := first
-	start := true
-	for _, w := range strings.Fields(s) {
-		if !start && len(line)+1+len(w) > textWidth {
-			b.WriteString(line + "\n")
-			line, start = rest, true
-		}
-		if !start {
-			line += " "
-		}
-		line += w
-		start = false
-	}
-	b.WriteString(line + "\n")
-	return b.String()
-}
+// wrap wraps s at textWidth.
+func wrap(s, first, rest string) string { return textwrap.Wrap(s, first, rest, textWidth) }
 
 // unevaluated says whether a rule could not be evaluated on some change of m.
 func unevaluated(m Matrix) bool {
