@@ -48,7 +48,14 @@ kind, plural or scope, removed served versions, a referenceable version Composit
 removed connection secret keys or Compositions, and changed export selectors or permission claims.
 Safe: new optional fields, plans, services, served versions and Compositions, loosened validation,
 and edits of descriptions and printer columns. Where a new version served beside the old one would
-avoid the breakage, it says so.
+avoid the breakage, it says so; for DataServices it suggests what a DataService can express (a plan
+retired with spec.plan.hidden rather than removed, a field kept beside its replacement).
+
+Rules on plan and service are judged by meaning, not text: both releases' rules are evaluated as the
+API server does (the matrices of 'dataservice plans'), and a changed rule breaks only when a change
+an existing claim could make before is refused now; the pairs that became refused and allowed are
+listed. A removed field beside an added one of a similar name is flagged as a possible rename. Rules
+are quoted whole, long lines wrapped.
 
 Exit codes: 0 when nothing breaks, 3 when a change breaks existing claims, 1 when an input cannot be
 read or generated (kong's command-line usage errors exit 80).
