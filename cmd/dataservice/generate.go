@@ -30,9 +30,12 @@ APIServiceExportTemplate in a manifest beside the root (a Configuration package 
 Compositions, MRAPs and Operations, so templates are applied to the control plane separately).
 
 Output is deterministic and written all-or-nothing: an invalid spec writes nothing. Files it writes
-start with "` + tree.Marker + `"; it refuses to overwrite other files unless --force, and it
-deletes generated files no spec produces any more. Keep your own crossplane.yaml in the root to set
-annotations and dependsOn; otherwise one is generated.
+start with "` + tree.Marker + `"; it refuses to overwrite other files unless --force. It lists
+what it wrote, with digests, in ` + tree.RecordFile + ` in the root, and deletes only files that
+list names, unchanged, once no spec produces them any more; it never writes through a symbolic link
+below the root. Keep your own crossplane.yaml in the root to set annotations and dependsOn;
+otherwise one is generated. Package roots side by side keep their templates apart: generate
+refuses to replace the templates manifest of another root (give each its own --exports).
 
 Examples:
   # Generate Klutch's data services into _output/package (templates in _output/).
@@ -73,26 +76,38 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	if err != nil {
 		return err
 	}
-	changes, conflicts, err := tree.Plan(files, l)
+	pl, err := l.Plan(files)
 	if err != nil {
 		return err
 	}
+	kept := func() {
+		if len(pl.Kept) > 0 {
+			fmt.Fprintf(s.Err, "kept %d files no spec generates any more, since %s does not list them as written by generate unchanged: delete them by hand if they are stale: %s\n",
+				len(pl.Kept), filepath.Join(l.Root, tree.RecordFile), strings.Join(pl.Kept, ", "))
+		}
+	}
 	if c.Check {
-		if len(changes) == 0 {
+		if len(pl.Changes) == 0 {
 			fmt.Fprintf(s.Err, "%s is up to date (%d DataServices)\n", l.Root, len(srcs))
+			kept()
 			return nil
 		}
-		fmt.Fprint(s.Out, tree.Diff(changes))
-		return &exitError{code: 2, err: fmt.Errorf("%d files under %s are stale: run dataservice generate without --check and commit the result", len(changes), l.Root)}
+		fmt.Fprint(s.Out, tree.Diff(pl.Changes))
+		return &exitError{code: 2, err: fmt.Errorf("%d files under %s are stale: run dataservice generate without --check and commit the result", len(pl.Changes), l.Root)}
 	}
-	if len(conflicts) > 0 && !c.Force {
-		return fmt.Errorf("refusing to overwrite files dataservice generate did not write: %s; move them away or pass --force, nothing was written", strings.Join(conflicts, ", "))
+	if len(pl.Conflicts) > 0 && !c.Force {
+		return fmt.Errorf("refusing to overwrite files dataservice generate did not write: %s; move them away or pass --force, nothing was written", strings.Join(pl.Conflicts, ", "))
+	}
+	changes := pl.Changes
+	if pl.Record != nil {
+		changes = append(changes, *pl.Record)
 	}
 	if err := tree.Apply(ctx, changes); err != nil {
 		return err
 	}
+	kept()
 	written, deleted := 0, 0
-	for _, ch := range changes {
+	for _, ch := range pl.Changes {
 		if ch.New == nil {
 			deleted++
 		} else {
