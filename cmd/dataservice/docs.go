@@ -10,8 +10,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/function-dataservice/function-dataservice/internal/atomicfile"
 	"github.com/function-dataservice/function-dataservice/internal/catalog"
-	"github.com/function-dataservice/function-dataservice/internal/manifests"
 )
 
 type docsCmd struct {
@@ -90,7 +90,7 @@ func (c *docsCmd) Run(ctx context.Context, s streams) error {
 		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, pages[n]) {
 			continue
 		}
-		if err := manifests.WriteFile(p, pages[n], 0o644); err != nil {
+		if err := atomicfile.WriteFile(p, pages[n], 0o644); err != nil {
 			return err
 		}
 		written++
