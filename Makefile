@@ -11,17 +11,19 @@ help: ## Show the targets.
 	@grep -E '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: generate
-generate: ## Regenerate deepcopy code, CRDs and the DataService XRD from the Go types.
+generate: ## Regenerate deepcopy code, CRDs and the DataService XRD from the Go types, and the catalog pages of the examples.
 	$(GO) tool controller-gen object paths=./apis/... paths=./input/...
 	$(GO) tool controller-gen crd:crdVersions=v1 paths=./input/... output:crd:dir=package/input
 	rm -rf _output/crds && mkdir -p _output/crds
 	$(GO) tool controller-gen crd:crdVersions=v1 paths=./apis/... output:crd:dir=_output/crds
 	$(GO) run ./internal/xrdgen -crd _output/crds/dataservice.klutch.io_dataservices.yaml -o apis/definition.yaml
 	cp _output/crds/example-backend.klutch.anynines.com_apiserviceexporttemplates.yaml test/crds/
+	$(GO) build -o _output/dataservice ./cmd/dataservice
+	for d in klutch klutch-v2 a9s; do _output/dataservice docs -f examples/$$d -o docs/catalog/$$d || exit 1; done
 
 .PHONY: check-generate
 check-generate: generate ## Fail when generated files are not up to date.
-	@git diff --exit-code -- apis input package test/crds || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@git diff --exit-code -- apis input package test/crds docs/catalog && test -z "$$(git status --porcelain -- docs/catalog)" || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
 
 .PHONY: build
 build: ## Build bin/dataservice and bin/function-dataservice.

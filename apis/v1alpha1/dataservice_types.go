@@ -225,6 +225,13 @@ type PlanField struct {
 	// +optional
 	// +listType=atomic
 	Changes []PlanChange `json:"changes,omitempty"`
+	// Hidden are plans kept for the instances that have them but no longer offered: new instances
+	// cannot choose them and no instance can change to them (a generated rule with
+	// optionalOldSelf). The way to retire a plan without breaking the instances that use it: keep
+	// it in the compositions' plans and list it here. Each must be a plan of some composition.
+	// +optional
+	// +listType=atomic
+	Hidden []string `json:"hidden,omitempty"`
 }
 
 // PlanChange is one rule for changing the plan of an existing instance. Set exactly one of

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -16,7 +15,11 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/compat"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
+	"github.com/function-dataservice/function-dataservice/internal/textwrap"
 )
+
+// reportWidth is where the report wraps: reasons quote rules whole, so lines are wrapped, never cut.
+const reportWidth = 100
 
 // exitBreaking is the exit code of check-compat when a change breaks existing claims; 1 stays for
 // errors, so CI can tell "this release breaks claims" from "the check could not run".
@@ -45,7 +48,14 @@ kind, plural or scope, removed served versions, a referenceable version Composit
 removed connection secret keys or Compositions, and changed export selectors or permission claims.
 Safe: new optional fields, plans, services, served versions and Compositions, loosened validation,
 and edits of descriptions and printer columns. Where a new version served beside the old one would
-avoid the breakage, it says so.
+avoid the breakage, it says so; for DataServices it suggests what a DataService can express (a plan
+retired with spec.plan.hidden rather than removed, a field kept beside its replacement).
+
+Rules on plan and service are judged by meaning, not text: both releases' rules are evaluated as the
+API server does (the matrices of 'dataservice plans'), and a changed rule breaks only when a change
+an existing claim could make before is refused now; the pairs that became refused and allowed are
+listed. A removed field beside an added one of a similar name is flagged as a possible rename. Rules
+are quoted whole, long lines wrapped.
 
 Exit codes: 0 when nothing breaks, 3 when a change breaks existing claims, 1 when an input cannot be
 read or generated (kong's command-line usage errors exit 80).
@@ -80,9 +90,10 @@ func (c *checkCompatCmd) Run(s streams) error {
 	if err != nil {
 		return err
 	}
-	if generated && slices.ContainsFunc(r.Changes, func(ch compat.Change) bool { return ch.Breaking && compat.Versionable(ch.Kind) }) {
-		// The generator gives every version one schema, so the version path needs the XRD itself.
-		r.Suggestion += " A DataService serves one schema at every version, so today that means keeping the old version's schema in the generated XRD by hand."
+	if generated {
+		// The generator gives every version one schema and its files may not be edited: suggest
+		// what a DataService can say.
+		r.ForDataService()
 	}
 	if c.Output == "json" {
 		e := json.NewEncoder(s.Out)
@@ -131,7 +142,7 @@ func writeReport(w io.Writer, r compat.Report, several bool) error {
 			if several {
 				api = "[" + ch.API + "] "
 			}
-			fmt.Fprintf(&b, "  %s%s: %s\n", api, ch.Path, ch.Reason)
+			b.WriteString(textwrap.Wrap(fmt.Sprintf("%s%s: %s", api, ch.Path, ch.Reason), "  ", "      ", reportWidth))
 		}
 	}
 	group("BREAKING", breaking)
@@ -143,7 +154,7 @@ func writeReport(w io.Writer, r compat.Report, several bool) error {
 		b.WriteString("No change breaks existing claims.\n")
 	}
 	if r.Suggestion != "" {
-		fmt.Fprintf(&b, "\nSuggestion: %s\n", r.Suggestion)
+		b.WriteString("\n" + textwrap.Wrap("Suggestion: "+r.Suggestion, "", "  ", reportWidth))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -23,6 +23,9 @@ func TestCheckCompat(t *testing.T) {
 	newPlan := writeMongoDB(t, filepath.Join(dir, "new-plan.yaml"), func(ds *v1alpha1.DataService) {
 		ds.Spec.Compositions[0].Plans = append(ds.Spec.Compositions[0].Plans, "mongodbsspl-replica-huge")
 	})
+	hiddenPlan := writeMongoDB(t, filepath.Join(dir, "hidden-plan.yaml"), func(ds *v1alpha1.DataService) {
+		ds.Spec.Plan.Hidden = []string{"mongodbsspl-single-big"}
+	})
 	removedPlan := writeMongoDB(t, filepath.Join(dir, "removed-plan.yaml"), func(ds *v1alpha1.DataService) {
 		ds.Spec.Compositions[0].Plans = slices.DeleteFunc(ds.Spec.Compositions[0].Plans, func(p string) bool { return p == "mongodbsspl-single-big" })
 	})
@@ -71,11 +74,18 @@ func TestCheckCompat(t *testing.T) {
 			wantCode: 3,
 			wantOut: []string{
 				"BREAKING (1):\n  spec.plan: plan \"mongodbsspl-single-big\" is no longer offered",
-				"Suggestion: The schema changes can ship safely as a new version",
-				"versions: [{name: v1}, {name: v2, referenceable: true}]",
-				"A DataService serves one schema at every version",
+				"Suggestion: To retire a plan, keep it in the composition's plans and list it in spec.plan.hidden",
 			},
 			wantErr: "1 change from",
+		},
+		"FollowingTheSuggestionIsSafe": {
+			// What the suggestion says, done: the plan hidden instead of removed.
+			cmd:      checkCompatCmd{Old: mongodb, New: hiddenPlan},
+			wantCode: 0,
+			wantOut: []string{
+				"spec.plan: 1 plan no longer offered to new claims, kept by existing ones: mongodbsspl-single-big",
+				"No change breaks existing claims.",
+			},
 		},
 		"RenameHasNoVersionPath": {
 			cmd:      checkCompatCmd{Old: mongodb, New: renamed},
@@ -134,8 +144,10 @@ func TestCheckCompat(t *testing.T) {
 			if !strings.Contains(warn.String(), tc.wantWarn) {
 				t.Errorf("stderr lacks %q:\n%s", tc.wantWarn, warn.String())
 			}
+			// The report wraps long lines: compare words, not line breaks.
+			flat := strings.Join(strings.Fields(out.String()), " ")
 			for _, s := range tc.wantOut {
-				if !strings.Contains(out.String(), s) {
+				if !strings.Contains(flat, strings.Join(strings.Fields(s), " ")) {
 					t.Errorf("output lacks %q:\n%s", s, out.String())
 				}
 			}

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/tree"
 )
 
@@ -59,18 +58,10 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	var srcs []tree.Source
 	var errs []string
 	for _, sp := range specs {
-		out, err := generator.Generate(sp.ds, d)
-		var inv *generator.InvalidError
-		switch {
-		case errors.As(err, &inv):
-			msg := fmt.Sprintf("%s: DataService %q is invalid:", sp.where, sp.ds.Name)
-			for _, e := range inv.Errs {
-				msg += "\n  " + e.Error()
-			}
-			errs = append(errs, msg)
+		out, err := generateSpec(sp, d)
+		if err != nil {
+			errs = append(errs, err.Error())
 			continue
-		case err != nil:
-			return fmt.Errorf("%s: %w", sp.where, err)
 		}
 		srcs = append(srcs, tree.Source{Where: sp.where, DataService: sp.ds, Output: out})
 	}

@@ -29,6 +29,8 @@ type cli struct {
 	Push        pushCmd        `cmd:"" help:"Push package files to an OCI registry; several become one multi-platform package."`
 	Inspect     inspectCmd     `cmd:"" help:"Show the meta, objects, layers, digests and platforms of a package file or reference."`
 	Extract     extractCmd     `cmd:"" help:"Extract package.yaml (or the examples) of a package file or reference."`
+	Plans       plansCmd       `cmd:"" help:"Show which plan and service changes existing instances may make, as the API server evaluates the generated rules."`
+	Docs        docsCmd        `cmd:"" help:"Write a catalog page per DataService for app developers: API, services, plans, plan changes, fields, an example."`
 	CheckCompat checkCompatCmd `cmd:"" name:"check-compat" aliases:"diff" help:"Compare two releases of data service APIs and classify each change as safe or breaking for existing claims."`
 	Version     versionCmd     `cmd:"" help:"Print the version."`
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
 	"github.com/function-dataservice/function-dataservice/internal/overlay"
 )
@@ -113,4 +114,38 @@ func loadDefaults(path string) (inputv1beta1.Defaults, error) {
 		return inputv1beta1.Defaults{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return in.Defaults, nil
+}
+
+// generateSpec runs the generator on a loaded spec. An invalid spec yields one error naming its
+// file and every field at fault, one a line.
+func generateSpec(sp loadedSpec, d inputv1beta1.Defaults) (*generator.Output, error) {
+	out, err := generator.Generate(sp.ds, d)
+	var inv *generator.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		msg := fmt.Sprintf("%s: DataService %q is invalid:", sp.where, sp.ds.Name)
+		for _, e := range inv.Errs {
+			msg += "\n  " + e.Error()
+		}
+		return nil, errors.New(msg)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", sp.where, err)
+	}
+	return out, nil
+}
+
+// specFlags are the flags of commands that read DataService specs and run the generator on them.
+type specFlags struct {
+	Defaults string   `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply, as in a Composition's pipeline."`
+	Files    []string `short:"f" name:"file" required:"" placeholder:"SPEC" help:"DataService spec file or folder; repeat for more." predictor:"file"`
+}
+
+// load reads the defaults and the specs the flags name.
+func (f specFlags) load() (inputv1beta1.Defaults, []loadedSpec, error) {
+	d, err := loadDefaults(f.Defaults)
+	if err != nil {
+		return d, nil, err
+	}
+	specs, err := loadSpecs(f.Files)
+	return d, specs, err
 }

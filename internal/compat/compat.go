@@ -207,6 +207,7 @@ func referenceable(apis []API) map[string]string {
 }
 
 func newReport(changes []Change, versions map[string]string) Report {
+	changes = renameHints(changes)
 	slices.SortStableFunc(changes, func(a, b Change) int {
 		if a.Breaking != b.Breaking {
 			if a.Breaking {
@@ -252,6 +253,9 @@ func compareAPI(o, n API) ([]Change, error) {
 	c.compositions(ocs, ncs)
 	c.versions(ox, nx, ncs)
 	c.schemas(ox, nx, ocs, ncs)
+	if err := c.planChanges(o.XRD.Object, n.XRD.Object, domainOf(ox, ocs), domainOf(nx, ncs)); err != nil {
+		return nil, err
+	}
 	c.connectionSecretKeys(ox.spec.ConnectionSecretKeys, nx.spec.ConnectionSecretKeys)
 	c.exports(o.ExportTemplates, n.ExportTemplates)
 	return c.changes, nil
@@ -300,13 +304,40 @@ var identity = map[Kind]bool{
 // suggest says how the breaking changes could ship safely, and where no such path exists. versions
 // are the referenceable versions of the old APIs.
 func suggest(changes []Change, versions map[string]string) string {
+	return suggestFor(changes, versions, false)
+}
+
+// ForDataService rewrites the suggestion for a new release that comes from DataServices: a
+// DataService serves one schema at every version, so a new version cannot keep an old schema, and
+// the generated files may not be edited; each fix it suggests is one a DataService expresses.
+func (r *Report) ForDataService() { r.Suggestion = suggestFor(r.Changes, nil, true) }
+
+// dataServiceFixes says, per breaking kind, how a DataService ships it without breaking claims.
+var dataServiceFixes = []struct {
+	kinds []Kind
+	fix   string
+}{
+	{[]Kind{PlanRemoved}, "To retire a plan, keep it in the composition's plans and list it in spec.plan.hidden: instances that have it keep it, new claims cannot choose it (dataservice plans shows it as kept)."},
+	{[]Kind{PlanChangeRefused, ValueRefused}, "Plan changes existing claims could make are refused now: if they must keep them, keep the old plan rules (dataservice plans shows the grid of each release); to stop new moves to a plan, hide it with spec.plan.hidden instead."},
+	{[]Kind{ServiceRemoved}, "Keep removed services in the compositions until no claim uses them."},
+	{[]Kind{FieldRemoved}, "Keep removed fields (say in their description that they are deprecated) until no claim sets them."},
+	{[]Kind{RequiredFieldAdded, FieldRequired}, "Make new required fields optional, or give them a default."},
+	{[]Kind{TypeChanged, SchemaChanged}, "Add a field of the new type beside the one whose type changes, and keep the old one until no claim sets it."},
+	{[]Kind{EnumAdded, EnumValueRemoved}, "Keep the values existing claims may hold in the enum."},
+	{[]Kind{ValidationTightened, RuleAdded, RuleChanged}, "Write new or tighter rules so that they hold for every value existing claims may hold, e.g. as transition rules (oldSelf) on what changes."},
+	{[]Kind{DefaultChanged}, "Keep the default: the API server applies it to existing claims that omit the field."},
+}
+
+func suggestFor(changes []Change, versions map[string]string, dataService bool) string {
 	var schema, ident, version, reference, comps, export, keys, breaks bool
+	kinds := map[Kind]bool{}
 	cur := ""
 	for _, c := range changes {
 		if !c.Breaking {
 			continue
 		}
 		breaks = true
+		kinds[c.Kind] = true
 		if versionable[c.Kind] && cur == "" {
 			cur = versions[c.API]
 		}
@@ -322,6 +353,14 @@ func suggest(changes []Change, versions map[string]string) string {
 		return ""
 	}
 	var s []string
+	if dataService {
+		for _, f := range dataServiceFixes {
+			if slices.ContainsFunc(f.kinds, func(k Kind) bool { return kinds[k] }) {
+				s = append(s, f.fix)
+			}
+		}
+		schema = false
+	}
 	if schema {
 		if cur == "" {
 			cur = "v1"
@@ -330,6 +369,9 @@ func suggest(changes []Change, versions map[string]string) string {
 		s = append(s, fmt.Sprintf("The schema changes can ship safely as a new version served beside the old one: keep %[1]s "+
 			"with its current schema and make the changes in %[2]s, e.g. versions: [{name: %[1]s}, {name: %[2]s, referenceable: true}]. "+
 			"Claims at %[1]s keep working and move to %[2]s when their owners update them; stop serving %[1]s only once no claim uses it.", cur, next))
+	}
+	if !dataService && (kinds[PlanChangeRefused] || kinds[ValueRefused]) {
+		s = append(s, "Plan changes existing claims could make are refused now: if they must keep them, keep the old plan rules.")
 	}
 	if ident {
 		s = append(s, "A changed group, kind, plural, scope or Crossplane line makes a different API that no new version can bridge: "+

@@ -48,11 +48,20 @@ func TestCompareDataServices(t *testing.T) {
 			old:  param("maxConnections", "{type: integer}"),
 			want: []change{{"spec.parameters.maxConnections", compat.FieldRemoved, true}},
 		},
-		"RenamedFieldIsRemovedPlusAdded": {
+		"RenamedFieldIsRemovedPlusAddedWithRenameHint": {
 			new: renameField("acceptsIncomplete", "acceptIncomplete"),
 			want: []change{
 				{"spec.acceptsIncomplete", compat.FieldRemoved, true},
+				{"spec.acceptsIncomplete", compat.PossibleRename, true},
 				{"spec.acceptIncomplete", compat.FieldAdded, false},
+			},
+		},
+		"CaseRenamedFieldGetsRenameHint": {
+			new: renameField("acceptsIncomplete", "acceptsincomplete"),
+			want: []change{
+				{"spec.acceptsIncomplete", compat.FieldRemoved, true},
+				{"spec.acceptsIncomplete", compat.PossibleRename, true},
+				{"spec.acceptsincomplete", compat.FieldAdded, false},
 			},
 		},
 
@@ -134,7 +143,20 @@ func TestCompareDataServices(t *testing.T) {
 			new: func(t *testing.T, ds *v1alpha1.DataService) {
 				ds.Spec.Plan.Changes = append(ds.Spec.Plan.Changes, v1alpha1.PlanChange{Immutable: true})
 			},
-			want: []change{{"spec.plan", compat.RuleAdded, true}},
+			want: []change{{"spec.plan", compat.PlanChangeRefused, true}},
+		},
+		"TighterPlanRuleIsBreaking": {
+			new: func(t *testing.T, ds *v1alpha1.DataService) {
+				ds.Spec.Plan.Changes = append(ds.Spec.Plan.Changes, v1alpha1.PlanChange{Keep: &v1alpha1.Keep{Feature: "-replica-", Label: "Replica"}})
+			},
+			want: []change{{"spec.plan", compat.PlanChangeRefused, true}},
+		},
+		"EquivalentPlanRuleIsNoChange": {
+			// The same meaning in other words: no pair is answered differently.
+			new: func(t *testing.T, ds *v1alpha1.DataService) {
+				ds.Spec.Plan.Changes[2] = v1alpha1.PlanChange{Rule: "self.contains('ssl') == oldSelf.contains('ssl')", Message: "Plan migrations not possible from Non-SSL to SSL and SSL to Non-SSL"}
+			},
+			want: []change{},
 		},
 		"LowerMaximumIsBreaking": {
 			old:  param("maxConnections", "{type: integer, maximum: 100}"),
@@ -293,7 +315,14 @@ func TestCompareDataServices(t *testing.T) {
 		},
 		"RemovedRuleIsSafe": {
 			new:  func(t *testing.T, ds *v1alpha1.DataService) { ds.Spec.Plan.Changes = ds.Spec.Plan.Changes[:2] },
-			want: []change{{"spec.plan", compat.RuleRemoved, false}},
+			want: []change{{"spec.plan", compat.PlanChangeAllowed, false}},
+		},
+		"ShorterNoDownsizingListIsSafe": {
+			// Issue 14: dropping a size is strictly looser; judged by its text it was "breaking".
+			new: func(t *testing.T, ds *v1alpha1.DataService) {
+				ds.Spec.Plan.Changes[0].NoDownsizing.Sizes = []string{"small", "big"}
+			},
+			want: []change{{"spec.plan", compat.PlanChangeAllowed, false}},
 		},
 		"RaisedMaximumIsSafe": {
 			old:  param("maxConnections", "{type: integer, maximum: 50}"),
@@ -766,5 +795,54 @@ func secretKeys(keys ...string) edit {
 func kubeBind(versions ...string) edit {
 	return func(t *testing.T, ds *v1alpha1.DataService) {
 		ds.Spec.Export = &v1alpha1.Export{KubeBind: &v1alpha1.KubeBindExport{Versions: versions}}
+	}
+}
+
+// TestPlanChangeReasons checks that plan rules are judged by the pairs they answer differently, each
+// pair named, and the rule quoted whole.
+func TestPlanChangeReasons(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		new    edit
+		want   compat.Change
+	}{
+		"TighterRuleNamesTheNewlyRefusedPairs": {
+			reason: "A kept replica feature refuses the moves from single to replicated plans existing claims could make.",
+			new: func(t *testing.T, ds *v1alpha1.DataService) {
+				ds.Spec.Plan.Changes = append(ds.Spec.Plan.Changes, v1alpha1.PlanChange{Keep: &v1alpha1.Keep{Feature: "-replica-", Label: "Replica"}})
+			},
+			want: compat.Change{API: "xmongodbinstances.anynines.com", Path: "spec.plan", Kind: compat.PlanChangeRefused, Breaking: true,
+				Reason: "10 plan changes existing claims could make are refused now: " +
+					"mongodbsspl-single-nano → mongodbsspl-replica-small, mongodbsspl-single-nano → mongodbsspl-replica-big, " +
+					"mongodbsspl-single-small → mongodbsspl-replica-small, mongodbsspl-single-small → mongodbsspl-replica-big, " +
+					"mongodbsspl-single-big → mongodbsspl-replica-big, mongodbsspl-single-nano-ssl → mongodbsspl-replica-small-ssl, " +
+					"mongodbsspl-single-nano-ssl → mongodbsspl-replica-big-ssl, mongodbsspl-single-small-ssl → mongodbsspl-replica-small-ssl, " +
+					"mongodbsspl-single-small-ssl → mongodbsspl-replica-big-ssl, mongodbsspl-single-big-ssl → mongodbsspl-replica-big-ssl " +
+					"(version v1; composition a9s-mongodb; services a9s-mongodb50, a9s-mongodb70) by the rule on spec.plan " +
+					`"Plan migrations not possible from Non-Replica to Replica and Replica to Non-Replica" (` + "`oldSelf.contains('-replica-') == self.contains('-replica-')`)"},
+		},
+		"LooserRuleNamesTheNewlyAllowedPairs": {
+			reason: "Dropping nano from the sizes allows the moves down to nano that only the size rule refused, quoting the old rule whole.",
+			new: func(t *testing.T, ds *v1alpha1.DataService) {
+				ds.Spec.Plan.Changes[0].NoDownsizing.Sizes = []string{"small", "big"}
+			},
+			want: compat.Change{API: "xmongodbinstances.anynines.com", Path: "spec.plan", Kind: compat.PlanChangeAllowed,
+				Reason: "4 plan changes refused before are allowed now: mongodbsspl-single-small → mongodbsspl-single-nano, " +
+					"mongodbsspl-single-big → mongodbsspl-single-nano, mongodbsspl-single-small-ssl → mongodbsspl-single-nano-ssl, " +
+					"mongodbsspl-single-big-ssl → mongodbsspl-single-nano-ssl (version v1; composition a9s-mongodb; services a9s-mongodb50, a9s-mongodb70), " +
+					`refused before by the rule on spec.plan "Transition from bigger to smaller plan size is not supported." (` +
+					"`!(self.contains('nano') && oldSelf.contains('small')) && !(self.contains('nano') && oldSelf.contains('big')) && !(self.contains('small') && oldSelf.contains('big'))`)"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r, err := compat.Compare([]compat.API{mongodbAPI(t, nil)}, []compat.API{mongodbAPI(t, tc.new)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]compat.Change{tc.want}, r.Changes); diff != "" {
+				t.Errorf("%s\nCompare(): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }

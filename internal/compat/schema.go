@@ -91,7 +91,10 @@ func (c *comparison) schema(p string, o, n *extv1.JSONSchemaProps) {
 	}
 	c.enum(at, o.Enum, n.Enum)
 	c.limits(at, o, n)
-	c.rules(at, o.XValidations, n.XValidations)
+	// The rules on plan and service are judged by what they answer (planChanges), not by their text.
+	if at != "spec.plan" && at != "spec.service" {
+		c.rules(at, o.XValidations, n.XValidations)
+	}
 	c.defaults(at, o.Default, n.Default)
 	c.structure(at, o, n)
 	c.properties(p, o, n)
@@ -315,25 +318,12 @@ func normalizeCEL(rule string) string {
 	return b.String()
 }
 
-// differing quotes two versions of a rule from a little before where they differ.
-func differing(o, n string) (string, string) {
-	i := 0
-	for i < len(o) && i < len(n) && o[i] == n[i] {
-		i++
-	}
-	if i <= 24 {
-		return short(o), short(n)
-	}
-	return short("..." + o[i-16:]), short("..." + n[i-16:])
-}
+// differing quotes two versions of a rule, each whole.
+func differing(o, n string) (string, string) { return short(o), short(n) }
 
-// short quotes a CEL rule for a one-line reason.
+// short quotes a CEL rule for a reason, whole and on one line (the report wraps it, never cuts it).
 func short(rule string) string {
-	r := strings.Join(strings.Fields(rule), " ")
-	if len(r) > 72 {
-		r = r[:69] + "..."
-	}
-	return "`" + r + "`"
+	return "`" + strings.Join(strings.Fields(rule), " ") + "`"
 }
 
 // defaults compares a field's default. The API server applies defaults when it reads an object, so a

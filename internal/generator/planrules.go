@@ -86,6 +86,22 @@ func noDownsizingRule(n *v1alpha1.NoDownsizing) extv1.ValidationRule {
 	return extv1.ValidationRule{Rule: strings.Join(terms, " && "), Message: msgNoDownsizing}
 }
 
+// HiddenPlansRule keeps hidden plans for the instances that have them and refuses them to every
+// other: it looks at the old object (optionalOldSelf, so that it runs on create too) and lets a
+// plan through only unchanged, e.g.
+// (oldSelf.hasValue() && oldSelf.value() == self) || !(self in ['a', 'b']).
+func HiddenPlansRule(hidden []string) extv1.ValidationRule {
+	quoted := make([]string, len(hidden))
+	for i, h := range hidden {
+		quoted[i] = celString(h)
+	}
+	return extv1.ValidationRule{
+		Rule:            fmt.Sprintf("(oldSelf.hasValue() && oldSelf.value() == self) || !(self in [%s])", strings.Join(quoted, ", ")),
+		Message:         fmt.Sprintf("Plan no longer offered (kept only for instances that have it): %s", strings.Join(hidden, ", ")),
+		OptionalOldSelf: ptrTo(true),
+	}
+}
+
 // featureLabel names a plan feature in messages: short ones are acronyms (ssl: SSL), longer ones
 // words (bionic: Bionic).
 func featureLabel(f string) string {

@@ -264,6 +264,15 @@ func (m *model) validatePlanChanges(p *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(tp, tok, fmt.Sprintf("no plan name contains %q: a %s must be a substring of plan names, e.g. %s", tok, what, examplePlan(plans))))
 		}
 	}
+	hp := field.NewPath("spec", "plan", "hidden")
+	for i, h := range m.spec.Plan.Hidden {
+		if !slices.Contains(plans, h) {
+			errs = append(errs, field.NotFound(hp.Index(i), h))
+		}
+		if slices.Contains(m.spec.Plan.Hidden[:i], h) {
+			errs = append(errs, field.Duplicate(hp.Index(i), h))
+		}
+	}
 	for i, c := range m.spec.Plan.Changes {
 		cp := p.Index(i)
 		set := 0

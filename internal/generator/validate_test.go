@@ -137,6 +137,10 @@ func TestValidation(t *testing.T) {
 			},
 			want: []want{{"spec.plan.changes[0].noDownsizing.to[0]", "Not found"}},
 		},
+		"HiddenPlanNotOffered": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Plan.Hidden = []string{"no-such-plan"} },
+			want: []want{{"spec.plan.hidden[0]", "Not found"}},
+		},
 		"PlanRuleWithTwoKinds": {
 			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Plan.Changes[0].Immutable = true },
 			want: []want{{"spec.plan.changes[0]", "exactly one of"}},

@@ -55,6 +55,10 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 				prov[ruleAt{"spec.plan", len(plan.XValidations)}] = sp.Child("plan", "changes").Index(i)
 				plan.XValidations = append(plan.XValidations, planRule(c))
 			}
+			if len(m.spec.Plan.Hidden) > 0 {
+				prov[ruleAt{"spec.plan", len(plan.XValidations)}] = sp.Child("plan", "hidden")
+				plan.XValidations = append(plan.XValidations, HiddenPlansRule(m.spec.Plan.Hidden))
+			}
 		}
 		if len(m.compositions) == 1 {
 			plan.Enum = enumOf(m.compositions[0].spec.Plans)

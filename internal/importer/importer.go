@@ -307,6 +307,10 @@ func (im *importer) importSchema(root *extv1.JSONSchemaProps) error {
 			im.spec.plan = &p
 			s.Plan = &v1alpha1.PlanField{Description: p.Description}
 			for _, r := range p.XValidations {
+				if h := recogniseHiddenPlans(r); h != nil {
+					s.Plan.Hidden = h
+					continue
+				}
 				s.Plan.Changes = append(s.Plan.Changes, recognisePlanChange(r))
 			}
 			continue
@@ -335,6 +339,32 @@ var (
 
 // canon is a CEL rule in canonical form on one line.
 func canon(rule string) string { return spaces.ReplaceAllString(semantic.CanonicalCEL(rule), " ") }
+
+// hiddenRe matches the canonical form of a hidden-plans rule (canon drops the redundant parentheses).
+var hiddenRe = regexp.MustCompile(`^\(?oldSelf\.hasValue\(\) && oldSelf\.value\(\) == self\)? \|\| !\(self in \[(.*)\]\)$`)
+
+// recogniseHiddenPlans returns the hidden plans whose generated rule r is, else nil.
+func recogniseHiddenPlans(r extv1.ValidationRule) []string {
+	if r.OptionalOldSelf == nil || !*r.OptionalOldSelf {
+		return nil
+	}
+	m := hiddenRe.FindStringSubmatch(canon(r.Rule))
+	if m == nil {
+		return nil
+	}
+	var plans []string
+	for _, q := range strings.Split(m[1], ",") {
+		q = strings.TrimSpace(q)
+		if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' || strings.ContainsAny(q[1:len(q)-1], `"\`) {
+			return nil
+		}
+		plans = append(plans, q[1:len(q)-1])
+	}
+	if g := generator.HiddenPlansRule(plans); canon(g.Rule) != canon(r.Rule) || g.Message != r.Message {
+		return nil
+	}
+	return plans
+}
 
 // recognisePlanChange finds the declaration whose generated rule is r, else keeps r verbatim.
 func recognisePlanChange(r extv1.ValidationRule) v1alpha1.PlanChange {

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// golden compares got with testdata/name, rewriting it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v: run go test -update to write it", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s: -want, +got (go test -update rewrites it):\n%s", p, diff)
+	}
+}
+
+func TestPlans(t *testing.T) {
+	mongodb := filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml")
+	cases := map[string]struct {
+		reason string
+		cmd    plansCmd
+		golden string
+	}{
+		"TextGridOfMongoDB": {
+			reason: "The terminal shows a compact grid per context, each refusal named by its rule's message.",
+			cmd:    plansCmd{specFlags: specFlags{Files: []string{mongodb}}, Output: "text"},
+			golden: "plans-mongodb.txt",
+		},
+		"MarkdownOfMongoDB": {
+			reason: "Markdown shows the same matrices as tables.",
+			cmd:    plansCmd{specFlags: specFlags{Files: []string{mongodb}}, Output: "markdown"},
+			golden: "plans-mongodb.md",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var out, errs bytes.Buffer
+			if err := tc.cmd.Run(context.Background(), streams{Out: &out, Err: &errs}); err != nil {
+				t.Fatalf("%s\nRun(): %v", tc.reason, err)
+			}
+			golden(t, tc.golden, out.String())
+		})
+	}
+
+	t.Run("JSONHasEveryCell", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := (&plansCmd{specFlags: specFlags{Files: []string{mongodb}}, Output: "json"}).Run(context.Background(), streams{Out: &out, Err: &bytes.Buffer{}}); err != nil {
+			t.Fatal(err)
+		}
+		var got []plansResult
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || len(got[0].Result.Matrices) != 2 || len(got[0].Result.Matrices[0].Cells) != 10 {
+			t.Fatalf("want one DataService with a 10x10 plan matrix and a service matrix, got %s", out.String())
+		}
+	})
+
+	t.Run("UnevaluableRuleFailsNamingPairAndRule", func(t *testing.T) {
+		spec := filepath.Join(t.TempDir(), "split.yaml")
+		data := strings.Replace(readTestFile(t, mongodb), "      - noDownsizing: {sizes: [nano, small, big]}\n", "      - rule: \"self.split('-')[3] == oldSelf.split('-')[3]\"\n", 1)
+		writeTestFile(t, spec, data)
+		var out bytes.Buffer
+		err := (&plansCmd{specFlags: specFlags{Files: []string{spec}}, Output: "text"}).Run(context.Background(), streams{Out: &out, Err: &bytes.Buffer{}})
+		if err == nil {
+			t.Fatal("want an error for a rule that fails on some pairs")
+		}
+		for _, want := range []string{"split.yaml", "plan mongodbsspl-single-nano to", "index out of bounds", "self.split('-')[3]"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error should name %q, got %v", want, err)
+			}
+		}
+		if !strings.Contains(out.String(), "error: changing") {
+			t.Errorf("the grid output should list the errors, got\n%s", out.String())
+		}
+	})
+}
+
+// TestREADMEShowsPlansAsPrinted keeps the README's example of dataservice plans what the command
+// prints.
+func TestREADMEShowsPlansAsPrinted(t *testing.T) {
+	readme := readTestFile(t, filepath.Join("..", "..", "README.md"))
+	grid := readTestFile(t, filepath.Join("testdata", "plans-mongodb.txt"))
+	if !strings.Contains(readme, "$ dataservice plans -f examples/klutch/mongodb.yaml\n") || !strings.Contains(readme, grid) {
+		t.Errorf("README.md should show the output of dataservice plans -f examples/klutch/mongodb.yaml as testdata/plans-mongodb.txt has it:\n%s", grid)
+	}
+}

@@ -1,0 +1,155 @@
+package catalog
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"sigs.k8s.io/yaml"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/manifests"
+	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
+)
+
+// bundled are the example folders whose pages are checked in under docs/catalog/<folder>.
+var bundled = []string{"klutch", "klutch-v2", "a9s"}
+
+// TestBundledPages writes the page of every bundled example and checks that the API server's
+// validation accepts the example object the page shows (read back from the page's YAML), and that
+// the checked-in page is up to date (make generate rewrites it).
+func TestBundledPages(t *testing.T) {
+	for _, dir := range bundled {
+		docs, err := manifests.Read(filepath.Join("..", "..", "examples", dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range docs {
+			tm, err := d.TypeMeta()
+			if err != nil || tm.Kind != v1alpha1.DataServiceKind {
+				continue
+			}
+			ds, err := v1alpha1.Decode(d.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Run(dir+"/"+ds.Name, func(t *testing.T) {
+				out, err := generator.Generate(ds, inputv1beta1.Defaults{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, err := Write(context.Background(), ds, out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				page := string(p.Markdown)
+				_, block, ok := strings.Cut(page, "## Example\n")
+				if !ok {
+					t.Fatal("the page has no example")
+				}
+				_, block, _ = strings.Cut(block, "```yaml\n")
+				block, _, _ = strings.Cut(block, "```")
+				obj := map[string]any{}
+				if err := yaml.Unmarshal([]byte(block), &obj); err != nil {
+					t.Fatalf("the example does not parse: %v\n%s", err, block)
+				}
+				api, err := planmatrix.Load(out.XRD)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v := api.Versions[len(api.Versions)-1]
+				for _, av := range api.Versions {
+					if av.Name == out.API.Version {
+						v = av
+					}
+				}
+				if errs := v.Validator().Create(context.Background(), obj); len(errs) > 0 {
+					t.Errorf("the API server refuses the page's example: %v\n%s", errs.ToAggregate(), block)
+				}
+
+				checked := filepath.Join("..", "..", "docs", "catalog", dir, ds.Name+".md")
+				want, err := os.ReadFile(checked)
+				if err != nil {
+					t.Fatalf("%v: run make generate and commit docs/catalog", err)
+				}
+				if diff := cmp.Diff(string(want), page); diff != "" {
+					t.Errorf("%s is stale (run make generate): -checked in, +generated:\n%s", checked, diff)
+				}
+			})
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestAllowedValues(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		schema structuralschema.Structural
+		want   string
+	}{
+		"Nothing": {
+			reason: "A schema without constraints says nothing.",
+			schema: structuralschema.Structural{Generic: structuralschema.Generic{Type: "string"}},
+			want:   "",
+		},
+		"EnumAndPattern": {
+			reason: "Enums list their values, patterns are quoted as code.",
+			schema: structuralschema.Structural{ValueValidation: &structuralschema.ValueValidation{
+				Enum:    []structuralschema.JSON{{Object: "a"}, {Object: "b"}},
+				Pattern: "^[a-z]+$",
+			}},
+			want: "one of `\"a\"`, `\"b\"`, matching `^[a-z]+$`",
+		},
+		"Bounds": {
+			reason: "Bounds say whether they are inclusive; lengths are counted.",
+			schema: structuralschema.Structural{ValueValidation: &structuralschema.ValueValidation{
+				Minimum: ptr(0.0), Maximum: ptr(100.0), ExclusiveMaximum: true, MaxLength: ptr[int64](5),
+			}},
+			want: "≥ 0, < 100, at most 5 characters",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, allowedValues(&tc.schema)); diff != "" {
+				t.Errorf("%s\nallowedValues(): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestRuleText(t *testing.T) {
+	cases := map[string]struct {
+		reason                   string
+		rule, msg, msgExpr, want string
+	}{
+		"MessageThenRule": {
+			reason: "A rule is said by its message, the rule beside it as code, whole and on one line.",
+			rule:   "type(self) == string ?\n  self == 'off' : self >= 0", msg: "must be 'off' or an integer >= 0",
+			want: "must be 'off' or an integer >= 0 (`type(self) == string ? self == 'off' : self >= 0`)",
+		},
+		"TransitionRule": {
+			reason: "A rule on oldSelf applies to changes.",
+			rule:   "self == oldSelf", msg: "Service is an immutable field",
+			want: "on change: Service is an immutable field (`self == oldSelf`)",
+		},
+		"NoMessage": {
+			reason: "Without a message the rule is all there is.",
+			rule:   "self.size() > 2",
+			want:   "`self.size() > 2`",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, ruleText(tc.rule, tc.msg, tc.msgExpr)); diff != "" {
+				t.Errorf("%s\nruleText(): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
