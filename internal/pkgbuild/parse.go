@@ -2,6 +2,7 @@ package pkgbuild
 
 import (
 	"bufio"
+	stdjson "encoding/json"
 	"bytes"
 	"errors"
 	"io"
@@ -183,15 +184,20 @@ func packageOf(docs []parsed) *lintable {
 // encode: "---", the meta, "---", then each object followed by "---", each in the YAML of the
 // object scheme's serializer), encoding the objects in parallel.
 func encode(pkg *lintable) (*bytes.Buffer, error) {
-	objScheme, err := xpkg.BuildObjectScheme()
-	if err != nil {
-		return nil, err
-	}
-	s := json.NewSerializerWithOptions(json.DefaultMetaFactory, objScheme, objScheme, json.SerializerOptions{Yaml: true})
 	all := append([]k8sruntime.Object{pkg.meta[0]}, pkg.objects...)
 	out := make([]bytes.Buffer, len(all))
 	errs := make([]error, len(all))
-	parallel(len(all), func(i int) { errs[i] = s.Encode(all[i], &out[i]) })
+	parallel(len(all), func(i int) {
+		// What the object scheme's YAML serializer does: JSON, then YAML.
+		j, err := stdjson.Marshal(all[i])
+		if err == nil {
+			var y []byte
+			if y, err = jsonToYAML(j); err == nil {
+				out[i].Write(y)
+			}
+		}
+		errs[i] = err
+	})
 	buf := new(bytes.Buffer)
 	buf.WriteString("---\n")
 	for i := range all {
