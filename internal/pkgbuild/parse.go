@@ -2,8 +2,8 @@ package pkgbuild
 
 import (
 	"bufio"
-	stdjson "encoding/json"
 	"bytes"
+	stdjson "encoding/json"
 	"errors"
 	"io"
 	"os"
