@@ -21,9 +21,11 @@ stop_all() {
 }
 trap 'stop_all; rm -rf "$work"' EXIT
 
-declare -A port=([function-dataservice]=9443 [function-patch-and-transform]=9444 [function-go-templating]=9445)
+declare -A port=([function-dataservice]=9443 [function-patch-and-transform]=9444 [function-go-templating]=9445 [floor]=9446)
 declare -A pid
-targets=(function-dataservice function-patch-and-transform function-go-templating)
+# floor (bench/floor) returns our response, precomputed, over our gRPC server: the least any
+# function pays for the same requests and objects.
+targets=(function-dataservice function-patch-and-transform function-go-templating floor)
 
 start() { # start NAME BINARY ARGS...: serve a function in plain text, logs in $work
 	local name=$1 bin=$2; shift 2
@@ -41,10 +43,11 @@ for round in $(seq "$ROUNDS"); do
 	start function-dataservice "$BIN/function-dataservice" --metrics-address 127.0.0.1:8081
 	start function-patch-and-transform "$PT"
 	start function-go-templating "$GT"
+	start floor "$BIN/floor" --metrics-address 127.0.0.1:8082
 	for t in "${targets[@]}"; do wait_listening "${port[$t]}"; done
 
 	# Rotate the order, so that no function always runs first or last.
-	order=("${targets[@]:$(( (round - 1) % 3 ))}" "${targets[@]:0:$(( (round - 1) % 3 ))}")
+	order=("${targets[@]:$(( (round - 1) % ${#targets[@]} ))}" "${targets[@]:0:$(( (round - 1) % ${#targets[@]} ))}")
 	for t in "${order[@]}"; do
 		"$BIN/loadgen" --address "127.0.0.1:${port[$t]}" --target "$t" --cold --round "$round" >>"$RESULTS"
 	done

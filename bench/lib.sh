@@ -19,7 +19,7 @@ log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 prepare() {
 	mkdir -p "$BIN"
 	log "building dataservice, function-dataservice (as make build does) and the bench tools into $BIN"
-	(cd "$REPO" && for p in cmd/dataservice cmd/function-dataservice bench/loadgen bench/timeit bench/report; do
+	(cd "$REPO" && for p in cmd/dataservice cmd/function-dataservice bench/loadgen bench/timeit bench/report bench/floor; do
 		CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN/$(basename "$p")" "./$p"
 	done)
 	CROSSPLANE=$("$REPO/test/tools/gobin.sh" crossplane github.com/crossplane/crossplane/v2 "$CROSSPLANE_VERSION" ./cmd/crank)

@@ -40,7 +40,7 @@ import (
 
 type cli struct {
 	Address     string        `help:"Address of the function, served in plain text (--insecure)." placeholder:"HOST:PORT"`
-	Target      string        `required:"" enum:"function-dataservice,function-patch-and-transform,function-go-templating" help:"Which function is served there, and so which request to send."`
+	Target      string        `required:"" enum:"function-dataservice,function-patch-and-transform,function-go-templating,floor" help:"Which function is served there, and so which request to send (floor: bench/floor, sent function-dataservice's)."`
 	Spec        string        `default:"examples/klutch/mongodb.yaml" type:"existingfile" help:"DataService the requests are built from."`
 	Composition string        `default:"examples/render/composition.yaml" type:"existingfile" help:"Composition whose first step's input function-dataservice gets."`
 	Cold        bool          `xor:"mode" help:"Send one request and report its latency: the first request a fresh function serves."`
@@ -96,6 +96,9 @@ func (c *cli) Run() error {
 		return fmt.Errorf("give one of --cold, --concurrency N or --rate R")
 	}
 	req := set.Requests[c.Target]
+	if c.Target == "floor" {
+		req = set.Requests[fixtures.Ours]
+	}
 
 	// The request is encoded once: Crossplane, the real client, runs elsewhere, while the load
 	// generator shares the machine's cores with the function it measures.

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/function-dataservice/function-dataservice/function"
+	"github.com/function-dataservice/function-dataservice/internal/fnserver"
 )
 
 // peakHeap runs f and returns the largest heap in use, sampled, above what was in use before.
@@ -78,13 +79,13 @@ func TestDecodeWithinTheCallLimit(t *testing.T) {
 		})
 	}
 	fn := &inFlight{Function: function.New(logging.NewNopLogger())}
-	heap := run(t, newServer(fn, insecure.NewCredentials(), 4<<20, false))
+	heap := run(t, fnserver.NewServer(fn, insecure.NewCredentials(), 4<<20, false))
 	// Measured on 2 CPUs: 333 MiB with the limit (4 calls), 587 MiB without; the rest is the
 	// requests' bytes, read before the limit applies (at most --max-recv-message-size each), and
 	// the client's.
-	t.Logf("%d concurrent requests of %d KiB: at most %d decoded at once (limit %d), heap peaked %d MiB above idle", n, size>>10, fn.peak.Load(), maxCalls(), heap>>20)
-	if got := fn.peak.Load(); got > int32(maxCalls()) {
-		t.Errorf("%d requests were decoded at once, want at most %d", got, maxCalls())
+	t.Logf("%d concurrent requests of %d KiB: at most %d decoded at once (limit %d), heap peaked %d MiB above idle", n, size>>10, fn.peak.Load(), fnserver.MaxCalls(), heap>>20)
+	if got := fn.peak.Load(); got > int32(fnserver.MaxCalls()) {
+		t.Errorf("%d requests were decoded at once, want at most %d", got, fnserver.MaxCalls())
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/function-dataservice/function-dataservice/internal/fnserver"
 )
 
 // TestRunRefusesToStart covers what the server checks before it serves: each case fails before a
@@ -23,17 +25,17 @@ func TestRunRefusesToStart(t *testing.T) {
 	}{
 		"NoCredentialsAndNotInsecure": {
 			reason: "Crossplane always talks mTLS: without certificates the server serves nothing unless --insecure asks for plain text.",
-			cli:    cli{Address: "127.0.0.1:0", MetricsAddress: ""},
+			cli:    cli{Flags: fnserver.Flags{Address: "127.0.0.1:0", MetricsAddress: ""}},
 			want:   []string{"no credentials", "--tls-certs-dir", "TLS_SERVER_CERTS_DIR", "--insecure"},
 		},
 		"IncompleteCertsDir": {
 			reason: "A certificate folder without the server key pair and the client CA is named with what it must hold.",
-			cli:    cli{Address: "127.0.0.1:0", TLSCertsDir: empty, MetricsAddress: ""},
+			cli:    cli{Flags: fnserver.Flags{Address: "127.0.0.1:0", TLSCertsDir: empty, MetricsAddress: ""}},
 			want:   []string{"--tls-certs-dir " + empty, "tls.crt", "tls.key", "ca.crt"},
 		},
 		"MetricsAddressInUse": {
 			reason: "The SDK would drop the metrics listener's error, so a second instance on the same metrics address is refused instead of running without metrics.",
-			cli:    cli{Address: "127.0.0.1:0", Insecure: true, MetricsAddress: busy.Addr().String()},
+			cli:    cli{Flags: fnserver.Flags{Address: "127.0.0.1:0", Insecure: true, MetricsAddress: busy.Addr().String()}},
 			want:   []string{"cannot serve metrics at", busy.Addr().String(), "--metrics-address"},
 		},
 	}

@@ -5,7 +5,9 @@
 package pkgbuild
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,11 +15,13 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg/parser"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg/parser/examples"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg/parser/yaml"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/spf13/afero"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/function-dataservice/function-dataservice/internal/atomicfile"
 )
@@ -51,26 +55,15 @@ func Build(ctx context.Context, src Source, kind Kind, base v1.Image) (*Package,
 		return nil, fmt.Errorf("cannot read the package root %s: %w", src.Root, err)
 	}
 	wd, _ := os.Getwd()
-	if err := check(f, kind, relTo(wd)); err != nil {
-		return nil, err
-	}
-
-	pp, err := yaml.New()
+	rel := relTo(wd)
+	docs, err := parseFiles(f.pkg, rel)
 	if err != nil {
 		return nil, err
 	}
-	fs := regularFs{afero.NewOsFs()}
-	b := xpkg.New(
-		parser.NewFsBackend(fs, parser.FsDir(f.root), parser.FsFilters(only(f.pkg))),
-		parser.NewFsBackend(fs, parser.FsDir(f.examples), parser.FsFilters(only(f.ex))),
-		pp,
-		examples.New(),
-	)
-	var opts []xpkg.BuildOpt
-	if base != nil {
-		opts = append(opts, xpkg.WithBase(base))
+	if err := check(f, docs, kind, rel); err != nil {
+		return nil, err
 	}
-	img, meta, err := b.Build(ctx, opts...)
+	img, meta, err := assemble(ctx, f, packageOf(docs), base)
 	if err != nil {
 		return nil, fmt.Errorf("cannot build the package in %s: %w", src.Root, err)
 	}
@@ -91,6 +84,90 @@ func Build(ctx context.Context, src Source, kind Kind, base v1.Image) (*Package,
 		p.Name = m.GetName()
 	}
 	return p, nil
+}
+
+// assemble makes the package image of the decoded package as Crossplane's builder (xpkg's
+// Builder.Build) makes it, step for step and with its own linter, layer and examples parser, so
+// that the image is byte-identical; but from the documents the check decoded, and encoding the
+// objects and parsing the examples in parallel.
+func assemble(ctx context.Context, f *files, pkg *lintable, base v1.Image) (v1.Image, runtime.Object, error) {
+	if base == nil {
+		base = empty.Image
+	}
+	if len(pkg.meta) != 1 {
+		return nil, nil, errors.New("package must contain exactly one meta file")
+	}
+	meta := pkg.meta[0]
+	var linter parser.Linter
+	switch meta.GetObjectKind().GroupVersionKind().Kind {
+	case string(Function):
+		linter = xpkg.NewFunctionLinter()
+	default:
+		linter = xpkg.NewConfigurationLinter()
+	}
+	if err := linter.Lint(pkg); err != nil {
+		return nil, nil, fmt.Errorf("failed to lint package: %w", err)
+	}
+
+	// The examples layer holds the files as the examples parser read them, which it checks to be
+	// Kubernetes objects; it runs beside the package's encoding.
+	exBuf := new(bytes.Buffer)
+	exErr := make(chan error, 1)
+	go func() {
+		if !f.hasExamples {
+			exErr <- nil
+			return
+		}
+		r, err := parser.NewFsReadCloser(regularFs{afero.NewOsFs()}, f.examples, only(f.ex))
+		if err != nil {
+			exErr <- err
+			return
+		}
+		_, err = examples.New().Parse(ctx, io.NopCloser(io.TeeReader(r, exBuf)))
+		exErr <- err
+	}()
+
+	cfgFile, err := base.ConfigFile()
+	if err != nil {
+		<-exErr
+		return nil, nil, err
+	}
+	cfg := cfgFile.Config
+	if cfg.Labels == nil {
+		cfg.Labels = make(map[string]string)
+	}
+	pkgBytes, err := encode(pkg)
+	if err != nil {
+		<-exErr
+		return nil, nil, err
+	}
+	layers := make([]v1.Layer, 0, 2)
+	l, err := xpkg.Layer(pkgBytes, xpkg.StreamFile, xpkg.PackageAnnotation, int64(pkgBytes.Len()), xpkg.StreamFileMode, &cfg)
+	if err != nil {
+		<-exErr
+		return nil, nil, err
+	}
+	layers = append(layers, l)
+	if err := <-exErr; err != nil {
+		return nil, nil, fmt.Errorf("failed to parse examples: %w", err)
+	}
+	if f.hasExamples {
+		l, err := xpkg.Layer(exBuf, xpkg.XpkgExamplesFile, xpkg.ExamplesAnnotation, int64(exBuf.Len()), xpkg.StreamFileMode, &cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		layers = append(layers, l)
+	}
+	img := base
+	for _, l := range layers {
+		if img, err = mutate.AppendLayers(img, l); err != nil {
+			return nil, nil, err
+		}
+	}
+	if img, err = mutate.Config(img, cfg); err != nil {
+		return nil, nil, err
+	}
+	return img, meta, nil
 }
 
 // only keeps exactly the listed files: those collect chose. Crossplane's reader walks the root

@@ -1,6 +1,7 @@
 package pkgbuild
 
 import (
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -9,7 +10,6 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg/parser"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
@@ -66,70 +66,40 @@ func (e *Error) Error() string {
 	return msg
 }
 
-// check reads every document of the package and its examples the way Crossplane's parser does and
-// reports what the parser and linter would refuse, but naming the file, line and object, and saying
+// check reports what Crossplane's parser and linter would refuse in the decoded documents of the
+// package (parseFiles) and in its examples, but naming the file, line and object, and saying
 // where a foreign object belongs. Crossplane's own errors name neither.
-func check(f *files, kind Kind, rel func(string) string) error {
-	metaScheme, err := xpkg.BuildMetaScheme()
-	if err != nil {
-		return err
-	}
-	objScheme, err := xpkg.BuildObjectScheme()
-	if err != nil {
-		return err
-	}
-	// Both decoders read the JSON of a document, converted from YAML once: a YAML serializer would
-	// convert it again for each (the YAML parser showed as most of a build in the CPU profile).
-	dm := json.NewSerializerWithOptions(json.DefaultMetaFactory, metaScheme, metaScheme, json.SerializerOptions{})
-	do := json.NewSerializerWithOptions(json.DefaultMetaFactory, objScheme, objScheme, json.SerializerOptions{})
-
+func check(f *files, docs []parsed, kind Kind, rel func(string) string) error {
 	var problems, metas []string
 	foreigners := 0
 	isObject := kind.objectLinter()
-	for _, file := range f.pkg {
-		docs, err := readDocs(file, rel)
+	for _, p := range docs {
+		d := p.doc
+		id, err := identifyParsed(p)
 		if err != nil {
-			return err
+			problems = append(problems, err.Error())
+			continue
 		}
-		for _, d := range docs {
-			id, err := identify(d)
-			if err != nil {
-				problems = append(problems, err.Error())
-				continue
+		switch {
+		case p.jsonErr != nil:
+			where, msg := d.Locate(p.jsonErr)
+			problems = append(problems, fmt.Sprintf("%s: %s: %s", where, id, msg))
+		case p.isMeta:
+			metas = append(metas, d.Where())
+			if lerr := kind.metaLinter()(p.obj); lerr != nil {
+				problems = append(problems, fmt.Sprintf("%s: %s is not a %s meta: build it with the command for its kind", d.Where(), id, kind))
+			} else if lerr := xpkg.PackageValidSemver(p.obj); lerr != nil {
+				problems = append(problems, fmt.Sprintf("%s: %s: spec.crossplane.version: %v", d.Where(), id, lerr))
 			}
-			data, err := yaml.YAMLToJSON(d.Data)
-			if err != nil {
-				where, msg := d.Locate(err)
-				problems = append(problems, fmt.Sprintf("%s: %s: %s", where, id, msg))
-				continue
-			}
-			m, _, err := dm.Decode(data, nil, nil)
-			if err == nil {
-				metas = append(metas, d.Where())
-				if lerr := kind.metaLinter()(m); lerr != nil {
-					problems = append(problems, fmt.Sprintf("%s: %s is not a %s meta: build it with the command for its kind", d.Where(), id, kind))
-				} else if lerr := xpkg.PackageValidSemver(m); lerr != nil {
-					problems = append(problems, fmt.Sprintf("%s: %s: spec.crossplane.version: %v", d.Where(), id, lerr))
-				}
-				continue
-			}
-			if !runtime.IsNotRegisteredError(err) {
-				where, msg := d.Locate(err)
-				problems = append(problems, fmt.Sprintf("%s: %s: %s", where, id, msg))
-				continue
-			}
-			o, _, err := do.Decode(data, nil, nil)
-			switch {
-			case runtime.IsNotRegisteredError(err):
-				foreigners++
-				problems = append(problems, foreign(d, id, kind, rel(f.root)))
-			case err != nil:
-				where, msg := d.Locate(err)
-				problems = append(problems, fmt.Sprintf("%s: %s: %s", where, id, msg))
-			case isObject(o) != nil:
-				foreigners++
-				problems = append(problems, foreign(d, id, kind, rel(f.root)))
-			}
+		case runtime.IsNotRegisteredError(p.err):
+			foreigners++
+			problems = append(problems, foreign(d, id, kind, rel(f.root)))
+		case p.err != nil:
+			where, msg := d.Locate(p.err)
+			problems = append(problems, fmt.Sprintf("%s: %s: %s", where, id, msg))
+		case isObject(p.obj) != nil:
+			foreigners++
+			problems = append(problems, foreign(d, id, kind, rel(f.root)))
 		}
 	}
 	switch {
@@ -169,19 +139,28 @@ func readDocs(file string, rel func(string) string) ([]manifests.Document, error
 	return manifests.Split(rel(file), data)
 }
 
-// identify names the object of a document, e.g. `APIServiceExportTemplate "mongodbs"`.
-func identify(d manifests.Document) (string, error) {
-	var o struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Metadata   struct {
-			Name string `json:"name"`
-		} `json:"metadata"`
+// identifyParsed names the object of a decoded document from its JSON, which is cheaper to read
+// than its YAML; a document that is no JSON object is named by identify, with the YAML error.
+func identifyParsed(p parsed) (string, error) {
+	if p.jsonErr == nil {
+		var o objectID
+		if err := stdjson.Unmarshal(p.json, &o); err == nil {
+			return o.id(p.doc)
+		}
 	}
-	if err := yaml.Unmarshal(d.Data, &o); err != nil {
-		where, msg := d.Locate(err)
-		return "", fmt.Errorf("%s: not a YAML object: %s", where, msg)
-	}
+	return identify(p.doc)
+}
+
+// objectID is what names an object.
+type objectID struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name string `json:"name"`
+	} `json:"metadata"`
+}
+
+func (o objectID) id(d manifests.Document) (string, error) {
 	if o.APIVersion == "" || o.Kind == "" {
 		return "", fmt.Errorf("%s: object has no apiVersion or kind: add them, or move the file out of the package root", d.Where())
 	}
@@ -190,6 +169,16 @@ func identify(d manifests.Document) (string, error) {
 		id += fmt.Sprintf(" %q", o.Metadata.Name)
 	}
 	return id + " (" + o.APIVersion + ")", nil
+}
+
+// identify names the object of a document, e.g. `APIServiceExportTemplate "mongodbs"`.
+func identify(d manifests.Document) (string, error) {
+	var o objectID
+	if err := yaml.Unmarshal(d.Data, &o); err != nil {
+		where, msg := d.Locate(err)
+		return "", fmt.Errorf("%s: not a YAML object: %s", where, msg)
+	}
+	return o.id(d)
 }
 
 // foreign explains why an object does not belong in the package and where it goes instead.

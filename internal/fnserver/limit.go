@@ -1,4 +1,4 @@
-package main
+package fnserver
 
 import (
 	"context"
@@ -8,12 +8,12 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// maxCalls bounds the calls decoded and served at once. gRPC decodes a request before any
+// MaxCalls bounds the calls decoded and served at once. gRPC decodes a request before any
 // interceptor or handler sees it, so a limit inside the function comes too late: 40 concurrent
 // requests of 2.2 MB, each refused as too large, took 3.1 GB while decoded side by side. The
 // bytes of a waiting call stay read (at most --max-recv-message-size each); its message is decoded
 // only once it has a slot. Two per CPU keeps the CPUs busy while calls wait on each other.
-func maxCalls() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
+func MaxCalls() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
 
 // limitCalls returns a copy of a service whose methods take one of slots before they decode their
 // request, and give it back once answered. A call whose context ends while it waits is answered
