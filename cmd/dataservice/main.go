@@ -28,6 +28,7 @@ type cli struct {
 	Inspect     inspectCmd     `cmd:"" help:"Show the meta, objects, layers, digests and platforms of a package file or reference."`
 	Extract     extractCmd     `cmd:"" help:"Extract package.yaml (or the examples) of a package file or reference."`
 	CheckCompat checkCompatCmd `cmd:"" name:"check-compat" aliases:"diff" help:"Compare two releases of data service APIs and classify each change as safe or breaking for existing claims."`
+	Explain     explainCmd     `cmd:"" help:"Show the fields of a DataService, as kubectl explain would, without a cluster."`
 	Version     versionCmd     `cmd:"" help:"Print the version."`
 
 	Completions kongplete.InstallCompletions `cmd:"" help:"Install shell completions (bash, zsh, fish)."`
