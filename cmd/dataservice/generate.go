@@ -12,14 +12,16 @@ import (
 )
 
 type generateCmd struct {
-	Files      []string `short:"f" name:"file" required:"" placeholder:"SPEC" help:"DataService spec file or folder; repeat for more." predictor:"file"`
-	Output     string   `short:"o" required:"" placeholder:"DIR" help:"Package root to write XRDs and Compositions to."`
-	Exports    string   `placeholder:"FILE" help:"Manifest for the APIServiceExportTemplates (default: apiserviceexporttemplates.yaml beside the package root)."`
-	Defaults   string   `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply, as in a Composition's pipeline."`
-	Name       string   `default:"dataservices" help:"Name of the generated Configuration meta (crossplane.yaml)."`
-	Crossplane string   `default:">=v1.17.1" help:"Crossplane version constraint of the generated meta."`
-	Check      bool     `help:"Write nothing; show the diff and exit 2 when the files on disk are stale (for CI)."`
-	Force      bool     `help:"Overwrite files in the way that generate did not write."`
+	Files    []string `short:"f" name:"file" required:"" placeholder:"SPEC" help:"DataService spec file or folder; repeat for more." predictor:"file"`
+	Output   string   `short:"o" required:"" placeholder:"DIR" help:"Package root to write XRDs and Compositions to."`
+	Exports  string   `placeholder:"FILE" help:"Manifest for the APIServiceExportTemplates (default: apiserviceexporttemplates.yaml beside the package root)."`
+	Defaults string   `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply, as in a Composition's pipeline."`
+	Name     string   `default:"dataservices" help:"Name of the generated Configuration meta (crossplane.yaml)."`
+	// CrossplaneConstraint is a version constraint on Crossplane itself, not the Crossplane line a
+	// DataService is generated for (spec.crossplaneVersion): the flag keeps its name --crossplane.
+	CrossplaneConstraint string `name:"crossplane" default:"${crossplane_constraint}" placeholder:"CONSTRAINT" help:"Crossplane version constraint of the generated meta (crossplane.yaml spec.crossplane.version), e.g. '>=v2.0.0' for v2-line APIs; not the Crossplane line, which each spec's crossplaneVersion names."`
+	Check                bool   `help:"Write nothing; show the diff and exit 2 when the files on disk are stale (for CI)."`
+	Force                bool   `help:"Overwrite files in the way that generate did not write."`
 }
 
 func (c *generateCmd) Help() string {
@@ -72,7 +74,7 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n") + "\nnothing was written")
 	}
-	l := tree.Layout{Root: filepath.Clean(c.Output), Exports: c.Exports, Name: c.Name, Crossplane: c.Crossplane}
+	l := tree.Layout{Root: filepath.Clean(c.Output), Exports: c.Exports, Name: c.Name, Crossplane: c.CrossplaneConstraint}
 	if l.Exports == "" {
 		l.Exports = filepath.Join(filepath.Dir(l.Root), "apiserviceexporttemplates.yaml")
 	}
