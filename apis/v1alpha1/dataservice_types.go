@@ -403,6 +403,9 @@ type Rule struct {
 type Composition struct {
 	// Name of the Composition, e.g. a9s-mongodb. Claims select it with compositionRef.name.
 	Name string `json:"name"`
+	// Labels of the Composition; claims may select it by them with compositionSelector.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
 	// Services this composition offers, e.g. [a9s-mongodb50, a9s-mongodb70].
 	// +optional
 	// +listType=atomic

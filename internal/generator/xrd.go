@@ -27,6 +27,19 @@ type ruleAt struct {
 }
 
 // xrdSchema is the openAPIV3Schema of every version: a spec and a status.
+// withCatalog is a field's description followed by what each plan (service) of the catalog is,
+// so that kubectl explain tells app developers what they choose.
+func withCatalog(description string, c *catalog) string {
+	d := c.description()
+	switch {
+	case d == "":
+		return description
+	case description == "":
+		return d
+	}
+	return description + "\n" + d
+}
+
 func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 	prov := provenance{}
 	sp := field.NewPath("spec")
@@ -35,7 +48,7 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 	if m.hasService {
 		svc := extv1.JSONSchemaProps{Type: "string"}
 		if m.spec.Service != nil {
-			svc.Description = m.spec.Service.Description
+			svc.Description = withCatalog(m.spec.Service.Description, m.serviceCatalog)
 		}
 		if len(m.compositions) == 1 {
 			svc.Enum = enumOf(m.compositions[0].spec.Services)
@@ -50,7 +63,7 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 	if m.hasPlan {
 		plan := extv1.JSONSchemaProps{Type: "string"}
 		if m.spec.Plan != nil {
-			plan.Description = m.spec.Plan.Description
+			plan.Description = withCatalog(m.spec.Plan.Description, m.planCatalog)
 			for i, c := range m.spec.Plan.Changes {
 				prov[ruleAt{"spec.plan", len(plan.XValidations)}] = sp.Child("plan", "changes").Index(i)
 				plan.XValidations = append(plan.XValidations, planRule(c))
