@@ -69,6 +69,9 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 		case err != nil:
 			return fmt.Errorf("%s: %w", sp.where, err)
 		}
+		for _, n := range out.Notes {
+			fmt.Fprintf(s.Err, "%s: DataService %q: note: %s\n", sp.where, sp.ds.Name, n)
+		}
 		srcs = append(srcs, tree.Source{Where: sp.where, DataService: sp.ds, Output: out})
 	}
 	if len(errs) > 0 {
