@@ -153,6 +153,13 @@ type DataServiceSpec struct {
 	// +optional
 	DefaultComposition string `json:"defaultComposition,omitempty"`
 
+	// RequireCompositionRef makes the generated rules read compositionRef.name as Klutch's
+	// hand-written XRDs do, so that the API server rejects a claim that names no composition. By
+	// default a claim without compositionRef is admitted and validated as the default
+	// composition's, which Crossplane then selects.
+	// +optional
+	RequireCompositionRef bool `json:"requireCompositionRef,omitempty"`
+
 	// DeletePolicy is the XRD's defaultCompositeDeletePolicy (Crossplane v1): Background or
 	// Foreground. Unset leaves Crossplane's default.
 	// +optional

@@ -89,7 +89,9 @@ func TestValidationOfValuesAndTransforms(t *testing.T) {
 			want: []want{{"spec.plan.catalog[0].values[cpu]", "cpu is not declared: add {name: cpu, type: string} to spec.plan.values"}},
 		},
 		"CatalogValueOfWrongType": {
-			edit: func(s *v1alpha1.DataServiceSpec) { s.Plan.Catalog[0].Values["replicas"] = extv1.JSON{Raw: []byte(`"one"`)} },
+			edit: func(s *v1alpha1.DataServiceSpec) {
+				s.Plan.Catalog[0].Values["replicas"] = extv1.JSON{Raw: []byte(`"one"`)}
+			},
 			want: []want{{"spec.plan.catalog[0].values[replicas]", "must be an integer"}},
 		},
 		"FromAndValue": {

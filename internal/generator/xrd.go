@@ -114,7 +114,7 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 		for j, pn := range c.spec.ExclusiveParameters {
 			prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("compositions").Index(c.index).Child("exclusiveParameters").Index(j)
 			spec.XValidations = append(spec.XValidations, extv1.ValidationRule{
-				Rule:    ExclusiveParameterRule(m.line.CompositionRefPath, pn, c.spec.Name),
+				Rule:    ExclusiveParameterRule(m.compositionRef(), pn, c.spec.Name),
 				Message: fmt.Sprintf("parameters.%s is not supported for %s", pn, strings.Join(m.otherCompositions(c.spec.Name), ", ")),
 			})
 		}
@@ -129,13 +129,18 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 	return &extv1.JSONSchemaProps{Properties: map[string]extv1.JSONSchemaProps{"spec": spec, "status": status}}, prov
 }
 
+// compositionRef is how the generated rules read the composition an instance selects.
+func (m *model) compositionRef() string {
+	return CompositionRef(m.line, m.defaultComposition, m.spec.RequireCompositionRef)
+}
+
 // offeringRule says, per composition, which values of a field it offers.
 func (m *model) offeringRule(fieldName string, values func(v1alpha1.Composition) []string) string {
 	cs := make([]v1alpha1.Composition, len(m.compositions))
 	for i, c := range m.compositions {
 		cs[i] = c.spec
 	}
-	return OfferingRule(m.line.CompositionRefPath, fieldName, cs, values)
+	return OfferingRule(m.compositionRef(), fieldName, cs, values)
 }
 
 // ExclusiveParameterRule is the spec-level rule that rejects a parameter unless the claim selects

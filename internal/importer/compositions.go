@@ -58,9 +58,13 @@ type ptInput struct {
 }
 
 var (
-	refRe       = `self\.(?:crossplane\.)?compositionRef\.name`
+	// refRe is a composition reference as generated rules read it (generator.CompositionRef), its
+	// default composition's literal in groups 1 and 2 when it has one.
+	refRe       = generator.RefExpr
 	exclusiveRe = regexp.MustCompile(`^!\(has\(self\.parameters\) && has\(self\.parameters\.([A-Za-z0-9_]+)\)\) \|\| ` + refRe + ` == "([^"\\]*)"$`)
 	refLitRe    = regexp.MustCompile(refRe + ` == "([^"\\]*)"`)
+	// bareRefRe is a reference without a default: a claim that names no composition fails it.
+	bareRefRe   = regexp.MustCompile(`self\.(?:crossplane\.)?compositionRef\.name\s*==`)
 	offeringMsg = regexp.MustCompile(`^Unsupported (service|plan) used for (.+)$`)
 )
 
@@ -88,10 +92,14 @@ func (im *importer) importCompositions(x *xrd) error {
 	offerings := map[string]map[string][]string{} // field -> composition -> values
 	var order []string
 	exclusive := map[string][]string{}
+	// bare says whether the generated-shape rules read compositionRef without a default, as
+	// Klutch's hand-written ones do: the DataService then requires a reference.
+	bare := false
 	for i, r := range im.spec.rules {
 		c := canon(r.Rule)
 		if m := offeringMsg.FindStringSubmatch(r.Message); m != nil && i < 2 {
-			if vals, names := offeringValues(c, m[1]); vals != nil {
+			if vals, names := offeringValues(c, m[1], x.defaultComposition); vals != nil {
+				bare = bare || bareRefRe.MatchString(c)
 				offerings[m[1]] = vals
 				order = mergeOrder(order, names)
 				if im.in.Name == "" {
@@ -101,18 +109,22 @@ func (im *importer) importCompositions(x *xrd) error {
 			}
 		}
 		if m := exclusiveRe.FindStringSubmatch(c); m != nil && strings.HasPrefix(r.Message, "parameters."+m[1]+" is not supported for ") {
-			exclusive[m[2]] = append(exclusive[m[2]], m[1])
+			exclusive[m[4]] = append(exclusive[m[4]], m[1])
+			bare = bare || bareRefRe.MatchString(c)
 			continue
 		}
 		s.Rules = append(s.Rules, v1alpha1.Rule{Rule: r.Rule, Message: r.Message, MessageExpression: r.MessageExpression, FieldPath: r.FieldPath, Reason: reason(r.Reason)})
 		for _, lm := range refLitRe.FindAllStringSubmatch(c, -1) {
-			if lm[1] != "" { // a rule may test for "no composition selected"
-				order = mergeOrder(order, []string{lm[1]})
+			if n := lm[len(lm)-1]; n != "" { // a rule may test for "no composition selected"
+				order = mergeOrder(order, []string{n})
 			}
 		}
 	}
 	if x.defaultComposition != "" {
 		order = mergeOrder(order, []string{x.defaultComposition})
+	}
+	if bare {
+		s.RequireCompositionRef = true
 	}
 	for name := range exclusive {
 		order = mergeOrder(order, []string{name})
@@ -168,7 +180,7 @@ func reason(r *extv1.FieldValueErrorReason) string {
 
 // offeringValues reads an offering rule: per composition, the values of field it allows. names
 // lists the compositions in the rule's order. It returns nil when the rule is not one.
-func offeringValues(rule, fieldName string) (map[string][]string, []string) {
+func offeringValues(rule, fieldName, defaultComposition string) (map[string][]string, []string) {
 	vals := map[string][]string{}
 	var names []string
 	valRe := regexp.MustCompile(`self\.` + fieldName + ` == "([^"\\]*)"`)
@@ -177,7 +189,7 @@ func offeringValues(rule, fieldName string) (map[string][]string, []string) {
 		return nil, nil
 	}
 	for i, l := range locs {
-		name := rule[l[2]:l[3]]
+		name := rule[l[len(l)-2]:l[len(l)-1]]
 		end := len(rule)
 		if i+1 < len(locs) {
 			end = locs[i+1][0]
@@ -192,9 +204,11 @@ func offeringValues(rule, fieldName string) (map[string][]string, []string) {
 		cs = append(cs, v1alpha1.Composition{Name: n, Services: vals[n], Plans: vals[n]})
 	}
 	for _, l := range xpline.All {
-		got := generator.OfferingRule(l.CompositionRefPath, fieldName, cs, func(c v1alpha1.Composition) []string { return c.Services })
-		if canon(got) == rule {
-			return vals, names
+		for _, required := range []bool{true, false} {
+			got := generator.OfferingRule(generator.CompositionRef(l, defaultComposition, required), fieldName, cs, func(c v1alpha1.Composition) []string { return c.Services })
+			if canon(got) == rule {
+				return vals, names
+			}
 		}
 	}
 	return nil, nil
