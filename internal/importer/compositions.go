@@ -98,7 +98,7 @@ func (im *importer) importCompositions(x *xrd) error {
 	for i, r := range im.spec.rules {
 		c := canon(r.Rule)
 		if m := offeringMsg.FindStringSubmatch(r.Message); m != nil && i < 2 {
-			if vals, names := offeringValues(c, m[1], x.defaultComposition); vals != nil {
+			if vals, names := offeringValues(r.Rule, c, m[1], x.defaultComposition); vals != nil {
 				bare = bare || bareRefRe.MatchString(c)
 				offerings[m[1]] = vals
 				order = mergeOrder(order, names)
@@ -178,26 +178,14 @@ func reason(r *extv1.FieldValueErrorReason) string {
 	return string(*r)
 }
 
-// offeringValues reads an offering rule: per composition, the values of field it allows. names
-// lists the compositions in the rule's order. It returns nil when the rule is not one.
-func offeringValues(rule, fieldName, defaultComposition string) (map[string][]string, []string) {
-	vals := map[string][]string{}
-	var names []string
-	valRe := regexp.MustCompile(`self\.` + fieldName + ` == "([^"\\]*)"`)
-	locs := refLitRe.FindAllStringSubmatchIndex(rule, -1)
-	if len(locs) == 0 {
+// offeringValues reads an offering rule with the generator's parser: per composition, the values
+// of field it allows. names lists the compositions in the rule's order. It returns nil when the
+// rule is not one, or not one the generator writes the same (canonical is the rule in canonical
+// form), with the composition reference bare or defaulted to defaultComposition.
+func offeringValues(rule, canonical, fieldName, defaultComposition string) (map[string][]string, []string) {
+	f, vals, names, ok := generator.ParseOfferingRule(rule)
+	if !ok || f != fieldName {
 		return nil, nil
-	}
-	for i, l := range locs {
-		name := rule[l[len(l)-2]:l[len(l)-1]]
-		end := len(rule)
-		if i+1 < len(locs) {
-			end = locs[i+1][0]
-		}
-		names = append(names, name)
-		for _, v := range valRe.FindAllStringSubmatch(rule[l[1]:end], -1) {
-			vals[name] = append(vals[name], v[1])
-		}
 	}
 	var cs []v1alpha1.Composition
 	for _, n := range names {
@@ -206,7 +194,7 @@ func offeringValues(rule, fieldName, defaultComposition string) (map[string][]st
 	for _, l := range xpline.All {
 		for _, required := range []bool{true, false} {
 			got := generator.OfferingRule(generator.CompositionRef(l, defaultComposition, required), fieldName, cs, func(c v1alpha1.Composition) []string { return c.Services })
-			if canon(got) == rule {
+			if canon(got) == canonical {
 				return vals, names
 			}
 		}

@@ -4,6 +4,11 @@
 // offerings per composition, parameter keys, the patch patterns of a9s backends) and keeps
 // anything else verbatim where the DataService can hold it. It then generates from its result and
 // compares with the input, so it can say exactly what, if anything, does not round-trip.
+//
+// compositions.go is above 450 lines because it is the one reader of what a Composition's
+// patch-and-transform input means to a DataService: the patch patterns of claim labels, the
+// ProviderConfig, connection secrets, parameters and status each need the others' cases to tell
+// them apart.
 package importer
 
 import (
