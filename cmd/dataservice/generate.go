@@ -19,7 +19,8 @@ type generateCmd struct {
 	Name     string   `default:"dataservices" help:"Name of the generated Configuration meta (crossplane.yaml)."`
 	// CrossplaneConstraint is a version constraint on Crossplane itself, not the Crossplane line a
 	// DataService is generated for (spec.crossplaneVersion): the flag keeps its name --crossplane.
-	CrossplaneConstraint string `name:"crossplane" default:"${crossplane_constraint}" placeholder:"CONSTRAINT" help:"Crossplane version constraint of the generated meta (crossplane.yaml spec.crossplane.version), e.g. '>=v2.0.0' for v2-line APIs; not the Crossplane line, which each spec's crossplaneVersion names."`
+	CrossplaneConstraint string `name:"crossplane" placeholder:"CONSTRAINT" help:"Crossplane version constraint of the generated meta (crossplane.yaml spec.crossplane.version); default: the oldest Crossplane that serves the package's XRDs (${crossplane_constraint}, or >=v2.0.0 when any is of the v2 line). Not the Crossplane line, which each spec's crossplaneVersion names."`
+	RBAC                 string `placeholder:"FILE" help:"Manifest for the ClusterRole that lets Crossplane compose the package's kinds (default: crossplane-rbac.yaml beside the package root)."`
 	Check                bool   `help:"Write nothing; show the diff and exit 2 when the files on disk are stale (for CI)."`
 	Force                bool   `help:"Overwrite files in the way that generate did not write."`
 }
@@ -33,7 +34,11 @@ Compositions, MRAPs and Operations, so templates are applied to the control plan
 Output is deterministic and written all-or-nothing: an invalid spec writes nothing. Files it writes
 start with "` + tree.Marker + `"; it refuses to overwrite other files unless --force, and it
 deletes generated files no spec produces any more. Keep your own crossplane.yaml in the root to set
-annotations and dependsOn; otherwise one is generated.
+annotations and dependsOn; otherwise one is generated, with dependsOn for the functions the
+Compositions pipe to and the Crossplane constraint the XRDs need. Crossplane may compose only what
+its service account may manage, and a Configuration cannot carry RBAC: the ClusterRole that lets it
+manage the composed kinds (aggregated into Crossplane's own) is written beside the root
+(crossplane-rbac.yaml); apply it with the export templates.
 
 Examples:
   # Generate Klutch's data services into _output/package (templates in _output/).
@@ -77,7 +82,11 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n") + "\nnothing was written")
 	}
-	l := tree.Layout{Root: filepath.Clean(c.Output), Exports: c.Exports, Name: c.Name, Crossplane: c.CrossplaneConstraint}
+	l := tree.Layout{Root: filepath.Clean(c.Output), Exports: c.Exports, Name: c.Name, Crossplane: c.CrossplaneConstraint, RBAC: c.RBAC}
+	if l.RBAC == "" {
+		l.RBAC = filepath.Join(filepath.Dir(l.Root), "crossplane-rbac.yaml")
+	}
+	l.Note = func(n string) { fmt.Fprintf(s.Err, "note: %s\n", n) }
 	if l.Exports == "" {
 		l.Exports = filepath.Join(filepath.Dir(l.Root), "apiserviceexporttemplates.yaml")
 	}
@@ -113,5 +122,8 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	}
 	fmt.Fprintf(s.Err, "generated %d DataServices into %s (%d files written, %d deleted, %d unchanged); export templates in %s\n",
 		len(srcs), l.Root, written, deleted, len(files)-written, l.Exports)
+	if _, ok := files[l.RBAC]; ok {
+		fmt.Fprintf(s.Err, "apply %s to the control plane: it lets Crossplane manage the kinds the Compositions compose\n", l.RBAC)
+	}
 	return nil
 }
