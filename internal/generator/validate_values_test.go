@@ -1,7 +1,6 @@
 package generator_test
 
 import (
-	"errors"
 	"fmt"
 	"testing"
 
@@ -52,7 +51,7 @@ func str(s string) *string { return &s }
 // generate time, names the field path and says how to fix it, where it would otherwise reach
 // function-patch-and-transform and fail the Composition at reconcile.
 func TestValidationOfValuesAndTransforms(t *testing.T) {
-	type want struct{ field, detail string }
+	type want = wantError
 	backend := func(s *v1alpha1.DataServiceSpec) *v1alpha1.Backend { return s.Compositions[0].Backend }
 	cases := map[string]struct {
 		edit func(s *v1alpha1.DataServiceSpec)
@@ -196,22 +195,7 @@ func TestValidationOfValuesAndTransforms(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc.edit(&ds.Spec)
-			_, err = generator.Generate(ds, inputv1beta1.Defaults{})
-			if len(tc.want) == 0 {
-				if err != nil {
-					t.Fatalf("Generate: want no error, got %v", err)
-				}
-				return
-			}
-			var inv *generator.InvalidError
-			if !errors.As(err, &inv) {
-				t.Fatalf("Generate: want *InvalidError, got %v", err)
-			}
-			for _, w := range tc.want {
-				if !hasError(inv.Errs, w.field, w.detail) {
-					t.Errorf("want an error at %s containing %q; got:\n%s", w.field, w.detail, listErrors(inv.Errs))
-				}
-			}
+			assertGenerateErrors(t, ds, tc.want)
 		})
 	}
 }
