@@ -15,6 +15,8 @@ FROM --platform=${BUILDPLATFORM} golang:${GO_VERSION} AS base
 WORKDIR /src
 ENV CGO_ENABLED=0
 COPY go.mod go.sum ./
+# go.mod replaces a package of P&T's input types with this module (see its go.mod).
+COPY internal/xpcommon internal/xpcommon
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 
 # Cross-compiled on the build platform for the target platform.

@@ -159,6 +159,11 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
+	// What the generator assumed that the DataService does not say, as the CLI prints it.
+	for _, n := range out.Notes {
+		response.Warning(rsp, errors.New(n))
+	}
+
 	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composite resource"))
 		return rsp, nil

@@ -188,8 +188,8 @@ func TestRunFunction(t *testing.T) {
 				Results: []*fnv1.Result{{
 					Severity: fnv1.Severity_SEVERITY_FATAL,
 					Message: `DataService "cache" is invalid (3 errors): ` +
-						`spec.compositions[0].plan: Forbidden: unknown field: fix its spelling or nesting (kubectl explain dataservices.spec); ` +
-						`spec.plns: Forbidden: unknown field: fix its spelling or nesting (kubectl explain dataservices.spec); ` +
+						`spec.compositions[0].plan: Forbidden: unknown field: fix its spelling or nesting (dataservice explain spec.compositions); ` +
+						`spec.plns: Forbidden: unknown field: fix its spelling or nesting (dataservice explain spec); ` +
 						`spec.group: Invalid value: "nodot": must contain a dot, e.g. nodot.example.com`,
 					Target: fnv1.Target_TARGET_COMPOSITE.Enum(),
 				}},

@@ -50,6 +50,8 @@ type replay struct {
 	// invalid DataService get its fatal result again without generating (a hostile spec within
 	// the limits costs up to a second of CPU, every reconcile, for every tenant otherwise).
 	rejected error
+	// results are the warnings the full path gave (what the generator assumed).
+	results []*fnv1.Result
 }
 
 func (r *replays) get(name string, key [sha256.Size]byte) *replay {
@@ -151,7 +153,7 @@ func newReplay(key [sha256.Size]byte, out *generator.Output, rsp *fnv1.RunFuncti
 	if err != nil {
 		return nil, err
 	}
-	p := &replay{key: key, generated: map[string]*unstructured.Unstructured{}, composed: map[string]*structpb.Struct{}, status: st.GetFields()}
+	p := &replay{key: key, generated: map[string]*unstructured.Unstructured{}, composed: map[string]*structpb.Struct{}, status: st.GetFields(), results: rsp.GetResults()}
 	for _, u := range out.Objects() {
 		name := string(composedName(u))
 		p.generated[name] = u
@@ -198,6 +200,7 @@ func (p *replay) respond(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResp
 		cd = map[string][]byte{}
 	}
 	rsp.Desired = &fnv1.State{Composite: &fnv1.Resource{Resource: dxr, ConnectionDetails: cd}, Resources: desired}
+	rsp.Results = append(rsp.Results, p.results...)
 	return true
 }
 

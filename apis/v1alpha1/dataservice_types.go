@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	ptv1beta1 "github.com/crossplane-contrib/function-patch-and-transform/input/v1beta1"
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -32,6 +34,13 @@ const (
 	KeyStyleKebabCase = "kebab-case"
 	// KeyStyleAsIs keeps the parameter name.
 	KeyStyleAsIs = "AsIs"
+)
+
+// Types of a plan's or service's value.
+const (
+	ValueTypeString  = "string"
+	ValueTypeInteger = "integer"
+	ValueTypeBoolean = "boolean"
 )
 
 // DataService describes one data service that Klutch offers to app clusters: its API (group, kinds,
@@ -144,6 +153,13 @@ type DataServiceSpec struct {
 	// +optional
 	DefaultComposition string `json:"defaultComposition,omitempty"`
 
+	// RequireCompositionRef makes the generated rules read compositionRef.name as Klutch's
+	// hand-written XRDs do, so that the API server rejects a claim that names no composition. By
+	// default a claim without compositionRef is admitted and validated as the default
+	// composition's, which Crossplane then selects.
+	// +optional
+	RequireCompositionRef bool `json:"requireCompositionRef,omitempty"`
+
 	// DeletePolicy is the XRD's defaultCompositeDeletePolicy (Crossplane v1): Background or
 	// Foreground. Unset leaves Crossplane's default.
 	// +optional
@@ -214,6 +230,16 @@ type ServiceField struct {
 	// Mutable allows changing the service of an existing instance. By default it is immutable.
 	// +optional
 	Mutable bool `json:"mutable,omitempty"`
+	// Values declares what every service of the catalog carries, e.g. version: backend mappings take
+	// them with value: service.<name>.
+	// +optional
+	// +listType=atomic
+	Values []ValueDeclaration `json:"values,omitempty"`
+	// Catalog describes the services: a description and the declared values of each. A composition
+	// that lists no services offers every service of the catalog.
+	// +optional
+	// +listType=atomic
+	Catalog []Offering `json:"catalog,omitempty"`
 }
 
 // PlanField describes spec.plan and the plan changes an existing instance may make.
@@ -232,6 +258,43 @@ type PlanField struct {
 	// +optional
 	// +listType=atomic
 	Hidden []string `json:"hidden,omitempty"`
+	// Values declares what every plan of the catalog carries, e.g. cpu, memory, storage and replicas:
+	// backend mappings take them with value: plan.<name>, and the generated patch maps the plan
+	// name to its value, so that a plan change updates the composed resource in place.
+	// +optional
+	// +listType=atomic
+	Values []ValueDeclaration `json:"values,omitempty"`
+	// Catalog describes the plans: a description and the declared values of each, e.g.
+	// {name: medium, values: {cpu: "1", memory: 4Gi, replicas: 2}}. A composition that lists no
+	// plans offers every plan of the catalog.
+	// +optional
+	// +listType=atomic
+	Catalog []Offering `json:"catalog,omitempty"`
+}
+
+// ValueDeclaration declares a named, typed value every plan (or service) of the catalog carries.
+type ValueDeclaration struct {
+	// Name of the value, lowerCamelCase, e.g. memory.
+	Name string `json:"name"`
+	// Type of the value: string (default), integer or boolean.
+	// +optional
+	// +kubebuilder:validation:Enum=string;integer;boolean
+	Type string `json:"type,omitempty"`
+	// Description of the value.
+	// +optional
+	Description string `json:"description,omitempty"`
+}
+
+// Offering is one plan or service of the catalog.
+type Offering struct {
+	// Name of the plan or service, as claims select it, e.g. medium.
+	Name string `json:"name"`
+	// Description shown in the generated API's description of spec.plan or spec.service.
+	// +optional
+	Description string `json:"description,omitempty"`
+	// Values of the plan or service, by declared name, e.g. {memory: 4Gi, replicas: 2}.
+	// +optional
+	Values map[string]extv1.JSON `json:"values,omitempty"`
 }
 
 // PlanChange is one rule for changing the plan of an existing instance. Set exactly one of
@@ -354,6 +417,9 @@ type Rule struct {
 type Composition struct {
 	// Name of the Composition, e.g. a9s-mongodb. Claims select it with compositionRef.name.
 	Name string `json:"name"`
+	// Labels of the Composition; claims may select it by them with compositionSelector.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
 	// Services this composition offers, e.g. [a9s-mongodb50, a9s-mongodb70].
 	// +optional
 	// +listType=atomic
@@ -371,6 +437,11 @@ type Composition struct {
 	// provided elsewhere, and only its offerings shape the API.
 	// +optional
 	Backend *Backend `json:"backend,omitempty"`
+	// Resources are further resources composed beside the backend, e.g. a NetworkPolicy or a Secret,
+	// in order. They need a backend.
+	// +optional
+	// +listType=atomic
+	Resources []Resource `json:"resources,omitempty"`
 	// Functions names the composition functions of the pipeline. Defaults come from the function input.
 	// +optional
 	Functions *Functions `json:"functions,omitempty"`
@@ -386,7 +457,9 @@ type Functions struct {
 	AutoReady string `json:"autoReady,omitempty"`
 }
 
-// Backend is the managed resource a Composition composes for each instance.
+// Backend is the resource a Composition composes for each instance: a managed resource (an a9s
+// ServiceInstance, a provider-kubernetes Object wrapping an operator's CR) or, on Crossplane v2, an
+// operator's CR itself.
 type Backend struct {
 	// APIVersion of the backend, e.g. dataservices.anynines.com/v1.
 	APIVersion string `json:"apiVersion"`
@@ -398,18 +471,25 @@ type Backend struct {
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:Type=object
 	Base *runtime.RawExtension `json:"base,omitempty"`
-	// ProviderConfig sets spec.providerConfigRef.name of the backend. Defaults to the name pattern of
-	// the function input applied to the DataService's name (e.g. mongodb-service-broker), unless the
-	// base sets it.
+	// ProviderConfig sets spec.providerConfigRef.name of the backend. For an a9s service broker's
+	// kinds (group dataservices.anynines.com) it defaults to the name pattern of the function input
+	// applied to the DataService's name (e.g. mongodb-service-broker), unless the base sets it; other
+	// kinds get none unless asked (a managed resource then uses its provider's default, an operator
+	// CR has no such field). Set disabled to never write one.
 	// +optional
 	ProviderConfig *ProviderConfig `json:"providerConfig,omitempty"`
 	// Fields map fields of the API to fields of the backend, in order.
 	// +optional
 	// +listType=atomic
 	Fields []Mapping `json:"fields,omitempty"`
-	// ParametersTo is where parameters go in the backend. Defaults to spec.forProvider.parameters.
+	// ParametersTo is where parameters go in the backend. Defaults to spec.forProvider.parameters
+	// (said on stderr for a backend that is not an a9s service broker's).
 	// +optional
 	ParametersTo string `json:"parametersTo,omitempty"`
+	// NoParameters passes no parameter by the layout of spec.parameters: the backend takes only those
+	// its fields map, e.g. when its keys differ from another composition's.
+	// +optional
+	NoParameters bool `json:"noParameters,omitempty"`
 	// Status maps backend status into the composite, in order. The target defaults to
 	// status.managed.<last segment of from>.
 	// +optional
@@ -423,10 +503,58 @@ type Backend struct {
 	// ConnectionSecret writes the backend's connection details to a secret beside the claim.
 	// +optional
 	ConnectionSecret *ConnectionSecret `json:"connectionSecret,omitempty"`
+	// ReadinessChecks decide when the backend is ready, in function-patch-and-transform's form, e.g.
+	// {type: MatchTrue, fieldPath: status.ready} for an operator CR without a Ready condition.
+	// Defaults to P&T's: the Ready condition is True.
+	// +optional
+	// +listType=atomic
+	ReadinessChecks []ptv1beta1.ReadinessCheck `json:"readinessChecks,omitempty"`
+	// ConnectionDetails the backend contributes to the composite's connection secret, in
+	// function-patch-and-transform's form.
+	// +optional
+	// +listType=atomic
+	ConnectionDetails []ptv1beta1.ConnectionDetail `json:"connectionDetails,omitempty"`
+}
+
+// Resource is a further resource a Composition composes beside its backend.
+type Resource struct {
+	// Name of the resource in the Composition, unique in it, e.g. network-policy.
+	Name string `json:"name"`
+	// APIVersion of the resource, e.g. networking.k8s.io/v1 on v2, or
+	// kubernetes.crossplane.io/v1alpha1 for an Object on v1.
+	APIVersion string `json:"apiVersion"`
+	// Kind of the resource, e.g. NetworkPolicy.
+	Kind string `json:"kind"`
+	// Base is the resource every instance starts from (without apiVersion and kind).
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Base *runtime.RawExtension `json:"base,omitempty"`
+	// Fields map fields of the API to fields of the resource, in order.
+	// +optional
+	// +listType=atomic
+	Fields []Mapping `json:"fields,omitempty"`
+	// Status maps the resource's status into the composite, in order.
+	// +optional
+	// +listType=atomic
+	Status []StatusMapping `json:"status,omitempty"`
+	// ReadinessChecks decide when the resource is ready, in function-patch-and-transform's form.
+	// +optional
+	// +listType=atomic
+	ReadinessChecks []ptv1beta1.ReadinessCheck `json:"readinessChecks,omitempty"`
+	// ConnectionDetails the resource contributes to the composite's connection secret.
+	// +optional
+	// +listType=atomic
+	ConnectionDetails []ptv1beta1.ConnectionDetail `json:"connectionDetails,omitempty"`
 }
 
 // ProviderConfig names the backend's ProviderConfig.
 type ProviderConfig struct {
+	// Disabled writes no spec.providerConfigRef, e.g. for an operator CR composed directly on
+	// Crossplane v2.
+	// +optional
+	Disabled bool `json:"disabled,omitempty"`
 	// Name is a fixed ProviderConfig name.
 	// +optional
 	Name string `json:"name,omitempty"`
@@ -440,13 +568,29 @@ type ProviderConfig struct {
 	Format string `json:"format,omitempty"`
 }
 
-// Mapping copies a field of the API to a field of the backend.
+// Mapping sets a field of the backend from a field of the API or from a value of the selected plan
+// or service. Set from or value.
 type Mapping struct {
 	// From is a field path of the composite, e.g. spec.plan or metadata.labels[crossplane.io/claim-name].
-	From string `json:"from"`
+	// +optional
+	From string `json:"from,omitempty"`
+	// Value is a value of the catalog: plan.<name> (e.g. plan.memory) for the selected plan's,
+	// service.<name> for the selected service's. The generated patch reads spec.plan (or
+	// spec.service) and maps each offered name to its value.
+	// +optional
+	Value string `json:"value,omitempty"`
+	// Default is the value for plans (or services) that do not carry it. Without one, every offered
+	// plan must.
+	// +optional
+	Default *extv1.JSON `json:"default,omitempty"`
 	// To is a field path of the backend, e.g. spec.forProvider.planName.
 	To string `json:"to"`
-	// Format is a fmt pattern applied to the value, e.g. %s-creds.
+	// Transforms applied to the value, in function-patch-and-transform's form (map, match, convert,
+	// math, string), after the catalog's map and before format.
+	// +optional
+	// +listType=atomic
+	Transforms []ptv1beta1.Transform `json:"transforms,omitempty"`
+	// Format is a fmt pattern applied to the value last, e.g. %s-creds.
 	// +optional
 	Format string `json:"format,omitempty"`
 }

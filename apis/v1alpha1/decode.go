@@ -123,7 +123,34 @@ func decode(obj map[string]any, ignore ...string) (*DataService, field.ErrorList
 		if strings.HasPrefix(err.Error(), "duplicate field") {
 			what = "duplicate field"
 		}
-		errs = append(errs, &field.Error{Type: field.ErrorTypeForbidden, Field: fe.FieldPath(), Detail: what + ": fix its spelling or nesting (kubectl explain dataservices.spec)"})
+		errs = append(errs, &field.Error{Type: field.ErrorTypeForbidden, Field: fe.FieldPath(), Detail: what + ": fix its spelling or nesting (" + explainHint(fe.FieldPath()) + ")"})
 	}
 	return ds, errs, nil
+}
+
+// explainHint is the command that lists the fields beside an unknown one: `dataservice explain`
+// of its parent, indices dropped (explain steps through lists).
+func explainHint(path string) string {
+	parent := path
+	if i := strings.LastIndex(parent, "."); i >= 0 {
+		parent = parent[:i]
+	} else {
+		parent = ""
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range parent {
+		switch {
+		case r == '[':
+			depth++
+		case r == ']':
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "dataservice explain"
+	}
+	return "dataservice explain " + b.String()
 }

@@ -18,7 +18,8 @@ type generateCmd struct {
 	Name     string   `default:"dataservices" help:"Name of the generated Configuration meta (crossplane.yaml)."`
 	// CrossplaneConstraint is a version constraint on Crossplane itself, not the Crossplane line a
 	// DataService is generated for (spec.crossplaneVersion): the flag keeps its name --crossplane.
-	CrossplaneConstraint string `name:"crossplane" default:"${crossplane_constraint}" placeholder:"CONSTRAINT" help:"Crossplane version constraint of the generated meta (crossplane.yaml spec.crossplane.version), e.g. '>=v2.0.0' for v2-line APIs; not the Crossplane line, which each spec's crossplaneVersion names."`
+	CrossplaneConstraint string `name:"crossplane" placeholder:"CONSTRAINT" help:"Crossplane version constraint of the generated meta (crossplane.yaml spec.crossplane.version); default: the oldest Crossplane that serves the package's XRDs (${crossplane_constraint}, or >=v2.0.0 when any is of the v2 line). Not the Crossplane line, which each spec's crossplaneVersion names."`
+	RBAC                 string `placeholder:"FILE" help:"Manifest for the ClusterRole that lets Crossplane compose the package's kinds (default: crossplane-rbac.yaml beside the package root)."`
 	Check                bool   `help:"Write nothing; show the diff and exit 2 when the files on disk are stale (for CI)."`
 	Force                bool   `help:"Overwrite files in the way that generate did not write."`
 }
@@ -34,8 +35,12 @@ start with "` + tree.Marker + `"; it refuses to overwrite other files unless --f
 what it wrote, with digests, in ` + tree.RecordFile + ` in the root, and deletes only files that
 list names, unchanged, once no spec produces them any more; it never writes through a symbolic link
 below the root. Keep your own crossplane.yaml in the root to set annotations and dependsOn;
-otherwise one is generated. Package roots side by side keep their templates apart: generate
-refuses to replace the templates manifest of another root (give each its own --exports).
+otherwise one is generated, with dependsOn for the functions the Compositions pipe to and the
+Crossplane constraint the XRDs need. Package roots side by side keep their templates apart:
+generate refuses to replace the templates manifest of another root (give each its own --exports).
+Crossplane may compose only what its service account may manage, and a Configuration cannot carry
+RBAC: the ClusterRole that lets it manage the composed kinds (aggregated into Crossplane's own) is
+written beside the root (crossplane-rbac.yaml); apply it with the export templates.
 
 Examples:
   # Generate Klutch's data services into _output/package (templates in _output/).
@@ -63,12 +68,19 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 			errs = append(errs, err.Error())
 			continue
 		}
+		for _, n := range out.Notes {
+			fmt.Fprintf(s.Err, "%s: DataService %q: note: %s\n", sp.where, sp.ds.Name, n)
+		}
 		srcs = append(srcs, tree.Source{Where: sp.where, DataService: sp.ds, Output: out})
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n") + "\nnothing was written")
 	}
-	l := tree.Layout{Root: filepath.Clean(c.Output), Exports: c.Exports, Name: c.Name, Crossplane: c.CrossplaneConstraint}
+	l := tree.Layout{Root: filepath.Clean(c.Output), Exports: c.Exports, Name: c.Name, Crossplane: c.CrossplaneConstraint, RBAC: c.RBAC}
+	if l.RBAC == "" {
+		l.RBAC = filepath.Join(filepath.Dir(l.Root), "crossplane-rbac.yaml")
+	}
+	l.Note = func(n string) { fmt.Fprintf(s.Err, "note: %s\n", n) }
 	if l.Exports == "" {
 		l.Exports = filepath.Join(filepath.Dir(l.Root), "apiserviceexporttemplates.yaml")
 	}
@@ -116,5 +128,8 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	}
 	fmt.Fprintf(s.Err, "generated %d DataServices into %s (%d files written, %d deleted, %d unchanged); export templates in %s\n",
 		len(srcs), l.Root, written, deleted, len(files)-written, l.Exports)
+	if _, ok := files[l.RBAC]; ok {
+		fmt.Fprintf(s.Err, "apply %s to the control plane: it lets Crossplane manage the kinds the Compositions compose\n", l.RBAC)
+	}
 	return nil
 }

@@ -115,10 +115,10 @@ func (c *importCmd) Run(s streams) error {
 			fmt.Fprintf(s.Err, "%s: note: %s\n", x.GetName(), n)
 		}
 		if res.Exact() {
-			fmt.Fprintf(s.Err, "%s: imported as DataService %s; it regenerates the input exactly\n", x.GetName(), res.DataService.Name)
+			fmt.Fprintf(s.Err, "%s: imported as DataService %s; it regenerates the input (%s)\n", x.GetName(), res.DataService.Name, importer.Comparison)
 		} else {
 			inexact++
-			fmt.Fprintf(s.Err, "%s: imported as DataService %s, which does NOT regenerate the input exactly:\n%s\n", x.GetName(), res.DataService.Name, strings.Join(res.Differences, "\n"))
+			fmt.Fprintf(s.Err, "%s: imported as DataService %s, which does NOT regenerate the input (%s):\n%s\n", x.GetName(), res.DataService.Name, importer.Comparison, strings.Join(res.Differences, "\n"))
 		}
 	}
 	if c.Output == "" {

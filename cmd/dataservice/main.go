@@ -32,6 +32,7 @@ type cli struct {
 	Plans       plansCmd       `cmd:"" help:"Show which plan and service changes existing instances may make, as the API server evaluates the generated rules."`
 	Docs        docsCmd        `cmd:"" help:"Write a catalog page per DataService for app developers: API, services, plans, plan changes, fields, an example."`
 	CheckCompat checkCompatCmd `cmd:"" name:"check-compat" aliases:"diff" help:"Compare two releases of data service APIs and classify each change as safe or breaking for existing claims."`
+	Explain     explainCmd     `cmd:"" help:"Show the fields of a DataService, as kubectl explain would, without a cluster."`
 	Version     versionCmd     `cmd:"" help:"Print the version."`
 
 	Completions kongplete.InstallCompletions `cmd:"" help:"Install shell completions (bash, zsh, fish)."`

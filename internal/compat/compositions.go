@@ -102,15 +102,16 @@ func (s compositionSet) names() []string {
 }
 
 // compositionRefRE finds the composition names CEL rules compare compositionRef.name with, on
-// claims (self.compositionRef) and on Crossplane v2 composites (self.crossplane.compositionRef).
-var compositionRefRE = regexp.MustCompile(`compositionRef\.name\s*==\s*'((?:[^'\\]|\\.)*)'`)
+// claims (self.compositionRef) and on Crossplane v2 composites (self.crossplane.compositionRef),
+// bare or with the default composition for an instance that names none (generator.CompositionRef).
+var compositionRefRE = regexp.MustCompile(generator.RefExpr + `\s*==\s*'((?:[^'\\]|\\.)*)'`)
 
 func ruleCompositions(s *extv1.JSONSchemaProps) []string {
 	var out []string
 	walkSchema(s, func(s *extv1.JSONSchemaProps) {
 		for _, r := range s.XValidations {
 			for _, m := range compositionRefRE.FindAllStringSubmatch(r.Rule, -1) {
-				out = append(out, generator.UnquoteCEL(m[1]))
+				out = append(out, generator.UnquoteCEL(m[len(m)-1]))
 			}
 		}
 	})

@@ -3,6 +3,7 @@ package generator
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"slices"
 	"sync"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
@@ -124,7 +125,7 @@ func (c *Cache) remember(name string, k [sha256.Size]byte, out *Output) {
 
 // deepCopy copies an output, so that a caller may change what it was given.
 func (o *Output) deepCopy() *Output {
-	cp := &Output{API: o.API, XRD: o.XRD.DeepCopy()}
+	cp := &Output{API: o.API, XRD: o.XRD.DeepCopy(), Notes: slices.Clone(o.Notes)}
 	for _, u := range o.Compositions {
 		cp.Compositions = append(cp.Compositions, u.DeepCopy())
 	}

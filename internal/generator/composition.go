@@ -2,141 +2,61 @@ package generator
 
 import (
 	"encoding/json"
-	"slices"
 	"strings"
 
+	ptv1beta1 "github.com/crossplane-contrib/function-patch-and-transform/input/v1beta1"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
-	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
-// The pipeline input of function-patch-and-transform (pt.fn.crossplane.io/v1beta1 Resources), only
-// as much of it as the generator writes.
-type ptResources struct {
-	APIVersion string       `json:"apiVersion"`
-	Kind       string       `json:"kind"`
-	Resources  []ptResource `json:"resources"`
-}
+// ptInputAPIVersion is the apiVersion of function-patch-and-transform's input.
+const ptInputAPIVersion = "pt.fn.crossplane.io/v1beta1"
 
-type ptResource struct {
-	Name    string         `json:"name"`
-	Base    map[string]any `json:"base"`
-	Patches []ptPatch      `json:"patches,omitempty"`
-}
-
-type ptPatch struct {
-	Type          string        `json:"type,omitempty"`
-	FromFieldPath string        `json:"fromFieldPath"`
-	ToFieldPath   string        `json:"toFieldPath"`
-	Transforms    []ptTransform `json:"transforms,omitempty"`
-}
-
-type ptTransform struct {
-	Type   string    `json:"type"`
-	String *ptString `json:"string,omitempty"`
-}
-
-type ptString struct {
-	Type string `json:"type"`
-	Fmt  string `json:"fmt"`
-}
-
-func formatTransforms(format string) []ptTransform {
-	if format == "" {
-		return nil
-	}
-	return []ptTransform{{Type: "string", String: &ptString{Type: "Format", Fmt: format}}}
-}
-
-// buildComposition composes a composition's backend with function-patch-and-transform: the
-// backend's base, the patches that copy the claim's labels, fields, parameters and the
-// ProviderConfig name to it, and its status back.
+// buildComposition composes a composition's backend, and the resources beside it, with
+// function-patch-and-transform: resources.go builds each resource's template.
 func buildComposition(m *model, c *resolvedComposition) *xv1.Composition {
 	rb := c.backend
-	b := rb.spec
-
-	base := map[string]any{"apiVersion": b.APIVersion, "kind": b.Kind}
-	for k, v := range rb.base {
-		base[k] = v
+	templates := []ptv1beta1.ComposedTemplate{m.backendTemplate(c)}
+	for i := range c.resources {
+		templates = append(templates, m.resourceTemplate(c, &c.resources[i]))
 	}
-	var patches []ptPatch
-	if rb.claimLabels {
-		patches = append(patches,
-			ptPatch{FromFieldPath: xpline.LabelClaimNamespace, ToFieldPath: xpline.LabelClaimNamespace},
-			ptPatch{FromFieldPath: xpline.LabelClaimName, ToFieldPath: xpline.LabelClaimName},
-		)
-	}
-	for _, f := range b.Fields {
-		patches = append(patches, ptPatch{FromFieldPath: f.From, ToFieldPath: f.To, Transforms: formatTransforms(f.Format)})
-	}
-
-	pc := b.ProviderConfig
-	switch {
-	case pc != nil && pc.FromField != "":
-		patches = append(patches, ptPatch{FromFieldPath: pc.FromField, ToFieldPath: "spec.providerConfigRef.name", Transforms: formatTransforms(rb.providerConfigFormat)})
-	case hasPath(base, "spec", "providerConfigRef", "name"):
-		// The base names it.
-	default:
-		name := strings.Replace(rb.providerConfigFormat, "%s", m.name, 1)
-		if pc != nil && pc.Name != "" {
-			name = pc.Name
-		}
-		setPath(base, name, "spec", "providerConfigRef", "name")
-	}
-
-	if cs := b.ConnectionSecret; cs != nil {
-		if m.line.Claims {
-			patches = append(patches,
-				ptPatch{FromFieldPath: xpline.LabelClaimNamespace, ToFieldPath: "spec.writeConnectionSecretToRef.namespace"},
-				ptPatch{FromFieldPath: xpline.LabelClaimName, ToFieldPath: "spec.writeConnectionSecretToRef.name", Transforms: formatTransforms(cs.NameFormat)},
-			)
-		} else {
-			// Namespaced managed resources write their secret into their own namespace.
-			patches = append(patches, ptPatch{FromFieldPath: "metadata.name", ToFieldPath: "spec.writeConnectionSecretToRef.name", Transforms: formatTransforms(cs.NameFormat)})
-		}
-	}
-
-	elsewhere := m.exclusiveToOthers(c.spec.Name)
-	for _, l := range m.leaves {
-		if elsewhere[l.top()] {
-			continue
-		}
-		from := append(fieldpath.Segments{fieldpath.Field("spec"), fieldpath.Field("parameters")}, fieldSegments(l.path)...)
-		key := append([]string{m.backendKeys[l.top()]}, l.path[1:]...)
-		to := append(slices.Clone(rb.parametersTo), fieldSegments(key)...)
-		patches = append(patches, ptPatch{FromFieldPath: from.String(), ToFieldPath: to.String()})
-	}
-
-	for _, s := range rb.status {
-		patches = append(patches, ptPatch{Type: "ToCompositeFieldPath", FromFieldPath: s.From, ToFieldPath: s.To})
-	}
-
-	input, _ := json.Marshal(ptResources{ // plain data always marshals
-		APIVersion: "pt.fn.crossplane.io/v1beta1",
-		Kind:       "Resources",
-		Resources:  []ptResource{{Name: c.spec.Name, Base: base, Patches: patches}},
-	})
 	pipeline := []xv1.PipelineStep{{
 		Step:        "patch-and-transform",
 		FunctionRef: xv1.FunctionReference{Name: rb.functions.PatchAndTransform},
-		Input:       &runtime.RawExtension{Raw: input},
+		Input:       &runtime.RawExtension{Raw: ptInput(templates)},
 	}}
 	if rb.functions.AutoReady != "" {
 		pipeline = append(pipeline, xv1.PipelineStep{Step: "auto-ready", FunctionRef: xv1.FunctionReference{Name: rb.functions.AutoReady}})
 	}
 	return &xv1.Composition{
 		TypeMeta:   metav1.TypeMeta{APIVersion: xv1.SchemeGroupVersion.String(), Kind: xv1.CompositionKind},
-		ObjectMeta: metav1.ObjectMeta{Name: c.spec.Name},
+		ObjectMeta: metav1.ObjectMeta{Name: c.spec.Name, Labels: c.spec.Labels},
 		Spec: xv1.CompositionSpec{
 			CompositeTypeRef: xv1.TypeReference{APIVersion: m.group + "/" + m.refVersion, Kind: m.xrKind},
 			Mode:             xv1.CompositionModePipeline,
 			Pipeline:         pipeline,
 		},
 	}
+}
+
+// ptInput is P&T's Resources input holding templates. The typed Resources carries an empty
+// ObjectMeta that marshals as metadata: {creationTimestamp: null}; P&T reads no metadata, so it is
+// dropped.
+func ptInput(templates []ptv1beta1.ComposedTemplate) []byte {
+	in := ptv1beta1.Resources{
+		TypeMeta:  metav1.TypeMeta{APIVersion: ptInputAPIVersion, Kind: "Resources"},
+		Resources: templates,
+	}
+	raw, _ := json.Marshal(in) // plain data always marshals
+	var obj map[string]any
+	_ = json.Unmarshal(raw, &obj)
+	delete(obj, "metadata")
+	raw, _ = json.Marshal(obj)
+	return raw
 }
 
 // exclusiveToOthers lists the parameters that only other compositions support: this composition's

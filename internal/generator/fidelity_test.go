@@ -25,9 +25,17 @@ import (
 //     may come in any order (they commute), while patches writing the same or nested paths must keep
 //     their order. The generator orders patches by kind and parameters by name, since a schema's
 //     properties are a map and have no order.
+//
+// PostgreSQL and ServiceBinding are the shared XRDs of Klutch's a9s and a8s families: each spec
+// generates both the a9s Composition (an a9s broker's ServiceInstance or ServiceBinding) and the
+// a8s one (a provider-kubernetes Object wrapping the anynines operator's CR, its plan turned into
+// CPU, memory, volume size and replicas by P&T's Regexp, map and convert transforms), and both equal
+// Klutch's.
 func TestFidelity(t *testing.T) {
 	type want struct {
 		xrd, composition, template string
+		// more are the references of further Compositions, in the spec's order.
+		more []string
 	}
 	cases := map[string]struct {
 		spec string
@@ -56,6 +64,7 @@ func TestFidelity(t *testing.T) {
 				xrd:         "crossplane-api/api/common/postgresql_definition.yaml",
 				composition: "crossplane-api/api/a9s/postgresql/composition.yaml",
 				template:    "bind/postgresql_apiserviceexporttemplate.yaml",
+				more:        []string{"crossplane-api/api/a8s/postgresql/composition.yaml"},
 			},
 		},
 		"ServiceBinding": {
@@ -64,6 +73,7 @@ func TestFidelity(t *testing.T) {
 				xrd:         "crossplane-api/api/common/servicebinding_definition.yaml",
 				composition: "crossplane-api/api/a9s/servicebinding/composition.yaml",
 				template:    "bind/servicebinding_apiserviceexporttemplate.yaml",
+				more:        []string{"crossplane-api/api/a8s/servicebinding/composition.yaml"},
 			},
 		},
 	}
@@ -74,18 +84,23 @@ func TestFidelity(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Generate(%s): %v", tc.spec, err)
 			}
-			if len(out.Compositions) != 1 {
-				t.Fatalf("Generate(%s): want 1 composition, got %d", tc.spec, len(out.Compositions))
+			if len(out.Compositions) != 1+len(tc.want.more) {
+				t.Fatalf("Generate(%s): want %d compositions, got %d", tc.spec, 1+len(tc.want.more), len(out.Compositions))
 			}
-			for _, c := range []struct {
+			type compared struct {
 				what string
 				got  any
 				ref  string
-			}{
+			}
+			objs := []compared{
 				{"XRD", out.XRD.Object, tc.want.xrd},
 				{"Composition", out.Compositions[0].Object, tc.want.composition},
 				{"APIServiceExportTemplate", out.ExportTemplate.Object, tc.want.template},
-			} {
+			}
+			for i, ref := range tc.want.more {
+				objs = append(objs, compared{"Composition " + out.Compositions[1+i].GetName(), out.Compositions[1+i].Object, ref})
+			}
+			for _, c := range objs {
 				ref := loadReference(t, c.ref)
 				diff, err := semantic.Diff(ref, c.got)
 				if err != nil {

@@ -34,6 +34,10 @@ type Output struct {
 	KubeBindTemplate *unstructured.Unstructured
 	// API is the API app developers use.
 	API v1alpha1.ServedAPI
+	// Notes say what was assumed that the DataService does not say (e.g. where parameters go in
+	// a backend that is not an a9s broker's), for the CLI to print on stderr and the function to
+	// report as warnings.
+	Notes []string
 }
 
 // Objects returns every generated object: the XRD, the Compositions, then the export templates.

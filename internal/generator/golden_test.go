@@ -38,6 +38,8 @@ var goldenCases = map[string][]string{
 	"a9s-prometheus":           {"a9s/prometheus.yaml"},
 	"a9s-search":               {"a9s/search.yaml"},
 	"overlays-acme-documentdb": {"klutch/mongodb.yaml", "overlays/acme-documentdb.yaml"},
+	"internal-v1-valkey":       {"internal/v1/valkey.yaml"},
+	"internal-v2-valkey":       {"internal/v2/valkey.yaml"},
 }
 
 // TestGolden generates every case and compares each object, parsed, with its golden file; run
@@ -183,6 +185,12 @@ func TestGoldenCoversEveryExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Two levels down where an example has a spec per Crossplane line (examples/internal).
+	deeper, err := filepath.Glob(filepath.Join("..", "..", "examples", "*", "*", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, deeper...)
 	covered := map[string]bool{}
 	for _, srcs := range goldenCases {
 		covered[srcs[len(srcs)-1]] = true

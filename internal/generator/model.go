@@ -44,6 +44,15 @@ type model struct {
 	compositions       []resolvedComposition
 	defaultComposition string
 
+	// planCatalog and serviceCatalog hold the values plans and services carry (values.go), never
+	// nil; catalogErrs are why their declarations are wrong.
+	planCatalog    *catalog
+	serviceCatalog *catalog
+	catalogErrs    field.ErrorList
+
+	// notes say what resolve assumed that the spec did not say, for stderr.
+	notes []string
+
 	export   *resolvedExport
 	kubeBind *resolvedKubeBind
 
@@ -60,10 +69,23 @@ type resolvedField struct {
 }
 
 type resolvedComposition struct {
+	// spec is the composition with its offerings resolved: a composition that lists no plans (or
+	// services) offers every one of the catalog.
 	spec  v1alpha1.Composition
 	index int
 	// backend is the composition's backend with its defaults, nil without one.
 	backend *resolvedBackend
+	// resources are the further resources composed beside the backend.
+	resources []resolvedResource
+}
+
+// resolvedResource is a further composed resource with its base parsed.
+type resolvedResource struct {
+	spec    v1alpha1.Resource
+	base    map[string]any
+	baseErr error
+	// status maps the resource's status to the composite's, every target set.
+	status []v1alpha1.StatusMapping
 }
 
 // resolvedBackend is a backend with every default applied.
@@ -76,9 +98,15 @@ type resolvedBackend struct {
 	functions v1alpha1.Functions
 	// claimLabels says whether the backend copies the claim's labels (v1 only).
 	claimLabels bool
-	// providerConfigFormat makes the ProviderConfig name of the DataService name or a field.
+	// broker says whether the backend is an a9s service broker's kind, the only kinds the
+	// input's ProviderConfig and parameters defaults are made for: only a broker's backend gets
+	// the ProviderConfig of the name pattern when neither the spec nor the base names one.
+	broker bool
+	// providerConfigFormat makes the ProviderConfig name of the DataService name or a field; ""
+	// writes the field's value as it is.
 	providerConfigFormat string
-	// parametersTo is where the backend takes the parameters.
+	// parametersTo is where the backend takes the parameters, nil when it takes none by the
+	// parameters' layout.
 	parametersTo fieldpath.Segments
 	// status maps backend status to the composite's, every target set.
 	status []v1alpha1.StatusMapping

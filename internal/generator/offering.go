@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
 // celLit matches a CEL string literal in single or double quotes; its body is group 1 or 2.
@@ -32,8 +33,29 @@ func OfferingRule(ref, fieldName string, cs []v1alpha1.Composition, values func(
 	return strings.Join(terms, " || ")
 }
 
+// CompositionRef is the CEL expression of the composition an instance selects, as the generated
+// rules compare it. A claim (or v2 composite) may name none, and Crossplane selects the XRD's
+// default for it only after admission: unless the spec requires a reference, an instance without
+// one is validated as the default composition's, instead of failing with "no such key:
+// compositionRef" as a bare reference would.
+func CompositionRef(l xpline.Line, defaultComposition string, required bool) string {
+	if required || defaultComposition == "" {
+		return l.CompositionRefPath
+	}
+	ref := strings.TrimSuffix(l.CompositionRefPath, ".name") // self.compositionRef, self.crossplane.compositionRef
+	guard := "has(" + ref + ")"
+	if parent := ref[:strings.LastIndex(ref, ".")]; parent != "self" {
+		guard = "has(" + parent + ") && " + guard
+	}
+	return fmt.Sprintf("(%s ? %s : %s)", guard, l.CompositionRefPath, celString(defaultComposition))
+}
+
+// RefExpr matches the composition reference of CompositionRef, bare or defaulted, as written or
+// as semantic.CanonicalCEL prints it; the default's literal is its groups 1 and 2.
+const RefExpr = `(?:self(?:\.crossplane)?\.compositionRef\.name|\(\s*\(?\s*(?:has\(self\.crossplane\)\s*&&\s*)?has\(self(?:\.crossplane)?\.compositionRef\)\s*\)?\s*\?\s*self(?:\.crossplane)?\.compositionRef\.name\s*:\s*` + celLit + `\s*\))`
+
 var (
-	refRE = regexp.MustCompile(`^self(?:\.crossplane)?\.compositionRef\.name\s*==\s*` + celLit + `$`)
+	refRE = regexp.MustCompile(`^` + RefExpr + `\s*==\s*` + celLit + `$`)
 	altRE = regexp.MustCompile(`^self\.([A-Za-z_][A-Za-z0-9_]*)\s*==\s*` + celLit + `$`)
 )
 
@@ -56,7 +78,7 @@ func ParseOfferingRule(rule string) (field string, by map[string][]string, order
 		if m == nil {
 			return "", nil, nil, false
 		}
-		comp := UnquoteCEL(m[1] + m[2])
+		comp := UnquoteCEL(m[3] + m[4])
 		if _, seen := by[comp]; !seen {
 			order = append(order, comp)
 			by[comp] = nil

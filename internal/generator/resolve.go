@@ -2,12 +2,14 @@ package generator
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
@@ -91,7 +93,15 @@ func (m *model) resolveVersions() {
 }
 
 func (m *model) resolveCompositions(d inputv1beta1.Defaults) {
+	m.resolveCatalogs()
 	for i, c := range m.spec.Compositions {
+		// A composition that lists none offers the catalog's plans (services).
+		if len(c.Plans) == 0 {
+			c.Plans = m.planCatalog.names()
+		}
+		if len(c.Services) == 0 {
+			c.Services = m.serviceCatalog.names()
+		}
 		if len(c.Services) > 0 {
 			m.hasService = true
 		}
@@ -100,7 +110,13 @@ func (m *model) resolveCompositions(d inputv1beta1.Defaults) {
 		}
 		rc := resolvedComposition{spec: c, index: i}
 		if c.Backend != nil {
-			rc.backend = m.resolveBackend(c, d)
+			rc.backend = m.resolveBackend(i, c, d)
+		}
+		for _, r := range c.Resources {
+			rr := resolvedResource{spec: r}
+			rr.base, rr.baseErr = parseBase(r.Base)
+			rr.status = statusTargets(r.Status)
+			rc.resources = append(rc.resources, rr)
 		}
 		m.compositions = append(m.compositions, rc)
 	}
@@ -108,16 +124,38 @@ func (m *model) resolveCompositions(d inputv1beta1.Defaults) {
 	if m.defaultComposition == "" && len(m.spec.Compositions) > 0 {
 		m.defaultComposition = m.spec.Compositions[0].Name
 	}
+	if m.spec.DeletePolicy != "" && !m.line.Claims {
+		m.notes = append(m.notes, fmt.Sprintf("spec.deletePolicy: %s is written to the XRD's defaultCompositeDeletePolicy, which does nothing on Crossplane %s (it applies to claims, and v2 has none): remove it unless you keep it to match an existing XRD", m.spec.DeletePolicy, m.line.Name))
+	}
 }
 
-func (m *model) resolveBackend(c v1alpha1.Composition, d inputv1beta1.Defaults) *resolvedBackend {
-	b := c.Backend
-	rb := &resolvedBackend{spec: b, providerConfigFormat: d.ProviderConfigNameFormat}
-	if b.Base != nil && len(b.Base.Raw) > 0 {
-		base := map[string]any{}
-		rb.baseErr = json.Unmarshal(b.Base.Raw, &base)
-		rb.base = base
+// resolveCatalogs reads the values plans and services carry.
+func (m *model) resolveCatalogs() {
+	var errs field.ErrorList
+	var plan, service field.ErrorList
+	if p := m.spec.Plan; p != nil {
+		m.planCatalog, plan = resolveCatalog(field.NewPath("spec", "plan"), "plan", p.Values, p.Catalog)
+	} else {
+		m.planCatalog, _ = resolveCatalog(field.NewPath("spec", "plan"), "plan", nil, nil)
 	}
+	if s := m.spec.Service; s != nil {
+		m.serviceCatalog, service = resolveCatalog(field.NewPath("spec", "service"), "service", s.Values, s.Catalog)
+	} else {
+		m.serviceCatalog, _ = resolveCatalog(field.NewPath("spec", "service"), "service", nil, nil)
+	}
+	errs = append(errs, plan...)
+	m.catalogErrs = append(errs, service...)
+}
+
+// brokerGroup is the API group of the a9s service brokers' kinds (provider-anynines).
+const brokerGroup = "dataservices.anynines.com"
+
+func (m *model) resolveBackend(i int, c v1alpha1.Composition, d inputv1beta1.Defaults) *resolvedBackend {
+	b := c.Backend
+	bp := field.NewPath("spec", "compositions").Index(i).Child("backend")
+	group, _, _ := strings.Cut(b.APIVersion, "/")
+	rb := &resolvedBackend{spec: b, broker: group == brokerGroup}
+	rb.base, rb.baseErr = parseBase(b.Base)
 	rb.functions = v1alpha1.Functions{PatchAndTransform: d.PatchAndTransform, AutoReady: d.AutoReady}
 	if f := c.Functions; f != nil {
 		if f.PatchAndTransform != "" {
@@ -128,24 +166,63 @@ func (m *model) resolveBackend(c v1alpha1.Composition, d inputv1beta1.Defaults) 
 		}
 	}
 	rb.claimLabels = m.line.Claims && (b.ClaimLabels == nil || *b.ClaimLabels)
-	if pc := b.ProviderConfig; pc != nil && pc.Format != "" {
+
+	// The ProviderConfig name pattern of the input is an a9s broker's: another kind gets a
+	// ProviderConfig only when the spec or the base names one.
+	pc := b.ProviderConfig
+	if rb.broker {
+		rb.providerConfigFormat = d.ProviderConfigNameFormat
+	}
+	if pc != nil && pc.Format != "" {
 		rb.providerConfigFormat = pc.Format
 	}
-	paramsTo := b.ParametersTo
-	if paramsTo == "" {
-		paramsTo = inputv1beta1.DefaultParametersTo
+	if !rb.broker && pc == nil && !hasPath(rb.base, "spec", "providerConfigRef", "name") && managedResourceGroup(group) {
+		m.notes = append(m.notes, fmt.Sprintf("%s: %s %s gets no spec.providerConfigRef, so its provider's default ProviderConfig applies: set providerConfig.name to choose one, or providerConfig.disabled: true to say so", bp, b.APIVersion, b.Kind))
 	}
-	rb.parametersTo, _ = fieldpath.Parse(paramsTo) // validate reports a path that does not parse
-	for _, st := range b.Status {
+
+	switch {
+	case b.NoParameters:
+	case b.ParametersTo != "":
+		rb.parametersTo, _ = fieldpath.Parse(b.ParametersTo) // validate reports a path that does not parse
+	default:
+		rb.parametersTo, _ = fieldpath.Parse(inputv1beta1.DefaultParametersTo)
+		if !rb.broker && m.spec.Parameters != nil {
+			m.notes = append(m.notes, fmt.Sprintf("%s: parameters go to %s of %s %s, where a9s brokers take them: set parametersTo, or noParameters: true and map them under fields", bp, inputv1beta1.DefaultParametersTo, b.APIVersion, b.Kind))
+		}
+	}
+	rb.status = statusTargets(b.Status)
+	return rb
+}
+
+// managedResourceGroup says whether a group is a Crossplane provider's, whose kinds take a
+// ProviderConfig.
+func managedResourceGroup(group string) bool {
+	return strings.HasSuffix(group, ".crossplane.io") || strings.HasSuffix(group, ".upbound.io")
+}
+
+// parseBase reads the base of a composed resource.
+func parseBase(raw *runtime.RawExtension) (map[string]any, error) {
+	if raw == nil || len(raw.Raw) == 0 {
+		return nil, nil
+	}
+	base := map[string]any{}
+	err := json.Unmarshal(raw.Raw, &base)
+	return base, err
+}
+
+// statusTargets sets the target of every status mapping: by default a status field lands below
+// status.managed under its own name.
+func statusTargets(in []v1alpha1.StatusMapping) []v1alpha1.StatusMapping {
+	var out []v1alpha1.StatusMapping
+	for _, st := range in {
 		if st.To == "" {
-			// By default a status field lands below status.managed under its own name.
 			if segs, err := fieldpath.Parse(st.From); err == nil && len(segs) > 0 {
 				st.To = "status.managed." + fieldSegments([]string{segs[len(segs)-1].Field}).String()
 			}
 		}
-		rb.status = append(rb.status, st)
+		out = append(out, st)
 	}
-	return rb
+	return out
 }
 
 // resolveFields parses the schema of every field, up to the first beyond the limits.

@@ -65,6 +65,7 @@ func validate(m *model) field.ErrorList {
 	errs = append(errs, m.validateFields(sp)...)
 	errs = append(errs, m.validateParameters(sp.Child("parameters"))...)
 	errs = append(errs, m.validatePlanChanges(sp.Child("plan", "changes"))...)
+	errs = append(errs, m.catalogErrs...)
 	errs = append(errs, m.validateCompositionRefs(sp)...)
 	errs = append(errs, m.validateExport(sp.Child("export"))...)
 	return errs
@@ -115,7 +116,10 @@ func (m *model) validateCompositions(sp *field.Path) field.ErrorList {
 		errs = append(errs, validateTokens(cp.Child("plans"), c.Plans, "plan")...)
 		if rc.backend != nil {
 			errs = append(errs, m.validateBackend(cp.Child("backend"), rc.backend)...)
+			errs = append(errs, m.validateMappings(&m.compositions[i], cp.Child("backend", "fields"), rc.backend.spec.Fields)...)
 		}
+		errs = append(errs, m.validateResources(cp, &m.compositions[i])...)
+		errs = append(errs, m.validateCatalogOfferings(cp, &m.compositions[i])...)
 	}
 	if m.defaultComposition != "" && !seen[m.defaultComposition] {
 		errs = append(errs, field.NotFound(sp.Child("defaultComposition"), m.defaultComposition))
@@ -136,16 +140,7 @@ func (m *model) validateBackend(bp *field.Path, rb *resolvedBackend) field.Error
 		errs = append(errs, field.Invalid(bp.Child("apiVersion"), b.APIVersion, "must be group/version of the backend, e.g. dataservices.anynines.com/v1"))
 	}
 	errs = append(errs, validateKind(bp.Child("kind"), b.Kind)...)
-	if rb.base != nil {
-		if rb.baseErr != nil {
-			errs = append(errs, field.Invalid(bp.Child("base"), string(b.Base.Raw), "must be an object: "+rb.baseErr.Error()))
-		}
-		for _, k := range []string{"apiVersion", "kind"} {
-			if _, ok := rb.base[k]; ok {
-				errs = append(errs, field.Forbidden(bp.Child("base", k), "set backend."+k+" instead of base."+k))
-			}
-		}
-	}
+	errs = append(errs, validateComposed(bp, rb.base, rb.baseErr, b.Base, b.Status, b.ReadinessChecks, b.ConnectionDetails)...)
 	if pc := b.ProviderConfig; pc != nil {
 		if pc.Name != "" && pc.FromField != "" {
 			errs = append(errs, field.Invalid(bp.Child("providerConfig"), pc.Name, "set name or fromField, not both"))
@@ -153,6 +148,12 @@ func (m *model) validateBackend(bp *field.Path, rb *resolvedBackend) field.Error
 		if pc.Format != "" && strings.Count(pc.Format, "%s") != 1 {
 			errs = append(errs, field.Invalid(bp.Child("providerConfig", "format"), pc.Format, "must contain %s exactly once"))
 		}
+		if pc.Disabled && (pc.Name != "" || pc.FromField != "" || pc.Format != "") {
+			errs = append(errs, field.Invalid(bp.Child("providerConfig", "disabled"), true, "a disabled providerConfig names none: remove name, fromField and format, or disabled"))
+		}
+	}
+	if b.NoParameters && b.ParametersTo != "" {
+		errs = append(errs, field.Invalid(bp.Child("parametersTo"), b.ParametersTo, "noParameters passes none: remove parametersTo or noParameters"))
 	}
 	if cs := b.ConnectionSecret; cs != nil && strings.Count(cs.NameFormat, "%s") != 1 {
 		errs = append(errs, field.Invalid(bp.Child("connectionSecret", "nameFormat"), cs.NameFormat, "must contain %s exactly once, e.g. %s-creds"))
@@ -160,25 +161,8 @@ func (m *model) validateBackend(bp *field.Path, rb *resolvedBackend) field.Error
 	if b.ClaimLabels != nil && *b.ClaimLabels && m.line == xpline.V2 {
 		errs = append(errs, field.Forbidden(bp.Child("claimLabels"), "Crossplane v2 has no claims to take labels from"))
 	}
-	for j, f := range b.Fields {
-		fp := bp.Child("fields").Index(j)
-		errs = append(errs, validateFieldPath(fp.Child("to"), f.To)...)
-		if f.Format != "" && strings.Count(f.Format, "%s") != 1 {
-			errs = append(errs, field.Invalid(fp.Child("format"), f.Format, "must contain %s exactly once"))
-		}
-	}
 	if b.ParametersTo != "" {
 		errs = append(errs, validateFieldPath(bp.Child("parametersTo"), b.ParametersTo)...)
-	}
-	for j, st := range b.Status {
-		sp := bp.Child("status").Index(j)
-		errs = append(errs, validateFieldPath(sp.Child("from"), st.From)...)
-		if st.To != "" {
-			errs = append(errs, validateFieldPath(sp.Child("to"), st.To)...)
-			if !strings.HasPrefix(st.To, "status.") {
-				errs = append(errs, field.Invalid(sp.Child("to"), st.To, "must be below status. of the composite"))
-			}
-		}
 	}
 	return errs
 }
@@ -243,7 +227,8 @@ func (m *model) validatePlanChanges(p *field.Path) field.ErrorList {
 	}
 	var errs field.ErrorList
 	var plans []string
-	for _, c := range m.spec.Compositions {
+	for _, rc := range m.compositions {
+		c := rc.spec
 		plans = append(plans, c.Plans...)
 	}
 	inPlans := func(tok string) bool {
@@ -344,11 +329,6 @@ func (m *model) validateCompositionRefs(sp *field.Path) field.ErrorList {
 		b := c.Backend
 		if b == nil {
 			continue
-		}
-		for j, f := range b.Fields {
-			if msg := m.sourceProblem(f.From); msg != "" {
-				errs = append(errs, field.Invalid(cp.Child("backend", "fields").Index(j).Child("from"), f.From, msg))
-			}
 		}
 		if pc := b.ProviderConfig; pc != nil && pc.FromField != "" {
 			if msg := m.sourceProblem(pc.FromField); msg != "" {

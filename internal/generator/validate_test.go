@@ -330,22 +330,11 @@ func TestValidation(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc.edit(&ds.Spec, ds)
-			_, err = generator.Generate(ds, inputv1beta1.Defaults{})
-			if len(tc.want) == 0 {
-				if err != nil {
-					t.Fatalf("Generate: want no error, got %v", err)
-				}
-				return
-			}
-			var inv *generator.InvalidError
-			if !errors.As(err, &inv) {
-				t.Fatalf("Generate: want *InvalidError, got %v", err)
-			}
+			var ws []wantError
 			for _, w := range tc.want {
-				if !hasError(inv.Errs, w.field, w.detail) {
-					t.Errorf("want an error at %s containing %q; got:\n%s", w.field, w.detail, listErrors(inv.Errs))
-				}
+				ws = append(ws, wantError(w))
 			}
+			assertGenerateErrors(t, ds, ws)
 		})
 	}
 }
@@ -357,6 +346,33 @@ func TestValidSpecGenerates(t *testing.T) {
 	}
 	if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
 		t.Fatalf("the base spec of TestValidation must be valid: %v", err)
+	}
+}
+
+// wantError is an error a validation case expects: at a field path, with a hint of the fix.
+type wantError struct {
+	field  string // the field path the error names
+	detail string // a substring of the message
+}
+
+// assertGenerateErrors generates ds and asserts every wanted error, or none when want is empty.
+func assertGenerateErrors(t *testing.T, ds *v1alpha1.DataService, want []wantError) {
+	t.Helper()
+	_, err := generator.Generate(ds, inputv1beta1.Defaults{})
+	if len(want) == 0 {
+		if err != nil {
+			t.Fatalf("Generate: want no error, got %v", err)
+		}
+		return
+	}
+	var inv *generator.InvalidError
+	if !errors.As(err, &inv) {
+		t.Fatalf("Generate: want *InvalidError, got %v", err)
+	}
+	for _, w := range want {
+		if !hasError(inv.Errs, w.field, w.detail) {
+			t.Errorf("want an error at %s containing %q; got:\n%s", w.field, w.detail, listErrors(inv.Errs))
+		}
 	}
 }
 

@@ -27,6 +27,19 @@ type ruleAt struct {
 }
 
 // xrdSchema is the openAPIV3Schema of every version: a spec and a status.
+// withCatalog is a field's description followed by what each plan (service) of the catalog is,
+// so that kubectl explain tells app developers what they choose.
+func withCatalog(description string, c *catalog) string {
+	d := c.description()
+	switch {
+	case d == "":
+		return description
+	case description == "":
+		return d
+	}
+	return description + "\n" + d
+}
+
 func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 	prov := provenance{}
 	sp := field.NewPath("spec")
@@ -35,7 +48,7 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 	if m.hasService {
 		svc := extv1.JSONSchemaProps{Type: "string"}
 		if m.spec.Service != nil {
-			svc.Description = m.spec.Service.Description
+			svc.Description = withCatalog(m.spec.Service.Description, m.serviceCatalog)
 		}
 		if len(m.compositions) == 1 {
 			svc.Enum = enumOf(m.compositions[0].spec.Services)
@@ -50,7 +63,7 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 	if m.hasPlan {
 		plan := extv1.JSONSchemaProps{Type: "string"}
 		if m.spec.Plan != nil {
-			plan.Description = m.spec.Plan.Description
+			plan.Description = withCatalog(m.spec.Plan.Description, m.planCatalog)
 			for i, c := range m.spec.Plan.Changes {
 				prov[ruleAt{"spec.plan", len(plan.XValidations)}] = sp.Child("plan", "changes").Index(i)
 				plan.XValidations = append(plan.XValidations, planRule(c))
@@ -105,7 +118,7 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 		for j, pn := range c.spec.ExclusiveParameters {
 			prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("compositions").Index(c.index).Child("exclusiveParameters").Index(j)
 			spec.XValidations = append(spec.XValidations, extv1.ValidationRule{
-				Rule:    ExclusiveParameterRule(m.line.CompositionRefPath, pn, c.spec.Name),
+				Rule:    ExclusiveParameterRule(m.compositionRef(), pn, c.spec.Name),
 				Message: fmt.Sprintf("parameters.%s is not supported for %s", pn, strings.Join(m.otherCompositions(c.spec.Name), ", ")),
 			})
 		}
@@ -120,13 +133,18 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 	return &extv1.JSONSchemaProps{Properties: map[string]extv1.JSONSchemaProps{"spec": spec, "status": status}}, prov
 }
 
+// compositionRef is how the generated rules read the composition an instance selects.
+func (m *model) compositionRef() string {
+	return CompositionRef(m.line, m.defaultComposition, m.spec.RequireCompositionRef)
+}
+
 // offeringRule says, per composition, which values of a field it offers.
 func (m *model) offeringRule(fieldName string, values func(v1alpha1.Composition) []string) string {
 	cs := make([]v1alpha1.Composition, len(m.compositions))
 	for i, c := range m.compositions {
 		cs[i] = c.spec
 	}
-	return OfferingRule(m.line.CompositionRefPath, fieldName, cs, values)
+	return OfferingRule(m.compositionRef(), fieldName, cs, values)
 }
 
 // ExclusiveParameterRule is the spec-level rule that rejects a parameter unless the claim selects

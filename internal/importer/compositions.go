@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	ptv1beta1 "github.com/crossplane-contrib/function-patch-and-transform/input/v1beta1"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
@@ -23,19 +24,11 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
-type ptPatch struct {
-	Type          string `json:"type,omitempty"`
-	FromFieldPath string `json:"fromFieldPath"`
-	ToFieldPath   string `json:"toFieldPath"`
-	Transforms    []struct {
-		Type   string `json:"type"`
-		String *struct {
-			Type string `json:"type"`
-			Fmt  string `json:"fmt"`
-		} `json:"string,omitempty"`
-	} `json:"transforms,omitempty"`
-	Policy any `json:"policy,omitempty"`
-}
+// ptPatch is a function-patch-and-transform patch, in P&T's own input types.
+type ptPatch struct{ ptv1beta1.ComposedPatch }
+
+func (p ptPatch) from() string { return deref(p.FromFieldPath) }
+func (p ptPatch) to() string   { return deref(p.ToFieldPath) }
 
 // format returns the fmt pattern of a patch whose only transform is a string Format, "" when it has
 // no transform, and ok false when it has others.
@@ -43,24 +36,30 @@ func (p ptPatch) format() (string, bool) {
 	switch {
 	case len(p.Transforms) == 0:
 		return "", true
-	case len(p.Transforms) == 1 && p.Transforms[0].Type == "string" && p.Transforms[0].String != nil && p.Transforms[0].String.Type == "Format":
-		return p.Transforms[0].String.Fmt, true
+	case len(p.Transforms) == 1 && p.Transforms[0].Type == ptv1beta1.TransformTypeString && p.Transforms[0].String != nil &&
+		p.Transforms[0].String.Type == ptv1beta1.StringTransformTypeFormat && p.Transforms[0].String.Format != nil:
+		return *p.Transforms[0].String.Format, true
 	}
 	return "", false
 }
 
-type ptInput struct {
-	Resources []struct {
-		Name    string         `json:"name"`
-		Base    map[string]any `json:"base"`
-		Patches []ptPatch      `json:"patches"`
-	} `json:"resources"`
+// mapping is the DataService mapping of a patch from the composite: its format, or its transforms
+// as they are.
+func (p ptPatch) mapping() v1alpha1.Mapping {
+	if f, ok := p.format(); ok {
+		return v1alpha1.Mapping{From: p.from(), To: p.to(), Format: f}
+	}
+	return v1alpha1.Mapping{From: p.from(), To: p.to(), Transforms: p.Transforms}
 }
 
 var (
-	refRe       = `self\.(?:crossplane\.)?compositionRef\.name`
+	// refRe is a composition reference as generated rules read it (generator.CompositionRef), its
+	// default composition's literal in groups 1 and 2 when it has one.
+	refRe       = generator.RefExpr
 	exclusiveRe = regexp.MustCompile(`^!\(has\(self\.parameters\) && has\(self\.parameters\.([A-Za-z0-9_]+)\)\) \|\| ` + refRe + ` == "([^"\\]*)"$`)
 	refLitRe    = regexp.MustCompile(refRe + ` == "([^"\\]*)"`)
+	// bareRefRe is a reference without a default: a claim that names no composition fails it.
+	bareRefRe   = regexp.MustCompile(`self\.(?:crossplane\.)?compositionRef\.name\s*==`)
 	offeringMsg = regexp.MustCompile(`^Unsupported (service|plan) used for (.+)$`)
 )
 
@@ -88,10 +87,14 @@ func (im *importer) importCompositions(x *xrd) error {
 	offerings := map[string]map[string][]string{} // field -> composition -> values
 	var order []string
 	exclusive := map[string][]string{}
+	// bare says whether the generated-shape rules read compositionRef without a default, as
+	// Klutch's hand-written ones do: the DataService then requires a reference.
+	bare := false
 	for i, r := range im.spec.rules {
 		c := canon(r.Rule)
 		if m := offeringMsg.FindStringSubmatch(r.Message); m != nil && i < 2 {
-			if vals, names := offeringValues(r.Rule, c, m[1]); vals != nil {
+			if vals, names := offeringValues(r.Rule, c, m[1], x.defaultComposition); vals != nil {
+				bare = bare || bareRefRe.MatchString(c)
 				offerings[m[1]] = vals
 				order = mergeOrder(order, names)
 				if im.in.Name == "" {
@@ -101,18 +104,22 @@ func (im *importer) importCompositions(x *xrd) error {
 			}
 		}
 		if m := exclusiveRe.FindStringSubmatch(c); m != nil && strings.HasPrefix(r.Message, "parameters."+m[1]+" is not supported for ") {
-			exclusive[m[2]] = append(exclusive[m[2]], m[1])
+			exclusive[m[4]] = append(exclusive[m[4]], m[1])
+			bare = bare || bareRefRe.MatchString(c)
 			continue
 		}
 		s.Rules = append(s.Rules, v1alpha1.Rule{Rule: r.Rule, Message: r.Message, MessageExpression: r.MessageExpression, FieldPath: r.FieldPath, Reason: reason(r.Reason)})
 		for _, lm := range refLitRe.FindAllStringSubmatch(c, -1) {
-			if lm[1] != "" { // a rule may test for "no composition selected"
-				order = mergeOrder(order, []string{lm[1]})
+			if n := lm[len(lm)-1]; n != "" { // a rule may test for "no composition selected"
+				order = mergeOrder(order, []string{n})
 			}
 		}
 	}
 	if x.defaultComposition != "" {
 		order = mergeOrder(order, []string{x.defaultComposition})
+	}
+	if bare {
+		s.RequireCompositionRef = true
 	}
 	for name := range exclusive {
 		order = mergeOrder(order, []string{name})
@@ -169,8 +176,8 @@ func reason(r *extv1.FieldValueErrorReason) string {
 // offeringValues reads an offering rule with the generator's parser: per composition, the values
 // of field it allows. names lists the compositions in the rule's order. It returns nil when the
 // rule is not one, or not one the generator writes the same (canonical is the rule in canonical
-// form).
-func offeringValues(rule, canonical, fieldName string) (map[string][]string, []string) {
+// form), with the composition reference bare or defaulted to defaultComposition.
+func offeringValues(rule, canonical, fieldName, defaultComposition string) (map[string][]string, []string) {
 	f, vals, names, ok := generator.ParseOfferingRule(rule)
 	if !ok || f != fieldName {
 		return nil, nil
@@ -180,9 +187,11 @@ func offeringValues(rule, canonical, fieldName string) (map[string][]string, []s
 		cs = append(cs, v1alpha1.Composition{Name: n, Services: vals[n], Plans: vals[n]})
 	}
 	for _, l := range xpline.All {
-		got := generator.OfferingRule(l.CompositionRefPath, fieldName, cs, func(c v1alpha1.Composition) []string { return c.Services })
-		if canon(got) == canonical {
-			return vals, names
+		for _, required := range []bool{true, false} {
+			got := generator.OfferingRule(generator.CompositionRef(l, defaultComposition, required), fieldName, cs, func(c v1alpha1.Composition) []string { return c.Services })
+			if canon(got) == canonical {
+				return vals, names
+			}
 		}
 	}
 	return nil, nil
@@ -214,12 +223,13 @@ func (im *importer) importComposition(c *xv1.Composition) (v1alpha1.Composition,
 		im.note("Composition %s: not a pipeline; imported without a backend", c.Name)
 		return out, nil
 	}
+	out.Labels = c.Labels
 	var fns v1alpha1.Functions
-	var input *ptInput
+	var input *ptv1beta1.Resources
 	for i, st := range c.Spec.Pipeline {
 		switch {
 		case input == nil && st.Input != nil && strings.Contains(string(st.Input.Raw), "pt.fn.crossplane.io"):
-			input = &ptInput{}
+			input = &ptv1beta1.Resources{}
 			if err := json.Unmarshal(st.Input.Raw, input); err != nil {
 				return out, errors.Wrapf(err, "Composition %s: cannot read the function-patch-and-transform input", c.Name)
 			}
@@ -242,20 +252,29 @@ func (im *importer) importComposition(c *xv1.Composition) (v1alpha1.Composition,
 		im.note("Composition %s: no function-patch-and-transform resources; imported without a backend", c.Name)
 		return out, nil
 	}
-	if len(input.Resources) > 1 {
-		im.note("Composition %s: dropped resources after the first (%s): a DataService composes one backend", c.Name, input.Resources[0].Name)
-	}
 	res := input.Resources[0]
 	if res.Name != c.Name {
 		im.note("Composition %s: the resource is named %q; it will be named after the Composition", c.Name, res.Name)
 	}
-	b := &v1alpha1.Backend{}
-	base := res.Base
+	for _, r := range input.Resources[1:] {
+		rr, err := im.importResource(c.Name, r)
+		if err != nil {
+			return out, err
+		}
+		out.Resources = append(out.Resources, rr)
+	}
+	b := &v1alpha1.Backend{ReadinessChecks: res.ReadinessChecks, ConnectionDetails: res.ConnectionDetails}
+	base := map[string]any{}
+	if res.Base != nil {
+		if err := json.Unmarshal(res.Base.Raw, &base); err != nil {
+			return out, errors.Wrapf(err, "Composition %s: cannot read the base of %s", c.Name, res.Name)
+		}
+	}
 	b.APIVersion, _ = base["apiVersion"].(string)
 	b.Kind, _ = base["kind"].(string)
 	delete(base, "apiVersion")
 	delete(base, "kind")
-	im.importPatches(c.Name, b, res.Patches)
+	im.importPatches(c.Name, b, wrap(res.Patches))
 	if pc, ok := nestedString(base, "spec", "providerConfigRef", "name"); ok && b.ProviderConfig == nil {
 		// Derivable from the DataService name: resolved once the name is known (nameIt).
 		im.pcNames = append(im.pcNames, pcName{backend: b, name: pc, base: base})
@@ -268,6 +287,54 @@ func (im *importer) importComposition(c *xv1.Composition) (v1alpha1.Composition,
 		b.Base = &runtime.RawExtension{Raw: raw}
 	}
 	out.Backend = b
+	return out, nil
+}
+
+func wrap(ps []ptv1beta1.ComposedPatch) []ptPatch {
+	out := make([]ptPatch, len(ps))
+	for i, p := range ps {
+		out[i] = ptPatch{p}
+	}
+	return out
+}
+
+// importResource reads a further composed resource: its base, mappings, status, readiness
+// checks and connection details as they are.
+func (im *importer) importResource(comp string, r ptv1beta1.ComposedTemplate) (v1alpha1.Resource, error) {
+	out := v1alpha1.Resource{Name: r.Name, ReadinessChecks: r.ReadinessChecks, ConnectionDetails: r.ConnectionDetails}
+	base := map[string]any{}
+	if r.Base != nil {
+		if err := json.Unmarshal(r.Base.Raw, &base); err != nil {
+			return out, errors.Wrapf(err, "Composition %s: cannot read the base of %s", comp, r.Name)
+		}
+	}
+	out.APIVersion, _ = base["apiVersion"].(string)
+	out.Kind, _ = base["kind"].(string)
+	delete(base, "apiVersion")
+	delete(base, "kind")
+	if len(base) > 0 {
+		raw, err := json.Marshal(base)
+		if err != nil {
+			return out, err
+		}
+		out.Base = &runtime.RawExtension{Raw: raw}
+	}
+	for _, p := range wrap(r.Patches) {
+		switch {
+		case p.Policy != nil || p.Combine != nil:
+			im.note("Composition %s: dropped patch %s → %s of %s: policies and combines are not expressible", comp, p.from(), p.to(), r.Name)
+		case p.Type == ptv1beta1.PatchTypeToCompositeFieldPath:
+			sm := v1alpha1.StatusMapping{From: p.from()}
+			if p.to() != defaultStatusTo(p.from()) {
+				sm.To = p.to()
+			}
+			out.Status = append(out.Status, sm)
+		case p.Type == "" || p.Type == ptv1beta1.PatchTypeFromCompositeFieldPath:
+			out.Fields = append(out.Fields, p.mapping())
+		default:
+			im.note("Composition %s: dropped %s patch %s → %s of %s", comp, p.Type, p.from(), p.to(), r.Name)
+		}
+	}
 	return out, nil
 }
 
@@ -290,40 +357,54 @@ func (im *importer) importPatches(comp string, b *v1alpha1.Backend, patches []pt
 	var params []ptPatch
 	for _, p := range patches {
 		format, simple := p.format()
-		if p.Policy != nil || !simple {
-			im.note("Composition %s: dropped patch %s → %s: only plain copies and string formats are expressible", comp, p.FromFieldPath, p.ToFieldPath)
+		if p.Policy != nil || p.Combine != nil {
+			im.note("Composition %s: dropped patch %s → %s: policies and combines are not expressible", comp, p.from(), p.to())
+			continue
+		}
+		if !simple {
+			// P&T's transforms are kept as they are.
+			switch {
+			case p.Type == "" || p.Type == ptv1beta1.PatchTypeFromCompositeFieldPath:
+				if strings.HasPrefix(p.from(), "spec.parameters.") {
+					params = append(params, p)
+				} else {
+					b.Fields = append(b.Fields, p.mapping())
+				}
+			default:
+				im.note("Composition %s: dropped %s patch %s → %s: a DataService transforms only what it maps from the composite", comp, p.Type, p.from(), p.to())
+			}
 			continue
 		}
 		switch p.Type {
 		case "ToCompositeFieldPath":
-			sm := v1alpha1.StatusMapping{From: p.FromFieldPath}
-			if p.ToFieldPath != defaultStatusTo(p.FromFieldPath) {
-				sm.To = p.ToFieldPath
+			sm := v1alpha1.StatusMapping{From: p.from()}
+			if p.to() != defaultStatusTo(p.from()) {
+				sm.To = p.to()
 			}
 			b.Status = append(b.Status, sm)
 			continue
 		case "", "FromCompositeFieldPath":
 		default:
-			im.note("Composition %s: dropped %s patch %s → %s", comp, p.Type, p.FromFieldPath, p.ToFieldPath)
+			im.note("Composition %s: dropped %s patch %s → %s", comp, p.Type, p.from(), p.to())
 			continue
 		}
 		switch {
-		case im.line.Claims && format == "" && p.FromFieldPath == p.ToFieldPath && (p.FromFieldPath == xpline.LabelClaimName || p.FromFieldPath == xpline.LabelClaimNamespace):
+		case im.line.Claims && format == "" && p.from() == p.to() && (p.from() == xpline.LabelClaimName || p.from() == xpline.LabelClaimNamespace):
 			claimLabels++
-		case p.ToFieldPath == "spec.providerConfigRef.name":
-			b.ProviderConfig = &v1alpha1.ProviderConfig{FromField: p.FromFieldPath, Format: format}
+		case p.to() == "spec.providerConfigRef.name":
+			b.ProviderConfig = &v1alpha1.ProviderConfig{FromField: p.from(), Format: format}
 			if format == inputv1beta1.DefaultProviderConfigNameFormat {
 				b.ProviderConfig.Format = ""
 			}
-		case im.line.Claims && p.FromFieldPath == xpline.LabelClaimNamespace && p.ToFieldPath == "spec.writeConnectionSecretToRef.namespace" && format == "":
+		case im.line.Claims && p.from() == xpline.LabelClaimNamespace && p.to() == "spec.writeConnectionSecretToRef.namespace" && format == "":
 			// Paired with the name below.
-		case p.ToFieldPath == "spec.writeConnectionSecretToRef.name" && format != "" &&
-			(im.line.Claims && p.FromFieldPath == xpline.LabelClaimName || !im.line.Claims && p.FromFieldPath == "metadata.name"):
+		case p.to() == "spec.writeConnectionSecretToRef.name" && format != "" &&
+			(im.line.Claims && p.from() == xpline.LabelClaimName || !im.line.Claims && p.from() == "metadata.name"):
 			b.ConnectionSecret = &v1alpha1.ConnectionSecret{NameFormat: format}
-		case strings.HasPrefix(p.FromFieldPath, "spec.parameters.") && format == "":
+		case strings.HasPrefix(p.from(), "spec.parameters.") && format == "":
 			params = append(params, p)
 		default:
-			b.Fields = append(b.Fields, v1alpha1.Mapping{From: p.FromFieldPath, To: p.ToFieldPath, Format: format})
+			b.Fields = append(b.Fields, v1alpha1.Mapping{From: p.from(), To: p.to(), Format: format})
 		}
 	}
 	if im.line.Claims && claimLabels < 2 {
@@ -345,21 +426,35 @@ func defaultStatusTo(from string) string {
 
 // importParameterPatches finds where parameters go and the key style that names them.
 func (im *importer) importParameterPatches(comp string, b *v1alpha1.Backend, params []ptPatch) {
+	// Transformed parameters, or keys another Composition names otherwise, are this backend's own
+	// mappings: it takes no parameter by the shared layout.
+	own := func() {
+		b.NoParameters, b.ParametersTo = true, ""
+		for _, p := range params {
+			b.Fields = append(b.Fields, p.mapping())
+		}
+	}
+	for _, p := range params {
+		if len(p.Transforms) > 0 {
+			own()
+			return
+		}
+	}
 	type keyed struct{ param, key string }
 	var keys []keyed
 	var to string
 	for _, p := range params {
-		from, err1 := fieldpath.Parse(p.FromFieldPath)
-		dst, err2 := fieldpath.Parse(p.ToFieldPath)
+		from, err1 := fieldpath.Parse(p.from())
+		dst, err2 := fieldpath.Parse(p.to())
 		rest := len(from) - 2 // below spec.parameters
 		if err1 != nil || err2 != nil || rest < 1 || len(dst) <= rest {
-			b.Fields = append(b.Fields, v1alpha1.Mapping{From: p.FromFieldPath, To: p.ToFieldPath})
+			b.Fields = append(b.Fields, v1alpha1.Mapping{From: p.from(), To: p.to()})
 			continue
 		}
 		prefix := dst[:len(dst)-rest].String()
 		if !slices.Equal(segNames(from[3:]), segNames(dst[len(dst)-rest+1:])) || (to != "" && prefix != to) {
-			im.note("Composition %s: patch %s → %s does not follow the parameters' layout; kept as a field mapping", comp, p.FromFieldPath, p.ToFieldPath)
-			b.Fields = append(b.Fields, v1alpha1.Mapping{From: p.FromFieldPath, To: p.ToFieldPath})
+			im.note("Composition %s: patch %s → %s does not follow the parameters' layout; kept as a field mapping", comp, p.from(), p.to())
+			b.Fields = append(b.Fields, v1alpha1.Mapping{From: p.from(), To: p.to()})
 			continue
 		}
 		to = prefix
@@ -385,10 +480,23 @@ func (im *importer) importParameterPatches(comp string, b *v1alpha1.Backend, par
 			best, bestN = st, n
 		}
 	}
-	if ps.KeyStyle != "" && ps.KeyStyle != best {
-		im.note("Composition %s: names parameters in %s; another Composition uses %s", comp, best, ps.KeyStyle)
+	if im.paramsLaid {
+		style := ps.KeyStyle
+		for _, k := range keys {
+			want := generator.BackendKey(style, k.param)
+			for _, pk := range ps.Keys {
+				if pk.Parameter == k.param {
+					want = pk.Key
+				}
+			}
+			if want != k.key {
+				own()
+				return
+			}
+		}
 		return
 	}
+	im.paramsLaid = true
 	if best != v1alpha1.KeyStyleSnakeCase {
 		ps.KeyStyle = best
 	}

@@ -54,7 +54,10 @@ type Result struct {
 	Differences []string
 }
 
-// Exact says whether the DataService regenerates the input exactly.
+// Comparison says what "regenerates the input" means: how Exact compares (package semantic).
+const Comparison = "every object equal as parsed YAML; CEL rules compared as parsed expressions, patches that write different fields in any order"
+
+// Exact says whether the DataService regenerates the input, compared as Comparison says.
 func (r *Result) Exact() bool { return len(r.Differences) == 0 }
 
 type importer struct {
@@ -67,6 +70,9 @@ type importer struct {
 	pcNames []pcName
 	// imported are the given Compositions of this XRD.
 	imported []*unstructured.Unstructured
+	// paramsLaid says a Composition has set the parameters' key style and keys: another that
+	// names them otherwise maps its parameters under its own fields.
+	paramsLaid bool
 }
 
 func (im *importer) note(format string, args ...any) {

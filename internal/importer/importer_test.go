@@ -31,8 +31,10 @@ func load(t *testing.T, rel string) *unstructured.Unstructured {
 func TestRoundTripKlutch(t *testing.T) {
 	cases := map[string]struct {
 		xrd, composition, template string
-		name                       string // the DataService name import must find
-		notes                      []string
+		// more are further Compositions of the XRD, e.g. the a8s one beside the a9s one.
+		more  []string
+		name  string // the DataService name import must find
+		notes []string
 	}{
 		"MongoDB": {
 			xrd: "crossplane-api/api/a9s/mongodb/definition.yaml", composition: "crossplane-api/api/a9s/mongodb/composition.yaml",
@@ -52,12 +54,33 @@ func TestRoundTripKlutch(t *testing.T) {
 			xrd: "crossplane-api/api/common/servicebinding_definition.yaml", composition: "crossplane-api/api/a9s/servicebinding/composition.yaml",
 			template: "bind/servicebinding_apiserviceexporttemplate.yaml", name: "servicebinding",
 		},
+		// Klutch's shared XRDs with both families: the a8s Compositions wrap the anynines
+		// operators' CRs in provider-kubernetes Objects and turn the plan into sizes with
+		// Regexp, map and convert transforms; import keeps them as P&T transforms.
+		"PostgreSQLA9sAndA8s": {
+			xrd: "crossplane-api/api/common/postgresql_definition.yaml", composition: "crossplane-api/api/a9s/postgresql/composition.yaml",
+			more:     []string{"crossplane-api/api/a8s/postgresql/composition.yaml"},
+			template: "bind/postgresql_apiserviceexporttemplate.yaml", name: "postgresql",
+		},
+		"ServiceBindingA9sAndA8s": {
+			xrd: "crossplane-api/api/common/servicebinding_definition.yaml", composition: "crossplane-api/api/a9s/servicebinding/composition.yaml",
+			more:     []string{"crossplane-api/api/a8s/servicebinding/composition.yaml"},
+			template: "bind/servicebinding_apiserviceexporttemplate.yaml", name: "servicebinding",
+		},
+		"A8sServiceBindingAlone": {
+			xrd: "crossplane-api/api/common/servicebinding_definition.yaml", composition: "crossplane-api/api/a8s/servicebinding/composition.yaml",
+			template: "bind/servicebinding_apiserviceexporttemplate.yaml", name: "servicebinding",
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
+			comps := []*unstructured.Unstructured{load(t, tc.composition)}
+			for _, m := range tc.more {
+				comps = append(comps, load(t, m))
+			}
 			res, err := importer.Import(importer.Input{
 				XRD:            load(t, tc.xrd),
-				Compositions:   []*unstructured.Unstructured{load(t, tc.composition)},
+				Compositions:   comps,
 				ExportTemplate: load(t, tc.template),
 			})
 			if err != nil {

@@ -52,8 +52,14 @@ type Layout struct {
 	Exports string
 	// Name of the generated Configuration meta.
 	Name string
-	// Crossplane is the Crossplane version constraint of the generated meta.
+	// Crossplane is the Crossplane version constraint of the generated meta; empty for the oldest
+	// Crossplane that serves the package's XRDs.
 	Crossplane string
+	// RBAC is the manifest of the ClusterRole that lets Crossplane compose the package's kinds,
+	// outside Root (a Configuration cannot carry RBAC).
+	RBAC string
+	// Note, when set, is told what the meta assumed (e.g. a function it knows no package of).
+	Note func(string)
 }
 
 // Files returns the content of every file the sources generate, by path.
@@ -104,8 +110,31 @@ func Files(srcs []Source, l Layout) (map[string][]byte, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	meta := fmt.Sprintf("%s. DO NOT EDIT.\n# Keep your own crossplane.yaml here (without this line) to set annotations or dependsOn.\napiVersion: meta.pkg.crossplane.io/v1\nkind: Configuration\nmetadata:\n  name: %s\nspec:\n  crossplane:\n    version: %q\n", Marker, l.Name, l.Crossplane)
-	files[filepath.Join(l.Root, "crossplane.yaml")] = []byte(meta)
+	outs := make([]*generator.Output, 0, len(sorted))
+	for _, s := range sorted {
+		outs = append(outs, s.Output)
+	}
+	pm, err := generator.Package(l.Name, l.Crossplane, outs)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range pm.Notes {
+		if l.Note != nil {
+			l.Note(n)
+		}
+	}
+	meta, err := yaml.Marshal(pm.Meta.Object)
+	if err != nil {
+		return nil, err
+	}
+	files[filepath.Join(l.Root, "crossplane.yaml")] = append([]byte(Marker+". DO NOT EDIT.\n# Keep your own crossplane.yaml here (without this line) to set annotations or dependsOn.\n"), meta...)
+	if pm.ClusterRole != nil && l.RBAC != "" {
+		cr, err := yaml.Marshal(pm.ClusterRole.Object)
+		if err != nil {
+			return nil, err
+		}
+		files[l.RBAC] = append([]byte(Marker+". DO NOT EDIT.\n# Lets Crossplane manage the kinds the package's Compositions compose: apply it to the control plane beside the package.\n"), cr...)
+	}
 	if len(templates) > 0 {
 		var b bytes.Buffer
 		b.WriteString(Marker + ". DO NOT EDIT.\n" + exportsOwner(l) + "# APIServiceExportTemplates for klutch-bind (and kube-bind): apply them to the control plane beside the package.\n")
@@ -421,9 +450,14 @@ func (l Layout) markedFiles(want map[string][]byte) ([]string, error) {
 			return nil, err
 		}
 	}
-	if fi, err := os.Lstat(l.Exports); err == nil && fi.Mode().IsRegular() {
-		if err := consider(l.Exports); err != nil {
-			return nil, err
+	for _, p := range []string{l.Exports, l.RBAC} {
+		if p == "" {
+			continue
+		}
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			if err := consider(p); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil

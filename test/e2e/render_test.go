@@ -200,10 +200,16 @@ func withoutRenderMetadata(u *unstructured.Unstructured) *unstructured.Unstructu
 // a9s services, the render example), so that each example is proven renderable.
 func exampleDataServices(t *testing.T) []string {
 	t.Helper()
+	// One level down, and two for an example with a spec per Crossplane line (examples/internal).
 	files, err := filepath.Glob(filepath.Join(testtools.RepoRoot(t), "examples", "*", "*.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	deeper, err := filepath.Glob(filepath.Join(testtools.RepoRoot(t), "examples", "*", "*", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, deeper...)
 	var specs []string
 	for _, f := range files {
 		objs := readObjects(t, f)

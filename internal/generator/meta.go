@@ -1,0 +1,174 @@
+package generator
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	ptv1beta1 "github.com/crossplane-contrib/function-patch-and-transform/input/v1beta1"
+	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
+)
+
+// A package of generated APIs installs only when Crossplane has what its Compositions need: the
+// functions they pipe to (the Configuration's dependsOn installs them), a Crossplane that serves
+// its XRDs (the meta's constraint), and permission to manage the kinds they compose. A
+// Configuration cannot carry RBAC, so the last is a ClusterRole applied beside the package,
+// aggregated into Crossplane's own.
+
+// knownFunctions are the packages of the composition functions generated Compositions pipe to by
+// default, with the oldest version the generated input is written for.
+var knownFunctions = map[string]struct{ pkg, version string }{
+	"function-patch-and-transform": {"xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform", ">=v0.10.7"},
+	"function-auto-ready":          {"xpkg.crossplane.io/crossplane-contrib/function-auto-ready", ">=v0.7.0"},
+}
+
+// AggregateToCrossplane is the label that aggregates a ClusterRole into the one Crossplane's
+// service account is bound to (Crossplane's Helm chart).
+const AggregateToCrossplane = "rbac.crossplane.io/aggregate-to-crossplane"
+
+// PackageMeta is the meta of a Configuration package of generated APIs, and the ClusterRole that
+// lets Crossplane compose them.
+type PackageMeta struct {
+	// Meta is the Configuration (meta.pkg.crossplane.io/v1), for crossplane.yaml.
+	Meta *unstructured.Unstructured
+	// ClusterRole lets Crossplane manage every kind the Compositions compose, nil when they compose
+	// nothing.
+	ClusterRole *unstructured.Unstructured
+	// Notes say what was assumed, for stderr.
+	Notes []string
+}
+
+// Package describes the package of outs named name. constraint is the Crossplane version
+// constraint asked for ("" for the one the XRDs' line needs).
+func Package(name, constraint string, outs []*Output) (*PackageMeta, error) {
+	pm := &PackageMeta{}
+	line := xpline.V1
+	functions := map[string]bool{}
+	type kind struct{ group, resource string }
+	kinds := map[kind]bool{}
+	for _, o := range outs {
+		if l, ok := xpline.OfXRD(o.XRD.GetAPIVersion()); ok && !l.Claims {
+			line = l
+		}
+		for _, c := range o.Compositions {
+			comp := &xv1.Composition{}
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(c.Object, comp); err != nil {
+				return nil, fmt.Errorf("Composition %s: %w", c.GetName(), err)
+			}
+			for _, st := range comp.Spec.Pipeline {
+				functions[st.FunctionRef.Name] = true
+				if st.Input == nil {
+					continue
+				}
+				in := &ptv1beta1.Resources{}
+				if err := json.Unmarshal(st.Input.Raw, in); err != nil || in.Kind != "Resources" {
+					continue
+				}
+				for _, r := range in.Resources {
+					if r.Base == nil {
+						continue
+					}
+					u := &unstructured.Unstructured{}
+					if err := json.Unmarshal(r.Base.Raw, &u.Object); err != nil {
+						continue
+					}
+					gv, err := schema.ParseGroupVersion(u.GetAPIVersion())
+					if err != nil {
+						continue
+					}
+					kinds[kind{group: gv.Group, resource: resourceOf(u.GetKind())}] = true
+				}
+			}
+		}
+	}
+
+	if constraint == "" {
+		constraint = line.PackageConstraint
+	} else if !line.Claims && strings.HasPrefix(strings.TrimLeft(constraint, ">=~^ "), "v1") {
+		return nil, fmt.Errorf("Crossplane version constraint %q admits Crossplane 1.x, which cannot install the package's apiextensions.crossplane.io/v2 XRDs: use %q or leave it unset", constraint, line.PackageConstraint)
+	}
+
+	var deps []any
+	names := make([]string, 0, len(functions))
+	for f := range functions {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	for _, f := range names {
+		k, ok := knownFunctions[f]
+		if !ok {
+			pm.Notes = append(pm.Notes, fmt.Sprintf("crossplane.yaml: no dependsOn for Function %s, a package this tool does not know: keep your own crossplane.yaml to add it", f))
+			continue
+		}
+		deps = append(deps, map[string]any{"function": k.pkg, "version": k.version})
+	}
+	spec := map[string]any{"crossplane": map[string]any{"version": constraint}}
+	if len(deps) > 0 {
+		spec["dependsOn"] = deps
+	}
+	pm.Meta = &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "meta.pkg.crossplane.io/v1",
+		"kind":       "Configuration",
+		"metadata":   map[string]any{"name": name},
+		"spec":       spec,
+	}}
+
+	if len(kinds) == 0 {
+		return pm, nil
+	}
+	keys := make([]kind, 0, len(kinds))
+	for k := range kinds {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].group != keys[j].group {
+			return keys[i].group < keys[j].group
+		}
+		return keys[i].resource < keys[j].resource
+	})
+	var rules []rbacv1.PolicyRule
+	for _, k := range keys {
+		if n := len(rules); n > 0 && rules[n-1].APIGroups[0] == k.group {
+			rules[n-1].Resources = append(rules[n-1].Resources, k.resource)
+			continue
+		}
+		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{k.group}, Resources: []string{k.resource}, Verbs: []string{"*"}})
+	}
+	cr := &rbacv1.ClusterRole{
+		TypeMeta: metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:   "crossplane:composite:" + name,
+			Labels: map[string]string{AggregateToCrossplane: "true"},
+		},
+		Rules: rules,
+	}
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(cr)
+	if err != nil {
+		return nil, err
+	}
+	delete(obj["metadata"].(map[string]any), "creationTimestamp")
+	pm.ClusterRole = &unstructured.Unstructured{Object: obj}
+	return pm, nil
+}
+
+// resourceOf guesses the resource of a kind without its CRD: the lower-cased kind with the
+// English plural ending (Valkey: valkeys, NetworkPolicy: networkpolicies, Object: objects), as
+// CRDs are named by convention.
+func resourceOf(kind string) string {
+	k := strings.ToLower(kind)
+	switch {
+	case strings.HasSuffix(k, "y") && len(k) > 1 && !strings.ContainsRune("aeiou", rune(k[len(k)-2])):
+		return k[:len(k)-1] + "ies"
+	case strings.HasSuffix(k, "s"), strings.HasSuffix(k, "x"), strings.HasSuffix(k, "z"), strings.HasSuffix(k, "ch"), strings.HasSuffix(k, "sh"):
+		return k + "es"
+	}
+	return k + "s"
+}
