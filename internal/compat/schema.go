@@ -30,7 +30,7 @@ func (c *comparison) schemas(o, n *xrd, ocs, ncs compositionSet) {
 	for _, name := range common {
 		ov, nv := o.version(name), n.version(name)
 		w := &comparison{api: c.api}
-		w.versionSchema(ov.openAPIV3Schema(), nv.openAPIV3Schema(), ocs, ncs)
+		w.versionSchema(o.schema(name), n.schema(name), ocs, ncs)
 		w.printerColumns(ov.AdditionalPrinterColumns, nv.AdditionalPrinterColumns)
 		for _, ch := range w.changes {
 			k := key{ch.Path, ch.Kind, ch.Breaking, ch.Reason}
@@ -49,13 +49,6 @@ func (c *comparison) schemas(o, n *xrd, ocs, ncs compositionSet) {
 			c.add(k.breaking, fmt.Sprintf("versions[%s].%s", v, k.path), k.kind, "%s", k.reason)
 		}
 	}
-}
-
-func (v *xrdVersion) openAPIV3Schema() *extv1.JSONSchemaProps {
-	if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
-		return &extv1.JSONSchemaProps{}
-	}
-	return v.Schema.OpenAPIV3Schema.DeepCopy()
 }
 
 // versionSchema compares one version's schema. The services and plans each composition offers are
