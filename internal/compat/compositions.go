@@ -67,11 +67,8 @@ func knownCompositions(x *xrd, cs []composition) compositionSet {
 		s.enforced = r.Name
 		s.mentioned[r.Name] = true
 	}
-	for _, v := range x.spec.Versions {
-		if v.Schema == nil {
-			continue
-		}
-		for _, name := range ruleCompositions(v.Schema.OpenAPIV3Schema) {
+	for _, schema := range x.schemas {
+		for _, name := range ruleCompositions(schema) {
 			s.mentioned[name] = true
 			s.fromCEL = true
 		}

@@ -31,11 +31,11 @@ const (
 // offering rules (referenceable version) name, or the compositions known to serve it.
 func domainOf(x *xrd, cs compositionSet) planmatrix.Domain {
 	var d planmatrix.Domain
-	v := x.version(x.referenceable())
-	if v == nil {
+	ref := x.referenceable()
+	if x.version(ref) == nil {
 		return d
 	}
-	s := v.openAPIV3Schema()
+	s := x.schema(ref)
 	offs := takeOfferingRules(s)
 	for _, f := range []string{planmatrix.FieldService, planmatrix.FieldPlan} {
 		if offs[f] == nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
+	"github.com/function-dataservice/function-dataservice/internal/semantic"
 )
 
 // schemas compares the schema and printer columns of every version served before and after. A
@@ -30,7 +32,7 @@ func (c *comparison) schemas(o, n *xrd, ocs, ncs compositionSet) {
 	for _, name := range common {
 		ov, nv := o.version(name), n.version(name)
 		w := &comparison{api: c.api}
-		w.versionSchema(ov.openAPIV3Schema(), nv.openAPIV3Schema(), ocs, ncs)
+		w.versionSchema(o.schema(name), n.schema(name), ocs, ncs)
 		w.printerColumns(ov.AdditionalPrinterColumns, nv.AdditionalPrinterColumns)
 		for _, ch := range w.changes {
 			k := key{ch.Path, ch.Kind, ch.Breaking, ch.Reason}
@@ -49,13 +51,6 @@ func (c *comparison) schemas(o, n *xrd, ocs, ncs compositionSet) {
 			c.add(k.breaking, fmt.Sprintf("versions[%s].%s", v, k.path), k.kind, "%s", k.reason)
 		}
 	}
-}
-
-func (v *xrdVersion) openAPIV3Schema() *extv1.JSONSchemaProps {
-	if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
-		return &extv1.JSONSchemaProps{}
-	}
-	return v.Schema.OpenAPIV3Schema.DeepCopy()
 }
 
 // versionSchema compares one version's schema. The services and plans each composition offers are
@@ -232,22 +227,26 @@ func fmtPtr(f *float64) string {
 	return fmt.Sprint(*f)
 }
 
-// rules compares the CEL rules of a node. A rule is known by its expression; a new expression with
-// the message of a removed one is that rule changed. New and changed rules are tightened: no tool
-// can tell whether they accept every claim the old ones did.
+// rules compares the CEL rules of a node. A rule is known by its expression, compared as parsed
+// (semantic.CanonicalCEL), so that a rule re-wrapped or re-quoted in YAML is the same rule; messages
+// quote rules as written. A new expression with the message of a removed one is that rule changed.
+// New and changed rules are tightened: no tool can tell whether they accept every claim the old ones
+// did.
 func (c *comparison) rules(at string, o, n extv1.ValidationRules) {
-	norm := normalizeCEL
-	oldBy := map[string]extv1.ValidationRule{}
-	for _, r := range o {
-		oldBy[norm(r.Rule)] = r
+	// Each rule is parsed once: the keys are in o's and n's order.
+	keys := func(rs extv1.ValidationRules) ([]string, map[string]extv1.ValidationRule) {
+		ks, by := make([]string, len(rs)), map[string]extv1.ValidationRule{}
+		for i, r := range rs {
+			ks[i] = semantic.CanonicalCEL(r.Rule)
+			by[ks[i]] = r
+		}
+		return ks, by
 	}
-	newBy := map[string]extv1.ValidationRule{}
-	for _, r := range n {
-		newBy[norm(r.Rule)] = r
-	}
+	oldKeys, oldBy := keys(o)
+	newKeys, newBy := keys(n)
 	var added []extv1.ValidationRule
-	for _, r := range n {
-		or, ok := oldBy[norm(r.Rule)]
+	for i, r := range n {
+		or, ok := oldBy[newKeys[i]]
 		if !ok {
 			added = append(added, r)
 			continue
@@ -257,8 +256,8 @@ func (c *comparison) rules(at string, o, n extv1.ValidationRules) {
 		}
 	}
 	var removed []extv1.ValidationRule
-	for _, r := range o {
-		if _, ok := newBy[norm(r.Rule)]; !ok {
+	for i, r := range o {
+		if _, ok := newBy[oldKeys[i]]; !ok {
 			removed = append(removed, r)
 		}
 	}
@@ -267,7 +266,7 @@ func (c *comparison) rules(at string, o, n extv1.ValidationRules) {
 			return (r.Message != "" && or.Message == r.Message) || (r.MessageExpression != "" && or.MessageExpression == r.MessageExpression)
 		})
 		if i >= 0 {
-			ob, nb := differing(normalizeCEL(removed[i].Rule), normalizeCEL(r.Rule))
+			ob, nb := differing(removed[i].Rule, r.Rule)
 			c.breaking(at, RuleChanged, "rule %s becomes %s: claims it now rejects fail on their next update", ob, nb)
 			removed = slices.Delete(removed, i, i+1)
 			continue
@@ -277,45 +276,6 @@ func (c *comparison) rules(at string, o, n extv1.ValidationRules) {
 	for _, r := range removed {
 		c.safe(at, RuleRemoved, "rule %s removed", short(r.Rule))
 	}
-}
-
-// normalizeCEL drops the whitespace of a CEL expression that does not separate two words, outside
-// string literals, so that a rule re-wrapped in YAML is the same rule.
-func normalizeCEL(rule string) string {
-	word := func(b byte) bool {
-		return b == '_' || b == '.' || (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z')
-	}
-	var b strings.Builder
-	var quote byte
-	for i := 0; i < len(rule); i++ {
-		ch := rule[i]
-		switch {
-		case quote != 0:
-			b.WriteByte(ch)
-			if ch == '\\' && i+1 < len(rule) {
-				i++
-				b.WriteByte(rule[i])
-			} else if ch == quote {
-				quote = 0
-			}
-		case ch == '\'' || ch == '"':
-			quote = ch
-			b.WriteByte(ch)
-		case ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r':
-			j := i
-			for j < len(rule) && strings.IndexByte(" \t\n\r", rule[j]) >= 0 {
-				j++
-			}
-			out := b.String()
-			if len(out) > 0 && j < len(rule) && word(out[len(out)-1]) && word(rule[j]) {
-				b.WriteByte(' ')
-			}
-			i = j - 1
-		default:
-			b.WriteByte(ch)
-		}
-	}
-	return b.String()
 }
 
 // differing quotes two versions of a rule, each whole.

@@ -6,46 +6,22 @@ import (
 	"slices"
 	"strings"
 
+	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
-// xrd is the part of a CompositeResourceDefinition of either Crossplane line (apiextensions.crossplane.io
-// v1 or v2) that app developers see. Both lines share these fields' JSON, so one type reads both.
+// xrd is a CompositeResourceDefinition of either Crossplane line (apiextensions.crossplane.io v1 or
+// v2), read into the generator's model of one: Crossplane's own v2 type, which has every field of a v1
+// XRD (the fields a line does not use stay empty).
 type xrd struct {
 	where string
 	line  string // version of apiextensions.crossplane.io
-	spec  xrdSpec
-}
-
-type xrdSpec struct {
-	Group                        string                               `json:"group"`
-	Names                        extv1.CustomResourceDefinitionNames  `json:"names"`
-	ClaimNames                   *extv1.CustomResourceDefinitionNames `json:"claimNames,omitempty"`
-	Scope                        string                               `json:"scope,omitempty"`
-	ConnectionSecretKeys         []string                             `json:"connectionSecretKeys,omitempty"`
-	DefaultCompositeDeletePolicy string                               `json:"defaultCompositeDeletePolicy,omitempty"`
-	DefaultCompositionRef        *nameRef                             `json:"defaultCompositionRef,omitempty"`
-	EnforcedCompositionRef       *nameRef                             `json:"enforcedCompositionRef,omitempty"`
-	Versions                     []xrdVersion                         `json:"versions"`
-}
-
-type nameRef struct {
-	Name string `json:"name"`
-}
-
-type xrdVersion struct {
-	Name                     string                                 `json:"name"`
-	Referenceable            bool                                   `json:"referenceable"`
-	Served                   bool                                   `json:"served"`
-	Deprecated               *bool                                  `json:"deprecated,omitempty"`
-	Schema                   *xrdValidation                         `json:"schema,omitempty"`
-	AdditionalPrinterColumns []extv1.CustomResourceColumnDefinition `json:"additionalPrinterColumns,omitempty"`
-}
-
-type xrdValidation struct {
-	OpenAPIV3Schema *extv1.JSONSchemaProps `json:"openAPIV3Schema,omitempty"`
+	spec  xv2.CompositeResourceDefinitionSpec
+	// schemas holds each version's openAPIV3Schema (nil for none), parsed when the XRD is read:
+	// Crossplane's type keeps it raw, and a schema that does not parse is an XRD that cannot be read.
+	schemas []*extv1.JSONSchemaProps
 }
 
 const xrdGroup = xpline.XRDGroup
@@ -68,6 +44,16 @@ func decodeXRD(o Object) (*xrd, error) {
 	if err := json.Unmarshal(raw, &x.spec); err != nil {
 		return nil, fmt.Errorf("%s: cannot read XRD %s: %w", o.Where, u.GetName(), err)
 	}
+	x.schemas = make([]*extv1.JSONSchemaProps, len(x.spec.Versions))
+	for i, v := range x.spec.Versions {
+		if v.Schema == nil || v.Schema.OpenAPIV3Schema.Raw == nil {
+			continue
+		}
+		x.schemas[i] = &extv1.JSONSchemaProps{}
+		if err := json.Unmarshal(v.Schema.OpenAPIV3Schema.Raw, x.schemas[i]); err != nil {
+			return nil, fmt.Errorf("%s: cannot read XRD %s: %w", o.Where, u.GetName(), err)
+		}
+	}
 	return x, nil
 }
 
@@ -75,7 +61,7 @@ func decodeXRD(o Object) (*xrd, error) {
 // cluster-scoped with namespaced claims (LegacyCluster), v2 composites are namespaced.
 func (x *xrd) scope() string {
 	if x.spec.Scope != "" {
-		return x.spec.Scope
+		return string(x.spec.Scope)
 	}
 	if l, ok := xpline.OfXRD(xrdGroup + "/" + x.line); ok {
 		return l.DefaultScope
@@ -93,13 +79,36 @@ func (x *xrd) referenceable() string {
 	return ""
 }
 
-func (x *xrd) version(name string) *xrdVersion {
+func (x *xrd) version(name string) *xv2.CompositeResourceDefinitionVersion {
 	for i := range x.spec.Versions {
 		if x.spec.Versions[i].Name == name {
 			return &x.spec.Versions[i]
 		}
 	}
 	return nil
+}
+
+// schema is the openAPIV3Schema of version name, a copy the caller may change; empty when the version
+// has none.
+func (x *xrd) schema(name string) *extv1.JSONSchemaProps {
+	for i := range x.spec.Versions {
+		if x.spec.Versions[i].Name != name {
+			continue
+		}
+		if x.schemas[i] != nil {
+			return x.schemas[i].DeepCopy()
+		}
+		break
+	}
+	return &extv1.JSONSchemaProps{}
+}
+
+// deletePolicy is the XRD's default composite delete policy, "" when it sets none.
+func (x *xrd) deletePolicy() string {
+	if p := x.spec.DefaultCompositeDeletePolicy; p != nil {
+		return string(*p)
+	}
+	return ""
 }
 
 func (x *xrd) served(name string) bool {
@@ -137,9 +146,9 @@ func (c *comparison) identity(o, n *xrd) {
 	if o.scope() != n.scope() {
 		c.breaking("xrd.spec.scope", ScopeChanged, "scope changes from %s to %s: existing objects are not served at the new scope", o.scope(), n.scope())
 	}
-	if o.spec.DefaultCompositeDeletePolicy != n.spec.DefaultCompositeDeletePolicy {
+	if o.deletePolicy() != n.deletePolicy() {
 		c.safe("xrd.spec.defaultCompositeDeletePolicy", DeletePolicyChanged, "default delete policy changes from %s to %s: claims that set none delete differently",
-			orUnset(o.spec.DefaultCompositeDeletePolicy), orUnset(n.spec.DefaultCompositeDeletePolicy))
+			orUnset(o.deletePolicy()), orUnset(n.deletePolicy()))
 	}
 }
 

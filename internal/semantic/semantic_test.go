@@ -109,3 +109,24 @@ func TestNestedPatchOrderMatters(t *testing.T) {
 		t.Error("want an error: a patch of spec.x after one of spec.x.y depends on their order")
 	}
 }
+
+// TestCanonicalCEL moved here with the CEL normalisation internal/compat used to keep (normalizeCEL):
+// the same cases hold for the one normaliser left.
+func TestCanonicalCEL(t *testing.T) {
+	cases := map[string]struct {
+		a, b string
+		same bool
+	}{
+		"RewrappedIsSame":           {"!(self.contains('nano') && oldSelf.contains('medium'))&&\n  !(x)", "!(self.contains('nano') && oldSelf.contains('medium')) && !(x)", true},
+		"WhitespaceInStringsCounts": {"self == 'a b'", "self == 'a  b'", false},
+		"WordsStaySeparate":         {"x in y", "xin y", false},
+		"DifferentIsDifferent":      {"self >= 0", "self >= 10", false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := CanonicalCEL(tc.a) == CanonicalCEL(tc.b); got != tc.same {
+				t.Errorf("CanonicalCEL(%q) == CanonicalCEL(%q): got %t, want %t (%q, %q)", tc.a, tc.b, got, tc.same, CanonicalCEL(tc.a), CanonicalCEL(tc.b))
+			}
+		})
+	}
+}
