@@ -50,6 +50,7 @@ tools: ## Build the crossplane CLIs and functions the end-to-end tests run (cach
 	test/tools/kubebin.sh kube-apiserver v1.34.2 >/dev/null
 	test/tools/kubebin.sh kube-controller-manager v1.34.2 >/dev/null
 	test/tools/gobin.sh crossplane-core github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crossplane -X=github.com/crossplane/crossplane/v2/internal/version.version=v2.2.1 >/dev/null
+	test/tools/klutchbind.sh >/dev/null || [ $$? = 3 ] # 3: no klutch-bind source beside the project (the Klutch test skips)
 
 # Packages, built and pushed with the dataservice CLI: no Docker engine. The platform Configuration
 # is crossplane.yaml with apis/ as its only content and the Klutch DataServices as examples.
