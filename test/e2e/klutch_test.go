@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -276,7 +277,9 @@ func startPlatform(t *testing.T, root string) (*testtools.ControlPlane, *testtoo
 	work := t.TempDir()
 	cli := buildCLI(t, work)
 	fnDir := filepath.Join(work, "function")
-	runCLI(t, nil, cli, "build", "function", "--package-root", filepath.Join(root, "package"), "--source-date-epoch", "0", "-o", fnDir)
+	// This machine's platform only: the install test proves the multi-platform package.
+	runCLI(t, nil, cli, "build", "function", "--package-root", filepath.Join(root, "package"),
+		"--platform", "linux/"+runtime.GOARCH, "--source-date-epoch", "0", "-o", fnDir)
 	fnFiles, err := filepath.Glob(filepath.Join(fnDir, "*.xpkg"))
 	if err != nil || len(fnFiles) == 0 {
 		t.Fatalf("dataservice build function wrote no package into %s", fnDir)
