@@ -179,3 +179,16 @@ func (cp *ControlPlane) LogContains(name, s string) bool {
 	b, err := os.ReadFile(filepath.Join(cp.LogDir, name+".log"))
 	return err == nil && strings.Contains(string(b), s)
 }
+
+// StopRBACManager stops Crossplane's RBAC manager once it has granted what the test's XRDs need. Its
+// metrics server and the konnector's health server both bind ":8080" on every interface, neither
+// configurable; in a cluster they run in pods of their own.
+func (cp *ControlPlane) StopRBACManager(t testing.TB) {
+	t.Helper()
+	if cp.rbacManager == nil {
+		return
+	}
+	cp.rbacManager.stop(processGrace)
+	cp.rbacManager = nil
+	cp.run.lap(t, "crossplane RBAC manager stopped (it holds :8080, which the konnector needs)")
+}

@@ -130,6 +130,8 @@ func TestKlutchLifecycle(t *testing.T) {
 	// and the konnector reads them only when it starts the syncer of an export. The test accepts them
 	// on the APIServiceBinding, as an operator would, before the konnector starts.
 	acceptPermissionClaims(ctx, t, kc, client.ObjectKey{Namespace: rootNS, Name: "servicebindings.anynines.com"})
+	// Crossplane's RBAC manager has granted the XRDs' types (they are Offered); it holds :8080.
+	cp.StopRBACManager(t)
 	cp.StartKonnector(t, kb, rootNS, kubeconfigSecret, kubeconfigKey)
 	// klutch-bind fault: the ClusterBinding's heartbeat check reports clock drift on a fresh
 	// heartbeat; the APIServiceBindings' conditions say whether the APIs are bound.
