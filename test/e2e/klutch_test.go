@@ -136,7 +136,7 @@ func TestKlutchLifecycle(t *testing.T) {
 	// klutch-bind fault: the ClusterBinding's heartbeat check reports clock drift on a fresh
 	// heartbeat; the APIServiceBindings' conditions say whether the APIs are bound.
 	for _, r := range []string{"mongodbinstances.anynines.com", "servicebindings.anynines.com"} {
-		cp.WaitForConditions(t, apiServiceBindingGVK, client.ObjectKey{Namespace: rootNS, Name: r}, "Connected", "SchemaInSync")
+		cp.WaitForConditions(t, apiServiceBindingGVK, client.ObjectKey{Namespace: rootNS, Name: r}, "Ready", "Connected")
 		app.WaitForConditions(t, crdGVK, client.ObjectKey{Name: r}, "Established")
 	}
 	appCRD := get(ctx, t, ac, crdGVK, client.ObjectKey{Name: "mongodbinstances.anynines.com"})
