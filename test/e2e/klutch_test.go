@@ -23,12 +23,13 @@ import (
 const bindTimeout = 2 * time.Minute
 
 var (
-	appClusterBindingGVK = schema.GroupVersionKind{Group: "klutch.anynines.com", Version: "v1alpha1", Kind: "AppClusterBinding"}
-	apiServiceExportGVK  = schema.GroupVersionKind{Group: "klutch.anynines.com", Version: "v1alpha1", Kind: "APIServiceExport"}
-	apiServiceBindingGVK = schema.GroupVersionKind{Group: "klutch.anynines.com", Version: "v1alpha1", Kind: "APIServiceBinding"}
-	mongodbClaimGVK      = schema.GroupVersionKind{Group: "anynines.com", Version: "v1", Kind: "MongodbInstance"}
-	bindingClaimGVK      = schema.GroupVersionKind{Group: "anynines.com", Version: "v1", Kind: "ServiceBinding"}
-	secretGVK            = schema.GroupVersionKind{Version: "v1", Kind: "Secret"}
+	appClusterBindingGVK       = schema.GroupVersionKind{Group: "klutch.anynines.com", Version: "v1alpha1", Kind: "AppClusterBinding"}
+	apiServiceExportGVK        = schema.GroupVersionKind{Group: "klutch.anynines.com", Version: "v1alpha1", Kind: "APIServiceExport"}
+	apiServiceExportRequestGVK = schema.GroupVersionKind{Group: "klutch.anynines.com", Version: "v1alpha1", Kind: "APIServiceExportRequest"}
+	apiServiceBindingGVK       = schema.GroupVersionKind{Group: "klutch.anynines.com", Version: "v1alpha1", Kind: "APIServiceBinding"}
+	mongodbClaimGVK            = schema.GroupVersionKind{Group: "anynines.com", Version: "v1", Kind: "MongodbInstance"}
+	bindingClaimGVK            = schema.GroupVersionKind{Group: "anynines.com", Version: "v1", Kind: "ServiceBinding"}
+	secretGVK                  = schema.GroupVersionKind{Version: "v1", Kind: "Secret"}
 )
 
 // TestKlutchLifecycle walks Klutch's API lifecycle on real klutch-bind (example-backend in
@@ -125,6 +126,14 @@ func TestKlutchLifecycle(t *testing.T) {
 		waitExists(t, cp, apiServiceBindingGVK, client.ObjectKey{Namespace: rootNS, Name: r})
 	}
 	waitExists(t, cp, secretGVK, client.ObjectKey{Namespace: rootNS, Name: kubeconfigSecret})
+	cp.Eventually(t, "the backend's two APIServiceExportRequests in "+rootNS, bindTimeout, func(ctx context.Context) (bool, string) {
+		l := &unstructured.UnstructuredList{}
+		l.SetGroupVersionKind(apiServiceExportRequestGVK.GroupVersion().WithKind("APIServiceExportRequestList"))
+		if err := kc.List(ctx, l, client.InNamespace(rootNS)); err != nil {
+			return false, err.Error()
+		}
+		return len(l.Items) == 2, fmt.Sprintf("%d APIServiceExportRequests", len(l.Items))
+	})
 	cp.Lap(t, "backend created the APIServiceExports and APIServiceBindings in %s", rootNS)
 	// klutch-bind fault: in control-plane mode nothing accepts the template's permission claims,
 	// and the konnector reads them only when it starts the syncer of an export. The test accepts them
@@ -150,9 +159,17 @@ func TestKlutchLifecycle(t *testing.T) {
 		if !strings.Contains(fmt.Sprint(spec["properties"].(map[string]any)["service"]), "a9s-mongodb50") {
 			t.Errorf("app cluster CRD: spec.service has no enum value a9s-mongodb50")
 		}
+		props := spec["properties"].(map[string]any)
 		for _, msg := range []string{"Transition from bigger to smaller plan size is not supported.", "Migration from replicated to single Data Service Instance is not supported."} {
-			if !strings.Contains(fmt.Sprint(spec["x-kubernetes-validations"]), msg) {
-				t.Errorf("app cluster CRD: no CEL rule with message %q in spec's x-kubernetes-validations", msg)
+			if !strings.Contains(fmt.Sprint(props["plan"].(map[string]any)["x-kubernetes-validations"]), msg) {
+				t.Errorf("app cluster CRD: no CEL rule with message %q on spec.plan", msg)
+			}
+		}
+		// The whole schema of plan and service is the control plane's, as Crossplane made it from our XRD.
+		cpProps := claimSpecSchema(t, get(ctx, t, kc, crdGVK, client.ObjectKey{Name: "mongodbinstances.anynines.com"}))["properties"].(map[string]any)
+		for _, f := range []string{"plan", "service"} {
+			if diff := subsetDiff(plain(t, cpProps[f].(map[string]any)), plain(t, props[f].(map[string]any)), "spec."+f); len(diff) > 0 {
+				t.Errorf("app cluster CRD differs from the control plane's:\n%s", strings.Join(diff, "\n"))
 			}
 		}
 	})
