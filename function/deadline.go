@@ -16,8 +16,9 @@ type generateFn func(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*genera
 // in the generator can be interrupted; so a caller that has gone (Crossplane's deadline passed, the
 // reconcile was cancelled) is not kept waiting: the generation goes on in the background and what
 // it accepts lands in the cache, where the next reconcile finds it. Generations run in a bounded
-// number of slots, so callers that give up again and again cannot pile work up.
-func (f *Function) generateWithin(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
+// number of slots, so callers that give up again and again cannot pile work up. done, when not
+// nil, is called with the generator's error once it returns, whether the caller waited or not.
+func (f *Function) generateWithin(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, done func(error)) (*generator.Output, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // select below would pick a free slot as readily as the ended context
 	}
@@ -30,14 +31,17 @@ func (f *Function) generateWithin(ctx context.Context, ds *v1alpha1.DataService,
 		out *generator.Output
 		err error
 	}
-	done := make(chan result, 1)
+	results := make(chan result, 1)
 	go func() {
 		defer func() { <-f.slots }()
 		out, err := f.generate(ds, d)
-		done <- result{out, err}
+		if done != nil {
+			done(err)
+		}
+		results <- result{out, err}
 	}()
 	select {
-	case r := <-done:
+	case r := <-results:
 		return r.out, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()

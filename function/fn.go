@@ -69,7 +69,11 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	// was, with readiness judged anew (see replays).
 	name, key, keyed := replayKey(req)
 	if keyed {
-		if p := f.replays.get(name, key); p != nil && p.respond(req, rsp) {
+		if p := f.replays.get(name, key); p != nil && p.rejected != nil {
+			log.Debug("Invalid DataService, unchanged since it was rejected", "xr-name", name, "error", p.rejected)
+			response.Fatal(rsp, p.rejected)
+			return rsp, nil
+		} else if p != nil && p.respond(req, rsp) {
 			log.Debug("Composed DataService as in the last reconcile", "xr-name", name)
 			return rsp, nil
 		}
@@ -99,7 +103,14 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
-	out, err := f.generateWithin(ctx, ds, defaults)
+	// A rejection is remembered when the generation ends, also when this caller gave up on it.
+	remember := func(err error) {
+		var ie *generator.InvalidError
+		if keyed && errors.As(err, &ie) {
+			f.replays.put(name, &replay{key: key, rejected: invalid(ds.GetName(), unknown, err)})
+		}
+	}
+	out, err := f.generateWithin(ctx, ds, defaults, remember)
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		log.Info("Gave up generating: the caller is gone", "error", err)
 		return nil, status.FromContextError(err).Err()

@@ -46,6 +46,10 @@ type replay struct {
 	composed map[string]*structpb.Struct
 	// status are the fields of the DataService's status the function sets.
 	status map[string]*structpb.Value
+	// rejected is why the DataService is invalid, when it is: the reconciles of an unchanged
+	// invalid DataService get its fatal result again without generating (a hostile spec within
+	// the limits costs up to a second of CPU, every reconcile, for every tenant otherwise).
+	rejected error
 }
 
 func (r *replays) get(name string, key [sha256.Size]byte) *replay {

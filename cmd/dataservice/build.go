@@ -42,6 +42,8 @@ byte-identical to 'crossplane xpkg build' v2.2.1 on the same files: the same ima
 after run. It uses Crossplane's own builder, parser and linter, and adds what crank lacks:
 
   - hidden folders and files (.git, .github, editor swap files) are skipped;
+  - only regular files inside the package root are read: a symbolic link, named pipe or device
+    named *.yaml, or a link to a folder, is an error naming it (the checkout is not trusted);
   - the examples root is relative to the package root, and never part of the package layer;
   - every problem is reported at once with its file, line and object, and an object that a
     Configuration may not hold (an APIServiceExportTemplate, a ConfigMap, a CRD) is refused

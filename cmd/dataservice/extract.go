@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/function-dataservice/function-dataservice/internal/manifests"
+	"github.com/function-dataservice/function-dataservice/internal/atomicfile"
 	"github.com/function-dataservice/function-dataservice/internal/pkginfo"
 	"github.com/function-dataservice/function-dataservice/internal/runtimeimage"
 )
@@ -47,11 +47,11 @@ func (c *extractCmd) Run(ctx context.Context, s streams) error {
 	}
 	var data []byte
 	if c.Examples {
-		if data, err = pkginfo.ExamplesYAML(img); err == nil && data == nil {
+		if data, err = pkginfo.ExamplesYAML(ctx, img); err == nil && data == nil {
 			return fmt.Errorf("%s has no examples layer", c.Package)
 		}
 	} else {
-		data, err = pkginfo.PackageYAML(img)
+		data, err = pkginfo.PackageYAML(ctx, img)
 	}
 	if err != nil {
 		return fmt.Errorf("cannot extract from %s: %w", c.Package, err)
@@ -74,7 +74,7 @@ func (c *extractCmd) Run(ctx context.Context, s streams) error {
 		}
 		data = buf.Bytes()
 	}
-	if err := manifests.WriteFile(c.Output, data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(c.Output, data, 0o644); err != nil {
 		return fmt.Errorf("cannot write %s: %w", c.Output, err)
 	}
 	fmt.Fprintf(s.Err, "extracted %s of %s to %s\n", map[bool]string{true: ".up/examples.yaml", false: "package.yaml"}[c.Examples], c.Package, c.Output)

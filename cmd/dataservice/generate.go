@@ -12,14 +12,16 @@ import (
 )
 
 type generateCmd struct {
-	Files      []string `short:"f" name:"file" required:"" placeholder:"SPEC" help:"DataService spec file or folder; repeat for more." predictor:"file"`
-	Output     string   `short:"o" required:"" placeholder:"DIR" help:"Package root to write XRDs and Compositions to."`
-	Exports    string   `placeholder:"FILE" help:"Manifest for the APIServiceExportTemplates (default: apiserviceexporttemplates.yaml beside the package root)."`
-	Defaults   string   `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply, as in a Composition's pipeline."`
-	Name       string   `default:"dataservices" help:"Name of the generated Configuration meta (crossplane.yaml)."`
-	Crossplane string   `default:">=v1.17.1" help:"Crossplane version constraint of the generated meta."`
-	Check      bool     `help:"Write nothing; show the diff and exit 2 when the files on disk are stale (for CI)."`
-	Force      bool     `help:"Overwrite files in the way that generate did not write."`
+	Files    []string `short:"f" name:"file" required:"" placeholder:"SPEC" help:"DataService spec file or folder; repeat for more." predictor:"file"`
+	Output   string   `short:"o" required:"" placeholder:"DIR" help:"Package root to write XRDs and Compositions to."`
+	Exports  string   `placeholder:"FILE" help:"Manifest for the APIServiceExportTemplates (default: apiserviceexporttemplates.yaml beside the package root)."`
+	Defaults string   `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply, as in a Composition's pipeline."`
+	Name     string   `default:"dataservices" help:"Name of the generated Configuration meta (crossplane.yaml)."`
+	// CrossplaneConstraint is a version constraint on Crossplane itself, not the Crossplane line a
+	// DataService is generated for (spec.crossplaneVersion): the flag keeps its name --crossplane.
+	CrossplaneConstraint string `name:"crossplane" default:"${crossplane_constraint}" placeholder:"CONSTRAINT" help:"Crossplane version constraint of the generated meta (crossplane.yaml spec.crossplane.version), e.g. '>=v2.0.0' for v2-line APIs; not the Crossplane line, which each spec's crossplaneVersion names."`
+	Check                bool   `help:"Write nothing; show the diff and exit 2 when the files on disk are stale (for CI)."`
+	Force                bool   `help:"Overwrite files in the way that generate did not write."`
 }
 
 func (c *generateCmd) Help() string {
@@ -29,9 +31,12 @@ APIServiceExportTemplate in a manifest beside the root (a Configuration package 
 Compositions, MRAPs and Operations, so templates are applied to the control plane separately).
 
 Output is deterministic and written all-or-nothing: an invalid spec writes nothing. Files it writes
-start with "` + tree.Marker + `"; it refuses to overwrite other files unless --force, and it
-deletes generated files no spec produces any more. Keep your own crossplane.yaml in the root to set
-annotations and dependsOn; otherwise one is generated.
+start with "` + tree.Marker + `"; it refuses to overwrite other files unless --force. It lists
+what it wrote, with digests, in ` + tree.RecordFile + ` in the root, and deletes only files that
+list names, unchanged, once no spec produces them any more; it never writes through a symbolic link
+below the root. Keep your own crossplane.yaml in the root to set annotations and dependsOn;
+otherwise one is generated. Package roots side by side keep their templates apart: generate
+refuses to replace the templates manifest of another root (give each its own --exports).
 
 Examples:
   # Generate Klutch's data services into _output/package (templates in _output/).
@@ -72,7 +77,7 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n") + "\nnothing was written")
 	}
-	l := tree.Layout{Root: filepath.Clean(c.Output), Exports: c.Exports, Name: c.Name, Crossplane: c.Crossplane}
+	l := tree.Layout{Root: filepath.Clean(c.Output), Exports: c.Exports, Name: c.Name, Crossplane: c.CrossplaneConstraint}
 	if l.Exports == "" {
 		l.Exports = filepath.Join(filepath.Dir(l.Root), "apiserviceexporttemplates.yaml")
 	}
@@ -80,26 +85,38 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	if err != nil {
 		return err
 	}
-	changes, conflicts, err := tree.Plan(files, l)
+	pl, err := l.Plan(files)
 	if err != nil {
 		return err
 	}
+	kept := func() {
+		if len(pl.Kept) > 0 {
+			fmt.Fprintf(s.Err, "kept %d files no spec generates any more, since %s does not list them as written by generate unchanged: delete them by hand if they are stale: %s\n",
+				len(pl.Kept), filepath.Join(l.Root, tree.RecordFile), strings.Join(pl.Kept, ", "))
+		}
+	}
 	if c.Check {
-		if len(changes) == 0 {
+		if len(pl.Changes) == 0 {
 			fmt.Fprintf(s.Err, "%s is up to date (%d DataServices)\n", l.Root, len(srcs))
+			kept()
 			return nil
 		}
-		fmt.Fprint(s.Out, tree.Diff(changes))
-		return &exitError{code: 2, err: fmt.Errorf("%d files under %s are stale: run dataservice generate without --check and commit the result", len(changes), l.Root)}
+		fmt.Fprint(s.Out, tree.Diff(pl.Changes))
+		return &exitError{code: 2, err: fmt.Errorf("%d files under %s are stale: run dataservice generate without --check and commit the result", len(pl.Changes), l.Root)}
 	}
-	if len(conflicts) > 0 && !c.Force {
-		return fmt.Errorf("refusing to overwrite files dataservice generate did not write: %s; move them away or pass --force, nothing was written", strings.Join(conflicts, ", "))
+	if len(pl.Conflicts) > 0 && !c.Force {
+		return fmt.Errorf("refusing to overwrite files dataservice generate did not write: %s; move them away or pass --force, nothing was written", strings.Join(pl.Conflicts, ", "))
+	}
+	changes := pl.Changes
+	if pl.Record != nil {
+		changes = append(changes, *pl.Record)
 	}
 	if err := tree.Apply(ctx, changes); err != nil {
 		return err
 	}
+	kept()
 	written, deleted := 0, 0
-	for _, ch := range changes {
+	for _, ch := range pl.Changes {
 		if ch.New == nil {
 			deleted++
 		} else {

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/function-dataservice/function-dataservice/internal/atomicfile"
 	"github.com/function-dataservice/function-dataservice/internal/importer"
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
 )
@@ -113,7 +114,7 @@ func (c *importCmd) Run(s streams) error {
 		if _, err := s.Out.Write(out.Bytes()); err != nil {
 			return err
 		}
-	} else if err := manifests.WriteFile(c.Output, out.Bytes(), 0o644); err != nil {
+	} else if err := atomicfile.WriteFile(c.Output, out.Bytes(), 0o644); err != nil {
 		return err
 	}
 	if inexact > 0 && c.Strict {

@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/dustin/go-humanize"
 
 	"github.com/function-dataservice/function-dataservice/internal/pkgbuild"
 	"github.com/function-dataservice/function-dataservice/internal/pkginfo"
@@ -35,66 +35,24 @@ Examples:
 `
 }
 
-// inspection is the JSON of inspect.
-type inspection struct {
-	Source    string           `json:"source"`
-	Digest    string           `json:"digest"`
-	MediaType string           `json:"mediaType"`
-	Platforms []string         `json:"platforms,omitempty"`
-	Images    []*pkginfo.Image `json:"images"`
-}
-
 func (c *inspectCmd) Run(ctx context.Context, s streams) error {
-	in := &inspection{Source: c.Package}
-	var imgs []v1.Image
+	var in *pkginfo.Inspection
 	if isFile(c.Package) {
 		img, err := pkgbuild.Read(c.Package)
 		if err != nil {
 			return err
 		}
-		imgs = append(imgs, img)
+		if in, err = pkginfo.InspectImage(ctx, c.Package, img); err != nil {
+			return err
+		}
 	} else {
 		desc, err := c.client(s.Err).Get(ctx, c.Package)
 		if err != nil {
 			return fmt.Errorf("%w (not a file either)", err)
 		}
-		in.Digest, in.MediaType = desc.Digest.String(), string(desc.MediaType)
-		if desc.MediaType.IsIndex() {
-			idx, err := desc.ImageIndex()
-			if err != nil {
-				return err
-			}
-			m, err := idx.IndexManifest()
-			if err != nil {
-				return err
-			}
-			for _, d := range m.Manifests {
-				img, err := idx.Image(d.Digest)
-				if err != nil {
-					return fmt.Errorf("cannot get image %s of the index: %w", d.Digest, err)
-				}
-				imgs = append(imgs, img)
-				if d.Platform != nil {
-					in.Platforms = append(in.Platforms, d.Platform.String())
-				}
-			}
-		} else {
-			img, err := desc.Image()
-			if err != nil {
-				return err
-			}
-			imgs = append(imgs, img)
+		if in, err = pkginfo.InspectDescriptor(ctx, c.Package, desc); err != nil {
+			return err
 		}
-	}
-	for _, img := range imgs {
-		info, err := pkginfo.Describe(img)
-		if err != nil {
-			return fmt.Errorf("cannot inspect %s: %w", c.Package, err)
-		}
-		in.Images = append(in.Images, info)
-	}
-	if in.Digest == "" {
-		in.Digest, in.MediaType = in.Images[0].Digest, in.Images[0].MediaType
 	}
 	if c.Output == "json" {
 		e := json.NewEncoder(s.Out)
@@ -105,7 +63,7 @@ func (c *inspectCmd) Run(ctx context.Context, s streams) error {
 	return nil
 }
 
-func printInspection(w io.Writer, in *inspection) {
+func printInspection(w io.Writer, in *pkginfo.Inspection) {
 	fmt.Fprintf(w, "Package:   %s\n", in.Source)
 	fmt.Fprintf(w, "Digest:    %s\n", in.Digest)
 	if len(in.Images) == 1 && in.Images[0].PushDigest != in.Digest {
@@ -155,18 +113,7 @@ func printInspection(w io.Writer, in *inspection) {
 			default:
 				note = "io.crossplane.xpkg: " + l.Annotation
 			}
-			fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("  layer   %s %10s  %s", l.Digest, humanSize(l.Size), note), " "))
+			fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("  layer   %s %10s  %s", l.Digest, humanize.IBytes(uint64(l.Size)), note), " "))
 		}
-	}
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	default:
-		return fmt.Sprintf("%d B", n)
 	}
 }

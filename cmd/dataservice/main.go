@@ -17,6 +17,8 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/posener/complete"
 	"github.com/willabides/kongplete"
+
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
 // cli is the command tree. Each command lives in a file of its own.
@@ -48,6 +50,7 @@ func main() {
 			"  dataservice build _output/package -o dataservices.xpkg\n"+
 			"  dataservice push localhost:5000/platform/dataservices:v1 -f dataservices.xpkg"),
 		kong.UsageOnError(),
+		kong.Vars{"crossplane_constraint": xpline.V1.PackageConstraint},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 	)
 	kongplete.Complete(parser,

@@ -110,7 +110,8 @@ func (c *cli) credentials() (credentials.TransportCredentials, error) {
 }
 
 // newServer is the gRPC server the SDK's Serve would build (the v1 and v1beta1 services,
-// reflection, the Prometheus interceptor), built here so that it can be stopped gracefully.
+// reflection, the Prometheus interceptor), built here so that it can be stopped gracefully and so
+// that requests are decoded only within a bound on the calls served at once.
 func newServer(fn fnv1.FunctionRunnerServiceServer, creds credentials.TransportCredentials, maxRecv int, withMetrics bool) *grpc.Server {
 	opts := []grpc.ServerOption{grpc.MaxRecvMsgSize(maxRecv), grpc.Creds(creds)}
 	var metrics *grpcprometheus.ServerMetrics
@@ -121,8 +122,10 @@ func newServer(fn fnv1.FunctionRunnerServiceServer, creds credentials.TransportC
 	}
 	srv := grpc.NewServer(opts...)
 	reflection.Register(srv)
-	fnv1.RegisterFunctionRunnerServiceServer(srv, fn)
-	fnv1beta1.RegisterFunctionRunnerServiceServer(srv, sdk.ServeBeta(fn))
+	// Both protocol versions share one bound on the calls decoded at once (see limitCalls).
+	slots := make(chan struct{}, maxCalls())
+	srv.RegisterService(limitCalls(&fnv1.FunctionRunnerService_ServiceDesc, slots), fn)
+	srv.RegisterService(limitCalls(&fnv1beta1.FunctionRunnerService_ServiceDesc, slots), sdk.ServeBeta(fn))
 	if metrics != nil {
 		metrics.InitializeMetrics(srv)
 	}

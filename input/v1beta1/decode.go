@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
+
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
 // The API version and kind of the input.
@@ -56,10 +58,8 @@ func Decode(data []byte) (*Input, error) {
 // Validate checks defaults: every problem is returned, each with its path below p.
 func (d Defaults) Validate(p *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	switch d.CrossplaneVersion {
-	case "", "v1", "v2":
-	default:
-		errs = append(errs, field.NotSupported(p.Child("crossplaneVersion"), d.CrossplaneVersion, []string{"v1", "v2"}))
+	if _, ok := xpline.Named(d.CrossplaneVersion); !ok && d.CrossplaneVersion != "" {
+		errs = append(errs, field.NotSupported(p.Child("crossplaneVersion"), d.CrossplaneVersion, xpline.Names()))
 	}
 	if d.ExportNamespace != "" {
 		for _, msg := range validation.IsDNS1123Label(d.ExportNamespace) {

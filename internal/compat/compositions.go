@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
+	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
 // typeRef is a Composition's compositeTypeRef.
@@ -108,7 +110,7 @@ func ruleCompositions(s *extv1.JSONSchemaProps) []string {
 	walkSchema(s, func(s *extv1.JSONSchemaProps) {
 		for _, r := range s.XValidations {
 			for _, m := range compositionRefRE.FindAllStringSubmatch(r.Rule, -1) {
-				out = append(out, unquoteCEL(m[1]))
+				out = append(out, generator.UnquoteCEL(m[1]))
 			}
 		}
 	})

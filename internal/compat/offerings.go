@@ -1,11 +1,12 @@
 package compat
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
+	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
 // offering is what values a spec field (plan, service) takes per composition. With one composition
@@ -81,7 +82,7 @@ func takeOfferingRules(s *extv1.JSONSchemaProps) map[string]*offering {
 	}
 	var keep extv1.ValidationRules
 	for _, r := range spec.XValidations {
-		f, by, order, ok := parseOfferingRule(r.Rule)
+		f, by, order, ok := generator.ParseOfferingRule(r.Rule)
 		if !ok || out[f] != nil {
 			keep = append(keep, r)
 			continue
@@ -111,115 +112,6 @@ func takeEnums(s *extv1.JSONSchemaProps, offs map[string]*offering) {
 		spec.Properties[f] = p
 	}
 	s.Properties["spec"] = spec
-}
-
-var (
-	refRE = regexp.MustCompile(`^self(?:\.crossplane)?\.compositionRef\.name\s*==\s*'((?:[^'\\]|\\.)*)'$`)
-	altRE = regexp.MustCompile(`^self\.([A-Za-z_][A-Za-z0-9_]*)\s*==\s*'((?:[^'\\]|\\.)*)'$`)
-)
-
-// parseOfferingRule reads a rule of the offering form; ok is false for any other rule.
-func parseOfferingRule(rule string) (field string, by map[string][]string, order []string, ok bool) {
-	by = map[string][]string{}
-	for _, term := range splitTop(rule, "||") {
-		inner, ok := stripParens(term)
-		if !ok {
-			return "", nil, nil, false
-		}
-		parts := splitTop(inner, "&&")
-		if len(parts) > 2 {
-			return "", nil, nil, false
-		}
-		m := refRE.FindStringSubmatch(strings.TrimSpace(parts[0]))
-		if m == nil {
-			return "", nil, nil, false
-		}
-		comp := unquoteCEL(m[1])
-		if _, seen := by[comp]; !seen {
-			order = append(order, comp)
-			by[comp] = nil
-		}
-		if len(parts) == 1 {
-			continue
-		}
-		alts, ok := stripParens(parts[1])
-		if !ok {
-			alts = parts[1] // a single comparison needs no parentheses
-		}
-		for _, alt := range splitTop(alts, "||") {
-			a := altRE.FindStringSubmatch(strings.TrimSpace(alt))
-			if a == nil || (field != "" && a[1] != field) {
-				return "", nil, nil, false
-			}
-			field = a[1]
-			by[comp] = append(by[comp], unquoteCEL(a[2]))
-		}
-	}
-	return field, by, order, field != ""
-}
-
-// splitTop splits s at op where it is outside parentheses and string literals.
-func splitTop(s, op string) []string {
-	var out []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case quote != 0:
-			if ch == '\\' {
-				i++
-			} else if ch == quote {
-				quote = 0
-			}
-		case ch == '\'' || ch == '"':
-			quote = ch
-		case ch == '(':
-			depth++
-		case ch == ')':
-			depth--
-		case depth == 0 && strings.HasPrefix(s[i:], op):
-			out = append(out, strings.TrimSpace(s[start:i]))
-			start = i + len(op)
-			i += len(op) - 1
-		}
-	}
-	return append(out, strings.TrimSpace(s[start:]))
-}
-
-// stripParens removes the parentheses around s when they enclose all of it.
-func stripParens(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if len(s) < 2 || s[0] != '(' || s[len(s)-1] != ')' {
-		return s, false
-	}
-	depth := 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case quote != 0:
-			if ch == '\\' {
-				i++
-			} else if ch == quote {
-				quote = 0
-			}
-		case ch == '\'' || ch == '"':
-			quote = ch
-		case ch == '(':
-			depth++
-		case ch == ')':
-			depth--
-			if depth == 0 && i != len(s)-1 {
-				return s, false // "(a) && (b)": the first parenthesis closes early
-			}
-		}
-	}
-	return strings.TrimSpace(s[1 : len(s)-1]), true
-}
-
-func unquoteCEL(s string) string {
-	return strings.NewReplacer(`\\`, `\`, `\'`, `'`).Replace(s)
 }
 
 // offerings compares, per composition, the values of each offering field a claim may use.

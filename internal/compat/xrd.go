@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
 // xrd is the part of a CompositeResourceDefinition of either Crossplane line (apiextensions.crossplane.io
@@ -46,7 +48,7 @@ type xrdValidation struct {
 	OpenAPIV3Schema *extv1.JSONSchemaProps `json:"openAPIV3Schema,omitempty"`
 }
 
-const xrdGroup = "apiextensions.crossplane.io"
+const xrdGroup = xpline.XRDGroup
 
 func decodeXRD(o Object) (*xrd, error) {
 	u := o.Object
@@ -75,10 +77,10 @@ func (x *xrd) scope() string {
 	if x.spec.Scope != "" {
 		return x.spec.Scope
 	}
-	if x.line == "v1" {
-		return "LegacyCluster"
+	if l, ok := xpline.OfXRD(xrdGroup + "/" + x.line); ok {
+		return l.DefaultScope
 	}
-	return "Namespaced"
+	return xpline.V2.DefaultScope
 }
 
 // referenceable is the version Compositions reference.

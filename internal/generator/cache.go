@@ -19,6 +19,16 @@ import (
 // DataService gets a copy of it instead of generating again (the CPU profile of the function
 // under load showed resolving and converting the objects as most of a reconcile). One output per
 // name bounds it by the DataServices a control plane holds, and by max.
+//
+// Why the function keeps a second, replay cache (function/replay.go) on top of this one: the two
+// answer different questions at different layers. This cache belongs to the generator, so the
+// CLI's generate and the function share it: it is keyed by the DataService and the defaults, and
+// its XRD half also spares CEL compilation when a spec changed in ways that leave the XRD alone
+// (a backend field, a Composition). The replay cache is keyed by the whole RunFunctionRequest's
+// inputs and stores the composed protobuf response, so an unchanged reconcile skips decoding the
+// XR and converting objects to and from protobuf as well, which the generator cannot see. Folding
+// one into the other would make the generator know the function's wire format, or the function
+// re-implement the generator's keying.
 type Cache struct {
 	mu    sync.Mutex
 	seen  map[[sha256.Size]byte]struct{}

@@ -11,14 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
-	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
-)
-
-// Labels Crossplane v1 puts on composites; a9s providers find bindings, backups and restores of an
-// instance by them, so every backend carries them.
-const (
-	labelClaimName      = "metadata.labels[crossplane.io/claim-name]"
-	labelClaimNamespace = "metadata.labels[crossplane.io/claim-namespace]"
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
 // The pipeline input of function-patch-and-transform (pt.fn.crossplane.io/v1beta1 Resources), only
@@ -59,20 +52,22 @@ func formatTransforms(format string) []ptTransform {
 	return []ptTransform{{Type: "string", String: &ptString{Type: "Format", Fmt: format}}}
 }
 
+// buildComposition composes a composition's backend with function-patch-and-transform: the
+// backend's base, the patches that copy the claim's labels, fields, parameters and the
+// ProviderConfig name to it, and its status back.
 func buildComposition(m *model, c *resolvedComposition) *xv1.Composition {
-	b := c.spec.Backend
-	fns := m.functions(c.spec.Functions)
+	rb := c.backend
+	b := rb.spec
 
 	base := map[string]any{"apiVersion": b.APIVersion, "kind": b.Kind}
-	for k, v := range c.base {
+	for k, v := range rb.base {
 		base[k] = v
 	}
 	var patches []ptPatch
-	claimLabels := m.line == v1alpha1.CrossplaneV1 && (b.ClaimLabels == nil || *b.ClaimLabels)
-	if claimLabels {
+	if rb.claimLabels {
 		patches = append(patches,
-			ptPatch{FromFieldPath: labelClaimNamespace, ToFieldPath: labelClaimNamespace},
-			ptPatch{FromFieldPath: labelClaimName, ToFieldPath: labelClaimName},
+			ptPatch{FromFieldPath: xpline.LabelClaimNamespace, ToFieldPath: xpline.LabelClaimNamespace},
+			ptPatch{FromFieldPath: xpline.LabelClaimName, ToFieldPath: xpline.LabelClaimName},
 		)
 	}
 	for _, f := range b.Fields {
@@ -80,17 +75,13 @@ func buildComposition(m *model, c *resolvedComposition) *xv1.Composition {
 	}
 
 	pc := b.ProviderConfig
-	format := m.d.ProviderConfigNameFormat
-	if pc != nil && pc.Format != "" {
-		format = pc.Format
-	}
 	switch {
 	case pc != nil && pc.FromField != "":
-		patches = append(patches, ptPatch{FromFieldPath: pc.FromField, ToFieldPath: "spec.providerConfigRef.name", Transforms: formatTransforms(format)})
+		patches = append(patches, ptPatch{FromFieldPath: pc.FromField, ToFieldPath: "spec.providerConfigRef.name", Transforms: formatTransforms(rb.providerConfigFormat)})
 	case hasPath(base, "spec", "providerConfigRef", "name"):
 		// The base names it.
 	default:
-		name := strings.Replace(format, "%s", m.name, 1)
+		name := strings.Replace(rb.providerConfigFormat, "%s", m.name, 1)
 		if pc != nil && pc.Name != "" {
 			name = pc.Name
 		}
@@ -98,10 +89,10 @@ func buildComposition(m *model, c *resolvedComposition) *xv1.Composition {
 	}
 
 	if cs := b.ConnectionSecret; cs != nil {
-		if m.line == v1alpha1.CrossplaneV1 {
+		if m.line.Claims {
 			patches = append(patches,
-				ptPatch{FromFieldPath: labelClaimNamespace, ToFieldPath: "spec.writeConnectionSecretToRef.namespace"},
-				ptPatch{FromFieldPath: labelClaimName, ToFieldPath: "spec.writeConnectionSecretToRef.name", Transforms: formatTransforms(cs.NameFormat)},
+				ptPatch{FromFieldPath: xpline.LabelClaimNamespace, ToFieldPath: "spec.writeConnectionSecretToRef.namespace"},
+				ptPatch{FromFieldPath: xpline.LabelClaimName, ToFieldPath: "spec.writeConnectionSecretToRef.name", Transforms: formatTransforms(cs.NameFormat)},
 			)
 		} else {
 			// Namespaced managed resources write their secret into their own namespace.
@@ -109,29 +100,19 @@ func buildComposition(m *model, c *resolvedComposition) *xv1.Composition {
 		}
 	}
 
-	paramsTo := b.ParametersTo
-	if paramsTo == "" {
-		paramsTo = inputv1beta1.DefaultParametersTo
-	}
-	paramsSegs, _ := fieldpath.Parse(paramsTo) // validated in resolve
 	elsewhere := m.exclusiveToOthers(c.spec.Name)
 	for _, l := range m.leaves {
 		if elsewhere[l.top()] {
 			continue
 		}
 		from := append(fieldpath.Segments{fieldpath.Field("spec"), fieldpath.Field("parameters")}, fieldSegments(l.path)...)
-		key := append([]string{m.backendKey(l.top())}, l.path[1:]...)
-		to := append(slices.Clone(paramsSegs), fieldSegments(key)...)
+		key := append([]string{m.backendKeys[l.top()]}, l.path[1:]...)
+		to := append(slices.Clone(rb.parametersTo), fieldSegments(key)...)
 		patches = append(patches, ptPatch{FromFieldPath: from.String(), ToFieldPath: to.String()})
 	}
 
-	for _, s := range b.Status {
-		to := s.To
-		if to == "" {
-			segs, _ := fieldpath.Parse(s.From) // validated in resolve
-			to = "status.managed." + fieldSegments([]string{segs[len(segs)-1].Field}).String()
-		}
-		patches = append(patches, ptPatch{Type: "ToCompositeFieldPath", FromFieldPath: s.From, ToFieldPath: to})
+	for _, s := range rb.status {
+		patches = append(patches, ptPatch{Type: "ToCompositeFieldPath", FromFieldPath: s.From, ToFieldPath: s.To})
 	}
 
 	input, _ := json.Marshal(ptResources{ // plain data always marshals
@@ -141,11 +122,11 @@ func buildComposition(m *model, c *resolvedComposition) *xv1.Composition {
 	})
 	pipeline := []xv1.PipelineStep{{
 		Step:        "patch-and-transform",
-		FunctionRef: xv1.FunctionReference{Name: fns.PatchAndTransform},
+		FunctionRef: xv1.FunctionReference{Name: rb.functions.PatchAndTransform},
 		Input:       &runtime.RawExtension{Raw: input},
 	}}
-	if fns.AutoReady != "" {
-		pipeline = append(pipeline, xv1.PipelineStep{Step: "auto-ready", FunctionRef: xv1.FunctionReference{Name: fns.AutoReady}})
+	if rb.functions.AutoReady != "" {
+		pipeline = append(pipeline, xv1.PipelineStep{Step: "auto-ready", FunctionRef: xv1.FunctionReference{Name: rb.functions.AutoReady}})
 	}
 	return &xv1.Composition{
 		TypeMeta:   metav1.TypeMeta{APIVersion: xv1.SchemeGroupVersion.String(), Kind: xv1.CompositionKind},
@@ -156,20 +137,6 @@ func buildComposition(m *model, c *resolvedComposition) *xv1.Composition {
 			Pipeline:         pipeline,
 		},
 	}
-}
-
-// functions resolves the function names of a composition's pipeline.
-func (m *model) functions(f *v1alpha1.Functions) v1alpha1.Functions {
-	out := v1alpha1.Functions{PatchAndTransform: m.d.PatchAndTransform, AutoReady: m.d.AutoReady}
-	if f != nil {
-		if f.PatchAndTransform != "" {
-			out.PatchAndTransform = f.PatchAndTransform
-		}
-		if f.AutoReady != "" {
-			out.AutoReady = f.AutoReady
-		}
-	}
-	return out
 }
 
 // exclusiveToOthers lists the parameters that only other compositions support: this composition's
@@ -192,17 +159,6 @@ func (m *model) exclusiveToOthers(name string) map[string]bool {
 		}
 	}
 	return out
-}
-
-// backendKey is the broker's key for a top-level parameter.
-func (m *model) backendKey(param string) string {
-	ps := m.spec.Parameters
-	for _, k := range ps.Keys {
-		if k.Parameter == param {
-			return k.Key
-		}
-	}
-	return BackendKey(ps.KeyStyle, param)
 }
 
 // BackendKey names a top-level parameter in a key style (snake_case when empty).

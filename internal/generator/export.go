@@ -31,7 +31,7 @@ func buildExportTemplate(m *model) *bindv1alpha1.APIServiceExportTemplate {
 func buildKubeBindTemplate(m *model) *kubebindv1alpha2.APIServiceExportTemplate {
 	kb := m.kubeBind
 	scope := kubebindv1alpha2.NamespacedScope
-	if m.line == v1alpha1.CrossplaneV2 && m.scope == v1alpha1.ScopeCluster {
+	if !m.line.Claims && m.scope == v1alpha1.ScopeCluster {
 		scope = kubebindv1alpha2.ClusterScope
 	}
 	return &kubebindv1alpha2.APIServiceExportTemplate{

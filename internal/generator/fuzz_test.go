@@ -66,26 +66,15 @@ func FuzzResolveAndBuild(f *testing.F) {
 		if errs := checkLimits(ds); len(errs) > 0 {
 			return
 		}
-		m, errs := resolve(ds, inputv1beta1.Defaults{CrossplaneVersion: line}.WithFallbacks())
-		xrd, _ := buildXRD(m) // built even for invalid specs, to report API-server errors alongside
-		if len(errs) > 0 || m.tooBig {
+		m := resolve(ds, inputv1beta1.Defaults{CrossplaneVersion: line}.WithFallbacks())
+		errs := validate(m)
+		if m.tooBig {
 			return
 		}
-		if _, err := toUnstructured(xrd); err != nil {
+		// The XRD is built even for invalid specs, to report API-server errors alongside.
+		o := build(m, len(errs) == 0)
+		if _, err := convert(m, o); err != nil {
 			t.Fatal(err)
-		}
-		for i := range m.compositions {
-			if m.compositions[i].spec.Backend != nil {
-				if _, err := toUnstructured(buildComposition(m, &m.compositions[i])); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		if m.export != nil {
-			buildExportTemplate(m)
-		}
-		if m.kubeBind != nil {
-			buildKubeBindTemplate(m)
 		}
 	})
 }

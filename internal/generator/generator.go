@@ -2,6 +2,12 @@
 // the Compositions that have a backend, and an APIServiceExportTemplate for klutch-bind. It is the one
 // place these decisions are made; the composition function and the CLI both call Generate. It does no
 // I/O and its output depends on nothing but its input.
+//
+// Generate runs phases, each in files named for it: limits (limits.go), resolve (resolve.go: every
+// default, once, into the model of model.go; schemas parsed by schema.go), validate (validate.go,
+// names.go), build (build.go: xrd.go, composition.go, export.go, planrules.go), check (check.go:
+// sizes, and the API server's checks of apiserver.go), convert (convert.go). The CEL shapes it
+// writes that import and check-compat read back are parsed beside their writers.
 package generator
 
 import (
@@ -90,87 +96,28 @@ func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache)
 	return out, err
 }
 
-// generate validates and generates, skipping the API server's checks of XRDs c accepted before.
+// generate runs the phases in order; each takes what the one before made. c, when not nil,
+// spares the API server's checks of XRDs it accepted before.
 func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
+	invalid := func(errs field.ErrorList) error { return &InvalidError{Name: ds.GetName(), Errs: errs} }
+	// 0. limits (limits.go): a spec beyond them is not looked at further.
 	if errs := checkLimits(ds); len(errs) > 0 {
-		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
+		return nil, invalid(errs)
 	}
-	m, errs := resolve(ds, d.WithFallbacks())
+	// 1. resolve (resolve.go): every default applied, once; schemas parsed.
+	m := resolve(ds, d.WithFallbacks())
+	// 2. validate (validate.go): everything the spec itself says wrong.
+	errs := validate(m)
 	if len(errs) > 0 && m.tooBig {
-		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
+		return nil, invalid(errs)
 	}
-	// The API server's checks run even when the spec has other errors, so that one run reports
-	// everything; what they find about objects the spec errors already explain is left out.
-	xrd, prov := buildXRD(m)
-	if e := checkXRDSize(xrd); e != nil {
-		return nil, &InvalidError{Name: ds.GetName(), Errs: append(errs, e)}
+	// 3. build (build.go): the XRD always, so that the API server's checks of it report alongside
+	// the spec's errors; the other objects from a valid spec only.
+	objs := build(m, len(errs) == 0)
+	// 4. check (check.go): every object's size, and the XRD as the API server would.
+	if errs := check(m, objs, errs, c); len(errs) > 0 {
+		return nil, invalid(errs)
 	}
-	var key [32]byte
-	cached := false
-	if c != nil && len(errs) == 0 {
-		var ok bool
-		if key, ok = c.key(xrd); ok {
-			cached = c.has(key)
-		}
-	}
-	var xerrs field.ErrorList
-	if !cached {
-		xerrs = checkXRD(m, xrd, prov)
-		if c != nil && len(errs) == 0 && len(xerrs) == 0 {
-			c.add(key)
-		}
-	}
-	if len(errs) > 0 {
-		for _, e := range xerrs {
-			if strings.HasPrefix(e.Field, "spec.") {
-				errs = append(errs, e)
-			}
-		}
-	} else {
-		errs = xerrs
-	}
-	if len(errs) > 0 {
-		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
-	}
-	out := &Output{API: m.servedAPI()}
-	u, err := toUnstructured(xrd)
-	if err != nil {
-		return nil, err
-	}
-	out.XRD = u
-	var sizeErrs field.ErrorList
-	for i := range m.compositions {
-		c := &m.compositions[i]
-		if c.spec.Backend == nil {
-			continue
-		}
-		comp := buildComposition(m, c)
-		if e := checkCompositionSize(i, comp); e != nil {
-			sizeErrs = append(sizeErrs, e)
-			continue
-		}
-		u, err := toUnstructured(comp)
-		if err != nil {
-			return nil, err
-		}
-		out.Compositions = append(out.Compositions, u)
-	}
-	if len(sizeErrs) > 0 {
-		return nil, &InvalidError{Name: ds.GetName(), Errs: sizeErrs}
-	}
-	if m.export != nil {
-		u, err := toUnstructured(buildExportTemplate(m))
-		if err != nil {
-			return nil, err
-		}
-		out.ExportTemplate = u
-	}
-	if m.kubeBind != nil {
-		u, err := toUnstructured(buildKubeBindTemplate(m))
-		if err != nil {
-			return nil, err
-		}
-		out.KubeBindTemplate = u
-	}
-	return out, nil
+	// 5. convert (convert.go): typed objects to the plain ones callers get.
+	return convert(m, objs)
 }

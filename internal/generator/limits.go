@@ -3,6 +3,8 @@ package generator
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -32,6 +34,23 @@ const (
 	// anything larger. A generated XRD repeats the schema once per version, and a Composition the
 	// path of every parameter, so a spec within the limit can still generate objects beyond it.
 	MaxObjectSize = 3 << 19 // 1.5 MiB
+
+	// The CEL a spec brings (spec.rules, plan change rules and the x-kubernetes-validations of
+	// its schemas) is compiled by the API server's checks once per version and CRD, and cel-go's
+	// checker takes time quadratic in the length of an expression (a 1,000-term || chain: half a
+	// second) and linear in their number (40,000 rules on one parameter: 10 s, 1.1 GB). These
+	// bound both so that no spec within the limits takes more than a second to generate; the API
+	// server's own estimated-cost limit per CRD (checkXRD) bounds what the rules cost to evaluate.
+	// Klutch's rules are a few hundred bytes, a handful per data service.
+
+	// MaxRuleLength bounds one CEL expression (rule or messageExpression), in bytes.
+	MaxRuleLength = 1024
+	// MaxRulesPerSchema bounds the x-kubernetes-validations of one schema node.
+	MaxRulesPerSchema = 16
+	// MaxCELRules bounds the CEL expressions of a spec together.
+	MaxCELRules = 128
+	// MaxCELSize bounds the CEL expressions of a spec together, in bytes.
+	MaxCELSize = 16 << 10
 )
 
 // checkLimits rejects specs beyond the limits before anything else looks at them.
@@ -63,6 +82,7 @@ func checkLimits(ds *v1alpha1.DataService) field.ErrorList {
 	if s.Plan != nil {
 		tooMany(sp.Child("plan", "changes"), len(s.Plan.Changes), MaxPlanChanges, "plan changes")
 	}
+	errs = append(errs, checkCEL(ds)...)
 	// Descriptions and schemas are limited by nothing else, and a spec is decoded in full before it
 	// gets here; this stops it before it costs more.
 	if b, err := json.Marshal(s); err == nil && len(b) > MaxObjectSize {
@@ -144,4 +164,102 @@ func checkSchemaSize(p *field.Path, s *extv1.JSONSchemaProps, nodes *int) field.
 		}
 	}
 	return nil
+}
+
+// checkCEL rejects CEL beyond the limits (MaxRuleLength and the rest) before any is compiled.
+func checkCEL(ds *v1alpha1.DataService) field.ErrorList {
+	var errs field.ErrorList
+	sp := field.NewPath("spec")
+	s := &ds.Spec
+	count, size := 0, 0
+	add := func(p *field.Path, expr string) {
+		if expr == "" {
+			return
+		}
+		count++
+		size += len(expr)
+		if len(expr) > MaxRuleLength {
+			errs = append(errs, &field.Error{Type: field.ErrorTypeTooLong, Field: p.String(), BadValue: len(expr),
+				Detail: fmt.Sprintf("the CEL expression takes %d bytes, at most %d are allowed: split it into several rules, or express it with an enum, pattern or format", len(expr), MaxRuleLength)})
+		}
+	}
+	for i, r := range s.Rules {
+		add(sp.Child("rules").Index(i).Child("rule"), r.Rule)
+		add(sp.Child("rules").Index(i).Child("messageExpression"), r.MessageExpression)
+	}
+	if s.Plan != nil {
+		for i, c := range s.Plan.Changes {
+			add(sp.Child("plan", "changes").Index(i).Child("rule"), c.Rule)
+		}
+	}
+	schemaCEL := func(p *field.Path, raw []byte) {
+		root := &extv1.JSONSchemaProps{}
+		if len(raw) == 0 || json.Unmarshal(raw, root) != nil {
+			return // resolve reports what is wrong with the schema
+		}
+		type item struct {
+			s *extv1.JSONSchemaProps
+			p *field.Path
+		}
+		stack := []item{{root, p}}
+		for n := 0; len(stack) > 0 && n <= MaxSchemaNodes; n++ {
+			it := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			vp := it.p.Child("x-kubernetes-validations")
+			if v := it.s.XValidations; len(v) > MaxRulesPerSchema {
+				e := field.TooMany(vp, len(v), MaxRulesPerSchema)
+				e.Detail = fmt.Sprintf("%d CEL rules on one schema, at most %d are allowed: combine them, or express them with enums, patterns or formats", len(v), MaxRulesPerSchema)
+				errs = append(errs, e)
+			}
+			for i, r := range it.s.XValidations {
+				add(vp.Index(i).Child("rule"), r.Rule)
+				add(vp.Index(i).Child("messageExpression"), r.MessageExpression)
+			}
+			push := func(c *extv1.JSONSchemaProps, p *field.Path) {
+				if c != nil {
+					stack = append(stack, item{c, p})
+				}
+			}
+			// Pushed in reverse, so that errors come in the schema's order.
+			push(it.s.Not, it.p.Child("not"))
+			for _, l := range []struct {
+				name string
+				s    []extv1.JSONSchemaProps
+			}{{"oneOf", it.s.OneOf}, {"anyOf", it.s.AnyOf}, {"allOf", it.s.AllOf}} {
+				for i := len(l.s) - 1; i >= 0; i-- {
+					push(&l.s[i], it.p.Child(l.name).Index(i))
+				}
+			}
+			if it.s.AdditionalProperties != nil {
+				push(it.s.AdditionalProperties.Schema, it.p.Child("additionalProperties"))
+			}
+			if it.s.Items != nil {
+				for i := len(it.s.Items.JSONSchemas) - 1; i >= 0; i-- {
+					push(&it.s.Items.JSONSchemas[i], it.p.Child("items").Index(i))
+				}
+				push(it.s.Items.Schema, it.p.Child("items"))
+			}
+			keys := slices.Sorted(maps.Keys(it.s.Properties))
+			for i := len(keys) - 1; i >= 0; i-- {
+				c := it.s.Properties[keys[i]]
+				push(&c, it.p.Child("properties").Key(keys[i]))
+			}
+		}
+	}
+	for i, f := range s.Fields {
+		schemaCEL(sp.Child("fields").Index(i).Child("schema"), f.Schema.Raw)
+	}
+	if s.Parameters != nil {
+		schemaCEL(sp.Child("parameters", "schema"), s.Parameters.Schema.Raw)
+	}
+	if count > MaxCELRules {
+		e := field.TooMany(sp, count, MaxCELRules)
+		e.Detail = fmt.Sprintf("the spec holds %d CEL expressions (rules, messageExpressions, x-kubernetes-validations), at most %d are allowed: combine them, or express them with enums, patterns or formats", count, MaxCELRules)
+		errs = append(errs, e)
+	}
+	if size > MaxCELSize {
+		errs = append(errs, &field.Error{Type: field.ErrorTypeTooLong, Field: sp.String(), BadValue: size,
+			Detail: fmt.Sprintf("the spec's CEL expressions take %d bytes together, at most %d are allowed: shorten them, or express them with enums, patterns or formats", size, MaxCELSize)})
+	}
+	return errs
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -102,7 +101,7 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 		for j, pn := range c.spec.ExclusiveParameters {
 			prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("compositions").Index(c.index).Child("exclusiveParameters").Index(j)
 			spec.XValidations = append(spec.XValidations, extv1.ValidationRule{
-				Rule:    ExclusiveParameterRule(m.compositionRefPath(), pn, c.spec.Name),
+				Rule:    ExclusiveParameterRule(m.line.CompositionRefPath, pn, c.spec.Name),
 				Message: fmt.Sprintf("parameters.%s is not supported for %s", pn, strings.Join(m.otherCompositions(c.spec.Name), ", ")),
 			})
 		}
@@ -123,43 +122,13 @@ func (m *model) offeringRule(fieldName string, values func(v1alpha1.Composition)
 	for i, c := range m.compositions {
 		cs[i] = c.spec
 	}
-	return OfferingRule(m.compositionRefPath(), fieldName, cs, values)
-}
-
-// OfferingRule is the spec-level rule that says, per composition, which values of a field it
-// offers: (ref == 'a' && (self.plan == 'x' || …)) || (ref == 'b' && …). ref is the CEL path of the
-// composition reference. Exported so that import can recognise it.
-func OfferingRule(ref, fieldName string, cs []v1alpha1.Composition, values func(v1alpha1.Composition) []string) string {
-	terms := make([]string, 0, len(cs))
-	for _, c := range cs {
-		r := fmt.Sprintf("%s == %s", ref, celString(c.Name))
-		vs := values(c)
-		if len(vs) == 0 {
-			terms = append(terms, "("+r+")")
-			continue
-		}
-		alts := make([]string, len(vs))
-		for i, v := range vs {
-			alts[i] = fmt.Sprintf("self.%s == %s", fieldName, celString(v))
-		}
-		terms = append(terms, fmt.Sprintf("(%s && (%s))", r, strings.Join(alts, " || ")))
-	}
-	return strings.Join(terms, " || ")
+	return OfferingRule(m.line.CompositionRefPath, fieldName, cs, values)
 }
 
 // ExclusiveParameterRule is the spec-level rule that rejects a parameter unless the claim selects
 // the one composition that supports it.
 func ExclusiveParameterRule(ref, param, composition string) string {
 	return fmt.Sprintf("!(has(self.parameters) && has(self.parameters.%s)) || %s == %s", param, ref, celString(composition))
-}
-
-// CompositionRefPath is the CEL path of the composition reference of a claim (v1) or a namespaced
-// composite (v2).
-func CompositionRefPath(line string) string {
-	if line == v1alpha1.CrossplaneV2 {
-		return "self.crossplane.compositionRef.name"
-	}
-	return "self.compositionRef.name"
 }
 
 func (m *model) otherCompositions(name string) []string {
@@ -232,8 +201,8 @@ func buildXRD(m *model) (xrdObject, provenance) {
 			ConnectionSecretKeys:         m.spec.ConnectionSecretKeys,
 		},
 	}
-	if m.line == v1alpha1.CrossplaneV1 {
-		x.APIVersion = xv1.SchemeGroupVersion.String()
+	if m.line.Claims {
+		x.APIVersion = m.line.XRDAPIVersion
 		x.Spec.Names = extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural}
 		x.Spec.ClaimNames = &userNames
 	}

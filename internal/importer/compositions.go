@@ -20,11 +20,7 @@ import (
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/semantic"
-)
-
-const (
-	labelClaimName      = "metadata.labels[crossplane.io/claim-name]"
-	labelClaimNamespace = "metadata.labels[crossplane.io/claim-namespace]"
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
 type ptPatch struct {
@@ -70,8 +66,6 @@ var (
 
 func (im *importer) importCompositions(x *xrd) error {
 	s := &im.ds.Spec
-	ref := generator.CompositionRefPath(im.line)
-
 	// Compositions named in the input, in order, then any only the rules name.
 	for _, u := range im.in.Compositions {
 		c := &xv1.Composition{}
@@ -97,7 +91,7 @@ func (im *importer) importCompositions(x *xrd) error {
 	for i, r := range im.spec.rules {
 		c := canon(r.Rule)
 		if m := offeringMsg.FindStringSubmatch(r.Message); m != nil && i < 2 {
-			if vals, names := offeringValues(c, m[1]); vals != nil {
+			if vals, names := offeringValues(r.Rule, c, m[1]); vals != nil {
 				offerings[m[1]] = vals
 				order = mergeOrder(order, names)
 				if im.in.Name == "" {
@@ -162,7 +156,6 @@ func (im *importer) importCompositions(x *xrd) error {
 	if s.DefaultComposition == s.Compositions[0].Name {
 		s.DefaultComposition = ""
 	}
-	_ = ref
 	return nil
 }
 
@@ -173,34 +166,22 @@ func reason(r *extv1.FieldValueErrorReason) string {
 	return string(*r)
 }
 
-// offeringValues reads an offering rule: per composition, the values of field it allows. names
-// lists the compositions in the rule's order. It returns nil when the rule is not one.
-func offeringValues(rule, fieldName string) (map[string][]string, []string) {
-	vals := map[string][]string{}
-	var names []string
-	valRe := regexp.MustCompile(`self\.` + fieldName + ` == "([^"\\]*)"`)
-	locs := refLitRe.FindAllStringSubmatchIndex(rule, -1)
-	if len(locs) == 0 {
+// offeringValues reads an offering rule with the generator's parser: per composition, the values
+// of field it allows. names lists the compositions in the rule's order. It returns nil when the
+// rule is not one, or not one the generator writes the same (canonical is the rule in canonical
+// form).
+func offeringValues(rule, canonical, fieldName string) (map[string][]string, []string) {
+	f, vals, names, ok := generator.ParseOfferingRule(rule)
+	if !ok || f != fieldName {
 		return nil, nil
-	}
-	for i, l := range locs {
-		name := rule[l[2]:l[3]]
-		end := len(rule)
-		if i+1 < len(locs) {
-			end = locs[i+1][0]
-		}
-		names = append(names, name)
-		for _, v := range valRe.FindAllStringSubmatch(rule[l[1]:end], -1) {
-			vals[name] = append(vals[name], v[1])
-		}
 	}
 	var cs []v1alpha1.Composition
 	for _, n := range names {
 		cs = append(cs, v1alpha1.Composition{Name: n, Services: vals[n], Plans: vals[n]})
 	}
-	for _, ref := range []string{"self.compositionRef.name", "self.crossplane.compositionRef.name"} {
-		got := generator.OfferingRule(ref, fieldName, cs, func(c v1alpha1.Composition) []string { return c.Services })
-		if canon(got) == rule {
+	for _, l := range xpline.All {
+		got := generator.OfferingRule(l.CompositionRefPath, fieldName, cs, func(c v1alpha1.Composition) []string { return c.Services })
+		if canon(got) == canonical {
 			return vals, names
 		}
 	}
@@ -305,7 +286,6 @@ func nestedString(m map[string]any, path ...string) (string, bool) {
 
 // importPatches sorts the patches of a backend into what a DataService declares.
 func (im *importer) importPatches(comp string, b *v1alpha1.Backend, patches []ptPatch) {
-	s := &im.ds.Spec
 	claimLabels := 0
 	var params []ptPatch
 	for _, p := range patches {
@@ -328,17 +308,17 @@ func (im *importer) importPatches(comp string, b *v1alpha1.Backend, patches []pt
 			continue
 		}
 		switch {
-		case im.line == v1alpha1.CrossplaneV1 && format == "" && p.FromFieldPath == p.ToFieldPath && (p.FromFieldPath == labelClaimName || p.FromFieldPath == labelClaimNamespace):
+		case im.line.Claims && format == "" && p.FromFieldPath == p.ToFieldPath && (p.FromFieldPath == xpline.LabelClaimName || p.FromFieldPath == xpline.LabelClaimNamespace):
 			claimLabels++
 		case p.ToFieldPath == "spec.providerConfigRef.name":
 			b.ProviderConfig = &v1alpha1.ProviderConfig{FromField: p.FromFieldPath, Format: format}
 			if format == inputv1beta1.DefaultProviderConfigNameFormat {
 				b.ProviderConfig.Format = ""
 			}
-		case im.line == v1alpha1.CrossplaneV1 && p.FromFieldPath == labelClaimNamespace && p.ToFieldPath == "spec.writeConnectionSecretToRef.namespace" && format == "":
+		case im.line.Claims && p.FromFieldPath == xpline.LabelClaimNamespace && p.ToFieldPath == "spec.writeConnectionSecretToRef.namespace" && format == "":
 			// Paired with the name below.
 		case p.ToFieldPath == "spec.writeConnectionSecretToRef.name" && format != "" &&
-			(im.line == v1alpha1.CrossplaneV1 && p.FromFieldPath == labelClaimName || im.line == v1alpha1.CrossplaneV2 && p.FromFieldPath == "metadata.name"):
+			(im.line.Claims && p.FromFieldPath == xpline.LabelClaimName || !im.line.Claims && p.FromFieldPath == "metadata.name"):
 			b.ConnectionSecret = &v1alpha1.ConnectionSecret{NameFormat: format}
 		case strings.HasPrefix(p.FromFieldPath, "spec.parameters.") && format == "":
 			params = append(params, p)
@@ -346,14 +326,13 @@ func (im *importer) importPatches(comp string, b *v1alpha1.Backend, patches []pt
 			b.Fields = append(b.Fields, v1alpha1.Mapping{From: p.FromFieldPath, To: p.ToFieldPath, Format: format})
 		}
 	}
-	if im.line == v1alpha1.CrossplaneV1 && claimLabels < 2 {
+	if im.line.Claims && claimLabels < 2 {
 		b.ClaimLabels = ptrTo(false)
 		if claimLabels == 1 {
 			im.note("Composition %s: copies only one of the claim-name and claim-namespace labels; a DataService copies both or neither", comp)
 		}
 	}
 	im.importParameterPatches(comp, b, params)
-	_ = s
 }
 
 func defaultStatusTo(from string) string {
@@ -437,7 +416,7 @@ type pcName struct {
 
 // nameIt names the DataService: as asked, as the rules' messages say, as the ProviderConfig of a
 // backend suggests, else after the kind.
-func (im *importer) nameIt(x *xrd) {
+func (im *importer) nameIt() {
 	name := im.in.Name
 	for _, pc := range im.pcNames {
 		if name == "" && strings.HasSuffix(pc.name, "-service-broker") {
@@ -468,7 +447,6 @@ func (im *importer) nameIt(x *xrd) {
 			pc.backend.Base = &runtime.RawExtension{Raw: raw}
 		}
 	}
-	_ = x
 }
 
 func (im *importer) importExport(x *xrd) error {

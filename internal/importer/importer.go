@@ -4,6 +4,11 @@
 // offerings per composition, parameter keys, the patch patterns of a9s backends) and keeps
 // anything else verbatim where the DataService can hold it. It then generates from its result and
 // compares with the input, so it can say exactly what, if anything, does not round-trip.
+//
+// compositions.go is above 450 lines because it is the one reader of what a Composition's
+// patch-and-transform input means to a DataService: the patch patterns of claim labels, the
+// ProviderConfig, connection secrets, parameters and status each need the others' cases to tell
+// them apart.
 package importer
 
 import (
@@ -15,7 +20,6 @@ import (
 	"strings"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
-	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,6 +29,7 @@ import (
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/semantic"
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
 // Input is the API to import.
@@ -54,7 +59,7 @@ func (r *Result) Exact() bool { return len(r.Differences) == 0 }
 
 type importer struct {
 	in    Input
-	line  string
+	line  xpline.Line
 	ds    *v1alpha1.DataService
 	spec  specSchema
 	notes []string
@@ -90,7 +95,7 @@ func Import(in Input) (*Result, error) {
 	if err := im.importExport(x); err != nil {
 		return nil, err
 	}
-	im.nameIt(x)
+	im.nameIt()
 	res := &Result{DataService: im.ds, Notes: im.notes}
 	res.Differences = im.compare()
 	return res, nil
@@ -98,7 +103,7 @@ func Import(in Input) (*Result, error) {
 
 // xrd is what import needs of an XRD of either line.
 type xrd struct {
-	line                 string
+	line                 xpline.Line
 	name                 string
 	group                string
 	names                extv1.CustomResourceDefinitionNames
@@ -120,15 +125,11 @@ type xrdVersion struct {
 }
 
 func readXRD(u *unstructured.Unstructured) (*xrd, error) {
-	x := &xrd{name: u.GetName()}
-	switch u.GetAPIVersion() {
-	case xv1.SchemeGroupVersion.String():
-		x.line = v1alpha1.CrossplaneV1
-	case xv2.SchemeGroupVersion.String():
-		x.line = v1alpha1.CrossplaneV2
-	default:
+	l, ok := xpline.OfXRD(u.GetAPIVersion())
+	if !ok {
 		return nil, errors.Errorf("%s %s is not a CompositeResourceDefinition (apiextensions.crossplane.io/v1 or v2)", u.GetAPIVersion(), u.GetKind())
 	}
+	x := &xrd{name: u.GetName(), line: l}
 	// An apiextensions.crossplane.io/v2 XRD has every field of a v1 one: one type reads both.
 	t := &xv2.CompositeResourceDefinition{}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, t); err != nil {
@@ -151,10 +152,10 @@ func readXRD(u *unstructured.Unstructured) (*xrd, error) {
 			deprecated: v.Deprecated != nil && *v.Deprecated, deprecationWarning: deref(v.DeprecationWarning),
 			schema: schema, columns: v.AdditionalPrinterColumns})
 	}
-	if x.line == v1alpha1.CrossplaneV1 && x.claimNames == nil {
+	if x.line.Claims && x.claimNames == nil {
 		return nil, errors.Errorf("XRD %s offers no claims: on Crossplane v1 a DataService API is claimed by app developers (claimNames); use an apiextensions.crossplane.io/v2 XRD for claim-less APIs", u.GetName())
 	}
-	if x.line == v1alpha1.CrossplaneV2 {
+	if !x.line.Claims {
 		x.claimNames = nil
 	}
 	if len(x.versions) == 0 {
@@ -172,10 +173,10 @@ func deref(s *string) string {
 
 func (im *importer) importXRD(x *xrd) error {
 	s := &im.ds.Spec
-	s.CrossplaneVersion = x.line
+	s.CrossplaneVersion = x.line.Name
 	s.Group = x.group
 	user := x.names
-	if x.line == v1alpha1.CrossplaneV1 {
+	if x.line.Claims {
 		user = *x.claimNames
 		if x.names.Kind != "X"+user.Kind || x.names.Plural != "x"+user.Plural {
 			s.Composite = &v1alpha1.Names{Kind: x.names.Kind, Plural: x.names.Plural}

@@ -1,5 +1,5 @@
 // Package manifests reads Kubernetes manifests from files the way operators keep them (several YAML
-// documents per file, folders of files) and writes files so that a reader never sees half of one.
+// documents per file, folders of files).
 // Every document keeps the file and line it came from, so errors can name them.
 package manifests
 
@@ -257,50 +257,4 @@ func LineError(err error, docLine int) error {
 		}
 	}
 	return err
-}
-
-// WriteFile replaces a file atomically: the data goes to a temporary file beside it, which is then
-// renamed over the target, so an interrupted write leaves the old file or the new one, never half.
-func WriteFile(path string, data []byte, perm os.FileMode) error {
-	tmp, err := WriteTemp(path, data, perm)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
-}
-
-// WriteTemp writes data to a new hidden temporary file beside path (".NAME.tmp-*", which neither
-// manifest readers nor package builds pick up), synced to disk, for the caller to rename over path.
-// On error nothing is left behind.
-func WriteTemp(path string, data []byte, perm os.FileMode) (string, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return "", err
-	}
-	fail := func(err error) (string, error) {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return "", err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return "", err
-	}
-	return tmp.Name(), nil
 }

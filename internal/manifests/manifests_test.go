@@ -1,7 +1,6 @@
 package manifests
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -81,33 +80,6 @@ func TestFilesShouldNameAMissingPath(t *testing.T) {
 	_, err := Files(missing)
 	if err == nil || err.Error() != missing+": no such file or folder: check the path" {
 		t.Errorf("Files(%s): %v; want the path and the fix", missing, err)
-	}
-}
-
-func TestWriteFileShouldLeaveNoTemporaryFile(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "a.yaml")
-	if err := WriteFile(path, []byte("a: 1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// A folder in the way: the rename fails, the temporary file goes.
-	blocked := filepath.Join(dir, "blocked.yaml")
-	if err := os.MkdirAll(filepath.Join(blocked, "x"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteFile(blocked, []byte("b: 2\n"), 0o644); err == nil {
-		t.Fatal("WriteFile over a folder: want an error")
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	if strings.Join(names, ",") != "a.yaml,blocked.yaml" {
-		t.Errorf("files left: %v; want a.yaml and blocked.yaml only", names)
 	}
 }
 

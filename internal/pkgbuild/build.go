@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg/parser"
@@ -19,6 +18,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/spf13/afero"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/function-dataservice/function-dataservice/internal/atomicfile"
 )
 
 // DefaultExamples is the examples root, relative to the package root, when none is given.
@@ -45,7 +46,7 @@ type Package struct {
 // Build builds a package of the kind from the source. A Configuration is built on an empty image
 // (base nil); a Function on its runtime image, which the package layer is appended to.
 func Build(ctx context.Context, src Source, kind Kind, base v1.Image) (*Package, error) {
-	f, err := collect(src)
+	f, err := collect(ctx, src)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the package root %s: %w", src.Root, err)
 	}
@@ -58,7 +59,7 @@ func Build(ctx context.Context, src Source, kind Kind, base v1.Image) (*Package,
 	if err != nil {
 		return nil, err
 	}
-	fs := afero.NewOsFs()
+	fs := regularFs{afero.NewOsFs()}
 	b := xpkg.New(
 		parser.NewFsBackend(fs, parser.FsDir(f.root), parser.FsFilters(only(f.pkg))),
 		parser.NewFsBackend(fs, parser.FsDir(f.examples), parser.FsFilters(only(f.ex))),
@@ -108,20 +109,10 @@ func only(paths []string) parser.FilterFn {
 // atomically: a reader sees the old file or the new one, never half of one. When ctx ends while
 // writing (an interrupt), the write stops and nothing is left behind.
 func Write(ctx context.Context, path string, img v1.Image) error {
-	return writeAtomic(path, func(w io.Writer) error { return tarball.Write(nil, img, ctxWriter{ctx, w}) })
-}
-
-// ctxWriter fails writes once ctx is done.
-type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
-}
-
-func (c ctxWriter) Write(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, fmt.Errorf("interrupted: %w", err)
+	if err := atomicfile.Write(ctx, path, 0o644, func(w io.Writer) error { return tarball.Write(nil, img, w) }); err != nil {
+		return fmt.Errorf("cannot write %s: %w; nothing was written", path, err)
 	}
-	return c.w.Write(p)
+	return nil
 }
 
 // Read reads a package file.
@@ -131,34 +122,4 @@ func Read(path string) (v1.Image, error) {
 		return nil, fmt.Errorf("cannot read package file %s: %w", path, err)
 	}
 	return img, nil
-}
-
-func writeAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write %s: %w; nothing was written", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write %s: %w; nothing was written", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write %s: %w; nothing was written", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot write %s: %w; nothing was written", path, err)
-	}
-	return nil
 }

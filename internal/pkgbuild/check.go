@@ -3,7 +3,6 @@ package pkgbuild
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -163,7 +162,7 @@ func check(f *files, kind Kind, rel func(string) string) error {
 }
 
 func readDocs(file string, rel func(string) string) ([]manifests.Document, error) {
-	data, err := os.ReadFile(file)
+	data, err := readRegular(file)
 	if err != nil {
 		return nil, err
 	}

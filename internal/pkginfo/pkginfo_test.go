@@ -54,7 +54,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Describe(pkg.Image)
+	got, err := Describe(context.Background(), pkg.Image)
 	if err != nil {
 		t.Fatal(err)
 	}

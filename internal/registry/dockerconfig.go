@@ -25,7 +25,7 @@ func (dockerKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
 	a, err := authn.DefaultKeychain.Resolve(r)
 	if err != nil {
 		// Typically a credential helper (credsStore, credHelpers) that is not installed.
-		return nil, fmt.Errorf("cannot get the credentials for %s with the Docker config %s: %w: each credsStore and credHelpers entry names a program docker-credential-NAME that must be on PATH; install it, or remove the entry and log in again with 'docker login'", r.RegistryStr(), path, err)
+		return nil, fmt.Errorf("cannot get the credentials for %s with the Docker config %s: %s: each credsStore and credHelpers entry names a program docker-credential-NAME that must be on PATH; install it, or remove the entry and log in again with 'docker login'", r.RegistryStr(), path, Redact(err.Error()))
 	}
 	return a, nil
 }

@@ -12,7 +12,8 @@ import (
 
 // policy is the transport under go-containerregistry's: it refuses plain HTTP to registries that
 // are not on this machine unless insecure is asked for (go-containerregistry itself falls back to
-// HTTP for private network addresses too), and counts blobs uploaded and found already present.
+// HTTP for private network addresses too), counts blobs uploaded and found already present, and
+// removes the request's credentials from error responses before anyone reads them.
 type policy struct {
 	inner    http.RoundTripper
 	insecure bool
@@ -26,6 +27,7 @@ func (p *policy) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := p.inner.RoundTrip(r)
 	if err == nil {
 		p.stats.count(r, resp)
+		redactErrorBody(r, resp)
 		// go-containerregistry retries after its own backoff and ignores Retry-After: wait for
 		// what the registry asked first, so that the retry comes no earlier than it allows.
 		if wait := retryAfter(resp, time.Now()); wait > 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/dustin/go-humanize"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
@@ -23,23 +24,11 @@ func showProgress(w io.Writer, what string, updates <-chan v1.Update) func() {
 				continue
 			}
 			last, shown = pct, true
-			fmt.Fprintf(w, "\r\033[Kpushing %s: %s / %s (%d%%)", what, size(u.Complete), size(u.Total), pct)
+			fmt.Fprintf(w, "\r\033[Kpushing %s: %s / %s (%d%%)", what, humanize.IBytes(uint64(u.Complete)), humanize.IBytes(uint64(u.Total)), pct)
 		}
 		if shown {
 			fmt.Fprintln(w)
 		}
 	}()
 	return func() { <-done }
-}
-
-// size formats a byte count for people.
-func size(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	default:
-		return fmt.Sprintf("%d B", n)
-	}
 }

@@ -7,9 +7,13 @@ package tree
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +25,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/atomicfile"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
 )
@@ -103,7 +108,7 @@ func Files(srcs []Source, l Layout) (map[string][]byte, error) {
 	files[filepath.Join(l.Root, "crossplane.yaml")] = []byte(meta)
 	if len(templates) > 0 {
 		var b bytes.Buffer
-		b.WriteString(Marker + ". DO NOT EDIT.\n# APIServiceExportTemplates for klutch-bind (and kube-bind): apply them to the control plane beside the package.\n")
+		b.WriteString(Marker + ". DO NOT EDIT.\n" + exportsOwner(l) + "# APIServiceExportTemplates for klutch-bind (and kube-bind): apply them to the control plane beside the package.\n")
 		for i, t := range templates {
 			if i > 0 {
 				b.WriteString("---\n")
@@ -123,83 +128,305 @@ func document(u *unstructured.Unstructured, from string) ([]byte, error) {
 	return append([]byte(fmt.Sprintf("%s from DataService %s. DO NOT EDIT.\n", Marker, from)), b...), nil
 }
 
+// exportsOwner is the line of the exports manifest that names the package root it belongs to,
+// so that generate for another root sharing the folder does not replace it.
+func exportsOwner(l Layout) string {
+	return ownerPrefix + rootName(l) + "\n"
+}
+
+const ownerPrefix = "# Package root: "
+
+// rootName is the package root as the exports manifest names it: relative to the manifest's
+// folder, so that moving both together keeps the ownership.
+func rootName(l Layout) string {
+	if r, err := filepath.Rel(filepath.Dir(l.Exports), l.Root); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return filepath.ToSlash(l.Root)
+}
+
+// owner returns the package root an exports manifest names, "" when it names none (written by an
+// older generate).
+func owner(b []byte) string {
+	for _, line := range strings.SplitN(string(b), "\n", 4) {
+		if r, ok := strings.CutPrefix(line, ownerPrefix); ok {
+			return r
+		}
+	}
+	return ""
+}
+
+// nameMax is the longest file name (one path element, in bytes) Linux file systems allow.
+const nameMax = 255
+
 // Change is one file to write (New set) or delete (New nil).
 type Change struct {
 	Path     string
 	Old, New []byte
 }
 
-// Plan compares the wanted files with the disk. It returns the changes that make the disk match and
-// the paths of files in the way that generate did not write. Generated files under the root (or the
-// exports manifest) that are no longer wanted are deleted. An operator's own crossplane.yaml is kept.
-func Plan(want map[string][]byte, l Layout) (changes []Change, conflicts []string, err error) {
-	paths := make([]string, 0, len(want))
-	for p := range want {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		old, err := os.ReadFile(p)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			changes = append(changes, Change{Path: p, New: want[p]})
-			continue
-		case err != nil:
-			return nil, nil, err
-		}
-		if !generated(old) {
-			if filepath.Base(p) == "crossplane.yaml" && filepath.Dir(p) == filepath.Clean(l.Root) {
-				continue // the operator's own meta
-			}
-			conflicts = append(conflicts, p)
-		}
-		if !bytes.Equal(old, want[p]) {
-			changes = append(changes, Change{Path: p, Old: old, New: want[p]})
-		}
-	}
-	stale, err := staleFiles(want, l)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, p := range stale {
-		old, err := os.ReadFile(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		changes = append(changes, Change{Path: p, Old: old})
-	}
-	return changes, conflicts, nil
+// Plan is what generate would change on disk.
+type Plan struct {
+	// Changes make the disk match: files to write and generated files to delete.
+	Changes []Change
+	// Conflicts are files in the way that generate did not write (or wrote for another package
+	// root); they are overwritten only when forced.
+	Conflicts []string
+	// Kept are files no spec generates any more that generate cannot prove it wrote (not in the
+	// record, or changed since): they are left alone, and the caller says so.
+	Kept []string
+	// Record is the new record of what generate wrote, to apply with the changes; nil when the
+	// record on disk says the same.
+	Record *Change
 }
 
-func staleFiles(want map[string][]byte, l Layout) ([]string, error) {
-	var stale []string
+// Plan compares the wanted files with the disk. It returns the changes that make the disk match,
+// the files in the way and the stale files it keeps. Only files the record (RecordFile in the
+// root) lists, unchanged since they were written, are ever deleted: a text marker proves nothing,
+// since any file can start with it. An operator's own crossplane.yaml is kept. It refuses paths
+// that go through a symbolic link below the root, and names too long for the file system.
+func (l Layout) Plan(want map[string][]byte) (*Plan, error) {
+	paths := slices.Sorted(maps.Keys(want))
+	pl := &Plan{}
+	written := maps.Clone(want) // what the record lists: not the operator's own meta
+	for _, p := range paths {
+		if err := l.checkPath(p); err != nil {
+			return nil, err
+		}
+		fi, err := os.Lstat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			pl.Changes = append(pl.Changes, Change{Path: p, New: want[p]})
+			continue
+		case err != nil:
+			return nil, err
+		case !fi.Mode().IsRegular():
+			// Never read through a link or from a device; replacing it with the file is the
+			// operator's call.
+			pl.Conflicts = append(pl.Conflicts, p+" ("+kind(fi)+")")
+			pl.Changes = append(pl.Changes, Change{Path: p, New: want[p]})
+			continue
+		}
+		old, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case !generated(old):
+			if filepath.Base(p) == "crossplane.yaml" && filepath.Dir(p) == filepath.Clean(l.Root) {
+				delete(written, p)
+				continue // the operator's own meta
+			}
+			pl.Conflicts = append(pl.Conflicts, p)
+		case p == l.Exports && owner(old) != "" && owner(old) != rootName(l):
+			pl.Conflicts = append(pl.Conflicts, fmt.Sprintf("%s (the templates of package root %s: pass --exports FILE to keep both)", p, owner(old)))
+		}
+		if !bytes.Equal(old, want[p]) {
+			pl.Changes = append(pl.Changes, Change{Path: p, Old: old, New: want[p]})
+		}
+	}
+	rec, hadRecord, err := l.readRecord()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range slices.Sorted(maps.Keys(rec)) {
+		if _, ok := want[p]; ok {
+			continue
+		}
+		if l.checkPath(p) != nil {
+			pl.Kept = append(pl.Kept, p)
+			continue
+		}
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil || !fi.Mode().IsRegular() {
+			pl.Kept = append(pl.Kept, p)
+			continue
+		}
+		old, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		if digest(old) != rec[p] || !generated(old) || !manifests.IsManifest(p) || !l.mayDelete(p) {
+			// Changed since generate wrote it, or not what generate writes where it writes:
+			// the record is part of the checkout, and a hostile one may list any file.
+			pl.Kept = append(pl.Kept, p)
+			continue
+		}
+		pl.Changes = append(pl.Changes, Change{Path: p, Old: old})
+	}
+	if !hadRecord {
+		// A tree generated before the record existed: its stale files are found by the marker,
+		// and kept, since the marker proves nothing.
+		stale, err := l.markedFiles(want)
+		if err != nil {
+			return nil, err
+		}
+		pl.Kept = append(pl.Kept, stale...)
+	}
+	if rec := l.record(written); !hadRecord || !bytes.Equal(rec, l.rawRecord()) {
+		pl.Record = &Change{Path: l.recordPath(), New: rec}
+	}
+	return pl, nil
+}
+
+// mayDelete says whether p is where generate writes: below the root, or beside it or the exports
+// manifest (an exports manifest of an earlier run).
+func (l Layout) mayDelete(p string) bool {
+	if rel, err := filepath.Rel(filepath.Clean(l.Root), p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return true
+	}
+	d := filepath.Dir(p)
+	return d == filepath.Dir(filepath.Clean(l.Root)) || d == filepath.Dir(l.Exports)
+}
+
+func kind(fi fs.FileInfo) string {
+	switch m := fi.Mode(); {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsDir():
+		return "a folder"
+	default:
+		return "not a regular file"
+	}
+}
+
+// checkPath refuses a path whose folders below the root are symbolic links (writing there would
+// write outside the root) or are not folders, and a path element longer than the file system
+// allows. The exports manifest, outside the root, is checked from its own folder.
+func (l Layout) checkPath(p string) error {
+	base := filepath.Clean(l.Root)
+	rel, err := filepath.Rel(base, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		base, rel = filepath.Dir(p), filepath.Base(p)
+	}
+	for _, e := range strings.Split(rel, string(filepath.Separator)) {
+		if len(e) > nameMax {
+			return fmt.Errorf("cannot write %s: the file name %s is %d bytes long, the file system allows %d: shorten the name of the object it holds; nothing was written", p, e, len(e), nameMax)
+		}
+	}
+	dir := base
+	elems := strings.Split(rel, string(filepath.Separator))
+	for _, e := range elems[:len(elems)-1] {
+		dir = filepath.Join(dir, e)
+		fi, err := os.Lstat(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("cannot write %s: %s is %s, not a folder: generate writes only below %s, never through links; remove it or choose another -o; nothing was written", p, dir, kind(fi), l.Root)
+		}
+	}
+	return nil
+}
+
+// RecordFile, in the package root, lists every file generate wrote there and beside it, with the
+// digest of what it wrote: the proof that lets a later run delete a file no spec generates any
+// more. Hidden, so that neither manifest readers nor package builds pick it up.
+const RecordFile = ".dataservice-generated"
+
+const recordHeader = "# Files dataservice generate wrote, with the SHA-256 of their content; only these are ever deleted. DO NOT EDIT.\n"
+
+func (l Layout) recordPath() string { return filepath.Join(l.Root, RecordFile) }
+
+func digest(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// record is the record of the wanted files: one "DIGEST  PATH" line each, the path relative to
+// the root (the exports manifest's starts with ../ unless it is inside).
+func (l Layout) record(files map[string][]byte) []byte {
+	var b strings.Builder
+	b.WriteString(recordHeader)
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		rel, err := filepath.Rel(l.Root, p)
+		if err != nil {
+			rel = p
+		}
+		fmt.Fprintf(&b, "%s  %s\n", digest(files[p]), filepath.ToSlash(rel))
+	}
+	return []byte(b.String())
+}
+
+// rawRecord is the record on disk, nil when it cannot be read.
+func (l Layout) rawRecord() []byte {
+	b, _ := os.ReadFile(l.recordPath())
+	return b
+}
+
+// readRecord reads the record: digests by path; false when there is none.
+func (l Layout) readRecord() (map[string]string, bool, error) {
+	p := l.recordPath()
+	fi, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > 16<<20 {
+		return nil, false, fmt.Errorf("%s is %s of %d bytes, not generate's record: remove it", p, kind(fi), fi.Size())
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, false, err
+	}
+	rec := map[string]string{}
+	for i, line := range strings.Split(string(b), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		d, rel, ok := strings.Cut(line, "  ")
+		if !ok || len(d) != sha256.Size*2 || rel == "" {
+			return nil, false, fmt.Errorf("%s:%d: not a line of generate's record (DIGEST  PATH): remove the file, and delete stale generated files by hand", p, i+1)
+		}
+		rec[filepath.Join(l.Root, filepath.FromSlash(rel))] = d
+	}
+	return rec, true, nil
+}
+
+// markedFiles are the files below the root and the exports manifest that start with the marker
+// but are not wanted: what generate deleted before it kept a record.
+func (l Layout) markedFiles(want map[string][]byte) ([]string, error) {
+	var out []string
+	consider := func(p string) error {
+		if _, ok := want[p]; ok {
+			return nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		head := make([]byte, len(Marker))
+		if n, _ := io.ReadFull(f, head); n == len(head) && generated(head) {
+			out = append(out, p)
+		}
+		return nil
+	}
 	if _, err := os.Stat(l.Root); err == nil {
 		err := filepath.WalkDir(l.Root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !manifests.IsManifest(p) {
+			if err != nil || !d.Type().IsRegular() || !manifests.IsManifest(p) {
 				return err
 			}
-			if _, ok := want[p]; ok {
-				return nil
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if generated(b) {
-				stale = append(stale, p)
-			}
-			return nil
+			return consider(p)
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
-	if _, ok := want[l.Exports]; !ok {
-		if b, err := os.ReadFile(l.Exports); err == nil && generated(b) {
-			stale = append(stale, l.Exports)
+	if fi, err := os.Lstat(l.Exports); err == nil && fi.Mode().IsRegular() {
+		if err := consider(l.Exports); err != nil {
+			return nil, err
 		}
 	}
-	return stale, nil
+	return out, nil
 }
 
 func generated(b []byte) bool { return bytes.HasPrefix(b, []byte(Marker)) }
@@ -207,14 +434,14 @@ func generated(b []byte) bool { return bytes.HasPrefix(b, []byte(Marker)) }
 // Apply writes and deletes files, as nearly all-or-nothing as a file system allows: every new
 // content is first written to a temporary file beside its target, and only once all are written
 // are they renamed over their targets and stale files deleted. A failure or an interrupt (ctx
-// done) while writing leaves the tree as it was, without temporary files; the renames that follow
-// are not interrupted. Each rename replaces its file atomically, so a reader never sees half of one.
+// done) while writing leaves the tree as it was, without temporary files or the folders made for
+// them; the renames that follow are not interrupted. Each rename replaces its file atomically, so
+// a reader never sees half of one; a symbolic link in a file's place is replaced, not followed.
 func Apply(ctx context.Context, changes []Change) error {
-	type staged struct{ tmp, path string }
-	var done []staged
-	cleanup := func() {
-		for _, s := range done {
-			os.Remove(s.tmp)
+	var staged []*atomicfile.Staged
+	discard := func(from int) {
+		for i := len(staged) - 1; i >= from; i-- {
+			staged[i].Discard()
 		}
 	}
 	for _, c := range changes {
@@ -222,22 +449,23 @@ func Apply(ctx context.Context, changes []Change) error {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			cleanup()
+			discard(0)
 			return fmt.Errorf("interrupted before writing %s: nothing was changed", c.Path)
 		}
-		tmp, err := manifests.WriteTemp(c.Path, c.New, 0o644)
+		s, err := atomicfile.Stage(ctx, c.Path, 0o644, func(w io.Writer) error {
+			_, err := w.Write(c.New)
+			return err
+		})
 		if err != nil {
-			cleanup()
+			discard(0)
 			return fmt.Errorf("cannot write %s: %w; nothing was changed", c.Path, err)
 		}
-		done = append(done, staged{tmp: tmp, path: c.Path})
+		staged = append(staged, s)
 	}
-	for i, s := range done {
-		if err := os.Rename(s.tmp, s.path); err != nil {
-			for _, rest := range done[i:] {
-				os.Remove(rest.tmp)
-			}
-			return fmt.Errorf("cannot replace %s: %w", s.path, err)
+	for i, s := range staged {
+		if err := s.Commit(); err != nil {
+			discard(i + 1)
+			return fmt.Errorf("cannot replace %s: %w (%d of %d files were replaced)", s.Path(), err, i, len(staged))
 		}
 	}
 	for _, c := range changes {

@@ -7,6 +7,36 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
+// convert turns the checked objects into the Output callers get.
+func convert(m *model, o *objects) (*Output, error) {
+	out := &Output{API: m.servedAPI()}
+	var err error
+	if out.XRD, err = toUnstructured(o.xrd); err != nil {
+		return nil, err
+	}
+	for _, comp := range o.compositions {
+		if comp == nil {
+			continue
+		}
+		u, err := toUnstructured(comp)
+		if err != nil {
+			return nil, err
+		}
+		out.Compositions = append(out.Compositions, u)
+	}
+	if o.exportTemplate != nil {
+		if out.ExportTemplate, err = toUnstructured(o.exportTemplate); err != nil {
+			return nil, err
+		}
+	}
+	if o.kubeBindTemplate != nil {
+		if out.KubeBindTemplate, err = toUnstructured(o.kubeBindTemplate); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // toUnstructured turns a typed object into the plain form the function returns and the CLI writes.
 // Typed Kubernetes objects always carry a creationTimestamp and a status; a generated object has
 // neither, so both are dropped rather than written as null and {}.

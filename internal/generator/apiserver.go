@@ -34,16 +34,16 @@ func checkXRD(m *model, xrd xrdObject, prov provenance) field.ErrorList {
 		isClaim bool
 	}
 	var crds []crdFor
-	if m.line == v1alpha1.CrossplaneV2 {
+	if !m.line.Claims {
 		scope := extv1.NamespaceScoped
 		if m.scope == v1alpha1.ScopeCluster {
 			scope = extv1.ClusterScoped
 		}
-		crds = append(crds, crdFor{scope: scope, names: extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural, Categories: m.spec.Categories, ShortNames: m.spec.ShortNames}, inject: modernSpecProps()})
+		crds = append(crds, crdFor{scope: scope, names: extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural, Categories: m.spec.Categories, ShortNames: m.spec.ShortNames}, inject: m.line.CompositeSpecProperties()})
 	} else {
 		crds = append(crds,
-			crdFor{scope: extv1.ClusterScoped, names: extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural}, inject: legacySpecProps()},
-			crdFor{scope: extv1.NamespaceScoped, names: extv1.CustomResourceDefinitionNames{Kind: m.kind, Plural: m.plural, Categories: m.spec.Categories, ShortNames: m.spec.ShortNames}, inject: claimSpecProps(), isClaim: true},
+			crdFor{scope: extv1.ClusterScoped, names: extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural}, inject: m.line.CompositeSpecProperties()},
+			crdFor{scope: extv1.NamespaceScoped, names: extv1.CustomResourceDefinitionNames{Kind: m.kind, Plural: m.plural, Categories: m.spec.Categories, ShortNames: m.spec.ShortNames}, inject: m.line.ClaimSpecProperties(), isClaim: true},
 		)
 	}
 
@@ -150,60 +150,6 @@ func crossplaneSchema(x *extv1.JSONSchemaProps, inject map[string]extv1.JSONSche
 			"status": status,
 		},
 	}
-}
-
-func refProps() extv1.JSONSchemaProps {
-	return extv1.JSONSchemaProps{Type: "object", Required: []string{"name"}, Properties: map[string]extv1.JSONSchemaProps{"name": {Type: "string"}}}
-}
-
-func selectorProps() extv1.JSONSchemaProps {
-	return extv1.JSONSchemaProps{Type: "object", Required: []string{"matchLabels"}, Properties: map[string]extv1.JSONSchemaProps{
-		"matchLabels": {Type: "object", AdditionalProperties: &extv1.JSONSchemaPropsOrBool{Allows: true, Schema: &extv1.JSONSchemaProps{Type: "string"}}},
-	}}
-}
-
-func objectRefs() extv1.JSONSchemaProps {
-	return extv1.JSONSchemaProps{Type: "array", XListType: ptrTo("atomic"), Items: &extv1.JSONSchemaPropsOrArray{Schema: &extv1.JSONSchemaProps{
-		Type: "object", Required: []string{"apiVersion", "kind"},
-		Properties: map[string]extv1.JSONSchemaProps{"apiVersion": {Type: "string"}, "kind": {Type: "string"}, "name": {Type: "string"}, "namespace": {Type: "string"}},
-	}}}
-}
-
-func machineryProps() map[string]extv1.JSONSchemaProps {
-	return map[string]extv1.JSONSchemaProps{
-		"compositionRef":              refProps(),
-		"compositionSelector":         selectorProps(),
-		"compositionRevisionRef":      refProps(),
-		"compositionRevisionSelector": selectorProps(),
-		"compositionUpdatePolicy":     {Type: "string", Enum: enumOf([]string{"Automatic", "Manual"})},
-		"resourceRefs":                objectRefs(),
-	}
-}
-
-func legacySpecProps() map[string]extv1.JSONSchemaProps {
-	p := machineryProps()
-	p["claimRef"] = extv1.JSONSchemaProps{Type: "object", Required: []string{"apiVersion", "kind", "namespace", "name"}, Properties: map[string]extv1.JSONSchemaProps{
-		"apiVersion": {Type: "string"}, "kind": {Type: "string"}, "namespace": {Type: "string"}, "name": {Type: "string"},
-	}}
-	p["writeConnectionSecretToRef"] = extv1.JSONSchemaProps{Type: "object", Required: []string{"name", "namespace"}, Properties: map[string]extv1.JSONSchemaProps{
-		"name": {Type: "string"}, "namespace": {Type: "string"},
-	}}
-	return p
-}
-
-func claimSpecProps() map[string]extv1.JSONSchemaProps {
-	p := machineryProps()
-	delete(p, "resourceRefs")
-	p["compositeDeletePolicy"] = extv1.JSONSchemaProps{Type: "string", Enum: enumOf([]string{"Background", "Foreground"})}
-	p["resourceRef"] = extv1.JSONSchemaProps{Type: "object", Required: []string{"apiVersion", "kind", "name"}, Properties: map[string]extv1.JSONSchemaProps{
-		"apiVersion": {Type: "string"}, "kind": {Type: "string"}, "name": {Type: "string"},
-	}}
-	p["writeConnectionSecretToRef"] = extv1.JSONSchemaProps{Type: "object", Required: []string{"name"}, Properties: map[string]extv1.JSONSchemaProps{"name": {Type: "string"}}}
-	return p
-}
-
-func modernSpecProps() map[string]extv1.JSONSchemaProps {
-	return map[string]extv1.JSONSchemaProps{"crossplane": {Type: "object", Properties: machineryProps()}}
 }
 
 // schemaPath matches the part of a CRD validation error path inside openAPIV3Schema.

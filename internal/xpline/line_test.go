@@ -1,0 +1,37 @@
+package xpline
+
+import (
+	"testing"
+
+	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
+	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestLinesAreCrossplanes keeps each line's XRD apiVersion that of Crossplane's own types.
+func TestLinesAreCrossplanes(t *testing.T) {
+	for _, c := range []struct {
+		l    Line
+		want string
+	}{{V1, xv1.SchemeGroupVersion.String()}, {V2, xv2.SchemeGroupVersion.String()}} {
+		if c.l.XRDAPIVersion != c.want {
+			t.Errorf("line %s: XRD apiVersion %s, want %s", c.l.Name, c.l.XRDAPIVersion, c.want)
+		}
+		got, ok := OfXRD(c.want)
+		if !ok || got.Name != c.l.Name {
+			t.Errorf("OfXRD(%s) = %s, %v; want %s", c.want, got.Name, ok, c.l.Name)
+		}
+		if n, ok := Named(c.l.Name); !ok || n.XRDAPIVersion != c.want {
+			t.Errorf("Named(%s) = %s, %v", c.l.Name, n.XRDAPIVersion, ok)
+		}
+	}
+	if diff := cmp.Diff([]string{"v1", "v2"}, Names()); diff != "" {
+		t.Errorf("Names() (-want +got):\n%s", diff)
+	}
+	if _, ok := Named("v3"); ok {
+		t.Error("Named(v3): want no line")
+	}
+	if V2.ClaimSpecProperties() != nil || V1.ClaimSpecProperties() == nil {
+		t.Error("only v1 has claims")
+	}
+}
