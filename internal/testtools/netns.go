@@ -37,7 +37,7 @@ func RunInNetworkNamespace(t *testing.T) bool {
 	args := []string{"-test.run=^" + strings.ReplaceAll(t.Name(), "/", "$/^") + "$", "-test.v=true", "-test.count=1"}
 	if d, ok := t.Deadline(); ok {
 		// Leave the parent a minute to report a hang of the child.
-		args = append(args, "-test.timeout="+(time.Until(d) - time.Minute).Round(time.Second).String())
+		args = append(args, "-test.timeout="+(time.Until(d)-time.Minute).Round(time.Second).String())
 	}
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), envInNetns+"="+t.Name())

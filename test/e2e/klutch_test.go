@@ -292,7 +292,6 @@ func TestKlutchLifecycle(t *testing.T) {
 // Function served over mTLS, function-patch-and-transform beside it.
 func startPlatform(t *testing.T, root string) (*testtools.ControlPlane, *testtools.PackageRegistry) {
 	t.Helper()
-	ctx := context.Background()
 	work := t.TempDir()
 	cli := buildCLI(t, work)
 	fnDir := filepath.Join(work, "function")
@@ -324,18 +323,7 @@ func startPlatform(t *testing.T, root string) (*testtools.ControlPlane, *testtoo
 	installKlutchCRDs(t, cp)
 	cp.ApplyFile(t, filepath.Join(root, "examples", "rbac.yaml"))
 	cp.WaitForCrossplaneMay(t, "create", "example-backend.klutch.anynines.com", "apiserviceexporttemplates", testtools.CrossplaneNamespace)
-	pt := cp.StartFunction(t, patchAndTransform, testtools.Function(t, patchAndTransform, testtools.PatchAndTransform))
-	cp.InstallFunction(t, patchAndTransform, ptRef, pt)
-	fs := cp.StartFunction(t, dataServiceFunction, fnBin, "--debug", "--metrics-address="+freeAddress(t))
-	cp.InstallFunction(t, dataServiceFunction, fnRef, fs)
-	cfg := &unstructured.Unstructured{}
-	cfg.SetGroupVersionKind(configurationGVK)
-	cfg.SetName("dataservice-platform")
-	_ = unstructured.SetNestedField(cfg.Object, platformRef, "spec", "package")
-	if err := cp.Client.Create(ctx, cfg); err != nil {
-		t.Fatalf("cannot create Configuration %s: %v", cfg.GetName(), err)
-	}
-	cp.WaitForConditions(t, configurationGVK, client.ObjectKeyFromObject(cfg), "Installed", "Healthy")
+	installPackages(t, cp, ptRef, fnRef, fnBin, platformRef)
 	cp.WaitForXRD(t, testtools.ReadObjects(t, filepath.Join(root, "apis", "definition.yaml"))[0])
 	return cp, reg
 }
@@ -422,4 +410,26 @@ func claimSpecSchema(t *testing.T, crd *unstructured.Unstructured) map[string]an
 		t.Fatalf("CRD %s has no spec schema", crd.GetName())
 	}
 	return spec
+}
+
+// installPackages installs the Functions, then the platform Configuration, and waits until it is
+// Installed and Healthy. The Functions come first, under the names Compositions reference:
+// Crossplane's dependency resolution would otherwise create the Configuration's dependency itself,
+// named after the repository (function-dataservice-function-dataservice), which no Composition
+// pipes to. Installed first, the Function satisfies the dependency.
+func installPackages(t *testing.T, cp *testtools.ControlPlane, ptRef, fnRef, fnBin, platformRef string) *unstructured.Unstructured {
+	t.Helper()
+	pt := cp.StartFunction(t, patchAndTransform, testtools.Function(t, patchAndTransform, testtools.PatchAndTransform))
+	cp.InstallFunction(t, patchAndTransform, ptRef, pt)
+	fs := cp.StartFunction(t, dataServiceFunction, fnBin, "--debug", "--metrics-address="+freeAddress(t))
+	cp.InstallFunction(t, dataServiceFunction, fnRef, fs)
+	cfg := &unstructured.Unstructured{}
+	cfg.SetGroupVersionKind(configurationGVK)
+	cfg.SetName("dataservice-platform")
+	_ = unstructured.SetNestedField(cfg.Object, platformRef, "spec", "package")
+	if err := cp.Client.Create(context.Background(), cfg); err != nil {
+		t.Fatalf("cannot create Configuration %s: %v", cfg.GetName(), err)
+	}
+	cp.WaitForConditions(t, configurationGVK, client.ObjectKeyFromObject(cfg), "Installed", "Healthy")
+	return cfg
 }
