@@ -77,6 +77,8 @@ type ControlPlane struct {
 	crossplane            *process
 	rbacManager           *process
 	kcmBin, crossplaneBin string
+	// extra are components started beside it (klutch-bind's): Eventually fails when one dies.
+	extra []*process
 }
 
 // StartControlPlane builds what is missing (cached under CacheDir) and starts etcd, kube-apiserver,
@@ -305,7 +307,7 @@ func (cp *ControlPlane) secret(t testing.TB, name string) *corev1.Secret {
 func (cp *ControlPlane) Eventually(t testing.TB, what string, timeout time.Duration, check func(ctx context.Context) (bool, string)) {
 	t.Helper()
 	cp.run.waitFor(t, what, nil, timeout, func() (bool, string) {
-		for _, p := range []*process{cp.etcd, cp.apiServer, cp.crossplane, cp.rbacManager, cp.controllerManager} {
+		for _, p := range append([]*process{cp.etcd, cp.apiServer, cp.crossplane, cp.rbacManager, cp.controllerManager}, cp.extra...) {
 			if p == nil {
 				continue
 			}

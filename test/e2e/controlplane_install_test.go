@@ -125,22 +125,8 @@ func TestControlPlaneInstallsPackagesAndComposesDataService(t *testing.T) {
 	}
 	ph.end("start control plane (Crossplane as its chart's service account); Klutch CRDs and examples/rbac.yaml applied")
 
-	// Phase: install the packages. The Functions first, under the names Compositions reference:
-	// Crossplane's dependency resolution would otherwise create the Configuration's dependency
-	// itself, named after the repository (function-dataservice-function-dataservice), which no
-	// Composition pipes to. Installed first, the Function satisfies the dependency.
-	pt := cp.StartFunction(t, patchAndTransform, testtools.Function(t, patchAndTransform, testtools.PatchAndTransform))
-	cp.InstallFunction(t, patchAndTransform, ptRef, pt)
-	fs := cp.StartFunction(t, dataServiceFunction, fnBin, "--debug", "--metrics-address="+freeAddress(t))
-	cp.InstallFunction(t, dataServiceFunction, fnRef, fs)
-	cfg := &unstructured.Unstructured{}
-	cfg.SetGroupVersionKind(configurationGVK)
-	cfg.SetName("dataservice-platform")
-	_ = unstructured.SetNestedField(cfg.Object, platformRef, "spec", "package")
-	if err := kc.Create(ctx, cfg); err != nil {
-		t.Fatalf("cannot create Configuration %s: %v", cfg.GetName(), err)
-	}
-	cp.WaitForConditions(t, configurationGVK, client.ObjectKeyFromObject(cfg), "Installed", "Healthy")
+	// Phase: install the packages, the Functions first (see installPackages).
+	cfg := installPackages(t, cp, ptRef, fnRef, fnBin, platformRef)
 	dsXRD := testtools.ReadObjects(t, filepath.Join(root, "apis", "definition.yaml"))[0]
 	cp.WaitForXRD(t, dsXRD)
 	ph.end("install Functions and Configuration from the registry (Installed, Healthy; DataService XRD Established)")
