@@ -48,7 +48,7 @@ func TestRenderInternalPlans(t *testing.T) {
 			dir := t.TempDir()
 			composition := filepath.Join(dir, "composition.yaml")
 			writeTestFile(t, composition, string(toYAML(t, out.Compositions[0].Object)))
-			functions := writeFunctions(t, dir, tc.cli, pt)
+			functions := writeFunctions(t, dir, pt)
 			service := ds.Spec.Service.Catalog[0]
 
 			render := func(t *testing.T, plan string, observed *unstructured.Unstructured) (*unstructured.Unstructured, *unstructured.Unstructured) {
