@@ -27,9 +27,7 @@ var valkeyGVK = schema.GroupVersionKind{Group: "hyperspike.io", Version: "v1", K
 // operator would; a plan upgrade changes the same CR in place; a downgrade is refused by the API
 // server with the generated CEL rule's message.
 func TestControlPlaneComposesInternalValkey(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: builds and starts etcd, kube-apiserver and Crossplane core; run without -short")
-	}
+	skipControlPlaneIfShort(t)
 	began := time.Now()
 	ctx := context.Background()
 	phase := began
@@ -71,11 +69,7 @@ func TestControlPlaneComposesInternalValkey(t *testing.T) {
 	cp.WaitForCrossplaneMay(t, "create", "networking.k8s.io", "networkpolicies", "team-a")
 	lap("Valkey CRD established, generated ClusterRole %s aggregated", pm.ClusterRole.GetName())
 
-	reg := testtools.StartPackageRegistry(t)
-	ptRef := testtools.PushFunctionPackage(t, reg, patchAndTransform, testtools.PatchAndTransform)
-	pt := cp.StartFunction(t, patchAndTransform, testtools.Function(t, patchAndTransform, testtools.PatchAndTransform), "--debug")
-	cp.InstallFunction(t, patchAndTransform, ptRef, pt)
-	lap("%s installed", ptRef)
+	lap("%s installed", installPatchAndTransform(t, cp))
 
 	// The XRD and its Composition; the v2 example has no export template.
 	cp.Apply(t, append([]*unstructured.Unstructured{out.XRD}, out.Compositions...)...)

@@ -38,9 +38,7 @@ var serviceInstanceGVK = schema.GroupVersionKind{Group: "dataservices.anynines.c
 // provider-anynines ServiceInstance through function-patch-and-transform, installed as a Function
 // Crossplane pulls from a loopback registry and served over mTLS by a local process.
 func TestControlPlaneComposesGeneratedMongoDBAPI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: builds and starts etcd, kube-apiserver and Crossplane core; run without -short")
-	}
+	skipControlPlaneIfShort(t)
 	began := time.Now()
 	ctx := context.Background()
 
@@ -50,13 +48,7 @@ func TestControlPlaneComposesGeneratedMongoDBAPI(t *testing.T) {
 	installKlutchCRDs(t, cp)
 	cp.Lap(t, "Klutch CRDs established")
 
-	// function-patch-and-transform: its package pulled by Crossplane from a loopback registry, its
-	// binary served over mTLS by this test.
-	reg := testtools.StartPackageRegistry(t)
-	ptRef := testtools.PushFunctionPackage(t, reg, patchAndTransform, testtools.PatchAndTransform)
-	cp.Lap(t, "pushed %s", ptRef)
-	pt := cp.StartFunction(t, patchAndTransform, testtools.Function(t, patchAndTransform, testtools.PatchAndTransform), "--debug")
-	cp.InstallFunction(t, patchAndTransform, ptRef, pt)
+	installPatchAndTransform(t, cp)
 
 	// The generated API, applied directly (the final test installs it through our function).
 	out := generateExample(t, "examples/klutch/mongodb.yaml")
@@ -159,6 +151,26 @@ func TestControlPlaneComposesGeneratedMongoDBAPI(t *testing.T) {
 	sort.Strings(names)
 	t.Logf("resident memory: %d MiB in all (%s)", total>>20, strings.Join(names, ", "))
 	t.Logf("total test time %s", time.Since(began).Round(100*time.Millisecond))
+}
+
+func skipControlPlaneIfShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end: builds and starts etcd, kube-apiserver and Crossplane core; run without -short")
+	}
+}
+
+// installPatchAndTransform installs function-patch-and-transform: its package pulled by Crossplane
+// from a loopback registry, its binary served over mTLS by the test. It returns the package's
+// reference.
+func installPatchAndTransform(t *testing.T, cp *testtools.ControlPlane) string {
+	t.Helper()
+	reg := testtools.StartPackageRegistry(t)
+	ptRef := testtools.PushFunctionPackage(t, reg, patchAndTransform, testtools.PatchAndTransform)
+	cp.Lap(t, "pushed %s", ptRef)
+	pt := cp.StartFunction(t, patchAndTransform, testtools.Function(t, patchAndTransform, testtools.PatchAndTransform), "--debug")
+	cp.InstallFunction(t, patchAndTransform, ptRef, pt)
+	return ptRef
 }
 
 func generateExample(t *testing.T, rel string) *generator.Output {
