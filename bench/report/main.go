@@ -1,6 +1,6 @@
 // Command report turns what the bench scripts measured into the Markdown tables of
 // bench/README.md: medians over the rounds, ratios taken round by round (each side by side in one
-// run) and then their median, and which of issue 7's targets were met.
+// run) and then their median, and which of issue 7's and issue 15's targets were met.
 //
 //	report --results _output/bench/results.jsonl --gobench _output/bench/generator.txt \
 //	    --machine _output/bench/machine.txt --readme bench/README.md
@@ -63,15 +63,28 @@ type line struct {
 }
 
 func (c *cli) Run() error {
-	lines, err := readLines(c.Results)
+	out, err := c.tables()
 	if err != nil {
 		return err
+	}
+	if c.README == "" {
+		_, err := io.WriteString(os.Stdout, out)
+		return err
+	}
+	return replaceSection(c.README, out)
+}
+
+// tables is the Markdown that goes between the markers.
+func (c *cli) tables() (string, error) {
+	lines, err := readLines(c.Results)
+	if err != nil {
+		return "", err
 	}
 	var b strings.Builder
 	if c.Machine != "" {
 		m, err := os.ReadFile(c.Machine)
 		if err != nil {
-			return err
+			return "", err
 		}
 		fmt.Fprintf(&b, "Measured on:\n\n```\n%s```\n\n", m)
 	}
@@ -79,18 +92,14 @@ func (c *cli) Run() error {
 	functionTables(&b, lines, t)
 	if c.GoBench != "" {
 		if err := generatorTable(&b, c.GoBench, t); err != nil {
-			return err
+			return "", err
 		}
 	}
 	buildTable(&b, lines, t)
+	startupTable(&b, lines, t)
 	pushTable(&b, lines, t)
 	t.write(&b)
-
-	if c.README == "" {
-		_, err := io.WriteString(os.Stdout, b.String())
-		return err
-	}
-	return replaceSection(c.README, b.String())
+	return b.String(), nil
 }
 
 func readLines(path string) ([]line, error) {
@@ -158,10 +167,17 @@ func ratio(num, den map[int]float64) float64 {
 }
 
 const (
-	ours = "function-dataservice"
-	pt   = "function-patch-and-transform"
-	gt   = "function-go-templating"
+	ours  = "function-dataservice"
+	pt    = "function-patch-and-transform"
+	gt    = "function-go-templating"
+	floor = "floor" // bench/floor: our response, precomputed, over our gRPC server set-up
 )
+
+// loadKey is one load of function.sh: its mode (cold, concurrency, rate) and level.
+type loadKey struct {
+	mode string
+	load float64
+}
 
 func functionTables(b *strings.Builder, lines []line, t *targets) {
 	var fn []line
@@ -182,10 +198,7 @@ func functionTables(b *strings.Builder, lines []line, t *targets) {
 		"(throughput: ours ÷ theirs; latency and CPU: theirs ÷ ours). CPU is the function process's user+system time per request.\n\n", len(rounds))
 	fmt.Fprintf(b, "| load | measure | %s | %s | %s | ours vs P&T | ours vs go-templating |\n|---|---|--:|--:|--:|--:|--:|\n", ours, pt, gt)
 
-	type key struct {
-		mode string
-		load float64
-	}
+	type key = loadKey
 	var keys []key
 	seen := map[key]bool{}
 	for _, l := range fn {
@@ -247,7 +260,8 @@ func functionTables(b *strings.Builder, lines []line, t *targets) {
 	for _, k := range keys {
 		switch k.mode {
 		case "cold":
-			row("cold: first request of a new process", "latency", "ms", k, p50, false, "%.1f")
+			m, r := row("cold: first request of a new process", "latency", "ms", k, p50, false, "%.1f")
+			t.add15(targetCold, fmt.Sprintf("%.1f against %.1f ms: %.2f×", m[ours], m[pt], r[pt]), r[pt] >= 1)
 		case "concurrency":
 			load := fmt.Sprintf("concurrency %g", k.load)
 			_, r := row(load, "throughput", "req/s", k, rps, true, "%.0f")
@@ -274,6 +288,51 @@ func functionTables(b *strings.Builder, lines []line, t *targets) {
 		}
 	}
 	fmt.Fprintln(b)
+	floorTable(b, fn, keys, t)
+}
+
+// floorTable compares ours with the floor, a function that only returns our response, precomputed,
+// over the same gRPC server set-up: how much of what ours costs is what any function pays. Its own
+// table, so that the comparison with the peers above keeps its columns.
+func floorTable(b *strings.Builder, fn []line, keys []loadKey, t *targets) {
+	if !slices.ContainsFunc(fn, func(l line) bool { return l.Target == floor }) {
+		return
+	}
+	get := func(mode string, load float64, target string, f func(line) float64) map[int]float64 {
+		return pick(fn, func(l line) bool { return l.Mode == mode && l.Load == load && l.Target == target }, f)
+	}
+	fmt.Fprintf(b, "### Against the floor (the same response, precomputed, over the same gRPC server)\n\n")
+	fmt.Fprintf(b, "Medians; \"ours / floor\" is the median of the per-round ratios: what ours costs (CPU, latency) "+
+		"or achieves (throughput) for each unit the floor does.\n\n")
+	fmt.Fprintf(b, "| load | measure | %s | floor | ours / floor |\n|---|---|--:|--:|--:|\n", ours)
+	row := func(load, measure, unit, format string, mode string, l float64, f func(line) float64) float64 {
+		o, fl := get(mode, l, ours, f), get(mode, l, floor, f)
+		r := ratio(o, fl)
+		fmt.Fprintf(b, "| %s | %s | "+format+" %s | "+format+" %s | %.2f× |\n", load, measure, median(values(o)), unit, median(values(fl)), unit, r)
+		return r
+	}
+	for _, k := range keys {
+		var load, first string
+		switch k.mode {
+		case "cold":
+			row("cold: first request of a new process", "latency", "ms", "%.1f", k.mode, k.load, func(l line) float64 { return l.P50 })
+			continue
+		case "concurrency":
+			load, first = fmt.Sprintf("concurrency %g", k.load), "throughput"
+		case "rate":
+			load, first = fmt.Sprintf("%g req/s", k.load), "achieved"
+		default:
+			continue
+		}
+		row(load, first, "req/s", "%.0f", k.mode, k.load, func(l line) float64 { return l.RPS })
+		row("", "p50", "ms", "%.2f", k.mode, k.load, func(l line) float64 { return l.P50 })
+		row("", "p99", "ms", "%.2f", k.mode, k.load, func(l line) float64 { return l.P99 })
+		r := row("", "CPU per request", "µs", "%.0f", k.mode, k.load, func(l line) float64 { return l.CPU })
+		if k.mode == "concurrency" && k.load == 16 {
+			t.add15(targetFloor, fmt.Sprintf("%.2f× the floor's (concurrency 16)", r), r <= 1.3)
+		}
+	}
+	fmt.Fprintln(b)
 }
 
 // failures writes the row of failed requests (summed over the rounds: no ratio) and returns ours.
@@ -289,6 +348,9 @@ func failures(b *strings.Builder, o, p, g map[int]float64) map[string]float64 {
 	return map[string]float64{ours: sum(o)}
 }
 
+// baselineCommit is the commit issue 15 measures uncached generation against.
+const baselineCommit = "bcc426a"
+
 var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op\s+([\d.]+) allocs/op)?`)
 
 func generatorTable(b *strings.Builder, path string, t *targets) error {
@@ -299,9 +361,25 @@ func generatorTable(b *strings.Builder, path string, t *targets) error {
 	type stats struct{ ns, bytes, allocs []float64 }
 	byName := map[string]*stats{}
 	var names []string
+	// Numbers after a "commit: bcc426a…" line (benchstat's configuration syntax) are issue 15's
+	// baseline, measured in the same run: they go into its target row, not the table.
+	var baseline []float64
+	atBaseline := false
 	for _, l := range strings.Split(string(data), "\n") {
+		if c, ok := strings.CutPrefix(strings.TrimSpace(l), "commit:"); ok {
+			c = strings.TrimSpace(c)
+			atBaseline = c != "" && (strings.HasPrefix(c, baselineCommit) || strings.HasPrefix(baselineCommit, c))
+			continue
+		}
 		m := benchLine.FindStringSubmatch(strings.TrimSpace(l))
 		if m == nil {
+			continue
+		}
+		if atBaseline {
+			if m[1] == "BenchmarkGenerateMongoDB" {
+				ns, _ := strconv.ParseFloat(m[3], 64)
+				baseline = append(baseline, ns)
+			}
 			continue
 		}
 		s := byName[m[1]]
@@ -331,6 +409,11 @@ func generatorTable(b *strings.Builder, path string, t *targets) error {
 	if s := byName["BenchmarkGenerateMongoDB"]; s != nil {
 		v := median(s.ns)
 		t.add("generator < 200 µs per MongoDB-sized DataService (uncached: API-server checks with CEL compilation)", duration(v), v < 200e3)
+		if len(baseline) > 0 && v > 0 {
+			// Not paired round by round (the commits run one after the other): ratio of medians.
+			bv := median(baseline)
+			t.add15(targetGenerate, fmt.Sprintf("%.2f× (%s at %s, %s now)", bv/v, duration(bv), baselineCommit, duration(v)), bv/v >= 3)
+		}
 	}
 	if s := byName["BenchmarkGenerateMongoDBCached"]; s != nil {
 		v := median(s.ns)
@@ -414,9 +497,34 @@ func buildTable(b *strings.Builder, lines []line, t *targets) {
 		if n == sizes[len(sizes)-1] {
 			t.add(fmt.Sprintf("build ≥ 2× faster than crossplane xpkg build at %d services, same digest", n),
 				fmt.Sprintf("%.2f×, same digest: %s", speedup, same), speedup >= 2 && found && equal)
+			t.add15(targetBuild, fmt.Sprintf("%.2f× at %d services, same digest: %s", speedup, n, same), n == 100 && speedup >= 1.5 && found && equal)
 		}
 	}
 	fmt.Fprintln(b)
+}
+
+// startupTable compares the start-up of the two CLIs: a command that only prints the version, so
+// process start and package initialisation. build.sh runs several pairs per round (numbered by
+// size); a ratio is taken per pair.
+func startupTable(b *strings.Builder, lines []line, t *targets) {
+	get := func(target string) map[int]float64 {
+		out := map[int]float64{}
+		for _, l := range lines {
+			if l.Bench == "startup" && l.Target == target {
+				out[l.Round*1000+l.Size] = l.WallMS
+			}
+		}
+		return out
+	}
+	o, c := get("dataservice"), get("crossplane")
+	if len(o) == 0 && len(c) == 0 {
+		return
+	}
+	r := ratio(c, o)
+	fmt.Fprintf(b, "### Start-up (a command that only prints the version; wall time, medians of %d runs each)\n\n", len(o))
+	fmt.Fprintf(b, "| dataservice version | crossplane version --client | speed-up |\n|--:|--:|--:|\n")
+	fmt.Fprintf(b, "| %.0f ms | %.0f ms | %.2f× |\n\n", median(values(o)), median(values(c)), r)
+	t.add15(targetStartup, fmt.Sprintf("%.0f against %.0f ms: %.2f×", median(values(o)), median(values(c)), r), len(o) > 0 && len(c) > 0 && r >= 1)
 }
 
 func shortDigest(d string) string {
@@ -478,9 +586,33 @@ func countRange(m map[int]float64) string {
 	return fmt.Sprintf("%.0f–%.0f", lo, hi)
 }
 
-// targets are issue 7's targets with what was reached.
+// targets are issue 7's and issue 15's targets with what was reached.
 type targets struct {
 	rows [][3]string
+	// i15 holds issue 15's rows by target; every one is written, "not measured" when absent.
+	i15 map[string][2]string
+}
+
+// Issue 15's targets, in the order of its table.
+const (
+	targetBuild    = "build ≥ 1.5× faster than crossplane xpkg build at 100 services, same digest"
+	targetStartup  = "start-up: dataservice version no slower than crossplane version --client"
+	targetCold     = "first RunFunction of a new process (cold) no slower than function-patch-and-transform's"
+	targetFloor    = "CPU per request ≤ 1.3× the floor's at concurrency 16"
+	targetGenerate = "uncached BenchmarkGenerateMongoDB ≥ 3× faster than at commit " + baselineCommit
+)
+
+var issue15 = []string{targetBuild, targetStartup, targetCold, targetFloor, targetGenerate}
+
+func (t *targets) add15(target, reached string, met bool) {
+	if t.i15 == nil {
+		t.i15 = map[string][2]string{}
+	}
+	verdict := "missed"
+	if met {
+		verdict = "met"
+	}
+	t.i15[target] = [2]string{reached, verdict}
 }
 
 func (t *targets) add(target, reached string, met bool) {
@@ -492,12 +624,20 @@ func (t *targets) add(target, reached string, met bool) {
 }
 
 func (t *targets) write(b *strings.Builder) {
-	if len(t.rows) == 0 {
-		return
+	if len(t.rows) > 0 {
+		fmt.Fprintf(b, "### Targets of issue 7\n\n| target | reached | |\n|---|---|---|\n")
+		for _, r := range t.rows {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", r[0], r[1], r[2])
+		}
+		fmt.Fprintln(b)
 	}
-	fmt.Fprintf(b, "### Targets of issue 7\n\n| target | reached | |\n|---|---|---|\n")
-	for _, r := range t.rows {
-		fmt.Fprintf(b, "| %s | %s | %s |\n", r[0], r[1], r[2])
+	fmt.Fprintf(b, "### Targets of issue 15\n\n| target | reached | |\n|---|---|---|\n")
+	for _, target := range issue15 {
+		r, ok := t.i15[target]
+		if !ok {
+			r = [2]string{"not measured", ""}
+		}
+		fmt.Fprintf(b, "| %s | %s | %s |\n", target, r[0], r[1])
 	}
 	fmt.Fprintln(b)
 }
