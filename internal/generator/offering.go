@@ -105,29 +105,15 @@ func ParseOfferingRule(rule string) (field string, by map[string][]string, order
 // splitTop splits s at op where it is outside parentheses and string literals.
 func splitTop(s, op string) []string {
 	var out []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case quote != 0:
-			if ch == '\\' {
-				i++
-			} else if ch == quote {
-				quote = 0
-			}
-		case ch == '\'' || ch == '"':
-			quote = ch
-		case ch == '(':
-			depth++
-		case ch == ')':
-			depth--
-		case depth == 0 && strings.HasPrefix(s[i:], op):
+	start := 0
+	scanTop(s, func(i, depth int) int {
+		if depth == 0 && s[i] != '(' && s[i] != ')' && strings.HasPrefix(s[i:], op) {
 			out = append(out, strings.TrimSpace(s[start:i]))
 			start = i + len(op)
-			i += len(op) - 1
+			return len(op) - 1
 		}
-	}
+		return 0
+	})
 	return append(out, strings.TrimSpace(s[start:]))
 }
 
@@ -137,6 +123,25 @@ func stripParens(s string) (string, bool) {
 	if len(s) < 2 || s[0] != '(' || s[len(s)-1] != ')' {
 		return s, false
 	}
+	enclosed := true
+	scanTop(s, func(i, depth int) int {
+		if s[i] == ')' && depth == 0 && i != len(s)-1 {
+			enclosed = false // "(a) && (b)": the first parenthesis closes early
+			return -1
+		}
+		return 0
+	})
+	if !enclosed {
+		return s, false
+	}
+	return strings.TrimSpace(s[1 : len(s)-1]), true
+}
+
+// scanTop calls visit for every byte of the CEL expression s outside string literals, with the
+// parenthesis depth once that byte is counted (an opening parenthesis is inside, a closing one
+// outside). visit returns how many further bytes to skip, or a negative number to stop. The one
+// scanner of the offering rule's shape, so that splitting and unwrapping read quotes alike.
+func scanTop(s string, visit func(i, depth int) int) {
 	depth := 0
 	var quote byte
 	for i := 0; i < len(s); i++ {
@@ -148,18 +153,21 @@ func stripParens(s string) (string, bool) {
 			} else if ch == quote {
 				quote = 0
 			}
+			continue
 		case ch == '\'' || ch == '"':
 			quote = ch
+			continue
 		case ch == '(':
 			depth++
 		case ch == ')':
 			depth--
-			if depth == 0 && i != len(s)-1 {
-				return s, false // "(a) && (b)": the first parenthesis closes early
-			}
 		}
+		n := visit(i, depth)
+		if n < 0 {
+			return
+		}
+		i += n
 	}
-	return strings.TrimSpace(s[1 : len(s)-1]), true
 }
 
 // UnquoteCEL reads the body of a CEL string literal celString wrote, or semantic.CanonicalCEL
