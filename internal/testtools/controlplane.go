@@ -373,12 +373,19 @@ func httpOK(c *http.Client, url string) (bool, string) {
 	return true, ""
 }
 
+// kubeconfig is a kubeconfig of the admin token for host, trusting the CA in caFile.
 func kubeconfig(host, caFile, token string) string {
+	return kubeconfigOf(host, "certificate-authority", caFile, token)
+}
+
+// kubeconfigOf is the one kubeconfig text of the tests: the CA given as caKey (a file, or
+// certificate-authority-data for a kubeconfig read elsewhere) with the value ca.
+func kubeconfigOf(host, caKey, ca, token string) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
 - name: e2e
-  cluster: {server: %q, certificate-authority: %q}
+  cluster: {server: %q, %s: %q}
 users:
 - name: admin
   user: {token: %q}
@@ -386,7 +393,7 @@ contexts:
 - name: e2e
   context: {cluster: e2e, user: admin}
 current-context: e2e
-`, host, caFile, token)
+`, host, caKey, ca, token)
 }
 
 // writeServiceAccountKeys writes the key pair kube-apiserver signs and verifies service account

@@ -3,7 +3,6 @@ package testtools
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,19 +107,7 @@ func (cp *ControlPlane) SelfContainedKubeconfig(t testing.TB) []byte {
 	if err != nil {
 		t.Fatalf("cannot read the API server's CA: %v", err)
 	}
-	return fmt.Appendf(nil, `apiVersion: v1
-kind: Config
-clusters:
-- name: e2e
-  cluster: {server: %q, certificate-authority-data: %q}
-users:
-- name: admin
-  user: {token: %q}
-contexts:
-- name: e2e
-  context: {cluster: e2e, user: admin}
-current-context: e2e
-`, cp.Config.Host, base64.StdEncoding.EncodeToString(ca), cp.Config.BearerToken)
+	return []byte(kubeconfigOf(cp.Config.Host, "certificate-authority-data", base64.StdEncoding.EncodeToString(ca), cp.Config.BearerToken))
 }
 
 // StartKlutchBackend starts klutch-bind's example-backend in --control-plane-mode against cp (no
