@@ -12,6 +12,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
+	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -63,16 +64,17 @@ var (
 	offeringMsg = regexp.MustCompile(`^Unsupported (service|plan) used for (.+)$`)
 )
 
-func (im *importer) importCompositions(x *xrd) error {
+func (im *importer) importCompositions(x *xv2.CompositeResourceDefinition) error {
 	s := &im.ds.Spec
+	dc := defaultComposition(x)
 	// Compositions named in the input, in order, then any only the rules name.
 	for _, u := range im.in.Compositions {
 		c := &xv1.Composition{}
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, c); err != nil {
 			return errors.Wrapf(err, "cannot read Composition %s", u.GetName())
 		}
-		if c.Spec.CompositeTypeRef.Kind != x.names.Kind || !strings.HasPrefix(c.Spec.CompositeTypeRef.APIVersion, x.group+"/") {
-			im.note("skipped Composition %s: it composes %s %s, not this XRD's %s", c.Name, c.Spec.CompositeTypeRef.APIVersion, c.Spec.CompositeTypeRef.Kind, x.names.Kind)
+		if c.Spec.CompositeTypeRef.Kind != x.Spec.Names.Kind || !strings.HasPrefix(c.Spec.CompositeTypeRef.APIVersion, x.Spec.Group+"/") {
+			im.note("skipped Composition %s: it composes %s %s, not this XRD's %s", c.Name, c.Spec.CompositeTypeRef.APIVersion, c.Spec.CompositeTypeRef.Kind, x.Spec.Names.Kind)
 			continue
 		}
 		comp, err := im.importComposition(c)
@@ -93,7 +95,7 @@ func (im *importer) importCompositions(x *xrd) error {
 	for i, r := range im.spec.rules {
 		c := canon(r.Rule)
 		if m := offeringMsg.FindStringSubmatch(r.Message); m != nil && i < 2 {
-			if vals, names := offeringValues(r.Rule, c, m[1], x.defaultComposition); vals != nil {
+			if vals, names := offeringValues(r.Rule, c, m[1], dc); vals != nil {
 				bare = bare || bareRefRe.MatchString(c)
 				offerings[m[1]] = vals
 				order = mergeOrder(order, names)
@@ -115,8 +117,8 @@ func (im *importer) importCompositions(x *xrd) error {
 			}
 		}
 	}
-	if x.defaultComposition != "" {
-		order = mergeOrder(order, []string{x.defaultComposition})
+	if dc != "" {
+		order = mergeOrder(order, []string{dc})
 	}
 	if bare {
 		s.RequireCompositionRef = true
@@ -158,7 +160,7 @@ func (im *importer) importCompositions(x *xrd) error {
 		im.note("dropped the enums of spec.service and spec.plan: with several compositions the DataService says per composition what each offers")
 	}
 	if len(s.Compositions) == 0 {
-		return errors.Errorf("no Composition for XRD %s given or named: pass its Composition(s) with -f", x.name)
+		return errors.Errorf("no Composition for XRD %s given or named: pass its Composition(s) with -f", x.GetName())
 	}
 	if s.DefaultComposition == s.Compositions[0].Name {
 		s.DefaultComposition = ""
@@ -557,7 +559,7 @@ func (im *importer) nameIt() {
 	}
 }
 
-func (im *importer) importExport(x *xrd) error {
+func (im *importer) importExport(x *xv2.CompositeResourceDefinition) error {
 	t := im.in.ExportTemplate
 	if t == nil {
 		im.note("spec.export: no APIServiceExportTemplate given; the default one (namespace crossplane-system, resource %s) will be generated", im.userPlural(x))
@@ -567,8 +569,8 @@ func (im *importer) importExport(x *xrd) error {
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(t.Object, tt); err != nil {
 		return errors.Wrapf(err, "cannot read APIServiceExportTemplate %s", t.GetName())
 	}
-	if tt.Spec.APIServiceSelector.Group != x.group {
-		return errors.Errorf("APIServiceExportTemplate %s selects group %s, not the XRD's %s", t.GetName(), tt.Spec.APIServiceSelector.Group, x.group)
+	if tt.Spec.APIServiceSelector.Group != x.Spec.Group {
+		return errors.Errorf("APIServiceExportTemplate %s selects group %s, not the XRD's %s", t.GetName(), tt.Spec.APIServiceSelector.Group, x.Spec.Group)
 	}
 	e := &v1alpha1.Export{PermissionClaims: tt.Spec.PermissionClaims, Version: tt.Spec.APIServiceSelector.Version}
 	if r := tt.Spec.APIServiceSelector.Resource; r != im.userPlural(x) {
@@ -586,11 +588,11 @@ func (im *importer) importExport(x *xrd) error {
 	return nil
 }
 
-func (im *importer) userPlural(x *xrd) string {
-	if x.claimNames != nil {
-		return x.claimNames.Plural
+func (im *importer) userPlural(x *xv2.CompositeResourceDefinition) string {
+	if x.Spec.ClaimNames != nil {
+		return x.Spec.ClaimNames.Plural
 	}
-	return x.names.Plural
+	return x.Spec.Names.Plural
 }
 
 // compare generates from the imported DataService and lists how each object differs from the input.

@@ -87,11 +87,11 @@ func Import(in Input) (*Result, error) {
 	im := &importer{in: in, ds: &v1alpha1.DataService{
 		TypeMeta: metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: v1alpha1.DataServiceKind},
 	}}
-	x, err := readXRD(in.XRD)
+	x, line, err := readXRD(in.XRD)
 	if err != nil {
 		return nil, err
 	}
-	im.line = x.line
+	im.line = line
 	if err := im.importXRD(x); err != nil {
 		return nil, err
 	}
@@ -107,68 +107,107 @@ func Import(in Input) (*Result, error) {
 	return res, nil
 }
 
-// xrd is what import needs of an XRD of either line.
-type xrd struct {
-	line                 xpline.Line
-	name                 string
-	group                string
-	names                extv1.CustomResourceDefinitionNames
-	claimNames           *extv1.CustomResourceDefinitionNames
-	scope                string
-	defaultComposition   string
-	deletePolicy         string
-	connectionSecretKeys []string
-	versions             []xrdVersion
-}
-
-type xrdVersion struct {
-	name               string
-	served, ref        bool
-	deprecated         bool
-	deprecationWarning string
-	schema             []byte
-	columns            []extv1.CustomResourceColumnDefinition
-}
-
-func readXRD(u *unstructured.Unstructured) (*xrd, error) {
+// readXRD reads an XRD of either line into Crossplane's own type. An apiextensions.crossplane.io/v2
+// XRD has every field of a v1 one, so one type reads both; claimNames are dropped on a line
+// without claims.
+func readXRD(u *unstructured.Unstructured) (*xv2.CompositeResourceDefinition, xpline.Line, error) {
 	l, ok := xpline.OfXRD(u.GetAPIVersion())
 	if !ok {
-		return nil, errors.Errorf("%s %s is not a CompositeResourceDefinition (apiextensions.crossplane.io/v1 or v2)", u.GetAPIVersion(), u.GetKind())
+		return nil, l, errors.Errorf("%s %s is not a CompositeResourceDefinition (apiextensions.crossplane.io/v1 or v2)", u.GetAPIVersion(), u.GetKind())
 	}
-	x := &xrd{name: u.GetName(), line: l}
-	// An apiextensions.crossplane.io/v2 XRD has every field of a v1 one: one type reads both.
-	t := &xv2.CompositeResourceDefinition{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, t); err != nil {
-		return nil, errors.Wrapf(err, "cannot read XRD %s", u.GetName())
+	x := &xv2.CompositeResourceDefinition{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, x); err != nil {
+		return nil, l, errors.Wrapf(err, "cannot read XRD %s", u.GetName())
 	}
-	x.group, x.names, x.claimNames, x.scope = t.Spec.Group, t.Spec.Names, t.Spec.ClaimNames, string(t.Spec.Scope)
-	if t.Spec.DefaultCompositionRef != nil {
-		x.defaultComposition = t.Spec.DefaultCompositionRef.Name
+	if l.Claims && x.Spec.ClaimNames == nil {
+		return nil, l, errors.Errorf("XRD %s offers no claims: on Crossplane v1 a DataService API is claimed by app developers (claimNames); use an apiextensions.crossplane.io/v2 XRD for claim-less APIs", u.GetName())
 	}
-	if t.Spec.DefaultCompositeDeletePolicy != nil {
-		x.deletePolicy = string(*t.Spec.DefaultCompositeDeletePolicy)
+	if !l.Claims {
+		x.Spec.ClaimNames = nil
 	}
-	x.connectionSecretKeys = t.Spec.ConnectionSecretKeys
-	for _, v := range t.Spec.Versions {
-		var schema []byte
-		if v.Schema != nil {
-			schema = v.Schema.OpenAPIV3Schema.Raw
-		}
-		x.versions = append(x.versions, xrdVersion{name: v.Name, served: v.Served, ref: v.Referenceable,
-			deprecated: v.Deprecated != nil && *v.Deprecated, deprecationWarning: deref(v.DeprecationWarning),
-			schema: schema, columns: v.AdditionalPrinterColumns})
+	if len(x.Spec.Versions) == 0 {
+		return nil, l, errors.Errorf("XRD %s has no versions", u.GetName())
 	}
-	if x.line.Claims && x.claimNames == nil {
-		return nil, errors.Errorf("XRD %s offers no claims: on Crossplane v1 a DataService API is claimed by app developers (claimNames); use an apiextensions.crossplane.io/v2 XRD for claim-less APIs", u.GetName())
-	}
-	if !x.line.Claims {
-		x.claimNames = nil
-	}
-	if len(x.versions) == 0 {
-		return nil, errors.Errorf("XRD %s has no versions", u.GetName())
-	}
-	return x, nil
+	return x, l, nil
 }
+
+// schemaOf is the raw openAPIV3Schema of an XRD version, nil when it has none.
+func schemaOf(v xv2.CompositeResourceDefinitionVersion) []byte {
+	if v.Schema == nil {
+		return nil
+	}
+	return v.Schema.OpenAPIV3Schema.Raw
+}
+
+func (im *importer) importXRD(x *xv2.CompositeResourceDefinition) error {
+	s := &im.ds.Spec
+	xs := &x.Spec
+	s.CrossplaneVersion = im.line.Name
+	s.Group = xs.Group
+	user := xs.Names
+	if im.line.Claims {
+		user = *xs.ClaimNames
+		if xs.Names.Kind != "X"+user.Kind || xs.Names.Plural != "x"+user.Plural {
+			s.Composite = &v1alpha1.Names{Kind: xs.Names.Kind, Plural: xs.Names.Plural}
+		}
+		if len(xs.Names.Categories) > 0 || len(xs.Names.ShortNames) > 0 {
+			im.note("dropped spec.names categories and shortNames of the composite: a DataService gives them to the claim")
+		}
+	} else if xs.Scope != "" && string(xs.Scope) != v1alpha1.ScopeNamespaced {
+		s.Scope = string(xs.Scope)
+	}
+	s.Kind = user.Kind
+	if user.Plural != strings.ToLower(user.Kind)+"s" {
+		s.Plural = user.Plural
+	}
+	s.Categories, s.ShortNames = user.Categories, user.ShortNames
+	if p := xs.DefaultCompositeDeletePolicy; p != nil {
+		s.DeletePolicy = string(*p)
+	}
+	s.ConnectionSecretKeys = xs.ConnectionSecretKeys
+	s.DefaultComposition = defaultComposition(x)
+
+	vs := xs.Versions
+	ref := &vs[len(vs)-1]
+	for i := range vs {
+		if vs[i].Referenceable {
+			ref = &vs[i]
+		}
+	}
+	if !(len(vs) == 1 && vs[0].Name == "v1" && vs[0].Served && vs[0].Referenceable && !isTrue(vs[0].Deprecated)) {
+		for _, v := range vs {
+			av := v1alpha1.APIVersion{Name: v.Name, Referenceable: v.Referenceable, Deprecated: isTrue(v.Deprecated), DeprecationWarning: deref(v.DeprecationWarning)}
+			if !v.Served {
+				av.Served = ptrTo(false)
+			}
+			s.Versions = append(s.Versions, av)
+			if string(schemaOf(v)) != string(schemaOf(*ref)) {
+				im.note("spec.versions[%s].schema: differs from the referenceable version's; a DataService serves one schema in every version, that of %s", v.Name, ref.Name)
+			}
+		}
+	}
+	for _, c := range ref.AdditionalPrinterColumns {
+		s.PrinterColumns = append(s.PrinterColumns, v1alpha1.PrinterColumn{Name: c.Name, Type: c.Type, JSONPath: c.JSONPath, Description: c.Description, Priority: c.Priority})
+	}
+
+	schemaRaw := schemaOf(*ref)
+	var raw map[string]any
+	if err := json.Unmarshal(schemaRaw, &raw); err != nil {
+		return errors.Wrapf(err, "cannot read the schema of XRD %s", x.GetName())
+	}
+	if _, ok := raw["supported"]; ok {
+		im.note("dropped openAPIV3Schema.supported: not part of the schema (it only carries YAML anchors)")
+	}
+	schema := &extv1.JSONSchemaProps{}
+	if err := json.Unmarshal(schemaRaw, schema); err != nil {
+		return errors.Wrapf(err, "cannot read the schema of XRD %s", x.GetName())
+	}
+	return im.importSchema(schema)
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+func isTrue(b *bool) bool { return b != nil && *b }
 
 func deref(s *string) string {
 	if s == nil {
@@ -177,71 +216,13 @@ func deref(s *string) string {
 	return *s
 }
 
-func (im *importer) importXRD(x *xrd) error {
-	s := &im.ds.Spec
-	s.CrossplaneVersion = x.line.Name
-	s.Group = x.group
-	user := x.names
-	if x.line.Claims {
-		user = *x.claimNames
-		if x.names.Kind != "X"+user.Kind || x.names.Plural != "x"+user.Plural {
-			s.Composite = &v1alpha1.Names{Kind: x.names.Kind, Plural: x.names.Plural}
-		}
-		if len(x.names.Categories) > 0 || len(x.names.ShortNames) > 0 {
-			im.note("dropped spec.names categories and shortNames of the composite: a DataService gives them to the claim")
-		}
-	} else if x.scope != "" && x.scope != v1alpha1.ScopeNamespaced {
-		s.Scope = x.scope
+// defaultComposition is the Composition the XRD selects for instances that name none, "" for none.
+func defaultComposition(x *xv2.CompositeResourceDefinition) string {
+	if r := x.Spec.DefaultCompositionRef; r != nil {
+		return r.Name
 	}
-	s.Kind = user.Kind
-	if user.Plural != strings.ToLower(user.Kind)+"s" {
-		s.Plural = user.Plural
-	}
-	s.Categories, s.ShortNames = user.Categories, user.ShortNames
-	s.DeletePolicy = x.deletePolicy
-	s.ConnectionSecretKeys = x.connectionSecretKeys
-	s.DefaultComposition = x.defaultComposition
-
-	var ref *xrdVersion
-	for i, v := range x.versions {
-		if v.ref {
-			ref = &x.versions[i]
-		}
-	}
-	if ref == nil {
-		ref = &x.versions[len(x.versions)-1]
-	}
-	if !(len(x.versions) == 1 && x.versions[0].name == "v1" && x.versions[0].served && x.versions[0].ref && !x.versions[0].deprecated) {
-		for _, v := range x.versions {
-			av := v1alpha1.APIVersion{Name: v.name, Referenceable: v.ref, Deprecated: v.deprecated, DeprecationWarning: v.deprecationWarning}
-			if !v.served {
-				av.Served = ptrTo(false)
-			}
-			s.Versions = append(s.Versions, av)
-			if string(v.schema) != string(ref.schema) {
-				im.note("spec.versions[%s].schema: differs from the referenceable version's; a DataService serves one schema in every version, that of %s", v.name, ref.name)
-			}
-		}
-	}
-	for _, c := range ref.columns {
-		s.PrinterColumns = append(s.PrinterColumns, v1alpha1.PrinterColumn{Name: c.Name, Type: c.Type, JSONPath: c.JSONPath, Description: c.Description, Priority: c.Priority})
-	}
-
-	var raw map[string]any
-	if err := json.Unmarshal(ref.schema, &raw); err != nil {
-		return errors.Wrapf(err, "cannot read the schema of XRD %s", x.name)
-	}
-	if _, ok := raw["supported"]; ok {
-		im.note("dropped openAPIV3Schema.supported: not part of the schema (it only carries YAML anchors)")
-	}
-	schema := &extv1.JSONSchemaProps{}
-	if err := json.Unmarshal(ref.schema, schema); err != nil {
-		return errors.Wrapf(err, "cannot read the schema of XRD %s", x.name)
-	}
-	return im.importSchema(schema)
+	return ""
 }
-
-func ptrTo[T any](v T) *T { return &v }
 
 // specSchema is the spec of the XRD schema split in what a DataService declares.
 type specSchema struct {
