@@ -9,9 +9,6 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
-// celLit matches a CEL string literal in single or double quotes; its body is group 1 or 2.
-const celLit = `(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")`
-
 // OfferingRule is the spec-level rule that says, per composition, which values of a field it
 // offers: (ref == 'a' && (self.plan == 'x' || …)) || (ref == 'b' && …). ref is the CEL path of the
 // composition reference. Exported so that import can recognise it.
@@ -168,10 +165,4 @@ func scanTop(s string, visit func(i, depth int) int) {
 		}
 		i += n
 	}
-}
-
-// UnquoteCEL reads the body of a CEL string literal celString wrote, or semantic.CanonicalCEL
-// printed.
-func UnquoteCEL(s string) string {
-	return strings.NewReplacer(`\\`, `\`, `\'`, `'`, `\"`, `"`).Replace(s)
 }

@@ -70,7 +70,7 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 			}
 			if len(m.spec.Plan.Hidden) > 0 {
 				prov[ruleAt{"spec.plan", len(plan.XValidations)}] = sp.Child("plan", "hidden")
-				plan.XValidations = append(plan.XValidations, HiddenPlansRule(m.spec.Plan.Hidden))
+				plan.XValidations = append(plan.XValidations, hiddenPlansRule(m.spec.Plan.Hidden))
 			}
 		}
 		if len(m.compositions) == 1 {

@@ -294,11 +294,11 @@ func (im *importer) importSchema(root *extv1.JSONSchemaProps) error {
 			im.spec.plan = &p
 			s.Plan = &v1alpha1.PlanField{Description: p.Description}
 			for _, r := range p.XValidations {
-				if h := recogniseHiddenPlans(r); h != nil {
+				if h := generator.ParseHiddenPlans(r); h != nil {
 					s.Plan.Hidden = h
 					continue
 				}
-				s.Plan.Changes = append(s.Plan.Changes, recognisePlanChange(r))
+				s.Plan.Changes = append(s.Plan.Changes, generator.ParsePlanChange(r))
 			}
 			continue
 		case "parameters":
@@ -318,149 +318,8 @@ func (im *importer) importSchema(root *extv1.JSONSchemaProps) error {
 	return nil
 }
 
-var (
-	termRe = regexp.MustCompile(`!\(self\.contains\("([^"\\]*)"\) && oldSelf\.contains\("([^"\\]*)"\)\)`)
-	keepRe = regexp.MustCompile(`^oldSelf\.contains\("([^"\\]*)"\) == self\.contains\("([^"\\]*)"\)$`)
-	spaces = regexp.MustCompile(`\s+`)
-)
+// spaces is a run of white space, folded by canon.
+var spaces = regexp.MustCompile(`\s+`)
 
 // canon is a CEL rule in canonical form on one line.
 func canon(rule string) string { return spaces.ReplaceAllString(semantic.CanonicalCEL(rule), " ") }
-
-// hiddenRe matches the canonical form of a hidden-plans rule (canon drops the redundant parentheses).
-var hiddenRe = regexp.MustCompile(`^\(?oldSelf\.hasValue\(\) && oldSelf\.value\(\) == self\)? \|\| !\(self in \[(.*)\]\)$`)
-
-// recogniseHiddenPlans returns the hidden plans whose generated rule r is, else nil.
-func recogniseHiddenPlans(r extv1.ValidationRule) []string {
-	if r.OptionalOldSelf == nil || !*r.OptionalOldSelf {
-		return nil
-	}
-	m := hiddenRe.FindStringSubmatch(canon(r.Rule))
-	if m == nil {
-		return nil
-	}
-	var plans []string
-	for _, q := range strings.Split(m[1], ",") {
-		q = strings.TrimSpace(q)
-		if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' || strings.ContainsAny(q[1:len(q)-1], `"\`) {
-			return nil
-		}
-		plans = append(plans, q[1:len(q)-1])
-	}
-	if g := generator.HiddenPlansRule(plans); canon(g.Rule) != canon(r.Rule) || g.Message != r.Message {
-		return nil
-	}
-	return plans
-}
-
-// recognisePlanChange finds the declaration whose generated rule is r, else keeps r verbatim.
-func recognisePlanChange(r extv1.ValidationRule) v1alpha1.PlanChange {
-	c := canon(r.Rule)
-	var candidates []v1alpha1.PlanChange
-	switch {
-	case c == "self == oldSelf":
-		candidates = append(candidates, v1alpha1.PlanChange{Immutable: true})
-	case keepRe.MatchString(c):
-		m := keepRe.FindStringSubmatch(c)
-		candidates = append(candidates, v1alpha1.PlanChange{Keep: &v1alpha1.Keep{Feature: m[1]}})
-		if l := labelFromMessage(r.Message); l != "" {
-			candidates = append(candidates, v1alpha1.PlanChange{Keep: &v1alpha1.Keep{Feature: m[1], Label: l}})
-		}
-	default:
-		terms := termRe.FindAllStringSubmatch(c, -1)
-		if len(terms) == 0 {
-			break
-		}
-		if len(terms) == 1 && r.Message != generator.MsgNoDownsizing {
-			candidates = append(candidates, v1alpha1.PlanChange{OneWay: &v1alpha1.OneWay{From: terms[0][1], To: terms[0][2]}})
-		}
-		if n := sizesFrom(terms); n != nil {
-			candidates = append(candidates, v1alpha1.PlanChange{NoDownsizing: n})
-		}
-	}
-	for _, cand := range candidates {
-		rule, msg := generator.PlanChangeRule(cand)
-		if canon(rule) != c {
-			continue
-		}
-		if msg != r.Message {
-			cand.Message = r.Message
-		}
-		return cand
-	}
-	return v1alpha1.PlanChange{Rule: r.Rule, Message: r.Message}
-}
-
-var keepMsg = regexp.MustCompile(`^Plan migrations not possible from Non-(.+) to (.+) and (.+) to Non-(.+)$`)
-
-func labelFromMessage(m string) string {
-	if g := keepMsg.FindStringSubmatch(m); g != nil && g[1] == g[2] && g[2] == g[3] && g[3] == g[4] {
-		return g[1]
-	}
-	return ""
-}
-
-// sizesFrom rebuilds the size order and the sizes a no-downsizing rule covers from its terms
-// "!(self.contains(small) && oldSelf.contains(big))".
-func sizesFrom(terms [][]string) *v1alpha1.NoDownsizing {
-	var to []string
-	bigger := map[string][]string{}
-	for _, t := range terms {
-		if !slices.Contains(to, t[1]) {
-			to = append(to, t[1])
-		}
-		bigger[t[1]] = append(bigger[t[1]], t[2])
-	}
-	// Order the sizes so that each covered size comes before those bigger than it and the bigger
-	// ones keep the order the rule lists them in (a topological sort, ties by first appearance).
-	var seen []string
-	after := map[string][]string{}
-	edge := func(a, b string) { after[a] = append(after[a], b) }
-	for _, small := range to {
-		seen = appendNew(seen, small)
-		prev := small
-		for i, b := range bigger[small] {
-			seen = appendNew(seen, b)
-			edge(small, b)
-			if i > 0 {
-				edge(prev, b)
-			}
-			prev = b
-		}
-	}
-	indeg := map[string]int{}
-	for _, bs := range after {
-		for _, b := range bs {
-			indeg[b]++
-		}
-	}
-	var sizes []string
-	for len(sizes) < len(seen) {
-		next := ""
-		for _, c := range seen {
-			if indeg[c] == 0 && !slices.Contains(sizes, c) {
-				next = c
-				break
-			}
-		}
-		if next == "" {
-			return nil // contradictory terms: not a size order
-		}
-		sizes = append(sizes, next)
-		for _, b := range after[next] {
-			indeg[b]--
-		}
-	}
-	n := &v1alpha1.NoDownsizing{Sizes: sizes}
-	if !slices.Equal(to, sizes[:len(sizes)-1]) {
-		n.To = to
-	}
-	return n
-}
-
-func appendNew(s []string, v string) []string {
-	if slices.Contains(s, v) {
-		return s
-	}
-	return append(s, v)
-}
