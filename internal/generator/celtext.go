@@ -22,9 +22,9 @@ func celString(s string) string {
 	return "'" + celQuote.Replace(s) + "'"
 }
 
-// UnquoteCEL reads the body of a CEL string literal celString wrote, or semantic.CanonicalCEL
+// unquoteCEL reads the body of a CEL string literal celString wrote, or semantic.CanonicalCEL
 // printed.
-func UnquoteCEL(s string) string {
+func unquoteCEL(s string) string {
 	return strings.NewReplacer(`\\`, `\`, `\'`, `'`, `\"`, `"`).Replace(s)
 }
 

@@ -3,7 +3,6 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -53,17 +52,6 @@ func (p ptPatch) mapping() v1alpha1.Mapping {
 	return v1alpha1.Mapping{From: p.from(), To: p.to(), Transforms: p.Transforms}
 }
 
-var (
-	// refRe is a composition reference as generated rules read it (generator.CompositionRef), its
-	// default composition's literal in groups 1 and 2 when it has one.
-	refRe       = generator.RefExpr
-	exclusiveRe = regexp.MustCompile(`^!\(has\(self\.parameters\) && has\(self\.parameters\.([A-Za-z0-9_]+)\)\) \|\| ` + refRe + ` == "([^"\\]*)"$`)
-	refLitRe    = regexp.MustCompile(refRe + ` == "([^"\\]*)"`)
-	// bareRefRe is a reference without a default: a claim that names no composition fails it.
-	bareRefRe   = regexp.MustCompile(`self\.(?:crossplane\.)?compositionRef\.name\s*==`)
-	offeringMsg = regexp.MustCompile(`^Unsupported (service|plan) used for (.+)$`)
-)
-
 func (im *importer) importCompositions(x *xv2.CompositeResourceDefinition) error {
 	s := &im.ds.Spec
 	dc := defaultComposition(x)
@@ -93,26 +81,23 @@ func (im *importer) importCompositions(x *xv2.CompositeResourceDefinition) error
 	// Klutch's hand-written ones do: the DataService then requires a reference.
 	bare := false
 	for i, r := range im.spec.rules {
-		c := canon(r.Rule)
-		if m := offeringMsg.FindStringSubmatch(r.Message); m != nil && i < 2 {
-			if vals, names := offeringValues(r.Rule, c, m[1], dc); vals != nil {
-				bare = bare || bareRefRe.MatchString(c)
-				offerings[m[1]] = vals
-				order = mergeOrder(order, names)
-				if im.in.Name == "" {
-					im.in.Name = m[2]
-				}
-				continue
+		if o, ok := generator.ParseOffering(r, dc); ok && i < 2 {
+			bare = bare || o.RequiresRef
+			offerings[o.Field] = o.Values
+			order = mergeOrder(order, o.Order)
+			if im.in.Name == "" {
+				im.in.Name = o.Name
 			}
+			continue
 		}
-		if m := exclusiveRe.FindStringSubmatch(c); m != nil && strings.HasPrefix(r.Message, "parameters."+m[1]+" is not supported for ") {
-			exclusive[m[4]] = append(exclusive[m[4]], m[1])
-			bare = bare || bareRefRe.MatchString(c)
+		if e, ok := generator.ParseExclusiveParameter(r); ok {
+			exclusive[e.Composition] = append(exclusive[e.Composition], e.Parameter)
+			bare = bare || e.RequiresRef
 			continue
 		}
 		s.Rules = append(s.Rules, v1alpha1.Rule{Rule: r.Rule, Message: r.Message, MessageExpression: r.MessageExpression, FieldPath: r.FieldPath, Reason: reason(r.Reason)})
-		for _, lm := range refLitRe.FindAllStringSubmatch(c, -1) {
-			if n := lm[len(lm)-1]; n != "" { // a rule may test for "no composition selected"
+		for _, n := range generator.ComparedCompositions(r.Rule) {
+			if n != "" { // a rule may test for "no composition selected"
 				order = mergeOrder(order, []string{n})
 			}
 		}
@@ -173,30 +158,6 @@ func reason(r *extv1.FieldValueErrorReason) string {
 		return ""
 	}
 	return string(*r)
-}
-
-// offeringValues reads an offering rule with the generator's parser: per composition, the values
-// of field it allows. names lists the compositions in the rule's order. It returns nil when the
-// rule is not one, or not one the generator writes the same (canonical is the rule in canonical
-// form), with the composition reference bare or defaulted to defaultComposition.
-func offeringValues(rule, canonical, fieldName, defaultComposition string) (map[string][]string, []string) {
-	f, vals, names, ok := generator.ParseOfferingRule(rule)
-	if !ok || f != fieldName {
-		return nil, nil
-	}
-	var cs []v1alpha1.Composition
-	for _, n := range names {
-		cs = append(cs, v1alpha1.Composition{Name: n, Services: vals[n], Plans: vals[n]})
-	}
-	for _, l := range xpline.All {
-		for _, required := range []bool{true, false} {
-			got := generator.OfferingRule(generator.CompositionRef(l, defaultComposition, required), fieldName, cs, func(c v1alpha1.Composition) []string { return c.Services })
-			if canon(got) == canonical {
-				return vals, names
-			}
-		}
-	}
-	return nil, nil
 }
 
 func mergeOrder(order, names []string) []string {

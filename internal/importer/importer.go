@@ -14,7 +14,6 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -280,7 +279,7 @@ func (im *importer) importSchema(root *extv1.JSONSchemaProps) error {
 				s.Service = &v1alpha1.ServiceField{Description: p.Description}
 			}
 			switch {
-			case len(p.XValidations) == 1 && semantic.CanonicalCEL(p.XValidations[0].Rule) == semantic.CanonicalCEL("self == oldSelf") && p.XValidations[0].Message == "Service is an immutable field":
+			case len(p.XValidations) == 1 && generator.IsServiceImmutableRule(p.XValidations[0]):
 			case len(p.XValidations) == 0:
 				if s.Service == nil {
 					s.Service = &v1alpha1.ServiceField{}
@@ -317,9 +316,3 @@ func (im *importer) importSchema(root *extv1.JSONSchemaProps) error {
 	}
 	return nil
 }
-
-// spaces is a run of white space, folded by canon.
-var spaces = regexp.MustCompile(`\s+`)
-
-// canon is a CEL rule in canonical form on one line.
-func canon(rule string) string { return spaces.ReplaceAllString(semantic.CanonicalCEL(rule), " ") }
