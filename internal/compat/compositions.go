@@ -3,6 +3,7 @@ package compat
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
@@ -116,7 +117,7 @@ func walkSchema(s *extv1.JSONSchemaProps, f func(*extv1.JSONSchemaProps)) {
 		return
 	}
 	f(s)
-	for _, k := range sortedKeys(s.Properties) {
+	for _, k := range slices.Sorted(maps.Keys(s.Properties)) {
 		p := s.Properties[k]
 		walkSchema(&p, f)
 	}
