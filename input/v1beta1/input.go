@@ -8,11 +8,16 @@ package v1beta1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
+
+// DefaultCrossplaneVersion is the Crossplane line used when neither the DataService nor the input
+// names one, as package xpline decides it.
+var DefaultCrossplaneVersion = xpline.Default.Name
 
 // Defaults used when neither the DataService nor the input says otherwise.
 const (
-	DefaultCrossplaneVersion        = "v1"
 	DefaultExportNamespace          = "crossplane-system"
 	DefaultProviderConfigNameFormat = "%s-service-broker"
 	DefaultPatchAndTransform        = "function-patch-and-transform"

@@ -462,6 +462,15 @@ func TestCompareXRDs(t *testing.T) {
 				{"xrd.spec.versions[v2]", compat.VersionAdded, false},
 			},
 		},
+		// Compositions named only by hand-written rules count however the rules quote them.
+		"CompositionNamedInDoubleQuotesRemovedIsBreaking": {
+			old: []compat.API{xrdOnly(mongodbAPI(t, rule(`self.compositionRef.name == "a9s-mongodb" || self.compositionRef.name == "legacy"`)))},
+			new: []compat.API{xrdOnly(mongodbAPI(t, rule(`self.compositionRef.name == "a9s-mongodb"`)))},
+			want: []change{
+				{"composition[legacy]", compat.CompositionRemoved, true},
+				{"spec", compat.RuleChanged, true},
+			},
+		},
 		"DuplicateXRDIsAnError": {
 			old:     []compat.API{mongo, mongo},
 			new:     []compat.API{mongo},
@@ -598,6 +607,13 @@ func readExample(t *testing.T, name string) *v1alpha1.DataService {
 		t.Fatal(err)
 	}
 	return ds
+}
+
+// rule adds a spec-level rule to a DataService.
+func rule(cel string) edit {
+	return func(t *testing.T, ds *v1alpha1.DataService) {
+		ds.Spec.Rules = append(ds.Spec.Rules, v1alpha1.Rule{Rule: cel, Message: "composition not offered"})
+	}
 }
 
 func mongodbAPI(t *testing.T, e edit) compat.API {

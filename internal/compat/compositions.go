@@ -3,19 +3,17 @@ package compat
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
+	"maps"
 	"slices"
 
+	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
 // typeRef is a Composition's compositeTypeRef.
-type typeRef struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-}
+type typeRef = xv1.TypeReference
 
 // composition is the part of a Composition claims depend on: its name, which they select, and the
 // composite type it composes.
@@ -27,8 +25,10 @@ type composition struct {
 func decodeCompositions(objs []Object) ([]composition, error) {
 	out := make([]composition, 0, len(objs))
 	for _, o := range objs {
+		// Only the compositeTypeRef of Crossplane's CompositionSpec: the rest of a Composition is
+		// not compared, so it need not be well-formed here.
 		var spec struct {
-			CompositeTypeRef typeRef `json:"compositeTypeRef"`
+			CompositeTypeRef xv1.TypeReference `json:"compositeTypeRef"`
 		}
 		raw, err := json.Marshal(o.Object.Object["spec"])
 		if err == nil {
@@ -98,18 +98,15 @@ func (s compositionSet) names() []string {
 	return out
 }
 
-// compositionRefRE finds the composition names CEL rules compare compositionRef.name with, on
-// claims (self.compositionRef) and on Crossplane v2 composites (self.crossplane.compositionRef),
-// bare or with the default composition for an instance that names none (generator.CompositionRef).
-var compositionRefRE = regexp.MustCompile(generator.RefExpr + `\s*==\s*'((?:[^'\\]|\\.)*)'`)
-
+// ruleCompositions lists the compositions the CEL rules of a schema compare compositionRef.name
+// with, on claims (self.compositionRef) and on Crossplane v2 composites
+// (self.crossplane.compositionRef), bare or with the default composition for an instance that
+// names none.
 func ruleCompositions(s *extv1.JSONSchemaProps) []string {
 	var out []string
 	walkSchema(s, func(s *extv1.JSONSchemaProps) {
 		for _, r := range s.XValidations {
-			for _, m := range compositionRefRE.FindAllStringSubmatch(r.Rule, -1) {
-				out = append(out, generator.UnquoteCEL(m[len(m)-1]))
-			}
+			out = append(out, generator.ComparedCompositions(r.Rule)...)
 		}
 	})
 	return out
@@ -120,7 +117,7 @@ func walkSchema(s *extv1.JSONSchemaProps, f func(*extv1.JSONSchemaProps)) {
 		return
 	}
 	f(s)
-	for _, k := range sortedKeys(s.Properties) {
+	for _, k := range slices.Sorted(maps.Keys(s.Properties)) {
 		p := s.Properties[k]
 		walkSchema(&p, f)
 	}

@@ -2,7 +2,9 @@ package compat
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -25,21 +27,10 @@ func exportLabel(apiVersion string) string {
 
 // exports compares the export templates, matched by the binding system they are for.
 func (c *comparison) exports(o, n []Object) {
-	key := func(objs []Object) (map[string]Object, []string) {
-		m := map[string]Object{}
-		var keys []string
-		for _, obj := range objs {
-			k := exportLabel(obj.Object.GetAPIVersion())
-			if _, dup := m[k]; dup {
-				k += "/" + obj.Object.GetName()
-			}
-			m[k] = obj
-			keys = append(keys, k)
-		}
-		return m, keys
-	}
-	om, okeys := key(o)
-	nm, nkeys := key(n)
+	label := func(obj Object) string { return exportLabel(obj.Object.GetAPIVersion()) }
+	byName := func(k string, _ int, obj Object) string { return k + "/" + obj.Object.GetName() }
+	om, okeys := keyed(o, label, byName)
+	nm, nkeys := keyed(n, label, byName)
 	for _, k := range okeys {
 		p := fmt.Sprintf("exportTemplate[%s]", k)
 		nt, ok := nm[k]
@@ -64,7 +55,7 @@ func (c *comparison) template(p string, o, n Object) {
 	}
 	os, _ := o.Object.Object["spec"].(map[string]any)
 	ns, _ := n.Object.Object["spec"].(map[string]any)
-	for _, k := range union(sortedKeys(os), sortedKeys(ns)) {
+	for _, k := range union(slices.Sorted(maps.Keys(os)), slices.Sorted(maps.Keys(ns))) {
 		ov, nv := os[k], ns[k]
 		if reflect.DeepEqual(ov, nv) {
 			continue
@@ -169,21 +160,9 @@ func (c *comparison) permissionClaims(p string, o, n []any) {
 		}
 		return g + "/" + str(m["resource"])
 	}
-	index := func(l []any) (map[string]any, []string) {
-		m := map[string]any{}
-		var keys []string
-		for _, v := range l {
-			k := id(v)
-			if _, dup := m[k]; dup {
-				k = fmt.Sprintf("%s#%d", k, len(keys))
-			}
-			m[k] = v
-			keys = append(keys, k)
-		}
-		return m, keys
-	}
-	om, okeys := index(o)
-	nm, nk := index(n)
+	byPosition := func(k string, i int, _ any) string { return fmt.Sprintf("%s#%d", k, i) }
+	om, okeys := keyed(o, id, byPosition)
+	nm, nk := keyed(n, id, byPosition)
 	for _, k := range okeys {
 		cp := fmt.Sprintf("%s[%s]", p, k)
 		nv, found := nm[k]
@@ -199,6 +178,22 @@ func (c *comparison) permissionClaims(p string, o, n []any) {
 			c.breaking(fmt.Sprintf("%s[%s]", p, k), PermissionClaimsChanged, "new permission claim on %s: consumers did not accept it when they bound", k)
 		}
 	}
+}
+
+// keyed indexes items by key, keeping their order. A key already taken is made unique with
+// again(key, position, item), so that duplicates are compared one by one too.
+func keyed[T any](items []T, key func(T) string, again func(k string, i int, item T) string) (map[string]T, []string) {
+	m := map[string]T{}
+	var keys []string
+	for i, it := range items {
+		k := key(it)
+		if _, dup := m[k]; dup {
+			k = again(k, i, it)
+		}
+		m[k] = it
+		keys = append(keys, k)
+	}
+	return m, keys
 }
 
 func asMap(v any) map[string]any {

@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -116,7 +117,7 @@ func takeEnums(s *extv1.JSONSchemaProps, offs map[string]*offering) {
 
 // offerings compares, per composition, the values of each offering field a claim may use.
 func (c *comparison) offerings(oo, no map[string]*offering, ocs, ncs compositionSet) {
-	for _, f := range sortedKeys(oo) {
+	for _, f := range slices.Sorted(maps.Keys(oo)) {
 		o, n := oo[f], no[f]
 		at := "spec." + f
 		rk, ak, noun := enumKinds(at)

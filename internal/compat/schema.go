@@ -2,6 +2,7 @@ package compat
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -372,7 +373,7 @@ func orGranular(s string) string {
 
 // properties compares the fields of an object node.
 func (c *comparison) properties(p string, o, n *extv1.JSONSchemaProps) {
-	for _, name := range union(sortedKeys(o.Properties), sortedKeys(n.Properties)) {
+	for _, name := range union(slices.Sorted(maps.Keys(o.Properties)), slices.Sorted(maps.Keys(n.Properties))) {
 		cp := join(p, name)
 		op, inOld := o.Properties[name]
 		np, inNew := n.Properties[name]
@@ -443,15 +444,6 @@ func join(p, name string) string {
 	return p + "." + name
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
-}
-
 // union merges two sorted lists.
 func union(a, b []string) []string {
 	out := slices.Concat(a, b)
@@ -469,7 +461,7 @@ func (c *comparison) printerColumns(o, n []extv1.CustomResourceColumnDefinition)
 		return m
 	}
 	om, nm := byName(o), byName(n)
-	for _, name := range union(sortedKeys(om), sortedKeys(nm)) {
+	for _, name := range union(slices.Sorted(maps.Keys(om)), slices.Sorted(maps.Keys(nm))) {
 		p := fmt.Sprintf("printerColumns[%s]", name)
 		oc, inOld := om[name]
 		nc, inNew := nm[name]

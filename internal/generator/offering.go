@@ -5,17 +5,61 @@ import (
 	"regexp"
 	"strings"
 
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
-// celLit matches a CEL string literal in single or double quotes; its body is group 1 or 2.
-const celLit = `(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")`
+// The spec-level rules that say what each composition offers (services, plans, parameters only
+// some take), each writer beside the parser that reads what it wrote back.
 
-// OfferingRule is the spec-level rule that says, per composition, which values of a field it
+// selectedComposition is the CEL expression of the composition an instance selects, as the
+// generated rules compare it. A claim (or v2 composite) may name none, and Crossplane selects the
+// XRD's default for it only after admission: unless the spec requires a reference, an instance
+// without one is validated as the default composition's, instead of failing with "no such key:
+// compositionRef" as a bare reference would.
+func selectedComposition(l xpline.Line, defaultComposition string, required bool) string {
+	if required || defaultComposition == "" {
+		return l.CompositionRefPath
+	}
+	ref := strings.TrimSuffix(l.CompositionRefPath, ".name") // self.compositionRef, self.crossplane.compositionRef
+	guard := "has(" + ref + ")"
+	if parent := ref[:strings.LastIndex(ref, ".")]; parent != "self" {
+		guard = "has(" + parent + ") && " + guard
+	}
+	return fmt.Sprintf("(%s ? %s : %s)", guard, l.CompositionRefPath, celString(defaultComposition))
+}
+
+// refExpr matches the composition reference of selectedComposition, bare or defaulted, as written
+// or as semantic.CanonicalCEL prints it; the default's literal is its groups 1 and 2.
+const refExpr = `(?:self(?:\.crossplane)?\.compositionRef\.name|\(\s*\(?\s*(?:has\(self\.crossplane\)\s*&&\s*)?has\(self(?:\.crossplane)?\.compositionRef\)\s*\)?\s*\?\s*self(?:\.crossplane)?\.compositionRef\.name\s*:\s*` + celLit + `\s*\))`
+
+var (
+	refRE = regexp.MustCompile(`^` + refExpr + `\s*==\s*` + celLit + `$`)
+	altRE = regexp.MustCompile(`^self\.([A-Za-z_][A-Za-z0-9_]*)\s*==\s*` + celLit + `$`)
+	// comparedRE is a comparison of the composition reference with a name, anywhere in a rule.
+	comparedRE = regexp.MustCompile(refExpr + `\s*==\s*` + celLit)
+	// bareRefRE is a reference without a default: an instance that names no composition fails it.
+	bareRefRE = regexp.MustCompile(`self\.(?:crossplane\.)?compositionRef\.name\s*==`)
+)
+
+// ComparedCompositions lists the composition names a rule compares the composition reference with
+// (bare or defaulted, on either line, however it is spaced or quoted), in the rule's order; "" where
+// a rule tests for no composition selected. The importer and the compatibility check learn from it
+// which compositions hand-written rules name.
+func ComparedCompositions(rule string) []string {
+	var out []string
+	for _, m := range comparedRE.FindAllStringSubmatch(canonCEL(rule), -1) {
+		out = append(out, unquoteCEL(m[len(m)-2]+m[len(m)-1]))
+	}
+	return out
+}
+
+// offeringRule is the spec-level rule that says, per composition, which values of a field it
 // offers: (ref == 'a' && (self.plan == 'x' || …)) || (ref == 'b' && …). ref is the CEL path of the
-// composition reference. Exported so that import can recognise it.
-func OfferingRule(ref, fieldName string, cs []v1alpha1.Composition, values func(v1alpha1.Composition) []string) string {
+// composition reference.
+func offeringRule(ref, fieldName string, cs []v1alpha1.Composition, values func(v1alpha1.Composition) []string) string {
 	terms := make([]string, 0, len(cs))
 	for _, c := range cs {
 		r := fmt.Sprintf("%s == %s", ref, celString(c.Name))
@@ -33,33 +77,88 @@ func OfferingRule(ref, fieldName string, cs []v1alpha1.Composition, values func(
 	return strings.Join(terms, " || ")
 }
 
-// CompositionRef is the CEL expression of the composition an instance selects, as the generated
-// rules compare it. A claim (or v2 composite) may name none, and Crossplane selects the XRD's
-// default for it only after admission: unless the spec requires a reference, an instance without
-// one is validated as the default composition's, instead of failing with "no such key:
-// compositionRef" as a bare reference would.
-func CompositionRef(l xpline.Line, defaultComposition string, required bool) string {
-	if required || defaultComposition == "" {
-		return l.CompositionRefPath
-	}
-	ref := strings.TrimSuffix(l.CompositionRefPath, ".name") // self.compositionRef, self.crossplane.compositionRef
-	guard := "has(" + ref + ")"
-	if parent := ref[:strings.LastIndex(ref, ".")]; parent != "self" {
-		guard = "has(" + parent + ") && " + guard
-	}
-	return fmt.Sprintf("(%s ? %s : %s)", guard, l.CompositionRefPath, celString(defaultComposition))
+// offeringMessage is the message of an offering rule on fieldName of the DataService name, in
+// Klutch's wording.
+func offeringMessage(fieldName, name string) string {
+	return "Unsupported " + fieldName + " used for " + name
 }
 
-// RefExpr matches the composition reference of CompositionRef, bare or defaulted, as written or
-// as semantic.CanonicalCEL prints it; the default's literal is its groups 1 and 2.
-const RefExpr = `(?:self(?:\.crossplane)?\.compositionRef\.name|\(\s*\(?\s*(?:has\(self\.crossplane\)\s*&&\s*)?has\(self(?:\.crossplane)?\.compositionRef\)\s*\)?\s*\?\s*self(?:\.crossplane)?\.compositionRef\.name\s*:\s*` + celLit + `\s*\))`
+var offeringMsgRE = regexp.MustCompile(`^Unsupported (service|plan) used for (.+)$`)
 
-var (
-	refRE = regexp.MustCompile(`^` + RefExpr + `\s*==\s*` + celLit + `$`)
-	altRE = regexp.MustCompile(`^self\.([A-Za-z_][A-Za-z0-9_]*)\s*==\s*` + celLit + `$`)
-)
+// An Offering is what a generated offering rule says.
+type Offering struct {
+	// Field is the field the rule constrains: service or plan.
+	Field string
+	// Name is the DataService's name, as the message says it.
+	Name string
+	// Values are, per composition, the values it offers (nil: any); Order lists the compositions
+	// in the rule's order.
+	Values map[string][]string
+	Order  []string
+	// RequiresRef says the rule reads the composition reference without a default, as
+	// spec.requireCompositionRef (or no default composition) writes it.
+	RequiresRef bool
+}
 
-// ParseOfferingRule reads a rule OfferingRule writes, on either line, however it is spaced or
+// ParseOffering reads r back when it is an offering rule the generator writes, message and rule,
+// for a DataService on either line whose default composition is defaultComposition: ok is false
+// for any other rule, even one ParseOfferingRule reads.
+func ParseOffering(r extv1.ValidationRule, defaultComposition string) (o Offering, ok bool) {
+	m := offeringMsgRE.FindStringSubmatch(r.Message)
+	if m == nil {
+		return Offering{}, false
+	}
+	f, by, order, ok := ParseOfferingRule(r.Rule)
+	if !ok || f != m[1] {
+		return Offering{}, false
+	}
+	cs := make([]v1alpha1.Composition, len(order))
+	for i, n := range order {
+		cs[i] = v1alpha1.Composition{Name: n, Services: by[n]}
+	}
+	want := canonCEL(r.Rule)
+	for _, l := range xpline.All {
+		for _, required := range []bool{true, false} {
+			got := offeringRule(selectedComposition(l, defaultComposition, required), f, cs, func(c v1alpha1.Composition) []string { return c.Services })
+			if canonCEL(got) == want {
+				return Offering{Field: f, Name: m[2], Values: by, Order: order, RequiresRef: bareRefRE.MatchString(want)}, true
+			}
+		}
+	}
+	return Offering{}, false
+}
+
+// exclusiveParameterRule is the spec-level rule that rejects a parameter unless the instance
+// selects the one composition that supports it; others are the compositions that do not.
+func exclusiveParameterRule(ref, param, composition string, others []string) extv1.ValidationRule {
+	return extv1.ValidationRule{
+		Rule:    fmt.Sprintf("!(has(self.parameters) && has(self.parameters.%s)) || %s == %s", param, ref, celString(composition)),
+		Message: fmt.Sprintf("parameters.%s is not supported for %s", param, strings.Join(others, ", ")),
+	}
+}
+
+var exclusiveRE = regexp.MustCompile(`^!\(has\(self\.parameters\) && has\(self\.parameters\.([A-Za-z0-9_]+)\)\) \|\| ` + refExpr + ` == "([^"\\]*)"$`)
+
+// An ExclusiveParameter is what an exclusive-parameter rule says: Parameter is supported by
+// Composition only.
+type ExclusiveParameter struct {
+	Parameter, Composition string
+	// RequiresRef says the rule reads the composition reference without a default.
+	RequiresRef bool
+}
+
+// ParseExclusiveParameter reads r back when it has the shape of a rule exclusiveParameterRule
+// writes (its message naming the same parameter), else ok is false.
+func ParseExclusiveParameter(r extv1.ValidationRule) (e ExclusiveParameter, ok bool) {
+	c := canonCEL(r.Rule)
+	m := exclusiveRE.FindStringSubmatch(c)
+	if m == nil || !strings.HasPrefix(r.Message, "parameters."+m[1]+" is not supported for ") {
+		return ExclusiveParameter{}, false
+	}
+	return ExclusiveParameter{Parameter: m[1], Composition: m[4], RequiresRef: bareRefRE.MatchString(c)}, true
+}
+
+// ParseOfferingRule reads a rule offeringRule writes, on either line, however it is spaced or
 // folded and with single- or double-quoted strings (as semantic.CanonicalCEL prints them): the
 // field it constrains and, per composition in the rule's order, the values it allows (nil: any).
 // ok is false for any other rule. The importer and the compatibility check read offerings with it.
@@ -78,7 +177,7 @@ func ParseOfferingRule(rule string) (field string, by map[string][]string, order
 		if m == nil {
 			return "", nil, nil, false
 		}
-		comp := UnquoteCEL(m[3] + m[4])
+		comp := unquoteCEL(m[3] + m[4])
 		if _, seen := by[comp]; !seen {
 			order = append(order, comp)
 			by[comp] = nil
@@ -96,7 +195,7 @@ func ParseOfferingRule(rule string) (field string, by map[string][]string, order
 				return "", nil, nil, false
 			}
 			field = a[1]
-			by[comp] = append(by[comp], UnquoteCEL(a[2]+a[3]))
+			by[comp] = append(by[comp], unquoteCEL(a[2]+a[3]))
 		}
 	}
 	return field, by, order, field != ""
@@ -168,10 +267,4 @@ func scanTop(s string, visit func(i, depth int) int) {
 		}
 		i += n
 	}
-}
-
-// UnquoteCEL reads the body of a CEL string literal celString wrote, or semantic.CanonicalCEL
-// printed.
-func UnquoteCEL(s string) string {
-	return strings.NewReplacer(`\\`, `\`, `\'`, `'`, `\"`, `"`).Replace(s)
 }

@@ -2,6 +2,8 @@ package generator
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -11,22 +13,13 @@ import (
 )
 
 // Messages of the generated plan-change rules. They are Klutch's own wording, so generated APIs read
-// like the hand-written ones app developers already know.
+// like the hand-written ones app developers already know. MsgNoDownsizing is exported for the
+// end-to-end test that expects the API server to refuse a downsizing with it.
 const (
-	msgNoDownsizing = "Transition from bigger to smaller plan size is not supported."
+	MsgNoDownsizing = "Transition from bigger to smaller plan size is not supported."
 	msgImmutable    = "Plan is an immutable field"
 	msgRule         = "This plan change is not supported."
 )
-
-// PlanChangeRule is the CEL rule and message the generator writes for a plan change. Exported so
-// that import can recognise generated rules.
-func PlanChangeRule(c v1alpha1.PlanChange) (rule, message string) {
-	r := planRule(c)
-	return r.Rule, r.Message
-}
-
-// MsgNoDownsizing is the message of a generated no-downsizing rule.
-const MsgNoDownsizing = msgNoDownsizing
 
 // planRule turns one declared plan change into a CEL transition rule on spec.plan, where self is the
 // new plan and oldSelf the old one. Plan features are substrings of plan names, as in Klutch's plans
@@ -83,14 +76,14 @@ func noDownsizingRule(n *v1alpha1.NoDownsizing) extv1.ValidationRule {
 			}
 		}
 	}
-	return extv1.ValidationRule{Rule: strings.Join(terms, " && "), Message: msgNoDownsizing}
+	return extv1.ValidationRule{Rule: strings.Join(terms, " && "), Message: MsgNoDownsizing}
 }
 
-// HiddenPlansRule keeps hidden plans for the instances that have them and refuses them to every
+// hiddenPlansRule keeps hidden plans for the instances that have them and refuses them to every
 // other: it looks at the old object (optionalOldSelf, so that it runs on create too) and lets a
 // plan through only unchanged, e.g.
 // (oldSelf.hasValue() && oldSelf.value() == self) || !(self in ['a', 'b']).
-func HiddenPlansRule(hidden []string) extv1.ValidationRule {
+func hiddenPlansRule(hidden []string) extv1.ValidationRule {
 	quoted := make([]string, len(hidden))
 	for i, h := range hidden {
 		quoted[i] = celString(h)
@@ -102,6 +95,150 @@ func HiddenPlansRule(hidden []string) extv1.ValidationRule {
 	}
 }
 
+// The shapes of the generated plan rules, in canonical form (canonCEL: double-quoted strings, the
+// redundant parentheses dropped).
+var (
+	termRe   = regexp.MustCompile(`!\(self\.contains\("([^"\\]*)"\) && oldSelf\.contains\("([^"\\]*)"\)\)`)
+	keepRe   = regexp.MustCompile(`^oldSelf\.contains\("([^"\\]*)"\) == self\.contains\("([^"\\]*)"\)$`)
+	hiddenRe = regexp.MustCompile(`^\(?oldSelf\.hasValue\(\) && oldSelf\.value\(\) == self\)? \|\| !\(self in \[(.*)\]\)$`)
+	keepMsg  = regexp.MustCompile(`^Plan migrations not possible from Non-(.+) to (.+) and (.+) to Non-(.+)$`)
+)
+
+// ParseHiddenPlans returns the hidden plans whose rule hiddenPlansRule writes r, else nil.
+func ParseHiddenPlans(r extv1.ValidationRule) []string {
+	if r.OptionalOldSelf == nil || !*r.OptionalOldSelf {
+		return nil
+	}
+	m := hiddenRe.FindStringSubmatch(canonCEL(r.Rule))
+	if m == nil {
+		return nil
+	}
+	var plans []string
+	for _, q := range strings.Split(m[1], ",") {
+		q = strings.TrimSpace(q)
+		if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' || strings.ContainsAny(q[1:len(q)-1], `"\`) {
+			return nil
+		}
+		plans = append(plans, q[1:len(q)-1])
+	}
+	if g := hiddenPlansRule(plans); canonCEL(g.Rule) != canonCEL(r.Rule) || g.Message != r.Message {
+		return nil
+	}
+	return plans
+}
+
+// ParsePlanChange returns the declared plan change whose rule planRule writes r (a message other
+// than the generated one kept as its Message), else r verbatim as a Rule.
+func ParsePlanChange(r extv1.ValidationRule) v1alpha1.PlanChange {
+	c := canonCEL(r.Rule)
+	var candidates []v1alpha1.PlanChange
+	switch {
+	case c == "self == oldSelf":
+		candidates = append(candidates, v1alpha1.PlanChange{Immutable: true})
+	case keepRe.MatchString(c):
+		m := keepRe.FindStringSubmatch(c)
+		candidates = append(candidates, v1alpha1.PlanChange{Keep: &v1alpha1.Keep{Feature: m[1]}})
+		if l := labelFromMessage(r.Message); l != "" {
+			candidates = append(candidates, v1alpha1.PlanChange{Keep: &v1alpha1.Keep{Feature: m[1], Label: l}})
+		}
+	default:
+		terms := termRe.FindAllStringSubmatch(c, -1)
+		if len(terms) == 0 {
+			break
+		}
+		if len(terms) == 1 && r.Message != MsgNoDownsizing {
+			candidates = append(candidates, v1alpha1.PlanChange{OneWay: &v1alpha1.OneWay{From: terms[0][1], To: terms[0][2]}})
+		}
+		if n := sizesFrom(terms); n != nil {
+			candidates = append(candidates, v1alpha1.PlanChange{NoDownsizing: n})
+		}
+	}
+	for _, cand := range candidates {
+		g := planRule(cand)
+		if canonCEL(g.Rule) != c {
+			continue
+		}
+		if g.Message != r.Message {
+			cand.Message = r.Message
+		}
+		return cand
+	}
+	return v1alpha1.PlanChange{Rule: r.Rule, Message: r.Message}
+}
+
+// labelFromMessage is the feature label of a keep rule's generated message, "" for another message.
+func labelFromMessage(m string) string {
+	if g := keepMsg.FindStringSubmatch(m); g != nil && g[1] == g[2] && g[2] == g[3] && g[3] == g[4] {
+		return g[1]
+	}
+	return ""
+}
+
+// sizesFrom rebuilds the size order and the sizes a no-downsizing rule covers from its terms
+// "!(self.contains(small) && oldSelf.contains(big))".
+func sizesFrom(terms [][]string) *v1alpha1.NoDownsizing {
+	var to []string
+	bigger := map[string][]string{}
+	for _, t := range terms {
+		if !slices.Contains(to, t[1]) {
+			to = append(to, t[1])
+		}
+		bigger[t[1]] = append(bigger[t[1]], t[2])
+	}
+	// Order the sizes so that each covered size comes before those bigger than it and the bigger
+	// ones keep the order the rule lists them in (a topological sort, ties by first appearance).
+	var seen []string
+	after := map[string][]string{}
+	edge := func(a, b string) { after[a] = append(after[a], b) }
+	for _, small := range to {
+		seen = appendNew(seen, small)
+		prev := small
+		for i, b := range bigger[small] {
+			seen = appendNew(seen, b)
+			edge(small, b)
+			if i > 0 {
+				edge(prev, b)
+			}
+			prev = b
+		}
+	}
+	indeg := map[string]int{}
+	for _, bs := range after {
+		for _, b := range bs {
+			indeg[b]++
+		}
+	}
+	var sizes []string
+	for len(sizes) < len(seen) {
+		next := ""
+		for _, c := range seen {
+			if indeg[c] == 0 && !slices.Contains(sizes, c) {
+				next = c
+				break
+			}
+		}
+		if next == "" {
+			return nil // contradictory terms: not a size order
+		}
+		sizes = append(sizes, next)
+		for _, b := range after[next] {
+			indeg[b]--
+		}
+	}
+	n := &v1alpha1.NoDownsizing{Sizes: sizes}
+	if !slices.Equal(to, sizes[:len(sizes)-1]) {
+		n.To = to
+	}
+	return n
+}
+
+func appendNew(s []string, v string) []string {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
+}
+
 // featureLabel names a plan feature in messages: short ones are acronyms (ssl: SSL), longer ones
 // words (bionic: Bionic).
 func featureLabel(f string) string {
@@ -109,13 +246,4 @@ func featureLabel(f string) string {
 		return strings.ToUpper(f)
 	}
 	return strings.ToUpper(f[:1]) + f[1:]
-}
-
-// celQuote escapes a CEL single-quoted string. Built once: a Replacer compiles its table on first
-// use, and celString runs for every plan rule on every reconcile.
-var celQuote = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
-
-// celString quotes s as a CEL string literal.
-func celString(s string) string {
-	return "'" + celQuote.Replace(s) + "'"
 }

@@ -29,11 +29,11 @@ func resolve(ds *v1alpha1.DataService, d inputv1beta1.Defaults) *model {
 	if m.lineName == "" {
 		m.lineName = d.CrossplaneVersion
 	}
-	// An unknown line is reported by validate; V1 keeps building the XRD for the API server's
-	// checks of the rest.
+	// An unknown line is reported by validate; the default line keeps building the XRD for the
+	// API server's checks of the rest.
 	var ok bool
 	if m.line, ok = xpline.Named(m.lineName); !ok {
-		m.line = xpline.V1
+		m.line = xpline.Default
 	}
 
 	m.group, m.kind = s.Group, s.Kind

@@ -3,6 +3,7 @@ package generator
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -58,7 +59,7 @@ func resolveCatalog(p *field.Path, what string, decls []v1alpha1.ValueDeclaratio
 			errs = append(errs, field.Duplicate(op.Child("name"), o.Name))
 		}
 		names[o.Name] = true
-		for _, k := range sortedKeys(o.Values) {
+		for _, k := range slices.Sorted(maps.Keys(o.Values)) {
 			vp := op.Child("values").Key(k)
 			d, ok := c.decl(k)
 			if !ok {
@@ -192,13 +193,4 @@ func guessType(v extv1.JSON) string {
 		return v1alpha1.ValueTypeBoolean
 	}
 	return v1alpha1.ValueTypeString
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

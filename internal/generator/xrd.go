@@ -2,7 +2,6 @@ package generator
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -55,7 +54,7 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 		}
 		if m.spec.Service == nil || !m.spec.Service.Mutable {
 			prov[ruleAt{"spec.service", len(svc.XValidations)}] = sp.Child("service")
-			svc.XValidations = append(svc.XValidations, extv1.ValidationRule{Rule: "self == oldSelf", Message: "Service is an immutable field"})
+			svc.XValidations = append(svc.XValidations, serviceImmutableRule())
 		}
 		spec.Properties["service"] = svc
 		spec.Required = append(spec.Required, "service")
@@ -70,7 +69,7 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 			}
 			if len(m.spec.Plan.Hidden) > 0 {
 				prov[ruleAt{"spec.plan", len(plan.XValidations)}] = sp.Child("plan", "hidden")
-				plan.XValidations = append(plan.XValidations, HiddenPlansRule(m.spec.Plan.Hidden))
+				plan.XValidations = append(plan.XValidations, hiddenPlansRule(m.spec.Plan.Hidden))
 			}
 		}
 		if len(m.compositions) == 1 {
@@ -94,17 +93,11 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 	if len(m.compositions) > 1 {
 		if m.hasService {
 			prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("compositions")
-			spec.XValidations = append(spec.XValidations, extv1.ValidationRule{
-				Rule:    m.offeringRule("service", func(c v1alpha1.Composition) []string { return c.Services }),
-				Message: "Unsupported service used for " + m.name,
-			})
+			spec.XValidations = append(spec.XValidations, m.offering("service", func(c v1alpha1.Composition) []string { return c.Services }))
 		}
 		if m.hasPlan {
 			prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("compositions")
-			spec.XValidations = append(spec.XValidations, extv1.ValidationRule{
-				Rule:    m.offeringRule("plan", func(c v1alpha1.Composition) []string { return c.Plans }),
-				Message: "Unsupported plan used for " + m.name,
-			})
+			spec.XValidations = append(spec.XValidations, m.offering("plan", func(c v1alpha1.Composition) []string { return c.Plans }))
 		}
 	}
 	for i, r := range m.spec.Rules {
@@ -117,10 +110,7 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 	for _, c := range sortedByName(m.compositions) {
 		for j, pn := range c.spec.ExclusiveParameters {
 			prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("compositions").Index(c.index).Child("exclusiveParameters").Index(j)
-			spec.XValidations = append(spec.XValidations, extv1.ValidationRule{
-				Rule:    ExclusiveParameterRule(m.compositionRef(), pn, c.spec.Name),
-				Message: fmt.Sprintf("parameters.%s is not supported for %s", pn, strings.Join(m.otherCompositions(c.spec.Name), ", ")),
-			})
+			spec.XValidations = append(spec.XValidations, exclusiveParameterRule(m.compositionRef(), pn, c.spec.Name, m.otherCompositions(c.spec.Name)))
 		}
 	}
 
@@ -133,24 +123,31 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 	return &extv1.JSONSchemaProps{Properties: map[string]extv1.JSONSchemaProps{"spec": spec, "status": status}}, prov
 }
 
-// compositionRef is how the generated rules read the composition an instance selects.
-func (m *model) compositionRef() string {
-	return CompositionRef(m.line, m.defaultComposition, m.spec.RequireCompositionRef)
+// serviceImmutableRule keeps spec.service as the instance was created with, in Klutch's wording; a
+// DataService whose service is mutable has none.
+func serviceImmutableRule() extv1.ValidationRule {
+	return extv1.ValidationRule{Rule: "self == oldSelf", Message: "Service is an immutable field"}
 }
 
-// offeringRule says, per composition, which values of a field it offers.
-func (m *model) offeringRule(fieldName string, values func(v1alpha1.Composition) []string) string {
+// IsServiceImmutableRule says whether r is the rule serviceImmutableRule writes, however its CEL is
+// spaced.
+func IsServiceImmutableRule(r extv1.ValidationRule) bool {
+	w := serviceImmutableRule()
+	return canonCEL(r.Rule) == canonCEL(w.Rule) && r.Message == w.Message
+}
+
+// compositionRef is how the generated rules read the composition an instance selects.
+func (m *model) compositionRef() string {
+	return selectedComposition(m.line, m.defaultComposition, m.spec.RequireCompositionRef)
+}
+
+// offering is the rule that says, per composition, which values of a field it offers.
+func (m *model) offering(fieldName string, values func(v1alpha1.Composition) []string) extv1.ValidationRule {
 	cs := make([]v1alpha1.Composition, len(m.compositions))
 	for i, c := range m.compositions {
 		cs[i] = c.spec
 	}
-	return OfferingRule(m.compositionRef(), fieldName, cs, values)
-}
-
-// ExclusiveParameterRule is the spec-level rule that rejects a parameter unless the claim selects
-// the one composition that supports it.
-func ExclusiveParameterRule(ref, param, composition string) string {
-	return fmt.Sprintf("!(has(self.parameters) && has(self.parameters.%s)) || %s == %s", param, ref, celString(composition))
+	return extv1.ValidationRule{Rule: offeringRule(m.compositionRef(), fieldName, cs, values), Message: offeringMessage(fieldName, m.name)}
 }
 
 func (m *model) otherCompositions(name string) []string {

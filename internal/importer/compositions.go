@@ -3,7 +3,6 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
+	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -52,27 +52,17 @@ func (p ptPatch) mapping() v1alpha1.Mapping {
 	return v1alpha1.Mapping{From: p.from(), To: p.to(), Transforms: p.Transforms}
 }
 
-var (
-	// refRe is a composition reference as generated rules read it (generator.CompositionRef), its
-	// default composition's literal in groups 1 and 2 when it has one.
-	refRe       = generator.RefExpr
-	exclusiveRe = regexp.MustCompile(`^!\(has\(self\.parameters\) && has\(self\.parameters\.([A-Za-z0-9_]+)\)\) \|\| ` + refRe + ` == "([^"\\]*)"$`)
-	refLitRe    = regexp.MustCompile(refRe + ` == "([^"\\]*)"`)
-	// bareRefRe is a reference without a default: a claim that names no composition fails it.
-	bareRefRe   = regexp.MustCompile(`self\.(?:crossplane\.)?compositionRef\.name\s*==`)
-	offeringMsg = regexp.MustCompile(`^Unsupported (service|plan) used for (.+)$`)
-)
-
-func (im *importer) importCompositions(x *xrd) error {
+func (im *importer) importCompositions(x *xv2.CompositeResourceDefinition) error {
 	s := &im.ds.Spec
+	dc := defaultComposition(x)
 	// Compositions named in the input, in order, then any only the rules name.
 	for _, u := range im.in.Compositions {
 		c := &xv1.Composition{}
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, c); err != nil {
 			return errors.Wrapf(err, "cannot read Composition %s", u.GetName())
 		}
-		if c.Spec.CompositeTypeRef.Kind != x.names.Kind || !strings.HasPrefix(c.Spec.CompositeTypeRef.APIVersion, x.group+"/") {
-			im.note("skipped Composition %s: it composes %s %s, not this XRD's %s", c.Name, c.Spec.CompositeTypeRef.APIVersion, c.Spec.CompositeTypeRef.Kind, x.names.Kind)
+		if c.Spec.CompositeTypeRef.Kind != x.Spec.Names.Kind || !strings.HasPrefix(c.Spec.CompositeTypeRef.APIVersion, x.Spec.Group+"/") {
+			im.note("skipped Composition %s: it composes %s %s, not this XRD's %s", c.Name, c.Spec.CompositeTypeRef.APIVersion, c.Spec.CompositeTypeRef.Kind, x.Spec.Names.Kind)
 			continue
 		}
 		comp, err := im.importComposition(c)
@@ -91,32 +81,29 @@ func (im *importer) importCompositions(x *xrd) error {
 	// Klutch's hand-written ones do: the DataService then requires a reference.
 	bare := false
 	for i, r := range im.spec.rules {
-		c := canon(r.Rule)
-		if m := offeringMsg.FindStringSubmatch(r.Message); m != nil && i < 2 {
-			if vals, names := offeringValues(r.Rule, c, m[1], x.defaultComposition); vals != nil {
-				bare = bare || bareRefRe.MatchString(c)
-				offerings[m[1]] = vals
-				order = mergeOrder(order, names)
-				if im.in.Name == "" {
-					im.in.Name = m[2]
-				}
-				continue
+		if o, ok := generator.ParseOffering(r, dc); ok && i < 2 {
+			bare = bare || o.RequiresRef
+			offerings[o.Field] = o.Values
+			order = mergeOrder(order, o.Order)
+			if im.in.Name == "" {
+				im.in.Name = o.Name
 			}
+			continue
 		}
-		if m := exclusiveRe.FindStringSubmatch(c); m != nil && strings.HasPrefix(r.Message, "parameters."+m[1]+" is not supported for ") {
-			exclusive[m[4]] = append(exclusive[m[4]], m[1])
-			bare = bare || bareRefRe.MatchString(c)
+		if e, ok := generator.ParseExclusiveParameter(r); ok {
+			exclusive[e.Composition] = append(exclusive[e.Composition], e.Parameter)
+			bare = bare || e.RequiresRef
 			continue
 		}
 		s.Rules = append(s.Rules, v1alpha1.Rule{Rule: r.Rule, Message: r.Message, MessageExpression: r.MessageExpression, FieldPath: r.FieldPath, Reason: reason(r.Reason)})
-		for _, lm := range refLitRe.FindAllStringSubmatch(c, -1) {
-			if n := lm[len(lm)-1]; n != "" { // a rule may test for "no composition selected"
+		for _, n := range generator.ComparedCompositions(r.Rule) {
+			if n != "" { // a rule may test for "no composition selected"
 				order = mergeOrder(order, []string{n})
 			}
 		}
 	}
-	if x.defaultComposition != "" {
-		order = mergeOrder(order, []string{x.defaultComposition})
+	if dc != "" {
+		order = mergeOrder(order, []string{dc})
 	}
 	if bare {
 		s.RequireCompositionRef = true
@@ -158,7 +145,7 @@ func (im *importer) importCompositions(x *xrd) error {
 		im.note("dropped the enums of spec.service and spec.plan: with several compositions the DataService says per composition what each offers")
 	}
 	if len(s.Compositions) == 0 {
-		return errors.Errorf("no Composition for XRD %s given or named: pass its Composition(s) with -f", x.name)
+		return errors.Errorf("no Composition for XRD %s given or named: pass its Composition(s) with -f", x.GetName())
 	}
 	if s.DefaultComposition == s.Compositions[0].Name {
 		s.DefaultComposition = ""
@@ -171,30 +158,6 @@ func reason(r *extv1.FieldValueErrorReason) string {
 		return ""
 	}
 	return string(*r)
-}
-
-// offeringValues reads an offering rule with the generator's parser: per composition, the values
-// of field it allows. names lists the compositions in the rule's order. It returns nil when the
-// rule is not one, or not one the generator writes the same (canonical is the rule in canonical
-// form), with the composition reference bare or defaulted to defaultComposition.
-func offeringValues(rule, canonical, fieldName, defaultComposition string) (map[string][]string, []string) {
-	f, vals, names, ok := generator.ParseOfferingRule(rule)
-	if !ok || f != fieldName {
-		return nil, nil
-	}
-	var cs []v1alpha1.Composition
-	for _, n := range names {
-		cs = append(cs, v1alpha1.Composition{Name: n, Services: vals[n], Plans: vals[n]})
-	}
-	for _, l := range xpline.All {
-		for _, required := range []bool{true, false} {
-			got := generator.OfferingRule(generator.CompositionRef(l, defaultComposition, required), fieldName, cs, func(c v1alpha1.Composition) []string { return c.Services })
-			if canon(got) == canonical {
-				return vals, names
-			}
-		}
-	}
-	return nil, nil
 }
 
 func mergeOrder(order, names []string) []string {
@@ -557,7 +520,7 @@ func (im *importer) nameIt() {
 	}
 }
 
-func (im *importer) importExport(x *xrd) error {
+func (im *importer) importExport(x *xv2.CompositeResourceDefinition) error {
 	t := im.in.ExportTemplate
 	if t == nil {
 		im.note("spec.export: no APIServiceExportTemplate given; the default one (namespace crossplane-system, resource %s) will be generated", im.userPlural(x))
@@ -567,8 +530,8 @@ func (im *importer) importExport(x *xrd) error {
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(t.Object, tt); err != nil {
 		return errors.Wrapf(err, "cannot read APIServiceExportTemplate %s", t.GetName())
 	}
-	if tt.Spec.APIServiceSelector.Group != x.group {
-		return errors.Errorf("APIServiceExportTemplate %s selects group %s, not the XRD's %s", t.GetName(), tt.Spec.APIServiceSelector.Group, x.group)
+	if tt.Spec.APIServiceSelector.Group != x.Spec.Group {
+		return errors.Errorf("APIServiceExportTemplate %s selects group %s, not the XRD's %s", t.GetName(), tt.Spec.APIServiceSelector.Group, x.Spec.Group)
 	}
 	e := &v1alpha1.Export{PermissionClaims: tt.Spec.PermissionClaims, Version: tt.Spec.APIServiceSelector.Version}
 	if r := tt.Spec.APIServiceSelector.Resource; r != im.userPlural(x) {
@@ -586,11 +549,11 @@ func (im *importer) importExport(x *xrd) error {
 	return nil
 }
 
-func (im *importer) userPlural(x *xrd) string {
-	if x.claimNames != nil {
-		return x.claimNames.Plural
+func (im *importer) userPlural(x *xv2.CompositeResourceDefinition) string {
+	if x.Spec.ClaimNames != nil {
+		return x.Spec.ClaimNames.Plural
 	}
-	return x.names.Plural
+	return x.Spec.Names.Plural
 }
 
 // compare generates from the imported DataService and lists how each object differs from the input.

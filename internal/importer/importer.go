@@ -14,7 +14,6 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -87,11 +86,11 @@ func Import(in Input) (*Result, error) {
 	im := &importer{in: in, ds: &v1alpha1.DataService{
 		TypeMeta: metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: v1alpha1.DataServiceKind},
 	}}
-	x, err := readXRD(in.XRD)
+	x, line, err := readXRD(in.XRD)
 	if err != nil {
 		return nil, err
 	}
-	im.line = x.line
+	im.line = line
 	if err := im.importXRD(x); err != nil {
 		return nil, err
 	}
@@ -107,68 +106,107 @@ func Import(in Input) (*Result, error) {
 	return res, nil
 }
 
-// xrd is what import needs of an XRD of either line.
-type xrd struct {
-	line                 xpline.Line
-	name                 string
-	group                string
-	names                extv1.CustomResourceDefinitionNames
-	claimNames           *extv1.CustomResourceDefinitionNames
-	scope                string
-	defaultComposition   string
-	deletePolicy         string
-	connectionSecretKeys []string
-	versions             []xrdVersion
-}
-
-type xrdVersion struct {
-	name               string
-	served, ref        bool
-	deprecated         bool
-	deprecationWarning string
-	schema             []byte
-	columns            []extv1.CustomResourceColumnDefinition
-}
-
-func readXRD(u *unstructured.Unstructured) (*xrd, error) {
+// readXRD reads an XRD of either line into Crossplane's own type. An apiextensions.crossplane.io/v2
+// XRD has every field of a v1 one, so one type reads both; claimNames are dropped on a line
+// without claims.
+func readXRD(u *unstructured.Unstructured) (*xv2.CompositeResourceDefinition, xpline.Line, error) {
 	l, ok := xpline.OfXRD(u.GetAPIVersion())
 	if !ok {
-		return nil, errors.Errorf("%s %s is not a CompositeResourceDefinition (apiextensions.crossplane.io/v1 or v2)", u.GetAPIVersion(), u.GetKind())
+		return nil, l, errors.Errorf("%s %s is not a CompositeResourceDefinition (apiextensions.crossplane.io/v1 or v2)", u.GetAPIVersion(), u.GetKind())
 	}
-	x := &xrd{name: u.GetName(), line: l}
-	// An apiextensions.crossplane.io/v2 XRD has every field of a v1 one: one type reads both.
-	t := &xv2.CompositeResourceDefinition{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, t); err != nil {
-		return nil, errors.Wrapf(err, "cannot read XRD %s", u.GetName())
+	x := &xv2.CompositeResourceDefinition{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, x); err != nil {
+		return nil, l, errors.Wrapf(err, "cannot read XRD %s", u.GetName())
 	}
-	x.group, x.names, x.claimNames, x.scope = t.Spec.Group, t.Spec.Names, t.Spec.ClaimNames, string(t.Spec.Scope)
-	if t.Spec.DefaultCompositionRef != nil {
-		x.defaultComposition = t.Spec.DefaultCompositionRef.Name
+	if l.Claims && x.Spec.ClaimNames == nil {
+		return nil, l, errors.Errorf("XRD %s offers no claims: on Crossplane v1 a DataService API is claimed by app developers (claimNames); use an apiextensions.crossplane.io/v2 XRD for claim-less APIs", u.GetName())
 	}
-	if t.Spec.DefaultCompositeDeletePolicy != nil {
-		x.deletePolicy = string(*t.Spec.DefaultCompositeDeletePolicy)
+	if !l.Claims {
+		x.Spec.ClaimNames = nil
 	}
-	x.connectionSecretKeys = t.Spec.ConnectionSecretKeys
-	for _, v := range t.Spec.Versions {
-		var schema []byte
-		if v.Schema != nil {
-			schema = v.Schema.OpenAPIV3Schema.Raw
-		}
-		x.versions = append(x.versions, xrdVersion{name: v.Name, served: v.Served, ref: v.Referenceable,
-			deprecated: v.Deprecated != nil && *v.Deprecated, deprecationWarning: deref(v.DeprecationWarning),
-			schema: schema, columns: v.AdditionalPrinterColumns})
+	if len(x.Spec.Versions) == 0 {
+		return nil, l, errors.Errorf("XRD %s has no versions", u.GetName())
 	}
-	if x.line.Claims && x.claimNames == nil {
-		return nil, errors.Errorf("XRD %s offers no claims: on Crossplane v1 a DataService API is claimed by app developers (claimNames); use an apiextensions.crossplane.io/v2 XRD for claim-less APIs", u.GetName())
-	}
-	if !x.line.Claims {
-		x.claimNames = nil
-	}
-	if len(x.versions) == 0 {
-		return nil, errors.Errorf("XRD %s has no versions", u.GetName())
-	}
-	return x, nil
+	return x, l, nil
 }
+
+// schemaOf is the raw openAPIV3Schema of an XRD version, nil when it has none.
+func schemaOf(v xv2.CompositeResourceDefinitionVersion) []byte {
+	if v.Schema == nil {
+		return nil
+	}
+	return v.Schema.OpenAPIV3Schema.Raw
+}
+
+func (im *importer) importXRD(x *xv2.CompositeResourceDefinition) error {
+	s := &im.ds.Spec
+	xs := &x.Spec
+	s.CrossplaneVersion = im.line.Name
+	s.Group = xs.Group
+	user := xs.Names
+	if im.line.Claims {
+		user = *xs.ClaimNames
+		if xs.Names.Kind != "X"+user.Kind || xs.Names.Plural != "x"+user.Plural {
+			s.Composite = &v1alpha1.Names{Kind: xs.Names.Kind, Plural: xs.Names.Plural}
+		}
+		if len(xs.Names.Categories) > 0 || len(xs.Names.ShortNames) > 0 {
+			im.note("dropped spec.names categories and shortNames of the composite: a DataService gives them to the claim")
+		}
+	} else if xs.Scope != "" && string(xs.Scope) != v1alpha1.ScopeNamespaced {
+		s.Scope = string(xs.Scope)
+	}
+	s.Kind = user.Kind
+	if user.Plural != strings.ToLower(user.Kind)+"s" {
+		s.Plural = user.Plural
+	}
+	s.Categories, s.ShortNames = user.Categories, user.ShortNames
+	if p := xs.DefaultCompositeDeletePolicy; p != nil {
+		s.DeletePolicy = string(*p)
+	}
+	s.ConnectionSecretKeys = xs.ConnectionSecretKeys
+	s.DefaultComposition = defaultComposition(x)
+
+	vs := xs.Versions
+	ref := &vs[len(vs)-1]
+	for i := range vs {
+		if vs[i].Referenceable {
+			ref = &vs[i]
+		}
+	}
+	if !(len(vs) == 1 && vs[0].Name == "v1" && vs[0].Served && vs[0].Referenceable && !isTrue(vs[0].Deprecated)) {
+		for _, v := range vs {
+			av := v1alpha1.APIVersion{Name: v.Name, Referenceable: v.Referenceable, Deprecated: isTrue(v.Deprecated), DeprecationWarning: deref(v.DeprecationWarning)}
+			if !v.Served {
+				av.Served = ptrTo(false)
+			}
+			s.Versions = append(s.Versions, av)
+			if string(schemaOf(v)) != string(schemaOf(*ref)) {
+				im.note("spec.versions[%s].schema: differs from the referenceable version's; a DataService serves one schema in every version, that of %s", v.Name, ref.Name)
+			}
+		}
+	}
+	for _, c := range ref.AdditionalPrinterColumns {
+		s.PrinterColumns = append(s.PrinterColumns, v1alpha1.PrinterColumn{Name: c.Name, Type: c.Type, JSONPath: c.JSONPath, Description: c.Description, Priority: c.Priority})
+	}
+
+	schemaRaw := schemaOf(*ref)
+	var raw map[string]any
+	if err := json.Unmarshal(schemaRaw, &raw); err != nil {
+		return errors.Wrapf(err, "cannot read the schema of XRD %s", x.GetName())
+	}
+	if _, ok := raw["supported"]; ok {
+		im.note("dropped openAPIV3Schema.supported: not part of the schema (it only carries YAML anchors)")
+	}
+	schema := &extv1.JSONSchemaProps{}
+	if err := json.Unmarshal(schemaRaw, schema); err != nil {
+		return errors.Wrapf(err, "cannot read the schema of XRD %s", x.GetName())
+	}
+	return im.importSchema(schema)
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+func isTrue(b *bool) bool { return b != nil && *b }
 
 func deref(s *string) string {
 	if s == nil {
@@ -177,71 +215,13 @@ func deref(s *string) string {
 	return *s
 }
 
-func (im *importer) importXRD(x *xrd) error {
-	s := &im.ds.Spec
-	s.CrossplaneVersion = x.line.Name
-	s.Group = x.group
-	user := x.names
-	if x.line.Claims {
-		user = *x.claimNames
-		if x.names.Kind != "X"+user.Kind || x.names.Plural != "x"+user.Plural {
-			s.Composite = &v1alpha1.Names{Kind: x.names.Kind, Plural: x.names.Plural}
-		}
-		if len(x.names.Categories) > 0 || len(x.names.ShortNames) > 0 {
-			im.note("dropped spec.names categories and shortNames of the composite: a DataService gives them to the claim")
-		}
-	} else if x.scope != "" && x.scope != v1alpha1.ScopeNamespaced {
-		s.Scope = x.scope
+// defaultComposition is the Composition the XRD selects for instances that name none, "" for none.
+func defaultComposition(x *xv2.CompositeResourceDefinition) string {
+	if r := x.Spec.DefaultCompositionRef; r != nil {
+		return r.Name
 	}
-	s.Kind = user.Kind
-	if user.Plural != strings.ToLower(user.Kind)+"s" {
-		s.Plural = user.Plural
-	}
-	s.Categories, s.ShortNames = user.Categories, user.ShortNames
-	s.DeletePolicy = x.deletePolicy
-	s.ConnectionSecretKeys = x.connectionSecretKeys
-	s.DefaultComposition = x.defaultComposition
-
-	var ref *xrdVersion
-	for i, v := range x.versions {
-		if v.ref {
-			ref = &x.versions[i]
-		}
-	}
-	if ref == nil {
-		ref = &x.versions[len(x.versions)-1]
-	}
-	if !(len(x.versions) == 1 && x.versions[0].name == "v1" && x.versions[0].served && x.versions[0].ref && !x.versions[0].deprecated) {
-		for _, v := range x.versions {
-			av := v1alpha1.APIVersion{Name: v.name, Referenceable: v.ref, Deprecated: v.deprecated, DeprecationWarning: v.deprecationWarning}
-			if !v.served {
-				av.Served = ptrTo(false)
-			}
-			s.Versions = append(s.Versions, av)
-			if string(v.schema) != string(ref.schema) {
-				im.note("spec.versions[%s].schema: differs from the referenceable version's; a DataService serves one schema in every version, that of %s", v.name, ref.name)
-			}
-		}
-	}
-	for _, c := range ref.columns {
-		s.PrinterColumns = append(s.PrinterColumns, v1alpha1.PrinterColumn{Name: c.Name, Type: c.Type, JSONPath: c.JSONPath, Description: c.Description, Priority: c.Priority})
-	}
-
-	var raw map[string]any
-	if err := json.Unmarshal(ref.schema, &raw); err != nil {
-		return errors.Wrapf(err, "cannot read the schema of XRD %s", x.name)
-	}
-	if _, ok := raw["supported"]; ok {
-		im.note("dropped openAPIV3Schema.supported: not part of the schema (it only carries YAML anchors)")
-	}
-	schema := &extv1.JSONSchemaProps{}
-	if err := json.Unmarshal(ref.schema, schema); err != nil {
-		return errors.Wrapf(err, "cannot read the schema of XRD %s", x.name)
-	}
-	return im.importSchema(schema)
+	return ""
 }
-
-func ptrTo[T any](v T) *T { return &v }
 
 // specSchema is the spec of the XRD schema split in what a DataService declares.
 type specSchema struct {
@@ -299,7 +279,7 @@ func (im *importer) importSchema(root *extv1.JSONSchemaProps) error {
 				s.Service = &v1alpha1.ServiceField{Description: p.Description}
 			}
 			switch {
-			case len(p.XValidations) == 1 && semantic.CanonicalCEL(p.XValidations[0].Rule) == semantic.CanonicalCEL("self == oldSelf") && p.XValidations[0].Message == "Service is an immutable field":
+			case len(p.XValidations) == 1 && generator.IsServiceImmutableRule(p.XValidations[0]):
 			case len(p.XValidations) == 0:
 				if s.Service == nil {
 					s.Service = &v1alpha1.ServiceField{}
@@ -313,11 +293,11 @@ func (im *importer) importSchema(root *extv1.JSONSchemaProps) error {
 			im.spec.plan = &p
 			s.Plan = &v1alpha1.PlanField{Description: p.Description}
 			for _, r := range p.XValidations {
-				if h := recogniseHiddenPlans(r); h != nil {
+				if h := generator.ParseHiddenPlans(r); h != nil {
 					s.Plan.Hidden = h
 					continue
 				}
-				s.Plan.Changes = append(s.Plan.Changes, recognisePlanChange(r))
+				s.Plan.Changes = append(s.Plan.Changes, generator.ParsePlanChange(r))
 			}
 			continue
 		case "parameters":
@@ -335,151 +315,4 @@ func (im *importer) importSchema(root *extv1.JSONSchemaProps) error {
 		s.Fields = append(s.Fields, v1alpha1.Field{Name: n, Required: slices.Contains(required, n), Schema: runtime.RawExtension{Raw: raw}})
 	}
 	return nil
-}
-
-var (
-	termRe = regexp.MustCompile(`!\(self\.contains\("([^"\\]*)"\) && oldSelf\.contains\("([^"\\]*)"\)\)`)
-	keepRe = regexp.MustCompile(`^oldSelf\.contains\("([^"\\]*)"\) == self\.contains\("([^"\\]*)"\)$`)
-	spaces = regexp.MustCompile(`\s+`)
-)
-
-// canon is a CEL rule in canonical form on one line.
-func canon(rule string) string { return spaces.ReplaceAllString(semantic.CanonicalCEL(rule), " ") }
-
-// hiddenRe matches the canonical form of a hidden-plans rule (canon drops the redundant parentheses).
-var hiddenRe = regexp.MustCompile(`^\(?oldSelf\.hasValue\(\) && oldSelf\.value\(\) == self\)? \|\| !\(self in \[(.*)\]\)$`)
-
-// recogniseHiddenPlans returns the hidden plans whose generated rule r is, else nil.
-func recogniseHiddenPlans(r extv1.ValidationRule) []string {
-	if r.OptionalOldSelf == nil || !*r.OptionalOldSelf {
-		return nil
-	}
-	m := hiddenRe.FindStringSubmatch(canon(r.Rule))
-	if m == nil {
-		return nil
-	}
-	var plans []string
-	for _, q := range strings.Split(m[1], ",") {
-		q = strings.TrimSpace(q)
-		if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' || strings.ContainsAny(q[1:len(q)-1], `"\`) {
-			return nil
-		}
-		plans = append(plans, q[1:len(q)-1])
-	}
-	if g := generator.HiddenPlansRule(plans); canon(g.Rule) != canon(r.Rule) || g.Message != r.Message {
-		return nil
-	}
-	return plans
-}
-
-// recognisePlanChange finds the declaration whose generated rule is r, else keeps r verbatim.
-func recognisePlanChange(r extv1.ValidationRule) v1alpha1.PlanChange {
-	c := canon(r.Rule)
-	var candidates []v1alpha1.PlanChange
-	switch {
-	case c == "self == oldSelf":
-		candidates = append(candidates, v1alpha1.PlanChange{Immutable: true})
-	case keepRe.MatchString(c):
-		m := keepRe.FindStringSubmatch(c)
-		candidates = append(candidates, v1alpha1.PlanChange{Keep: &v1alpha1.Keep{Feature: m[1]}})
-		if l := labelFromMessage(r.Message); l != "" {
-			candidates = append(candidates, v1alpha1.PlanChange{Keep: &v1alpha1.Keep{Feature: m[1], Label: l}})
-		}
-	default:
-		terms := termRe.FindAllStringSubmatch(c, -1)
-		if len(terms) == 0 {
-			break
-		}
-		if len(terms) == 1 && r.Message != generator.MsgNoDownsizing {
-			candidates = append(candidates, v1alpha1.PlanChange{OneWay: &v1alpha1.OneWay{From: terms[0][1], To: terms[0][2]}})
-		}
-		if n := sizesFrom(terms); n != nil {
-			candidates = append(candidates, v1alpha1.PlanChange{NoDownsizing: n})
-		}
-	}
-	for _, cand := range candidates {
-		rule, msg := generator.PlanChangeRule(cand)
-		if canon(rule) != c {
-			continue
-		}
-		if msg != r.Message {
-			cand.Message = r.Message
-		}
-		return cand
-	}
-	return v1alpha1.PlanChange{Rule: r.Rule, Message: r.Message}
-}
-
-var keepMsg = regexp.MustCompile(`^Plan migrations not possible from Non-(.+) to (.+) and (.+) to Non-(.+)$`)
-
-func labelFromMessage(m string) string {
-	if g := keepMsg.FindStringSubmatch(m); g != nil && g[1] == g[2] && g[2] == g[3] && g[3] == g[4] {
-		return g[1]
-	}
-	return ""
-}
-
-// sizesFrom rebuilds the size order and the sizes a no-downsizing rule covers from its terms
-// "!(self.contains(small) && oldSelf.contains(big))".
-func sizesFrom(terms [][]string) *v1alpha1.NoDownsizing {
-	var to []string
-	bigger := map[string][]string{}
-	for _, t := range terms {
-		if !slices.Contains(to, t[1]) {
-			to = append(to, t[1])
-		}
-		bigger[t[1]] = append(bigger[t[1]], t[2])
-	}
-	// Order the sizes so that each covered size comes before those bigger than it and the bigger
-	// ones keep the order the rule lists them in (a topological sort, ties by first appearance).
-	var seen []string
-	after := map[string][]string{}
-	edge := func(a, b string) { after[a] = append(after[a], b) }
-	for _, small := range to {
-		seen = appendNew(seen, small)
-		prev := small
-		for i, b := range bigger[small] {
-			seen = appendNew(seen, b)
-			edge(small, b)
-			if i > 0 {
-				edge(prev, b)
-			}
-			prev = b
-		}
-	}
-	indeg := map[string]int{}
-	for _, bs := range after {
-		for _, b := range bs {
-			indeg[b]++
-		}
-	}
-	var sizes []string
-	for len(sizes) < len(seen) {
-		next := ""
-		for _, c := range seen {
-			if indeg[c] == 0 && !slices.Contains(sizes, c) {
-				next = c
-				break
-			}
-		}
-		if next == "" {
-			return nil // contradictory terms: not a size order
-		}
-		sizes = append(sizes, next)
-		for _, b := range after[next] {
-			indeg[b]--
-		}
-	}
-	n := &v1alpha1.NoDownsizing{Sizes: sizes}
-	if !slices.Equal(to, sizes[:len(sizes)-1]) {
-		n.To = to
-	}
-	return n
-}
-
-func appendNew(s []string, v string) []string {
-	if slices.Contains(s, v) {
-		return s
-	}
-	return append(s, v)
 }

@@ -54,6 +54,10 @@ var (
 	}
 )
 
+// Default is the line a DataService is generated for when neither it nor the pipeline input names
+// one: v1, the line of Klutch's APIs today. The one place that decides it.
+var Default = V1
+
 // All lists the lines, oldest first.
 var All = []Line{V1, V2}
 

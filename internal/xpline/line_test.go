@@ -28,6 +28,9 @@ func TestLinesAreCrossplanes(t *testing.T) {
 	if diff := cmp.Diff([]string{"v1", "v2"}, Names()); diff != "" {
 		t.Errorf("Names() (-want +got):\n%s", diff)
 	}
+	if d, ok := Named(Default.Name); !ok || d != Default {
+		t.Errorf("the default line %s is not one of the lines", Default.Name)
+	}
 	if _, ok := Named("v3"); ok {
 		t.Error("Named(v3): want no line")
 	}
