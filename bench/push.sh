@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Push: `dataservice push` against `crossplane xpkg push` v2.2.1 to the same registry, Debian's
-# docker-registry (distribution 2.8) on loopback in a private network namespace: the Configuration
-# package of 100 generated data services (as bench/build.sh makes them) and the multi-platform Function package
-# (`dataservice build function`, linux/amd64 and linux/arm64), each pushed first to a new repository
-# and then again (every blob already there). Blob uploads are counted in the registry's access log
-# (completed uploads: PUT …/blobs/uploads/…). Appends JSON lines to $OUT/results.jsonl.
+# Push: `dataservice push` against `crossplane xpkg push` v2.2.1 to the same registry,
+# distribution's (v3, built by test/tools/registry.sh as for the end-to-end tests) on loopback in a
+# private network namespace: the Configuration package of 100 generated data services (as
+# bench/build.sh makes them) and the multi-platform Function package (`dataservice build function`,
+# linux/amd64 and linux/arm64), each pushed first to a new repository and then again (every blob
+# already there). Blob uploads are counted in the registry's access log (completed uploads: PUT
+# …/blobs/uploads/…; distribution writes it to stdout in Apache's combined format,
+# "PUT /v2/<name>/blobs/uploads/<uuid>?digest=… HTTP/1.1" 201). Appends JSON lines to
+# $OUT/results.jsonl.
 # Environment: ROUNDS (5).
 source "$(dirname "$0")/lib.sh"
 work=$OUT/push
@@ -20,15 +23,13 @@ if [ "${BENCH_NETNS:-}" != 1 ]; then
 fi
 in_netns "$@"
 
-if [ ! -x /usr/bin/docker-registry ]; then
-	echo "bench: /usr/bin/docker-registry is missing: apt-get install docker-registry" >&2
-	exit 1
-fi
 mkdir -p "$work/registry" "$work/docker"
 cat >"$work/registry/config.yml" <<CONFIG
 version: 0.1
 log:
   level: error
+  accesslog:
+    disabled: false
 storage:
   filesystem:
     rootdirectory: $work/registry/storage
@@ -38,7 +39,8 @@ http:
   addr: 127.0.0.1:5000
 CONFIG
 reglog=$work/registry/access.log
-env -i PATH="$PATH" /usr/bin/docker-registry serve "$work/registry/config.yml" >"$reglog" 2>&1 &
+# Its own environment only: no REGISTRY_* variables of the machine leak in.
+env -i PATH="$PATH" "$REGISTRY" serve "$work/registry/config.yml" >"$reglog" 2>&1 &
 registry=$!
 trap 'kill $registry 2>/dev/null; wait $registry 2>/dev/null || true' EXIT
 wait_listening 5000

@@ -3,12 +3,11 @@ package function
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"hash"
 	"maps"
+	"math"
 	"slices"
 	"sync"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -82,19 +81,23 @@ func (r *replays) put(name string, p *replay) {
 // replayKey hashes what a composition depends on: the input and the observed XR without its
 // status and without the metadata the API server and Crossplane write (what FromComposite drops).
 // It returns the DataService's name too; false when there is no observed XR.
+//
+// It runs on every reconcile, before anything else: hashing the deterministic protobuf encoding
+// of the XR was 12% of the function's CPU at concurrency 16 (sorting map keys by reflection), so
+// the values are written to the hash as they are walked (appendValue).
 func replayKey(req *fnv1.RunFunctionRequest) (string, [sha256.Size]byte, bool) {
 	xr := req.GetObserved().GetComposite().GetResource()
 	if xr == nil {
 		return "", [sha256.Size]byte{}, false
 	}
-	h := sha256.New()
 	// A missing input and an empty one are different: the one takes the defaults, the other is
 	// fatal.
-	if !write(h, "input", req.GetInput(), req.GetInput() != nil) {
-		return "", [sha256.Size]byte{}, false
-	}
-	for _, k := range slices.Sorted(maps.Keys(xr.GetFields())) {
-		v := xr.GetFields()[k]
+	e := &keyEncoder{b: make([]byte, 0, 4<<10)}
+	e.b = append(e.b, boolByte(req.GetInput() != nil))
+	e.appendStruct(req.GetInput())
+	fields := xr.GetFields()
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		v := fields[k]
 		switch k {
 		case "status":
 			continue
@@ -105,34 +108,86 @@ func replayKey(req *fnv1.RunFunctionRequest) (string, [sha256.Size]byte, bool) {
 					md.Fields[f] = fv
 				}
 			}
-			if !write(h, k, md, v.GetStructValue() != nil) {
-				return "", [sha256.Size]byte{}, false
-			}
+			e.appendString(k)
+			e.b = append(e.b, boolByte(v.GetStructValue() != nil))
+			e.appendStruct(md)
 		default:
-			if !write(h, k, v, true) {
-				return "", [sha256.Size]byte{}, false
-			}
+			e.appendString(k)
+			e.appendValue(v)
 		}
 	}
-	var key [sha256.Size]byte
-	h.Sum(key[:0])
-	name := xr.GetFields()["metadata"].GetStructValue().GetFields()["name"].GetStringValue()
+	key := sha256.Sum256(e.b)
+	name := fields["metadata"].GetStructValue().GetFields()["name"].GetStringValue()
 	return name, key, true
 }
 
-// write adds a labelled message to h, length-prefixed so that no two inputs hash alike.
-func write(h hash.Hash, label string, m proto.Message, present bool) bool {
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
-	if err != nil {
-		return false
+// Tags of the values keyEncoder writes, one per kind, so that no two values write alike.
+const (
+	tagNone byte = iota
+	tagNull
+	tagNumber
+	tagString
+	tagBool
+	tagStruct
+	tagList
+)
+
+// keyEncoder writes an unambiguous encoding of protobuf Values: a tag for the kind, then the
+// content, strings and containers prefixed by their length, an object's fields sorted by key. Two
+// values write the same bytes exactly when their deterministic protobuf encodings are equal.
+type keyEncoder struct {
+	b []byte
+	// keys holds the sorted keys of the objects being written, the innermost last: one slice for
+	// all of them rather than one each.
+	keys []string
+}
+
+func (e *keyEncoder) appendValue(v *structpb.Value) {
+	switch k := v.GetKind().(type) {
+	case *structpb.Value_NullValue:
+		e.b = append(e.b, tagNull)
+	case *structpb.Value_NumberValue:
+		e.b = binary.BigEndian.AppendUint64(append(e.b, tagNumber), math.Float64bits(k.NumberValue))
+	case *structpb.Value_StringValue:
+		e.b = append(e.b, tagString)
+		e.appendString(k.StringValue)
+	case *structpb.Value_BoolValue:
+		e.b = append(e.b, tagBool, boolByte(k.BoolValue))
+	case *structpb.Value_StructValue:
+		e.b = append(e.b, tagStruct)
+		e.appendStruct(k.StructValue)
+	case *structpb.Value_ListValue:
+		vs := k.ListValue.GetValues()
+		e.b = binary.AppendUvarint(append(e.b, tagList), uint64(len(vs)))
+		for _, v := range vs {
+			e.appendValue(v)
+		}
+	default:
+		e.b = append(e.b, tagNone)
 	}
-	var n [8]byte
-	for _, part := range [][]byte{[]byte(label), {boolByte(present)}, b} {
-		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
-		h.Write(n[:])
-		h.Write(part)
+}
+
+// appendStruct writes the number of fields of s, then each key and value, sorted by key.
+func (e *keyEncoder) appendStruct(s *structpb.Struct) {
+	fields := s.GetFields()
+	e.b = binary.AppendUvarint(e.b, uint64(len(fields)))
+	start := len(e.keys)
+	for k := range fields {
+		e.keys = append(e.keys, k)
 	}
-	return true
+	slices.Sort(e.keys[start:])
+	for i := start; i < start+len(fields); i++ {
+		// e.keys may grow (and move) while a value is written: index it anew.
+		k := e.keys[i]
+		e.appendString(k)
+		e.appendValue(fields[k])
+	}
+	e.keys = e.keys[:start]
+}
+
+// appendString writes s prefixed by its length.
+func (e *keyEncoder) appendString(s string) {
+	e.b = append(binary.AppendUvarint(e.b, uint64(len(s))), s...)
 }
 
 func boolByte(b bool) byte {

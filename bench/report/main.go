@@ -559,7 +559,7 @@ func pushTable(b *strings.Builder, lines []line, t *targets) {
 		}
 		return float64(*l.Count)
 	}
-	fmt.Fprintf(b, "### Push to Debian's docker-registry on loopback (wall time, medians; blobs uploaded counted in the registry's access log)\n\n")
+	fmt.Fprintf(b, "### Push to distribution's registry on loopback (wall time, medians; blobs uploaded counted in the registry's access log)\n\n")
 	fmt.Fprintf(b, "| package | push | dataservice push | crossplane xpkg push | speed-up | blobs uploaded ours / crossplane |\n|---|---|--:|--:|--:|--:|\n")
 	for _, k := range keys {
 		ow, cw := get(k, "dataservice", wall), get(k, "crossplane", wall)

@@ -57,6 +57,11 @@ type Function struct {
 // Run serves the function that newFn returns until SIGTERM or SIGINT, then stops gracefully: see
 // serve. name and version are logged.
 func (c *Flags) Run(name, version string, newFn func(log logging.Logger) Function) error {
+	return c.run(context.Background(), name, version, newFn)
+}
+
+// run is Run, stopping also when parent is done (for tests).
+func (c *Flags) run(parent context.Context, name, version string, newFn func(log logging.Logger) Function) error {
 	creds, err := c.credentials()
 	if err != nil {
 		return err
@@ -80,7 +85,7 @@ func (c *Flags) Run(name, version string, newFn func(log logging.Logger) Functio
 		// Before listening: a call finds no listener (Crossplane retries it) rather than one
 		// that waits for this work.
 		start := time.Now()
-		if err := fn.Ready(context.Background()); err != nil {
+		if err := fn.Ready(parent); err != nil {
 			if metrics != nil {
 				metrics.Close()
 			}
@@ -97,7 +102,7 @@ func (c *Flags) Run(name, version string, newFn func(log logging.Logger) Functio
 	}
 	log.Info("Serving "+name, "version", version, "address", lis.Addr().String(), "insecure", c.Insecure, "metrics-address", c.MetricsAddress)
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	ctx, stop := signal.NotifyContext(parent, syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	srv := NewServer(fn.FunctionRunnerServiceServer, creds, c.MaxRecvMessageSize*1024*1024, metrics != nil)
 	return serve(ctx, stop, log, srv, lis, metrics)
