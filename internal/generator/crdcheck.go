@@ -1,0 +1,583 @@
+package generator
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sync"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	extvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
+	apiservercel "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"k8s.io/apiserver/pkg/cel/environment"
+)
+
+// The API server's validation of a CRD (ValidateCustomResourceDefinition) compiles every CEL rule
+// of its schema, and compiling is most of what generating costs (85% of Klutch's MongoDB, 1.5 ms
+// per schema node with rules: two CEL environments are extended per node before its rules are
+// parsed, checked and costed). The same rules come back again and again: in the composite's and
+// the claim's CRD of every Crossplane v1 XRD, in every version, and in every generation of a
+// DataService whose rules did not change. crdChecks answers a CRD from the API server's own
+// verdicts on parts of it that it has seen before, and asks the API server about the whole CRD
+// whenever the parts cannot say: every error a spec gets comes from ValidateCustomResourceDefinition
+// of the CRD itself, and a CRD is accepted only when the API server would accept it.
+//
+// A CRD is split into
+//   - the CRD without its CEL rules (stripped): every check that is not about CEL — names,
+//     versions, structural schema, defaults, printer columns — on the real CRD;
+//   - one unit per top rule node: a schema node with x-kubernetes-validations none of whose
+//     ancestors has any. Its CRD holds the path from the root to the node, ancestors reduced to
+//     what a rule's checks read of them, and the node's subtree as it is, every rule in it included.
+//
+// The units are small and have fixed names, so the composite's and the claim's CRD share the units
+// below spec, and a plan added to a spec recompiles the plan's rules only. Why a unit reproduces
+// what the API server checks of its rules in the whole CRD (validation.go of
+// k8s.io/apiextensions-apiserver, ValidateCustomResourceDefinitionOpenAPISchema):
+//   - a rule is compiled against the CEL type of its node, which comes from the top rule node's
+//     own schema (CELSchemaContext.TypeInfo converts the schema of the first node in rule scope
+//     and derives its descendants' from it): the unit holds that subtree unchanged;
+//   - its cost is multiplied by the maxItems and maxProperties of the lists and maps above it
+//     (CELSchemaContext.MaxCardinality): ancestors keep type, maxItems, maxProperties and
+//     additionalProperties;
+//   - oldSelf is refused below a list that is not a map list or a map that is atomic
+//     (forbidOldSelfValidations): ancestors keep their list and map types, and list-map items
+//     their keys;
+//   - rules are compiled only where the subtree has no schema error, and the subtree is whole;
+//   - errors name the same paths, since the path from the root is kept.
+//
+// What a unit cannot see is checked here, and the whole CRD goes to the API server when any holds:
+//   - the total estimated cost of all rules of a version (StaticEstimatedCRDCostLimit): each unit's
+//     total is computed with the API server's cel.Compile and CELSchemaContext when the version
+//     holds more expressions than the limit allows at the per-expression limit (10); below that
+//     the total cannot exceed the limit, since each expression is within its own;
+//   - defaults are validated against the rules below them (structural defaulting runs the CEL
+//     validator on each default) with one runtime cost budget for the whole schema: a default
+//     above a top rule node, or defaults checked by rules in two units, go to the API server whole;
+//   - a unit inside an object's metadata, whose defaults are checked against the whole object;
+//   - versions whose schemas differ only in their rules (the conversion to the internal type
+//     would merge them once stripped).
+//
+// The differential test (crdcheck_test.go) compares both paths over every example, the reference
+// fixtures and hand-made CRDs that reach each check above.
+type crdChecks struct {
+	mu      sync.Mutex
+	verdict map[[sha256.Size]byte]crdVerdict
+	order   [][sha256.Size]byte
+	max     int
+}
+
+// crdVerdict is what the API server said of one CRD.
+type crdVerdict struct {
+	// ok is true when ValidateCustomResourceDefinition found no error.
+	ok bool
+	// cost is the estimated cost total of the CEL rules of the CRD's one version, when costKnown.
+	cost      uint64
+	costKnown bool
+}
+
+// apiServerChecks are the verdicts of this process. They are process-wide because Generate, which
+// the CLI, the function and the benchmarks call, takes no cache, and because a verdict is a pure
+// function of its key, the JSON of a CRD validated by the apiextensions-apiserver linked into this
+// binary: sharing them between callers and goroutines changes how long a check takes, never what
+// it finds. Bounded (an entry is some 80 bytes), oldest first out, safe for concurrent use.
+var apiServerChecks = newCRDChecks(4096)
+
+func newCRDChecks(max int) *crdChecks {
+	return &crdChecks{verdict: make(map[[sha256.Size]byte]crdVerdict), max: max}
+}
+
+// validate returns what ValidateCustomResourceDefinition finds in crd, and why the whole CRD was
+// validated ("" when its parts answered).
+func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorList, string) {
+	sp, why := splitCRD(crd)
+	if why == "" {
+		why = c.answer(sp)
+	}
+	if why == "" {
+		return nil, ""
+	}
+	return validateWhole(crd), why
+}
+
+// validateWhole is the API server's validation of a CRD on create.
+func validateWhole(crd *extv1.CustomResourceDefinition) field.ErrorList {
+	internal := &apiextensions.CustomResourceDefinition{}
+	if err := extv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(crd, internal, nil); err != nil {
+		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
+	}
+	return extvalidation.ValidateCustomResourceDefinition(context.Background(), internal)
+}
+
+// answer says why the parts of a CRD cannot accept it, "" when they do.
+func (c *crdChecks) answer(sp *crdSplit) string {
+	if v, err := c.check(sp.stripped, false); err != nil {
+		return err.Error()
+	} else if !v.ok {
+		return "the checks without CEL rules fail"
+	}
+	for _, ver := range sp.versions {
+		needCost := ver.expressions > maxExpressionsWithinTotal
+		var total uint64
+		for _, u := range ver.units {
+			v, err := c.check(u.crd, needCost)
+			if err != nil {
+				return err.Error()
+			}
+			if !v.ok {
+				return "the CEL rules at " + u.path + " fail"
+			}
+			total = addCost(total, v.cost)
+		}
+		if needCost && total > extvalidation.StaticEstimatedCRDCostLimit {
+			return fmt.Sprintf("version %s: the rules' estimated cost total %d exceeds the limit", ver.name, total)
+		}
+	}
+	return ""
+}
+
+// maxExpressionsWithinTotal is how many CEL expressions, each within the API server's
+// per-expression cost limit, cannot exceed its limit for a whole CRD.
+const maxExpressionsWithinTotal = extvalidation.StaticEstimatedCRDCostLimit / extvalidation.StaticEstimatedCostLimit
+
+// check returns the verdict on crd, asking the API server when it has none (and for the cost of
+// its rules when needCost).
+func (c *crdChecks) check(crd *extv1.CustomResourceDefinition, needCost bool) (crdVerdict, error) {
+	b, err := json.Marshal(crd)
+	if err != nil {
+		return crdVerdict{}, fmt.Errorf("cannot key the CRD: %w", err)
+	}
+	k := sha256.Sum256(b)
+	c.mu.Lock()
+	v, seen := c.verdict[k]
+	c.mu.Unlock()
+	if seen && (v.ok == false || v.costKnown || !needCost) {
+		return v, nil
+	}
+	internal := &apiextensions.CustomResourceDefinition{}
+	if err := extv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(crd, internal, nil); err != nil {
+		return crdVerdict{}, fmt.Errorf("cannot convert the CRD: %w", err)
+	}
+	if !seen {
+		v.ok = len(extvalidation.ValidateCustomResourceDefinition(context.Background(), internal)) == 0
+	}
+	if v.ok && needCost {
+		cost, err := estimatedCost(internal)
+		if err != nil {
+			return crdVerdict{}, err
+		}
+		v.cost, v.costKnown = cost, true
+	}
+	c.remember(k, v)
+	return v, nil
+}
+
+func (c *crdChecks) remember(k [sha256.Size]byte, v crdVerdict) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.max <= 0 {
+		return
+	}
+	if _, ok := c.verdict[k]; !ok {
+		if len(c.order) >= c.max {
+			delete(c.verdict, c.order[0])
+			c.order = c.order[1:]
+		}
+		c.order = append(c.order, k)
+	}
+	c.verdict[k] = v
+}
+
+// reset forgets every verdict.
+func (c *crdChecks) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.verdict = make(map[[sha256.Size]byte]crdVerdict, c.max)
+	c.order = nil
+}
+
+// estimatedCost is the estimated cost total the API server adds up for the CEL rules of a CRD
+// with one schema (TotalCost in validation.go), computed with its own CELSchemaContext and
+// cel.Compile along the same walk; only the product of a rule's cost and its cardinality
+// (getExpressionCost, unexported) is repeated here. crd is one the API server accepted, so every
+// rule compiles.
+func estimatedCost(crd *apiextensions.CustomResourceDefinition) (uint64, error) {
+	var schema *apiextensions.JSONSchemaProps
+	switch {
+	case crd.Spec.Validation != nil:
+		schema = crd.Spec.Validation.OpenAPIV3Schema
+	case len(crd.Spec.Versions) == 1 && crd.Spec.Versions[0].Schema != nil:
+		schema = crd.Spec.Versions[0].Schema.OpenAPIV3Schema
+	}
+	if schema == nil {
+		return 0, nil
+	}
+	envSet := environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
+	var total uint64
+	var walk func(s *apiextensions.JSONSchemaProps, ctx *extvalidation.CELSchemaContext) error
+	walk = func(s *apiextensions.JSONSchemaProps, ctx *extvalidation.CELSchemaContext) error {
+		if s == nil {
+			return nil
+		}
+		if len(s.XValidations) > 0 {
+			ti, err := ctx.TypeInfo()
+			if err != nil || ti == nil {
+				return fmt.Errorf("cannot type the CEL rules' schema: %v", err)
+			}
+			results, err := apiservercel.Compile(ti.Schema, ti.DeclType, celconfig.PerCallLimit, envSet, apiservercel.NewExpressionsEnvLoader())
+			if err != nil {
+				return fmt.Errorf("cannot compile the CEL rules: %w", err)
+			}
+			for _, r := range results {
+				card := r.MaxCardinality
+				if ctx.MaxCardinality != nil {
+					card = *ctx.MaxCardinality
+				}
+				total = addCost(total, mulCost(r.MaxCost, card))
+				if r.MessageExpressionError == nil && r.MessageExpression != nil {
+					total = addCost(total, r.MessageExpressionMaxCost)
+				}
+			}
+		}
+		for name := range s.Properties {
+			p := s.Properties[name]
+			if err := walk(&p, ctx.ChildPropertyContext(&p, name)); err != nil {
+				return err
+			}
+		}
+		if s.AdditionalProperties != nil {
+			if err := walk(s.AdditionalProperties.Schema, ctx.ChildAdditionalPropertiesContext(s.AdditionalProperties.Schema)); err != nil {
+				return err
+			}
+		}
+		if s.Items != nil {
+			if err := walk(s.Items.Schema, ctx.ChildItemsContext(s.Items.Schema)); err != nil {
+				return err
+			}
+			for i := range s.Items.JSONSchemas {
+				if err := walk(&s.Items.JSONSchemas[i], ctx.ChildItemsContext(&s.Items.JSONSchemas[i])); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(schema, extvalidation.RootCELContext(schema)); err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+// addCost and mulCost saturate at the largest cost, as the API server's sums and products do.
+func addCost(a, b uint64) uint64 {
+	if math.MaxUint64-a < b {
+		return math.MaxUint64
+	}
+	return a + b
+}
+
+func mulCost(base, cardinality uint64) uint64 {
+	if base == 0 {
+		return 0
+	}
+	if math.MaxUint/base < cardinality {
+		return math.MaxUint
+	}
+	return base * cardinality
+}
+
+// crdSplit is a CRD in the parts crdChecks validates.
+type crdSplit struct {
+	stripped *extv1.CustomResourceDefinition
+	versions []versionUnits
+}
+
+type versionUnits struct {
+	name  string
+	units []ruleUnit
+	// expressions bounds the number of CEL expressions (rules and messageExpressions) of the
+	// version's schema.
+	expressions int
+}
+
+// ruleUnit is the CRD that holds a top rule node, and the node's path for messages.
+type ruleUnit struct {
+	path string
+	crd  *extv1.CustomResourceDefinition
+}
+
+// hop is one step from a schema node to a child.
+type hop struct {
+	kind int // hopProperty, hopAdditional, hopItems
+	name string
+}
+
+const (
+	hopProperty = iota
+	hopAdditional
+	hopItems
+)
+
+// metaFields are the properties of an object the API server treats as resource metadata.
+var metaFields = map[string]bool{"metadata": true, "kind": true, "apiVersion": true}
+
+// splitCRD splits a CRD into the CRD without its rules and one unit per top rule node, or says
+// why it cannot be answered in parts.
+func splitCRD(crd *extv1.CustomResourceDefinition) (*crdSplit, string) {
+	stripped := *crd
+	stripped.Spec.Versions = make([]extv1.CustomResourceDefinitionVersion, len(crd.Spec.Versions))
+	sp := &crdSplit{stripped: &stripped}
+	for i, v := range crd.Spec.Versions {
+		stripped.Spec.Versions[i] = v
+		if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+			continue
+		}
+		root := v.Schema.OpenAPIV3Schema
+		stripped.Spec.Versions[i].Schema = &extv1.CustomResourceValidation{OpenAPIV3Schema: withoutRules(root)}
+		w := &unitWalker{version: v}
+		w.walk(root, nil, nil, false, false)
+		if w.why != "" {
+			return nil, "version " + v.Name + ": " + w.why
+		}
+		if w.defaultedUnits > 1 {
+			return nil, "version " + v.Name + ": defaults checked by rules in several places share one cost budget"
+		}
+		sp.versions = append(sp.versions, versionUnits{name: v.Name, units: w.units, expressions: w.expressions})
+	}
+	if len(crd.Spec.Versions) > 1 && !sameSchemas(crd.Spec.Versions) && sameSchemas(stripped.Spec.Versions) {
+		return nil, "the versions' schemas differ only in their rules"
+	}
+	return sp, ""
+}
+
+// sameSchemas says whether every version has the same schema, as the conversion to the internal
+// type compares them.
+func sameSchemas(vs []extv1.CustomResourceDefinitionVersion) bool {
+	for _, v := range vs[1:] {
+		if !equality.Semantic.DeepEqual(v.Schema, vs[0].Schema) {
+			return false
+		}
+	}
+	return true
+}
+
+type unitWalker struct {
+	version        extv1.CustomResourceDefinitionVersion
+	units          []ruleUnit
+	expressions    int
+	defaultedUnits int
+	why            string
+}
+
+// walk finds the top rule nodes below s, reached from the root by path through ancestors anc.
+// defaulted says an ancestor has a default; inMeta that s is inside an object's metadata.
+func (w *unitWalker) walk(s *extv1.JSONSchemaProps, path []hop, anc []*extv1.JSONSchemaProps, defaulted, inMeta bool) {
+	if s == nil || w.why != "" {
+		return
+	}
+	if len(s.XValidations) > 0 {
+		at := pathString(path)
+		switch {
+		case defaulted:
+			w.why = "a default above the rules at " + at + " is checked against them"
+			return
+		case inMeta:
+			w.why = "the rules at " + at + " are inside an object's metadata"
+			return
+		}
+		w.expressions += countExpressions(s)
+		if hasCheckedDefault(s) {
+			w.defaultedUnits++
+		}
+		w.units = append(w.units, ruleUnit{path: at, crd: unitCRD(w.version, skeleton(anc, path, s))})
+		return
+	}
+	if s.Items != nil && len(s.Items.JSONSchemas) > 0 {
+		w.why = "items as a list of schemas"
+		return
+	}
+	defaulted = defaulted || s.Default != nil
+	isRoot := len(anc) == 0
+	down := func(h hop, c *extv1.JSONSchemaProps, meta bool) {
+		w.walk(c, append(path[:len(path):len(path)], h), append(anc[:len(anc):len(anc)], s), defaulted, meta)
+	}
+	for name := range s.Properties {
+		c := s.Properties[name]
+		down(hop{hopProperty, name}, &c, inMeta || ((isRoot || s.XEmbeddedResource) && metaFields[name]))
+	}
+	if s.AdditionalProperties != nil {
+		down(hop{kind: hopAdditional}, s.AdditionalProperties.Schema, inMeta)
+	}
+	if s.Items != nil {
+		down(hop{kind: hopItems}, s.Items.Schema, inMeta)
+	}
+}
+
+func pathString(path []hop) string {
+	p := field.NewPath("openAPIV3Schema")
+	for _, h := range path {
+		switch h.kind {
+		case hopProperty:
+			p = p.Child("properties").Key(h.name)
+		case hopAdditional:
+			p = p.Child("additionalProperties")
+		case hopItems:
+			p = p.Child("items")
+		}
+	}
+	return p.String()
+}
+
+// children calls f with every schema the API server's CEL checks reach from s: properties,
+// additionalProperties and items.
+func children(s *extv1.JSONSchemaProps, f func(*extv1.JSONSchemaProps)) {
+	for name := range s.Properties {
+		c := s.Properties[name]
+		f(&c)
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
+		f(s.AdditionalProperties.Schema)
+	}
+	if s.Items != nil {
+		if s.Items.Schema != nil {
+			f(s.Items.Schema)
+		}
+		for i := range s.Items.JSONSchemas {
+			f(&s.Items.JSONSchemas[i])
+		}
+	}
+}
+
+// hasRules says whether s or a schema the CEL checks reach below it has rules.
+func hasRules(s *extv1.JSONSchemaProps) bool {
+	if len(s.XValidations) > 0 {
+		return true
+	}
+	found := false
+	children(s, func(c *extv1.JSONSchemaProps) { found = found || hasRules(c) })
+	return found
+}
+
+// countExpressions counts the rules and messageExpressions of s and below.
+func countExpressions(s *extv1.JSONSchemaProps) int {
+	n := len(s.XValidations)
+	for _, r := range s.XValidations {
+		if r.MessageExpression != "" {
+			n++
+		}
+	}
+	children(s, func(c *extv1.JSONSchemaProps) { n += countExpressions(c) })
+	return n
+}
+
+// hasCheckedDefault says whether s or a schema below it has a default that rules below it check.
+func hasCheckedDefault(s *extv1.JSONSchemaProps) bool {
+	if s.Default != nil && hasRules(s) {
+		return true
+	}
+	found := false
+	children(s, func(c *extv1.JSONSchemaProps) { found = found || hasCheckedDefault(c) })
+	return found
+}
+
+// withoutRules returns s without the rules of every schema the CEL checks reach, sharing what
+// holds none. Rules where the CEL checks do not reach (allOf, anyOf, oneOf, not) stay: the
+// structural checks refuse them.
+func withoutRules(s *extv1.JSONSchemaProps) *extv1.JSONSchemaProps {
+	if s == nil || !hasRules(s) {
+		return s
+	}
+	out := *s
+	out.XValidations = nil
+	if s.Properties != nil {
+		out.Properties = make(map[string]extv1.JSONSchemaProps, len(s.Properties))
+		for name := range s.Properties {
+			c := s.Properties[name]
+			out.Properties[name] = *withoutRules(&c)
+		}
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
+		ap := *s.AdditionalProperties
+		ap.Schema = withoutRules(ap.Schema)
+		out.AdditionalProperties = &ap
+	}
+	if s.Items != nil {
+		it := *s.Items
+		it.Schema = withoutRules(it.Schema)
+		if it.JSONSchemas != nil {
+			it.JSONSchemas = make([]extv1.JSONSchemaProps, len(s.Items.JSONSchemas))
+			for i := range s.Items.JSONSchemas {
+				it.JSONSchemas[i] = *withoutRules(&s.Items.JSONSchemas[i])
+			}
+		}
+		out.Items = &it
+	}
+	return &out
+}
+
+// skeleton is the schema of a unit: the ancestors anc of node, reduced to what the checks of
+// node's rules read of them, along path, and node as it is.
+func skeleton(anc []*extv1.JSONSchemaProps, path []hop, node *extv1.JSONSchemaProps) *extv1.JSONSchemaProps {
+	cur := node
+	for i := len(anc) - 1; i >= 0; i-- {
+		a := anc[i]
+		// The cardinality of a rule (extractMaxElements) reads type, maxItems, maxProperties and
+		// whether additionalProperties is set; oldSelf is forbidden by list and map types; an
+		// embedded resource and preserved unknown fields shape what is structural.
+		s := &extv1.JSONSchemaProps{
+			Type: a.Type, MaxItems: a.MaxItems, MaxProperties: a.MaxProperties,
+			XListType: a.XListType, XListMapKeys: a.XListMapKeys, XMapType: a.XMapType,
+			XEmbeddedResource: a.XEmbeddedResource, XPreserveUnknownFields: a.XPreserveUnknownFields,
+		}
+		if a.AdditionalProperties != nil {
+			s.AdditionalProperties = &extv1.JSONSchemaPropsOrBool{Allows: a.AdditionalProperties.Allows}
+		}
+		switch h := path[i]; h.kind {
+		case hopProperty:
+			s.Properties = map[string]extv1.JSONSchemaProps{h.name: *cur}
+			// The items of a map list must hold its keys, required or defaulted.
+			if i > 0 && anc[i-1].XListType != nil && *anc[i-1].XListType == "map" && path[i-1].kind == hopItems {
+				for _, k := range anc[i-1].XListMapKeys {
+					if p, ok := a.Properties[k]; ok && k != h.name {
+						s.Properties[k] = *withoutRules(&p)
+					}
+					for _, r := range a.Required {
+						if r == k {
+							s.Required = append(s.Required, k)
+						}
+					}
+				}
+			}
+		case hopAdditional:
+			s.AdditionalProperties = &extv1.JSONSchemaPropsOrBool{Allows: a.AdditionalProperties.Allows, Schema: cur}
+		case hopItems:
+			s.Items = &extv1.JSONSchemaPropsOrArray{Schema: cur}
+		}
+		cur = s
+	}
+	return cur
+}
+
+// unitCRD is a CRD of fixed names with one version like v and schema s.
+func unitCRD(v extv1.CustomResourceDefinitionVersion, s *extv1.JSONSchemaProps) *extv1.CustomResourceDefinition {
+	const group = "rules.check.dataservice.invalid"
+	return &extv1.CustomResourceDefinition{
+		ObjectMeta: metav1.ObjectMeta{Name: "units." + group},
+		Spec: extv1.CustomResourceDefinitionSpec{
+			Group: group, Scope: extv1.NamespaceScoped,
+			Names: extv1.CustomResourceDefinitionNames{Kind: "Unit", ListKind: "UnitList", Plural: "units", Singular: "unit"},
+			Versions: []extv1.CustomResourceDefinitionVersion{{
+				Name: "v1", Served: true, Storage: true,
+				Schema:       &extv1.CustomResourceValidation{OpenAPIV3Schema: s},
+				Subresources: v.Subresources,
+			}},
+		},
+		Status: extv1.CustomResourceDefinitionStatus{StoredVersions: []string{"v1"}},
+	}
+}
