@@ -1,0 +1,95 @@
+package generator
+
+import (
+	"fmt"
+	"sort"
+
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/yaml"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+)
+
+// ResetCRDChecks forgets every verdict of the API server's checks this process remembers, so that
+// a benchmark can measure generating from nothing.
+func ResetCRDChecks() { apiServerChecks.reset() }
+
+// CRDCheck is one CRD validated by ValidateCustomResourceDefinition whole and in parts.
+type CRDCheck struct {
+	Name string
+	// Whole are the errors of the API server's validation of the whole CRD, Parts those of
+	// crdChecks with no verdicts, Again those of the same crdChecks a second time.
+	Whole, Parts, Again []string
+	// Why and WhyAgain say why crdChecks validated the whole CRD, "" when its parts answered.
+	Why, WhyAgain string
+}
+
+// CheckCRD validates crd whole and in parts.
+func CheckCRD(crd *extv1.CustomResourceDefinition) CRDCheck {
+	c := newCRDChecks(256)
+	parts, why := c.validate(crd)
+	again, whyAgain := c.validate(crd)
+	return CRDCheck{Name: crd.Name, Whole: errorStrings(validateWhole(crd)), Parts: errorStrings(parts), Again: errorStrings(again), Why: why, WhyAgain: whyAgain}
+}
+
+// CheckCRDsOfSpec validates whole and in parts the CRDs of the XRD ds generates, as far as
+// Generate gets: none for a spec beyond the limits or too large to build.
+func CheckCRDsOfSpec(ds *v1alpha1.DataService, d inputv1beta1.Defaults) ([]CRDCheck, error) {
+	if errs := checkLimits(ds); len(errs) > 0 {
+		return nil, nil
+	}
+	m := resolve(ds, d.WithFallbacks())
+	validate(m)
+	if m.tooBig {
+		return nil, nil
+	}
+	o := build(m, false)
+	if checkXRDSize(o.xrd) != nil {
+		return nil, nil
+	}
+	return checkCRDsOfXRD(o.xrd)
+}
+
+// CheckCRDsOfXRD validates whole and in parts the CRDs Crossplane derives from an XRD in YAML.
+func CheckCRDsOfXRD(data []byte) ([]CRDCheck, error) {
+	var x xrdObject
+	if err := yaml.Unmarshal(data, &x); err != nil {
+		return nil, err
+	}
+	return checkCRDsOfXRD(x)
+}
+
+func checkCRDsOfXRD(x xrdObject) ([]CRDCheck, error) {
+	crds, err := crossplaneCRDs(x)
+	if err != nil {
+		return nil, err
+	}
+	var out []CRDCheck
+	for _, crd := range crds {
+		out = append(out, CheckCRD(crd))
+	}
+	return out, nil
+}
+
+// contributed is the error the API server reports on each of the four most expensive rules of a
+// CRD beyond its cost total.
+const contributed = "contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema"
+
+// errorStrings are errors as sorted strings of everything they hold: the API server's validation
+// walks properties in map order. The rules named by contributed errors are left out: among rules
+// of equal cost, which four the API server names depends on that order
+// (TotalCost.ObserveExpressionCost), so two validations of one CRD may name different ones.
+func errorStrings(errs field.ErrorList) []string {
+	out := make([]string, 0, len(errs))
+	for _, e := range errs {
+		if e.Detail == contributed {
+			out = append(out, "one of the most expensive rules: "+contributed)
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s|%s|%s|%s", e.Type, e.Field, e.Detail, e.Error()))
+	}
+	sort.Strings(out)
+	return out
+}
