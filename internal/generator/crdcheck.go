@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -67,10 +68,16 @@ import (
 // The differential test (crdcheck_test.go) compares both paths over every example, the reference
 // fixtures and hand-made CRDs that reach each check above.
 type crdChecks struct {
-	mu      sync.Mutex
-	verdict map[[sha256.Size]byte]crdVerdict
-	order   [][sha256.Size]byte
+	mu sync.Mutex
+	// verdict holds the elements of lru, least recently used first, each a *remembered.
+	verdict map[[sha256.Size]byte]*list.Element
+	lru     *list.List
 	max     int
+}
+
+type remembered struct {
+	key [sha256.Size]byte
+	crdVerdict
 }
 
 // crdVerdict is what the API server said of one CRD.
@@ -86,24 +93,44 @@ type crdVerdict struct {
 // the CLI, the function and the benchmarks call, takes no cache, and because a verdict is a pure
 // function of its key, the JSON of a CRD validated by the apiextensions-apiserver linked into this
 // binary: sharing them between callers and goroutines changes how long a check takes, never what
-// it finds. Bounded (an entry is some 80 bytes), oldest first out, safe for concurrent use.
+// it finds. Bounded (an entry is some 150 bytes), least recently used first out, so that the units
+// every spec shares stay while specs come and go; safe for concurrent use.
 var apiServerChecks = newCRDChecks(4096)
 
 func newCRDChecks(max int) *crdChecks {
-	return &crdChecks{verdict: make(map[[sha256.Size]byte]crdVerdict), max: max}
+	return &crdChecks{verdict: make(map[[sha256.Size]byte]*list.Element), lru: list.New(), max: max}
 }
 
 // validate returns what ValidateCustomResourceDefinition finds in crd, and why the whole CRD was
 // validated ("" when its parts answered).
 func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorList, string) {
+	k, err := key(crd)
+	if err == nil {
+		if v, ok := c.recall(k); ok && v.ok {
+			return nil, ""
+		}
+	}
 	sp, why := splitCRD(crd)
 	if why == "" {
 		why = c.answer(sp)
 	}
 	if why == "" {
+		// The parts accept the CRD exactly when the API server accepts it whole.
+		if err == nil {
+			c.remember(k, crdVerdict{ok: true})
+		}
 		return nil, ""
 	}
 	return validateWhole(crd), why
+}
+
+// key identifies a CRD by its JSON.
+func key(crd *extv1.CustomResourceDefinition) ([sha256.Size]byte, error) {
+	b, err := json.Marshal(crd)
+	if err != nil {
+		return [sha256.Size]byte{}, fmt.Errorf("cannot key the CRD: %w", err)
+	}
+	return sha256.Sum256(b), nil
 }
 
 // validateWhole is the API server's validation of a CRD on create.
@@ -149,15 +176,12 @@ const maxExpressionsWithinTotal = extvalidation.StaticEstimatedCRDCostLimit / ex
 // check returns the verdict on crd, asking the API server when it has none (and for the cost of
 // its rules when needCost).
 func (c *crdChecks) check(crd *extv1.CustomResourceDefinition, needCost bool) (crdVerdict, error) {
-	b, err := json.Marshal(crd)
+	k, err := key(crd)
 	if err != nil {
-		return crdVerdict{}, fmt.Errorf("cannot key the CRD: %w", err)
+		return crdVerdict{}, err
 	}
-	k := sha256.Sum256(b)
-	c.mu.Lock()
-	v, seen := c.verdict[k]
-	c.mu.Unlock()
-	if seen && (v.ok == false || v.costKnown || !needCost) {
+	v, seen := c.recall(k)
+	if seen && (!v.ok || v.costKnown || !needCost) {
 		return v, nil
 	}
 	internal := &apiextensions.CustomResourceDefinition{}
@@ -178,28 +202,42 @@ func (c *crdChecks) check(crd *extv1.CustomResourceDefinition, needCost bool) (c
 	return v, nil
 }
 
+func (c *crdChecks) recall(k [sha256.Size]byte) (crdVerdict, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.verdict[k]
+	if !ok {
+		return crdVerdict{}, false
+	}
+	c.lru.MoveToBack(e)
+	return e.Value.(*remembered).crdVerdict, true
+}
+
 func (c *crdChecks) remember(k [sha256.Size]byte, v crdVerdict) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.max <= 0 {
 		return
 	}
-	if _, ok := c.verdict[k]; !ok {
-		if len(c.order) >= c.max {
-			delete(c.verdict, c.order[0])
-			c.order = c.order[1:]
-		}
-		c.order = append(c.order, k)
+	if e, ok := c.verdict[k]; ok {
+		e.Value.(*remembered).crdVerdict = v
+		c.lru.MoveToBack(e)
+		return
 	}
-	c.verdict[k] = v
+	if c.lru.Len() >= c.max {
+		oldest := c.lru.Front()
+		delete(c.verdict, oldest.Value.(*remembered).key)
+		c.lru.Remove(oldest)
+	}
+	c.verdict[k] = c.lru.PushBack(&remembered{key: k, crdVerdict: v})
 }
 
 // reset forgets every verdict.
 func (c *crdChecks) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.verdict = make(map[[sha256.Size]byte]crdVerdict, c.max)
-	c.order = nil
+	clear(c.verdict)
+	c.lru.Init()
 }
 
 // estimatedCost is the estimated cost total the API server adds up for the CEL rules of a CRD

@@ -20,16 +20,26 @@ func ResetCRDChecks() { apiServerChecks.reset() }
 type CRDCheck struct {
 	Name string
 	// Whole are the errors of the API server's validation of the whole CRD, Parts those of
-	// crdChecks with no verdicts, Again those of the same crdChecks a second time.
+	// crdChecks with no verdicts, Again those of the same crdChecks a second time, with the
+	// verdicts on the parts (not on the whole CRD) it remembered.
 	Whole, Parts, Again []string
 	// Why and WhyAgain say why crdChecks validated the whole CRD, "" when its parts answered.
 	Why, WhyAgain string
 }
 
-// CheckCRD validates crd whole and in parts.
+// CheckCRD validates crd whole and in parts, with no verdicts and then with those on its parts.
 func CheckCRD(crd *extv1.CustomResourceDefinition) CRDCheck {
 	c := newCRDChecks(256)
 	parts, why := c.validate(crd)
+	// Again from the verdicts on the parts: the one on the whole CRD, once accepted, would answer.
+	if k, err := key(crd); err == nil {
+		c.mu.Lock()
+		if e, ok := c.verdict[k]; ok {
+			c.lru.Remove(e)
+			delete(c.verdict, k)
+		}
+		c.mu.Unlock()
+	}
 	again, whyAgain := c.validate(crd)
 	return CRDCheck{Name: crd.Name, Whole: errorStrings(validateWhole(crd)), Parts: errorStrings(parts), Again: errorStrings(again), Why: why, WhyAgain: whyAgain}
 }
