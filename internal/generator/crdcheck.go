@@ -21,52 +21,53 @@ import (
 )
 
 // The API server's validation of a CRD (ValidateCustomResourceDefinition) compiles every CEL rule
-// of its schema, and compiling is most of what generating costs (85% of Klutch's MongoDB, 1.5 ms
-// per schema node with rules: two CEL environments are extended per node before its rules are
+// of its schema, and compiling is most of what generating costs (85% of Klutch's MongoDB, about
+// 1 ms per schema node with rules: two CEL environments are extended per node before its rules are
 // parsed, checked and costed). The same rules come back again and again: in the composite's and
 // the claim's CRD of every Crossplane v1 XRD, in every version, and in every generation of a
 // DataService whose rules did not change. crdChecks answers a CRD from the API server's own
-// verdicts on parts of it that it has seen before, and asks the API server about the whole CRD
-// whenever the parts cannot say: every error a spec gets comes from ValidateCustomResourceDefinition
-// of the CRD itself, and a CRD is accepted only when the API server would accept it.
+// verdicts on parts of it, remembered, and asks the API server about the whole CRD whenever the
+// parts cannot say: a CRD is accepted only when the API server accepts it, and every error a spec
+// gets comes from ValidateCustomResourceDefinition of the CRD itself.
 //
 // A CRD is split into
-//   - the CRD without its CEL rules (stripped): every check that is not about CEL — names,
-//     versions, structural schema, defaults, printer columns — on the real CRD;
-//   - one unit per top rule node: a schema node with x-kubernetes-validations none of whose
-//     ancestors has any. Its CRD holds the path from the root to the node, ancestors reduced to
-//     what a rule's checks read of them, and the node's subtree as it is, every rule in it included.
+//   - the CRD without its CEL rules (stripped): every check that is not about CEL (names,
+//     versions, structural schema, defaults, printer columns) on the real CRD;
+//   - one unit per schema node with x-kubernetes-validations: a CRD of fixed names holding the
+//     path from the root to the node, ancestors reduced to what the checks of its rules read of
+//     them, and the node with its rules and its subtree, the subtree's own rules left to their units.
 //
-// The units are small and have fixed names, so the composite's and the claim's CRD share the units
-// below spec, and a plan added to a spec recompiles the plan's rules only. Why a unit reproduces
-// what the API server checks of its rules in the whole CRD (validation.go of
-// k8s.io/apiextensions-apiserver, ValidateCustomResourceDefinitionOpenAPISchema):
-//   - a rule is compiled against the CEL type of its node, which comes from the top rule node's
-//     own schema (CELSchemaContext.TypeInfo converts the schema of the first node in rule scope
-//     and derives its descendants' from it): the unit holds that subtree unchanged;
+// Units of fixed names are shared: by the composite's and the claim's CRD below spec, by the
+// versions, by every DataService with the same plans or parameters; a plan added to a spec
+// recompiles the plan's rules and those that name plans. Why a unit gets the verdict the node's
+// rules get in the whole CRD (validation.go of k8s.io/apiextensions-apiserver,
+// ValidateCustomResourceDefinitionOpenAPISchema and CELSchemaContext):
+//   - a rule compiles against the CEL type of its node. Where an ancestor has rules too, that type
+//     is taken from the ancestor's (TypeInfo), which for every child is the child's own type
+//     (SchemaDeclType recurses into properties, items and additionalProperties the same way),
+//     except that a resource root's type replaces apiVersion, kind and metadata, and that a child
+//     of no type has none, so its descendants' rules fail: both go to the API server whole;
 //   - its cost is multiplied by the maxItems and maxProperties of the lists and maps above it
-//     (CELSchemaContext.MaxCardinality): ancestors keep type, maxItems, maxProperties and
-//     additionalProperties;
-//   - oldSelf is refused below a list that is not a map list or a map that is atomic
-//     (forbidOldSelfValidations): ancestors keep their list and map types, and list-map items
-//     their keys;
-//   - rules are compiled only where the subtree has no schema error, and the subtree is whole;
-//   - errors name the same paths, since the path from the root is kept.
+//     (MaxCardinality): ancestors keep type, maxItems, maxProperties and additionalProperties;
+//   - oldSelf is refused below a list that is not a map list (forbidOldSelfValidations):
+//     ancestors keep their list and map types, and list-map items their keys;
+//   - rules compile only where the subtree has no schema error: the subtree is whole, and the
+//     rules below it, left out, pass their own units' checks of their fields;
+//   - errors would name the same paths, since the path from the root is kept.
 //
-// What a unit cannot see is checked here, and the whole CRD goes to the API server when any holds:
-//   - the total estimated cost of all rules of a version (StaticEstimatedCRDCostLimit): each unit's
-//     total is computed with the API server's cel.Compile and CELSchemaContext when the version
-//     holds more expressions than the limit allows at the per-expression limit (10); below that
-//     the total cannot exceed the limit, since each expression is within its own;
-//   - defaults are validated against the rules below them (structural defaulting runs the CEL
-//     validator on each default) with one runtime cost budget for the whole schema: a default
-//     above a top rule node, or defaults checked by rules in two units, go to the API server whole;
-//   - a unit inside an object's metadata, whose defaults are checked against the whole object;
+// What no unit sees is checked here, and the whole CRD goes to the API server when it might fail:
+//   - the estimated cost total of a version's rules (StaticEstimatedCRDCostLimit): each unit's is
+//     computed with the API server's cel.Compile and CELSchemaContext when the version holds more
+//     expressions than the limit allows at the per-expression limit (10), each expression being
+//     within its own limit; below that the total cannot exceed the limit;
+//   - defaults are checked by the rules of their subtree (structural defaulting runs the CEL
+//     validator on each), with one runtime cost budget for the schema: a default above a rule
+//     node, or defaults on two rule nodes, go to the API server whole;
 //   - versions whose schemas differ only in their rules (the conversion to the internal type
 //     would merge them once stripped).
 //
-// The differential test (crdcheck_test.go) compares both paths over every example, the reference
-// fixtures and hand-made CRDs that reach each check above.
+// The differential test (crdcheck_test.go) and FuzzGenerate compare both paths over every example,
+// Klutch's XRDs and hand-made CRDs that reach each check above.
 type crdChecks struct {
 	mu sync.Mutex
 	// verdict holds the elements of lru, least recently used first, each a *remembered.
@@ -344,7 +345,7 @@ type versionUnits struct {
 	expressions int
 }
 
-// ruleUnit is the CRD that holds a top rule node, and the node's path for messages.
+// ruleUnit is the CRD that holds a rule node, and the node's path for messages.
 type ruleUnit struct {
 	path string
 	crd  *extv1.CustomResourceDefinition
@@ -365,8 +366,8 @@ const (
 // metaFields are the properties of an object the API server treats as resource metadata.
 var metaFields = map[string]bool{"metadata": true, "kind": true, "apiVersion": true}
 
-// splitCRD splits a CRD into the CRD without its rules and one unit per top rule node, or says
-// why it cannot be answered in parts.
+// splitCRD splits a CRD into the CRD without its rules and one unit per rule node, or says why it
+// cannot be answered in parts.
 func splitCRD(crd *extv1.CustomResourceDefinition) (*crdSplit, string) {
 	stripped := *crd
 	stripped.Spec.Versions = make([]extv1.CustomResourceDefinitionVersion, len(crd.Spec.Versions))
@@ -379,7 +380,7 @@ func splitCRD(crd *extv1.CustomResourceDefinition) (*crdSplit, string) {
 		root := v.Schema.OpenAPIV3Schema
 		stripped.Spec.Versions[i].Schema = &extv1.CustomResourceValidation{OpenAPIV3Schema: withoutRules(root)}
 		w := &unitWalker{version: v}
-		w.walk(root, nil, nil, false, false)
+		w.walk(root, nil, nil, false, false, false, false)
 		if w.why != "" {
 			return nil, "version " + v.Name + ": " + w.why
 		}
@@ -413,10 +414,15 @@ type unitWalker struct {
 	why            string
 }
 
-// walk finds the top rule nodes below s, reached from the root by path through ancestors anc.
-// defaulted says an ancestor has a default; inMeta that s is inside an object's metadata.
-func (w *unitWalker) walk(s *extv1.JSONSchemaProps, path []hop, anc []*extv1.JSONSchemaProps, defaulted, inMeta bool) {
+// walk finds the rule nodes at and below s, reached from the root by path through ancestors anc.
+// defaulted says an ancestor has a default, inMeta that s is inside an object's metadata, scope
+// that an ancestor has rules, untyped that an ancestor in the scope of rules has no type.
+func (w *unitWalker) walk(s *extv1.JSONSchemaProps, path []hop, anc []*extv1.JSONSchemaProps, defaulted, inMeta, scope, untyped bool) {
 	if s == nil || w.why != "" {
+		return
+	}
+	if s.Items != nil && len(s.Items.JSONSchemas) > 0 {
+		w.why = "items as a list of schemas"
 		return
 	}
 	if len(s.XValidations) > 0 {
@@ -428,22 +434,24 @@ func (w *unitWalker) walk(s *extv1.JSONSchemaProps, path []hop, anc []*extv1.JSO
 		case inMeta:
 			w.why = "the rules at " + at + " are inside an object's metadata"
 			return
+		case untyped:
+			w.why = "the rules at " + at + " are below a schema of no type in the scope of other rules"
+			return
 		}
 		w.expressions += countExpressions(s)
-		if hasCheckedDefault(s) {
+		if s.Default != nil {
 			w.defaultedUnits++
 		}
-		w.units = append(w.units, ruleUnit{path: at, crd: unitCRD(w.version, skeleton(anc, path, s))})
-		return
-	}
-	if s.Items != nil && len(s.Items.JSONSchemas) > 0 {
-		w.why = "items as a list of schemas"
-		return
+		own := withoutRules(s)
+		own.XValidations = s.XValidations
+		w.units = append(w.units, ruleUnit{path: at, crd: unitCRD(w.version, skeleton(anc, path, own))})
+		scope = true
 	}
 	defaulted = defaulted || s.Default != nil
+	untyped = untyped || (scope && s.Type == "" && !s.XIntOrString)
 	isRoot := len(anc) == 0
 	down := func(h hop, c *extv1.JSONSchemaProps, meta bool) {
-		w.walk(c, append(path[:len(path):len(path)], h), append(anc[:len(anc):len(anc)], s), defaulted, meta)
+		w.walk(c, append(path[:len(path):len(path)], h), append(anc[:len(anc):len(anc)], s), defaulted, meta, scope, untyped)
 	}
 	for name := range s.Properties {
 		c := s.Properties[name]
@@ -502,7 +510,7 @@ func hasRules(s *extv1.JSONSchemaProps) bool {
 	return found
 }
 
-// countExpressions counts the rules and messageExpressions of s and below.
+// countExpressions counts the rules and messageExpressions of s.
 func countExpressions(s *extv1.JSONSchemaProps) int {
 	n := len(s.XValidations)
 	for _, r := range s.XValidations {
@@ -510,18 +518,7 @@ func countExpressions(s *extv1.JSONSchemaProps) int {
 			n++
 		}
 	}
-	children(s, func(c *extv1.JSONSchemaProps) { n += countExpressions(c) })
 	return n
-}
-
-// hasCheckedDefault says whether s or a schema below it has a default that rules below it check.
-func hasCheckedDefault(s *extv1.JSONSchemaProps) bool {
-	if s.Default != nil && hasRules(s) {
-		return true
-	}
-	found := false
-	children(s, func(c *extv1.JSONSchemaProps) { found = found || hasCheckedDefault(c) })
-	return found
 }
 
 // withoutRules returns s without the rules of every schema the CEL checks reach, sharing what
@@ -560,7 +557,7 @@ func withoutRules(s *extv1.JSONSchemaProps) *extv1.JSONSchemaProps {
 }
 
 // skeleton is the schema of a unit: the ancestors anc of node, reduced to what the checks of
-// node's rules read of them, along path, and node as it is.
+// node's rules read of them, along path, and node.
 func skeleton(anc []*extv1.JSONSchemaProps, path []hop, node *extv1.JSONSchemaProps) *extv1.JSONSchemaProps {
 	cur := node
 	for i := len(anc) - 1; i >= 0; i-- {

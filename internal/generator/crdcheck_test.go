@@ -411,6 +411,31 @@ func handMadeCRDs() map[string]crdCase {
 			reason: "Rules below an object that preserves unknown fields, below a rule.",
 			checks: one(specSchema(`{a: {type: object, x-kubernetes-validations: [{rule: "has(self.b)"}], properties: {b: {type: object, x-kubernetes-preserve-unknown-fields: true, properties: {c: {type: integer, x-kubernetes-validations: [{rule: "self > 0"}]}}}}}}`)),
 		},
+		"TypelessBelowRules": {
+			reason: "Rules below an object of no type that preserves unknown fields, below a rule: the API server types rules in scope of another from the top one's type, which has no field for such an object.",
+			checks: one(specSchema(`{a: {type: object, x-kubernetes-validations: [{rule: "true"}], properties: {b: {x-kubernetes-preserve-unknown-fields: true, properties: {c: {type: integer, x-kubernetes-validations: [{rule: "self > 0"}]}}}}}}`)),
+			why:    "below a schema of no type",
+			whole:  "unable to convert structural schema to CEL declarations",
+		},
+		"UnescapableNamesBelowRules": {
+			reason: "Rules below properties whose names CEL cannot escape, below a rule: the top rule's type omits them.",
+			checks: one(specSchema(`{a: {type: object, x-kubernetes-validations: [{rule: "has(self.d)"}], properties: {d: {type: string}, "1 b": {type: object, properties: {c: {type: integer, x-kubernetes-validations: [{rule: "self > 0"}]}}}}}}`)),
+		},
+		"RulesOnMetadataBelowRootRules": {
+			reason: "Rules on the root and on metadata.name: the root's CEL type gives metadata a name of no maxLength, which the name's own schema does not: validated whole.",
+			checks: one(`{type: object, x-kubernetes-validations: [{rule: "true"}], properties: {metadata: {type: object, properties: {name: {type: string, maxLength: 10, x-kubernetes-validations: [{rule: "self.matches('^[a-z]+$') && self.matches('^[b-z]+$')"}]}}}}}`),
+			why:    "metadata",
+		},
+		"DefaultsBelowRules": {
+			reason: "Defaults below a rule, each checked by its own rules or by none.",
+			checks: one(specSchema(`{a: {type: object, x-kubernetes-validations: [{rule: "!has(self.b) || self.b > 0"}], properties: {b: {type: integer, default: 3, x-kubernetes-validations: [{rule: "self < 10"}]}, c: {type: string, default: x}}}}`)),
+		},
+		"DefaultAboveNestedRules": {
+			reason: "A default on a node with rules, with a rule below it: the default is checked against both.",
+			checks: one(specSchema(`{a: {type: object, default: {b: 20}, x-kubernetes-validations: [{rule: "has(self.b)"}], properties: {b: {type: integer, x-kubernetes-validations: [{rule: "self < 10"}]}}}}`)),
+			why:    "a default above",
+			whole:  "default",
+		},
 		"TwoVersions": {
 			reason: "Two versions whose schemas differ beyond their rules: each version's units.",
 			checks: one(specSchema(`{a: {type: integer, x-kubernetes-validations: [{rule: "self > 0"}]}}`), specSchema(`{a: {type: integer, x-kubernetes-validations: [{rule: "self > 0"}]}, b: {type: string}}`)),
