@@ -69,37 +69,24 @@ import (
 // The differential test (crdcheck_test.go) and FuzzGenerate compare both paths over every example,
 // Klutch's XRDs and hand-made CRDs that reach each check above.
 type crdChecks struct {
-	mu sync.Mutex
-	// verdict holds the elements of lru, least recently used first, each a *remembered.
-	verdict map[[sha256.Size]byte]*list.Element
-	lru     *list.List
-	max     int
+	// verdicts are the API server's on CRDs, by key: true when it found no error.
+	verdicts *lru[bool]
+	// costs are the estimated costs of rules (with their messageExpressions) where a unit puts
+	// them, by ruleCostKey.
+	costs *lru[uint64]
 }
 
-type remembered struct {
-	key [sha256.Size]byte
-	crdVerdict
-}
-
-// crdVerdict is what the API server said of one CRD.
-type crdVerdict struct {
-	// ok is true when ValidateCustomResourceDefinition found no error.
-	ok bool
-	// cost is the estimated cost total of the CEL rules of the CRD's one version, when costKnown.
-	cost      uint64
-	costKnown bool
-}
-
-// apiServerChecks are the verdicts of this process. They are process-wide because Generate, which
-// the CLI, the function and the benchmarks call, takes no cache, and because a verdict is a pure
-// function of its key, the JSON of a CRD validated by the apiextensions-apiserver linked into this
-// binary: sharing them between callers and goroutines changes how long a check takes, never what
-// it finds. Bounded (an entry is some 150 bytes), least recently used first out, so that the units
-// every spec shares stay while specs come and go; safe for concurrent use.
+// apiServerChecks are the verdicts and costs of this process. They are process-wide because
+// Generate, which the CLI, the function and the benchmarks call, takes no cache, and because each
+// is a pure function of its key, the JSON of a CRD (and of a rule) checked by the
+// apiextensions-apiserver linked into this binary: sharing them between callers and goroutines
+// changes how long a check takes, never what it finds. Bounded (an entry is some 150 bytes), least
+// recently used first out, so that the units every spec shares stay while specs come and go; safe
+// for concurrent use.
 var apiServerChecks = newCRDChecks(4096)
 
 func newCRDChecks(max int) *crdChecks {
-	return &crdChecks{verdict: make(map[[sha256.Size]byte]*list.Element), lru: list.New(), max: max}
+	return &crdChecks{verdicts: newLRU[bool](max), costs: newLRU[uint64](max)}
 }
 
 // validate returns what ValidateCustomResourceDefinition finds in crd, and why the whole CRD was
@@ -107,7 +94,7 @@ func newCRDChecks(max int) *crdChecks {
 func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorList, string) {
 	k, err := key(crd)
 	if err == nil {
-		if v, ok := c.recall(k); ok && v.ok {
+		if ok, seen := c.verdicts.get(k); seen && ok {
 			return nil, ""
 		}
 	}
@@ -118,7 +105,7 @@ func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorLi
 	if why == "" {
 		// The parts accept the CRD exactly when the API server accepts it whole.
 		if err == nil {
-			c.remember(k, crdVerdict{ok: true})
+			c.verdicts.put(k, true)
 		}
 		return nil, ""
 	}
@@ -136,34 +123,48 @@ func key(crd *extv1.CustomResourceDefinition) ([sha256.Size]byte, error) {
 
 // validateWhole is the API server's validation of a CRD on create.
 func validateWhole(crd *extv1.CustomResourceDefinition) field.ErrorList {
-	internal := &apiextensions.CustomResourceDefinition{}
-	if err := extv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(crd, internal, nil); err != nil {
+	internal, err := toInternal(crd)
+	if err != nil {
 		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
 	}
 	return extvalidation.ValidateCustomResourceDefinition(context.Background(), internal)
 }
 
+func toInternal(crd *extv1.CustomResourceDefinition) (*apiextensions.CustomResourceDefinition, error) {
+	internal := &apiextensions.CustomResourceDefinition{}
+	if err := extv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(crd, internal, nil); err != nil {
+		return nil, fmt.Errorf("cannot convert the CRD: %w", err)
+	}
+	return internal, nil
+}
+
 // answer says why the parts of a CRD cannot accept it, "" when they do.
 func (c *crdChecks) answer(sp *crdSplit) string {
-	if v, err := c.check(sp.stripped, false); err != nil {
+	if ok, err := c.accepts(sp.stripped); err != nil {
 		return err.Error()
-	} else if !v.ok {
+	} else if !ok {
 		return "the checks without CEL rules fail"
 	}
 	for _, ver := range sp.versions {
-		needCost := ver.expressions > maxExpressionsWithinTotal
+		for _, u := range ver.units {
+			if ok, err := c.accepts(u.crd()); err != nil {
+				return err.Error()
+			} else if !ok {
+				return "the CEL rules at " + u.at() + " fail"
+			}
+		}
+		if ver.expressions <= maxExpressionsWithinTotal {
+			continue
+		}
 		var total uint64
 		for _, u := range ver.units {
-			v, err := c.check(u.crd, needCost)
+			cost, err := c.cost(u)
 			if err != nil {
 				return err.Error()
 			}
-			if !v.ok {
-				return "the CEL rules at " + u.path + " fail"
-			}
-			total = addCost(total, v.cost)
+			total = addCost(total, cost)
 		}
-		if needCost && total > extvalidation.StaticEstimatedCRDCostLimit {
+		if total > extvalidation.StaticEstimatedCRDCostLimit {
 			return fmt.Sprintf("version %s: the rules' estimated cost total %d exceeds the limit", ver.name, total)
 		}
 	}
@@ -174,143 +175,190 @@ func (c *crdChecks) answer(sp *crdSplit) string {
 // per-expression cost limit, cannot exceed its limit for a whole CRD.
 const maxExpressionsWithinTotal = extvalidation.StaticEstimatedCRDCostLimit / extvalidation.StaticEstimatedCostLimit
 
-// check returns the verdict on crd, asking the API server when it has none (and for the cost of
-// its rules when needCost).
-func (c *crdChecks) check(crd *extv1.CustomResourceDefinition, needCost bool) (crdVerdict, error) {
+// accepts returns the verdict on crd, asking the API server when it has none.
+func (c *crdChecks) accepts(crd *extv1.CustomResourceDefinition) (bool, error) {
 	k, err := key(crd)
 	if err != nil {
-		return crdVerdict{}, err
+		return false, err
 	}
-	v, seen := c.recall(k)
-	if seen && (!v.ok || v.costKnown || !needCost) {
-		return v, nil
+	if ok, seen := c.verdicts.get(k); seen {
+		return ok, nil
 	}
-	internal := &apiextensions.CustomResourceDefinition{}
-	if err := extv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(crd, internal, nil); err != nil {
-		return crdVerdict{}, fmt.Errorf("cannot convert the CRD: %w", err)
+	internal, err := toInternal(crd)
+	if err != nil {
+		return false, err
 	}
-	if !seen {
-		v.ok = len(extvalidation.ValidateCustomResourceDefinition(context.Background(), internal)) == 0
-	}
-	if v.ok && needCost {
-		cost, err := estimatedCost(internal)
-		if err != nil {
-			return crdVerdict{}, err
-		}
-		v.cost, v.costKnown = cost, true
-	}
-	c.remember(k, v)
-	return v, nil
+	ok := len(extvalidation.ValidateCustomResourceDefinition(context.Background(), internal)) == 0
+	c.verdicts.put(k, ok)
+	return ok, nil
 }
 
-func (c *crdChecks) recall(k [sha256.Size]byte) (crdVerdict, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.verdict[k]
-	if !ok {
-		return crdVerdict{}, false
-	}
-	c.lru.MoveToBack(e)
-	return e.Value.(*remembered).crdVerdict, true
-}
-
-func (c *crdChecks) remember(k [sha256.Size]byte, v crdVerdict) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.max <= 0 {
-		return
-	}
-	if e, ok := c.verdict[k]; ok {
-		e.Value.(*remembered).crdVerdict = v
-		c.lru.MoveToBack(e)
-		return
-	}
-	if c.lru.Len() >= c.max {
-		oldest := c.lru.Front()
-		delete(c.verdict, oldest.Value.(*remembered).key)
-		c.lru.Remove(oldest)
-	}
-	c.verdict[k] = c.lru.PushBack(&remembered{key: k, crdVerdict: v})
-}
-
-// reset forgets every verdict.
-func (c *crdChecks) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	clear(c.verdict)
-	c.lru.Init()
-}
-
-// estimatedCost is the estimated cost total the API server adds up for the CEL rules of a CRD
-// with one schema (TotalCost in validation.go), computed with its own CELSchemaContext and
-// cel.Compile along the same walk; only the product of a rule's cost and its cardinality
-// (getExpressionCost, unexported) is repeated here. crd is one the API server accepted, so every
-// rule compiles.
-func estimatedCost(crd *apiextensions.CustomResourceDefinition) (uint64, error) {
-	var schema *apiextensions.JSONSchemaProps
-	switch {
-	case crd.Spec.Validation != nil:
-		schema = crd.Spec.Validation.OpenAPIV3Schema
-	case len(crd.Spec.Versions) == 1 && crd.Spec.Versions[0].Schema != nil:
-		schema = crd.Spec.Versions[0].Schema.OpenAPIV3Schema
-	}
-	if schema == nil {
-		return 0, nil
-	}
-	envSet := environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
-	var total uint64
-	var walk func(s *apiextensions.JSONSchemaProps, ctx *extvalidation.CELSchemaContext) error
-	walk = func(s *apiextensions.JSONSchemaProps, ctx *extvalidation.CELSchemaContext) error {
-		if s == nil {
-			return nil
-		}
-		if len(s.XValidations) > 0 {
-			ti, err := ctx.TypeInfo()
-			if err != nil || ti == nil {
-				return fmt.Errorf("cannot type the CEL rules' schema: %v", err)
-			}
-			results, err := apiservercel.Compile(ti.Schema, ti.DeclType, celconfig.PerCallLimit, envSet, apiservercel.NewExpressionsEnvLoader())
-			if err != nil {
-				return fmt.Errorf("cannot compile the CEL rules: %w", err)
-			}
-			for _, r := range results {
-				card := r.MaxCardinality
-				if ctx.MaxCardinality != nil {
-					card = *ctx.MaxCardinality
-				}
-				total = addCost(total, mulCost(r.MaxCost, card))
-				if r.MessageExpressionError == nil && r.MessageExpression != nil {
-					total = addCost(total, r.MessageExpressionMaxCost)
-				}
-			}
-		}
-		for name := range s.Properties {
-			p := s.Properties[name]
-			if err := walk(&p, ctx.ChildPropertyContext(&p, name)); err != nil {
-				return err
-			}
-		}
-		if s.AdditionalProperties != nil {
-			if err := walk(s.AdditionalProperties.Schema, ctx.ChildAdditionalPropertiesContext(s.AdditionalProperties.Schema)); err != nil {
-				return err
-			}
-		}
-		if s.Items != nil {
-			if err := walk(s.Items.Schema, ctx.ChildItemsContext(s.Items.Schema)); err != nil {
-				return err
-			}
-			for i := range s.Items.JSONSchemas {
-				if err := walk(&s.Items.JSONSchemas[i], ctx.ChildItemsContext(&s.Items.JSONSchemas[i])); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	if err := walk(schema, extvalidation.RootCELContext(schema)); err != nil {
+// cost is the estimated cost the API server adds to its CRD total for the rules of an accepted
+// unit (TotalCost in validation.go). A rule's cost depends on nothing but the rule and the schema
+// around it, so that each is compiled again only when one of them changed.
+func (c *crdChecks) cost(u ruleUnit) (uint64, error) {
+	bare, err := key(u.with(nil))
+	if err != nil {
 		return 0, err
 	}
+	var total uint64
+	var missing []int
+	keys := make([][sha256.Size]byte, len(u.node.XValidations))
+	for i, r := range u.node.XValidations {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return 0, fmt.Errorf("cannot key a rule: %w", err)
+		}
+		keys[i] = sha256.Sum256(append(bare[:], b...))
+		if cost, ok := c.costs.get(keys[i]); ok {
+			total = addCost(total, cost)
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) == 0 {
+		return total, nil
+	}
+	rules := make(extv1.ValidationRules, len(missing))
+	for j, i := range missing {
+		rules[j] = u.node.XValidations[i]
+	}
+	costs, err := ruleCosts(u.with(rules), u.hops)
+	if err != nil {
+		return 0, err
+	}
+	for j, i := range missing {
+		c.costs.put(keys[i], costs[j])
+		total = addCost(total, costs[j])
+	}
 	return total, nil
+}
+
+// ruleCosts are the estimated costs the API server adds to its CRD total for each rule of the node
+// at hops in a unit, with its own CELSchemaContext and cel.Compile, each rule's cost times its
+// cardinality, plus its messageExpression's; only that sum (getExpressionCost, unexported) is
+// repeated here. The unit is one the API server accepted, so every rule compiles.
+func ruleCosts(crd *extv1.CustomResourceDefinition, hops []hop) ([]uint64, error) {
+	internal, err := toInternal(crd)
+	if err != nil {
+		return nil, err
+	}
+	var s *apiextensions.JSONSchemaProps
+	switch {
+	case internal.Spec.Validation != nil:
+		s = internal.Spec.Validation.OpenAPIV3Schema
+	case len(internal.Spec.Versions) == 1 && internal.Spec.Versions[0].Schema != nil:
+		s = internal.Spec.Versions[0].Schema.OpenAPIV3Schema
+	}
+	if s == nil {
+		return nil, fmt.Errorf("the unit has no schema")
+	}
+	ctx := extvalidation.RootCELContext(s)
+	for _, h := range hops {
+		switch h.kind {
+		case hopProperty:
+			p := s.Properties[h.name]
+			s = &p
+			ctx = ctx.ChildPropertyContext(s, h.name)
+		case hopAdditional:
+			s = s.AdditionalProperties.Schema
+			ctx = ctx.ChildAdditionalPropertiesContext(s)
+		case hopItems:
+			s = s.Items.Schema
+			ctx = ctx.ChildItemsContext(s)
+		}
+	}
+	ti, err := ctx.TypeInfo()
+	if err != nil || ti == nil {
+		return nil, fmt.Errorf("cannot type the CEL rules' schema: %v", err)
+	}
+	envSet := environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
+	results, err := apiservercel.Compile(ti.Schema, ti.DeclType, celconfig.PerCallLimit, envSet, apiservercel.NewExpressionsEnvLoader())
+	if err != nil {
+		return nil, fmt.Errorf("cannot compile the CEL rules: %w", err)
+	}
+	costs := make([]uint64, len(results))
+	for i, r := range results {
+		card := r.MaxCardinality
+		if ctx.MaxCardinality != nil {
+			card = *ctx.MaxCardinality
+		}
+		costs[i] = mulCost(r.MaxCost, card)
+		if r.MessageExpressionError == nil && r.MessageExpression != nil {
+			costs[i] = addCost(costs[i], r.MessageExpressionMaxCost)
+		}
+	}
+	return costs, nil
+}
+
+// lru is a bounded map, least recently used entries first out, safe for concurrent use.
+type lru[V any] struct {
+	mu    sync.Mutex
+	max   int
+	elems map[[sha256.Size]byte]*list.Element
+	order *list.List // of *lruEntry[V], least recently used first
+}
+
+type lruEntry[V any] struct {
+	key [sha256.Size]byte
+	v   V
+}
+
+func newLRU[V any](max int) *lru[V] {
+	return &lru[V]{max: max, elems: map[[sha256.Size]byte]*list.Element{}, order: list.New()}
+}
+
+func (l *lru[V]) get(k [sha256.Size]byte) (V, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.elems[k]
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	l.order.MoveToBack(e)
+	return e.Value.(*lruEntry[V]).v, true
+}
+
+func (l *lru[V]) put(k [sha256.Size]byte, v V) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.max <= 0 {
+		return
+	}
+	if e, ok := l.elems[k]; ok {
+		e.Value.(*lruEntry[V]).v = v
+		l.order.MoveToBack(e)
+		return
+	}
+	if l.order.Len() >= l.max {
+		oldest := l.order.Front()
+		delete(l.elems, oldest.Value.(*lruEntry[V]).key)
+		l.order.Remove(oldest)
+	}
+	l.elems[k] = l.order.PushBack(&lruEntry[V]{key: k, v: v})
+}
+
+func (l *lru[V]) forget(k [sha256.Size]byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e, ok := l.elems[k]; ok {
+		l.order.Remove(e)
+		delete(l.elems, k)
+	}
+}
+
+func (l *lru[V]) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	clear(l.elems)
+	l.order.Init()
+}
+
+// reset forgets every verdict and cost.
+func (c *crdChecks) reset() {
+	c.verdicts.reset()
+	c.costs.reset()
 }
 
 // addCost and mulCost saturate at the largest cost, as the API server's sums and products do.
@@ -345,11 +393,27 @@ type versionUnits struct {
 	expressions int
 }
 
-// ruleUnit is the CRD that holds a rule node, and the node's path for messages.
+// ruleUnit is a rule node as a unit: the version it is in, its ancestors and the hops to it from
+// the root, and the node with its rules, its subtree's rules left out.
 type ruleUnit struct {
-	path string
-	crd  *extv1.CustomResourceDefinition
+	version extv1.CustomResourceDefinitionVersion
+	anc     []*extv1.JSONSchemaProps
+	hops    []hop
+	node    *extv1.JSONSchemaProps
 }
+
+// crd is the unit's CRD.
+func (u ruleUnit) crd() *extv1.CustomResourceDefinition { return u.with(u.node.XValidations) }
+
+// with is the unit's CRD with rules in place of the node's.
+func (u ruleUnit) with(rules extv1.ValidationRules) *extv1.CustomResourceDefinition {
+	n := *u.node
+	n.XValidations = rules
+	return unitCRD(u.version, skeleton(u.anc, u.hops, &n))
+}
+
+// at is the node's path, for messages.
+func (u ruleUnit) at() string { return pathString(u.hops) }
 
 // hop is one step from a schema node to a child.
 type hop struct {
@@ -444,7 +508,7 @@ func (w *unitWalker) walk(s *extv1.JSONSchemaProps, path []hop, anc []*extv1.JSO
 		}
 		own := withoutRules(s)
 		own.XValidations = s.XValidations
-		w.units = append(w.units, ruleUnit{path: at, crd: unitCRD(w.version, skeleton(anc, path, own))})
+		w.units = append(w.units, ruleUnit{version: w.version, anc: anc, hops: path, node: own})
 		scope = true
 	}
 	defaulted = defaulted || s.Default != nil

@@ -329,6 +329,30 @@ func handMadeCRDs() map[string]crdCase {
 			reason: "11 such rules, 97 million, are within the limit: the parts multiply by the cardinality above as the API server does.",
 			checks: one(specSchema(`{a: {type: array, maxItems: 11000, items: {type: string, maxLength: 1000, x-kubernetes-validations: ` + manyRules(6, "self.matches('^a%d+$')") + `}}, b: {type: array, maxItems: 11000, items: {type: string, maxLength: 1000, x-kubernetes-validations: ` + manyRules(5, "self.matches('^b%d+$')") + `}}}`)),
 		},
+		"TotalCostAfterAnEdit": {
+			reason: "47 rules within the total, then one of them given a costly messageExpression: the costs of the 46 unchanged are remembered, the new one's is added, and the total is beyond the limit; then the first CRD again.",
+			checks: func(t *testing.T) []generator.CRDCheck {
+				first := specSchema(`{a: {type: array, items: {type: string, x-kubernetes-validations: ` + manyRules(12, "self.startsWith('a%d')") + `}}, b: {type: array, items: {type: string, x-kubernetes-validations: ` + manyRules(12, "self.startsWith('b%d')") + `}}, c: {type: array, items: {type: string, x-kubernetes-validations: ` + manyRules(12, "self.startsWith('c%d')") + `}}, d: {type: array, items: {type: string, x-kubernetes-validations: ` + manyRules(11, "self.startsWith('d%d')") + `}}}`)
+				edited := strings.Replace(first, `{rule: "self.startsWith('d3')"}`, `{rule: "self.startsWith('d3')", messageExpression: "self + self + self + self"}`, 1)
+				if edited == first {
+					t.Fatal("no rule edited")
+				}
+				return generator.CheckCRDsInTurn(crdOf(t, first), crdOf(t, edited), crdOf(t, first))
+			},
+			why:   "exceeds the limit",
+			whole: "x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema exceeds budget",
+		},
+		"SameRulesBelowOtherLists": {
+			reason: "The same 12 rules below a list of 100 items, then of 11,000: a rule's cost is remembered with the schema around it, not alone.",
+			checks: func(t *testing.T) []generator.CRDCheck {
+				below := func(n string) string {
+					return specSchema(`{a: {type: array, maxItems: ` + n + `, items: {type: string, maxLength: 1000, x-kubernetes-validations: ` + manyRules(6, "self.matches('^a%d+$')") + `}}, b: {type: array, maxItems: ` + n + `, items: {type: string, maxLength: 1000, x-kubernetes-validations: ` + manyRules(6, "self.matches('^b%d+$')") + `}}}`)
+				}
+				return generator.CheckCRDsInTurn(crdOf(t, below("100")), crdOf(t, below("11000")))
+			},
+			why:   "exceeds the limit",
+			whole: "x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema exceeds budget",
+		},
 		"OldSelfUnderSetList": {
 			reason: "A transition rule below a set list.",
 			checks: one(specSchema(`{a: {type: array, maxItems: 10, x-kubernetes-list-type: set, items: {type: string, maxLength: 10, x-kubernetes-validations: [{rule: "self == oldSelf"}]}}}`)),

@@ -33,15 +33,23 @@ func CheckCRD(crd *extv1.CustomResourceDefinition) CRDCheck {
 	parts, why := c.validate(crd)
 	// Again from the verdicts on the parts: the one on the whole CRD, once accepted, would answer.
 	if k, err := key(crd); err == nil {
-		c.mu.Lock()
-		if e, ok := c.verdict[k]; ok {
-			c.lru.Remove(e)
-			delete(c.verdict, k)
-		}
-		c.mu.Unlock()
+		c.verdicts.forget(k)
 	}
 	again, whyAgain := c.validate(crd)
 	return CRDCheck{Name: crd.Name, Whole: errorStrings(validateWhole(crd)), Parts: errorStrings(parts), Again: errorStrings(again), Why: why, WhyAgain: whyAgain}
+}
+
+// CheckCRDsInTurn validates crds whole and, one after the other, in parts with one crdChecks, so
+// that each is answered with what the ones before left.
+func CheckCRDsInTurn(crds ...*extv1.CustomResourceDefinition) []CRDCheck {
+	c := newCRDChecks(256)
+	var out []CRDCheck
+	for _, crd := range crds {
+		parts, why := c.validate(crd)
+		p := errorStrings(parts)
+		out = append(out, CRDCheck{Name: crd.Name, Whole: errorStrings(validateWhole(crd)), Parts: p, Again: p, Why: why, WhyAgain: why})
+	}
+	return out
 }
 
 // CheckCRDsOfSpec validates whole and in parts the CRDs of the XRD ds generates, as far as
