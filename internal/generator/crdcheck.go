@@ -13,7 +13,6 @@ import (
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	extvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
 	apiservercel "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
-	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
@@ -62,9 +61,12 @@ import (
 //     within its own limit; below that the total cannot exceed the limit;
 //   - defaults are checked by the rules of their subtree (structural defaulting runs the CEL
 //     validator on each), with one runtime cost budget for the schema: a default above a rule
-//     node, or defaults on two rule nodes, go to the API server whole;
-//   - versions whose schemas differ only in their rules (the conversion to the internal type
-//     would merge them once stripped).
+//     node, or defaults on two rule nodes, go to the API server whole.
+//
+// Versions whose schemas differ only in their rules are merged into one top-level schema by the
+// conversion to the internal type once stripped; the checks of a top-level schema are those of
+// each version's, with the status subresource of any version, so the stripped CRD is no less
+// strict for it, and each version's rules are still checked, and costed, in its own units.
 //
 // The differential test (crdcheck_test.go) and FuzzGenerate compare both paths over every example,
 // Klutch's XRDs and hand-made CRDs that reach each check above.
@@ -453,21 +455,7 @@ func splitCRD(crd *extv1.CustomResourceDefinition) (*crdSplit, string) {
 		}
 		sp.versions = append(sp.versions, versionUnits{name: v.Name, units: w.units, expressions: w.expressions})
 	}
-	if len(crd.Spec.Versions) > 1 && !sameSchemas(crd.Spec.Versions) && sameSchemas(stripped.Spec.Versions) {
-		return nil, "the versions' schemas differ only in their rules"
-	}
 	return sp, ""
-}
-
-// sameSchemas says whether every version has the same schema, as the conversion to the internal
-// type compares them.
-func sameSchemas(vs []extv1.CustomResourceDefinitionVersion) bool {
-	for _, v := range vs[1:] {
-		if !equality.Semantic.DeepEqual(v.Schema, vs[0].Schema) {
-			return false
-		}
-	}
-	return true
 }
 
 type unitWalker struct {

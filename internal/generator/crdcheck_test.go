@@ -465,9 +465,14 @@ func handMadeCRDs() map[string]crdCase {
 			checks: one(specSchema(`{a: {type: integer, x-kubernetes-validations: [{rule: "self > 0"}]}}`), specSchema(`{a: {type: integer, x-kubernetes-validations: [{rule: "self > 0"}]}, b: {type: string}}`)),
 		},
 		"VersionsDifferingOnlyInRules": {
-			reason: "Versions whose schemas differ only in their rules would be merged once stripped of them: validated whole.",
+			reason: "Versions whose schemas differ only in their rules, merged into one schema once stripped of them: each version's rules are checked in its own units.",
 			checks: one(specSchema(`{a: {type: integer, x-kubernetes-validations: [{rule: "self > 0"}]}}`), specSchema(`{a: {type: integer, x-kubernetes-validations: [{rule: "self > 1"}]}}`)),
-			why:    "differ only in their rules",
+		},
+		"VersionsDifferingOnlyInABrokenRule": {
+			reason: "The same, the second version's rule broken.",
+			checks: one(specSchema(`{a: {type: integer, x-kubernetes-validations: [{rule: "self > 0"}]}}`), specSchema(`{a: {type: integer, x-kubernetes-validations: [{rule: "self > '1'"}]}}`)),
+			why:    "fail",
+			whole:  "spec.versions[1].schema.openAPIV3Schema.properties[spec].properties[a].x-kubernetes-validations[0].rule",
 		},
 		"NotStructural": {
 			reason: "A schema without a type, beside rules.",
