@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -481,4 +482,30 @@ func handMadeCRDs() map[string]crdCase {
 			whole:  "must not be empty for specified object fields",
 		},
 	}
+}
+
+// FuzzCRDChecks feeds arbitrary schemas to the API server's checks, whole and in parts: both must
+// find the same, whatever the schema.
+func FuzzCRDChecks(f *testing.F) {
+	for _, s := range []string{
+		specSchema(`{a: {type: object, x-kubernetes-validations: [{rule: "self.b.c != 'x'"}], properties: {b: {type: object, properties: {c: {type: string, maxLength: 8, x-kubernetes-validations: [{rule: "self != 'y'"}]}}}}}}`),
+		specSchema(`{a: {type: array, maxItems: 10, x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [k], items: {type: object, required: [k], properties: {k: {type: string}, v: {type: object, maxProperties: 10, additionalProperties: {type: string, maxLength: 10, x-kubernetes-validations: [{rule: "self == oldSelf"}]}}}}}}`),
+		specSchema(`{a: {type: integer, default: 1, x-kubernetes-validations: [{rule: "self >= 0", messageExpression: "'a is ' + string(self)"}]}, b: {type: array, items: {type: string, x-kubernetes-validations: [{rule: "self.startsWith('b')"}]}}}`),
+		specSchema(`{r: {type: object, x-kubernetes-embedded-resource: true, x-kubernetes-preserve-unknown-fields: true, x-kubernetes-validations: [{rule: "self.kind != 'Secret'"}], properties: {spec: {type: object, properties: {n: {type: integer, x-kubernetes-validations: [{rule: "self > 0", optionalOldSelf: true}]}}}}}}`),
+		`{type: object, x-kubernetes-validations: [{rule: "self.metadata.name.size() < 20"}], properties: {spec: {type: object, x-kubernetes-map-type: atomic, properties: {a: {x-kubernetes-int-or-string: true, anyOf: [{type: integer}, {type: string}], x-kubernetes-validations: [{rule: "type(self) == string ? self == 'off' : self >= 0"}]}}}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, schema []byte) {
+		s := &extv1.JSONSchemaProps{}
+		if err := yaml.Unmarshal(schema, s); err != nil {
+			return
+		}
+		crd := crdOf(t, string(schema))
+		c := generator.CheckCRD(crd)
+		if !slices.Equal(c.Whole, c.Parts) || !slices.Equal(c.Whole, c.Again) {
+			t.Fatalf("the API server finds\n%s\nin the whole CRD, in parts (%q)\n%s\nand again (%q)\n%s",
+				strings.Join(c.Whole, "\n"), c.Why, strings.Join(c.Parts, "\n"), c.WhyAgain, strings.Join(c.Again, "\n"))
+		}
+	})
 }
