@@ -1,83 +1,35 @@
 package generator
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 
-	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	extvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
 // checkXRD runs the checks the Kubernetes API server runs on the CRDs Crossplane derives from the
 // XRD: structural schema, CEL compilation and cost, names, printer columns. A DataService that
 // passes yields an XRD Crossplane can establish. Errors point at the DataService field they came
-// from where one is known.
+// from where one is known. The checks are the API server's own, answered from its verdicts on the
+// parts of the CRDs it has seen before where they can be (crdcheck.go).
 func checkXRD(m *model, xrd xrdObject, prov provenance) field.ErrorList {
-	var versions []versionSchema
-	for _, v := range xrd.Spec.Versions {
-		versions = append(versions, versionSchema{name: v.Name, served: v.Served, storage: v.Referenceable, raw: v.Schema.OpenAPIV3Schema.Raw, columns: v.AdditionalPrinterColumns})
+	crds, err := crossplaneCRDs(xrd)
+	if err != nil {
+		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
 	}
-
-	type crdFor struct {
-		scope   extv1.ResourceScope
-		names   extv1.CustomResourceDefinitionNames
-		inject  map[string]extv1.JSONSchemaProps
-		isClaim bool
-	}
-	var crds []crdFor
-	if !m.line.Claims {
-		scope := extv1.NamespaceScoped
-		if m.scope == v1alpha1.ScopeCluster {
-			scope = extv1.ClusterScoped
-		}
-		crds = append(crds, crdFor{scope: scope, names: extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural, Categories: m.spec.Categories, ShortNames: m.spec.ShortNames}, inject: m.line.CompositeSpecProperties()})
-	} else {
-		crds = append(crds,
-			crdFor{scope: extv1.ClusterScoped, names: extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural}, inject: m.line.CompositeSpecProperties()},
-			crdFor{scope: extv1.NamespaceScoped, names: extv1.CustomResourceDefinitionNames{Kind: m.kind, Plural: m.plural, Categories: m.spec.Categories, ShortNames: m.spec.ShortNames}, inject: m.line.ClaimSpecProperties(), isClaim: true},
-		)
-	}
-
 	var errs field.ErrorList
 	seen := map[string]bool{}
-	for _, c := range crds {
-		crd := &extv1.CustomResourceDefinition{
-			ObjectMeta: metav1.ObjectMeta{Name: c.names.Plural + "." + m.group},
-			Spec: extv1.CustomResourceDefinitionSpec{
-				Group: m.group, Names: c.names, Scope: c.scope,
-			},
-		}
-		crd.Spec.Names.ListKind = c.names.Kind + "List"
-		crd.Spec.Names.Singular = strings.ToLower(c.names.Kind)
-		for _, v := range versions {
-			s := &extv1.JSONSchemaProps{}
-			if err := json.Unmarshal(v.raw, s); err != nil {
-				return append(errs, field.InternalError(field.NewPath("spec"), err))
-			}
-			crd.Spec.Versions = append(crd.Spec.Versions, extv1.CustomResourceDefinitionVersion{
-				Name: v.name, Served: v.served, Storage: v.storage,
-				Schema:                   &extv1.CustomResourceValidation{OpenAPIV3Schema: crossplaneSchema(s, c.inject)},
-				Subresources:             &extv1.CustomResourceSubresources{Status: &extv1.CustomResourceSubresourceStatus{}},
-				AdditionalPrinterColumns: v.columns,
-			})
-			if v.storage {
-				crd.Status.StoredVersions = []string{v.name}
-			}
-		}
-		internal := &apiextensions.CustomResourceDefinition{}
-		if err := extv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(crd, internal, nil); err != nil {
-			return append(errs, field.InternalError(field.NewPath("spec"), err))
-		}
-		for _, e := range extvalidation.ValidateCustomResourceDefinition(context.Background(), internal) {
+	for _, crd := range crds {
+		found, _ := apiServerChecks.validate(crd)
+		for _, e := range found {
 			te := m.translate(e, prov, crd.Name)
 			key := te.Field + "\x00" + te.Detail + "\x00" + string(te.Type)
 			if seen[key] {
@@ -100,6 +52,74 @@ func checkXRD(m *model, xrd xrdObject, prov provenance) field.ErrorList {
 		return a.Detail < b.Detail
 	})
 	return errs
+}
+
+// crossplaneCRDs are the CRDs Crossplane derives from an XRD: the composite's, and on a line with
+// claims the claim's.
+func crossplaneCRDs(xrd xrdObject) ([]*extv1.CustomResourceDefinition, error) {
+	line, ok := xpline.OfXRD(xrd.APIVersion)
+	if !ok {
+		return nil, fmt.Errorf("%q is not the apiVersion of an XRD", xrd.APIVersion)
+	}
+	var versions []versionSchema
+	for _, v := range xrd.Spec.Versions {
+		vs := versionSchema{name: v.Name, served: v.Served, storage: v.Referenceable, columns: v.AdditionalPrinterColumns}
+		if v.Schema != nil {
+			vs.raw = v.Schema.OpenAPIV3Schema.Raw
+		}
+		versions = append(versions, vs)
+	}
+
+	type crdFor struct {
+		scope  extv1.ResourceScope
+		names  extv1.CustomResourceDefinitionNames
+		inject map[string]extv1.JSONSchemaProps
+	}
+	var crds []crdFor
+	if !line.Claims {
+		scope := extv1.NamespaceScoped
+		if string(xrd.Spec.Scope) == v1alpha1.ScopeCluster {
+			scope = extv1.ClusterScoped
+		}
+		crds = append(crds, crdFor{scope: scope, names: xrd.Spec.Names, inject: line.CompositeSpecProperties()})
+	} else {
+		if xrd.Spec.ClaimNames == nil {
+			return nil, fmt.Errorf("the XRD of a line with claims has no claimNames")
+		}
+		crds = append(crds,
+			crdFor{scope: extv1.ClusterScoped, names: extv1.CustomResourceDefinitionNames{Kind: xrd.Spec.Names.Kind, Plural: xrd.Spec.Names.Plural}, inject: line.CompositeSpecProperties()},
+			crdFor{scope: extv1.NamespaceScoped, names: *xrd.Spec.ClaimNames, inject: line.ClaimSpecProperties()},
+		)
+	}
+
+	var out []*extv1.CustomResourceDefinition
+	for _, c := range crds {
+		crd := &extv1.CustomResourceDefinition{
+			ObjectMeta: metav1.ObjectMeta{Name: c.names.Plural + "." + xrd.Spec.Group},
+			Spec: extv1.CustomResourceDefinitionSpec{
+				Group: xrd.Spec.Group, Names: c.names, Scope: c.scope,
+			},
+		}
+		crd.Spec.Names.ListKind = c.names.Kind + "List"
+		crd.Spec.Names.Singular = strings.ToLower(c.names.Kind)
+		for _, v := range versions {
+			s := &extv1.JSONSchemaProps{}
+			if err := json.Unmarshal(v.raw, s); err != nil {
+				return nil, fmt.Errorf("cannot decode the schema of version %s: %w", v.name, err)
+			}
+			crd.Spec.Versions = append(crd.Spec.Versions, extv1.CustomResourceDefinitionVersion{
+				Name: v.name, Served: v.served, Storage: v.storage,
+				Schema:                   &extv1.CustomResourceValidation{OpenAPIV3Schema: crossplaneSchema(s, c.inject)},
+				Subresources:             &extv1.CustomResourceSubresources{Status: &extv1.CustomResourceSubresourceStatus{}},
+				AdditionalPrinterColumns: v.columns,
+			})
+			if v.storage {
+				crd.Status.StoredVersions = []string{v.name}
+			}
+		}
+		out = append(out, crd)
+	}
+	return out, nil
 }
 
 type versionSchema struct {

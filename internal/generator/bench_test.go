@@ -12,8 +12,52 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
-// BenchmarkGenerateMongoDB is the generator alone on Klutch's MongoDB (3 objects).
+// BenchmarkGenerateMongoDB is the generator alone on Klutch's MongoDB (3 objects), with no output
+// cache: what the API server's checks compiled of its rules is reused from the first iteration on
+// (crdcheck.go), as a process generating it again reuses it.
 func BenchmarkGenerateMongoDB(b *testing.B) {
+	ds := mongoDB(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGenerateMongoDBColdChecks is BenchmarkGenerateMongoDB from nothing: every iteration
+// starts with no verdict of the API server's checks remembered, as the first generation of a
+// process does, so every rule is compiled (once for the composite's and the claim's CRD).
+func BenchmarkGenerateMongoDBColdChecks(b *testing.B) {
+	ds := mongoDB(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		generator.ResetCRDChecks()
+		if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGenerateMongoDBPlanChanged changes one plan's name every iteration, as editing a spec
+// does: the CRDs without rules and the plan's rules (their schema holds the plans) are checked
+// anew, the service's and the parameters' rules are not.
+func BenchmarkGenerateMongoDBPlanChanged(b *testing.B) {
+	ds := mongoDB(b)
+	plans := ds.Spec.Compositions[0].Plans
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		plans[0] = fmt.Sprintf("mongodbsspl-single-nano-%d", i)
+		if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func mongoDB(b *testing.B) *v1alpha1.DataService {
+	b.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
 	if err != nil {
 		b.Fatal(err)
@@ -22,12 +66,7 @@ func BenchmarkGenerateMongoDB(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	return ds
 }
 
 // BenchmarkGenerateScaling shows how the generator grows with the number of plans and parameters.
@@ -82,14 +121,7 @@ func scaled(b *testing.B, n, p int) *v1alpha1.DataService {
 // BenchmarkGenerateMongoDBCached is the generator as the function runs it: the API server's checks
 // of an XRD it has accepted before are skipped.
 func BenchmarkGenerateMongoDBCached(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ds, err := v1alpha1.Decode(data)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ds := mongoDB(b)
 	c := generator.NewCache(16)
 	b.ReportAllocs()
 	for b.Loop() {

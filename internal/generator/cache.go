@@ -11,9 +11,11 @@ import (
 )
 
 // Cache remembers the XRDs the API server's checks accepted. Compiling an XRD's CEL rules costs
-// milliseconds, and a composition function generates the same DataService on every reconcile: with
-// a cache it pays once per distinct XRD. Only accepted XRDs are remembered, so an invalid spec is
-// always reported in full. Safe for concurrent use; bounded, oldest entries evicted first.
+// milliseconds; the generator's process-wide verdicts (crdcheck.go) compile a rule once per schema
+// around it, but deriving an XRD's CRDs and keying them and their parts still costs a few hundred
+// microseconds, and a composition function generates the same DataService on every reconcile:
+// with a cache it pays that once per distinct XRD. Only accepted XRDs are remembered, so an invalid
+// spec is always reported in full. Safe for concurrent use; bounded, oldest entries evicted first.
 //
 // It also remembers what each DataService, by name, generated last and from which input. The
 // output depends on nothing but the DataService and the defaults, so a reconcile of an unchanged
@@ -24,8 +26,8 @@ import (
 // Why the function keeps a second, replay cache (function/replay.go) on top of this one: the two
 // answer different questions at different layers. This cache belongs to the generator, so the
 // CLI's generate and the function share it: it is keyed by the DataService and the defaults, and
-// its XRD half also spares CEL compilation when a spec changed in ways that leave the XRD alone
-// (a backend field, a Composition). The replay cache is keyed by the whole RunFunctionRequest's
+// its XRD half also spares the API server's checks when a spec changed in ways that leave the XRD
+// alone (a backend field, a Composition). The replay cache is keyed by the whole RunFunctionRequest's
 // inputs and stores the composed protobuf response, so an unchanged reconcile skips decoding the
 // XR and converting objects to and from protobuf as well, which the generator cannot see. Folding
 // one into the other would make the generator know the function's wire format, or the function

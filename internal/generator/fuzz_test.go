@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,7 +81,8 @@ func FuzzResolveAndBuild(f *testing.F) {
 }
 
 // FuzzGenerate runs the whole generator, API-server checks included: it returns objects or an
-// error, never panics, and what it accepts it accepts again.
+// error, never panics, and what it accepts it accepts again. The API server's checks answered in
+// parts (crdcheck.go) find what they find in the whole CRDs.
 func FuzzGenerate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, line string) {
 		ds, err := v1alpha1.Decode(data)
@@ -88,6 +90,16 @@ func FuzzGenerate(f *testing.F) {
 			return
 		}
 		d := inputv1beta1.Defaults{CrossplaneVersion: line}
+		checks, err := CheckCRDsOfSpec(ds, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range checks {
+			if !slices.Equal(c.Whole, c.Parts) || !slices.Equal(c.Whole, c.Again) {
+				t.Fatalf("%s: the API server finds\n%s\nin the whole CRD, in parts (%q)\n%s\nand again (%q)\n%s", c.Name,
+					strings.Join(c.Whole, "\n"), c.Why, strings.Join(c.Parts, "\n"), c.WhyAgain, strings.Join(c.Again, "\n"))
+			}
+		}
 		out, err := Generate(ds, d)
 		if err != nil {
 			// The same spec, the same message: Crossplane shows it on every reconcile.

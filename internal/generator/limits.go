@@ -36,11 +36,13 @@ const (
 	MaxObjectSize = 3 << 19 // 1.5 MiB
 
 	// The CEL a spec brings (spec.rules, plan change rules and the x-kubernetes-validations of
-	// its schemas) is compiled by the API server's checks once per version and CRD, and cel-go's
-	// checker takes time quadratic in the length of an expression (a 1,000-term || chain: half a
-	// second) and linear in their number (40,000 rules on one parameter: 10 s, 1.1 GB). These
-	// bound both so that no spec within the limits takes more than a second to generate; the API
-	// server's own estimated-cost limit per CRD (checkXRD) bounds what the rules cost to evaluate.
+	// its schemas) is compiled by the API server's checks (crdcheck.go) once per distinct unit, once
+	// more when a version's cost total must be added up, and again in the whole CRD, once per
+	// version and CRD, when a part fails. cel-go's checker takes time quadratic in the length of an
+	// expression (a 1,000-term || chain: half a second) and linear in their number (40,000 rules on
+	// one parameter: 10 s, 1.1 GB). These bound both so that no spec within the limits takes more
+	// than a second to generate; the API server's own estimated-cost limit per CRD (checkXRD)
+	// bounds what the rules cost to evaluate.
 	// Klutch's rules are a few hundred bytes, a handful per data service.
 
 	// MaxRuleLength bounds one CEL expression (rule or messageExpression), in bytes.

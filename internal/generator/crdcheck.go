@@ -1,0 +1,670 @@
+package generator
+
+import (
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sync"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	extvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
+	apiservercel "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"k8s.io/apiserver/pkg/cel/environment"
+)
+
+// The API server's validation of a CRD (ValidateCustomResourceDefinition) compiles every CEL rule
+// of its schema, and compiling is most of what generating costs (85% of Klutch's MongoDB, about
+// 1 ms per schema node with rules: two CEL environments are extended per node before its rules are
+// parsed, checked and costed). The same rules come back again and again: in the composite's and
+// the claim's CRD of every Crossplane v1 XRD, in every version, and in every generation of a
+// DataService whose rules did not change. crdChecks answers a CRD from the API server's own
+// verdicts on parts of it, remembered, and asks the API server about the whole CRD whenever the
+// parts cannot say: a CRD is accepted only when the API server accepts it, and every error a spec
+// gets comes from ValidateCustomResourceDefinition of the CRD itself.
+//
+// A CRD is split into
+//   - the CRD without its CEL rules (stripped): every check that is not about CEL (names,
+//     versions, structural schema, defaults, printer columns) on the real CRD;
+//   - one unit per schema node with x-kubernetes-validations: a CRD of fixed names holding the
+//     path from the root to the node, ancestors reduced to what the checks of its rules read of
+//     them, and the node with its rules and its subtree, the subtree's own rules left to their units.
+//
+// Units of fixed names are shared: by the composite's and the claim's CRD below spec, by the
+// versions, by every DataService with the same plans or parameters; a plan added to a spec
+// recompiles the plan's rules and those that name plans. Why a unit gets the verdict the node's
+// rules get in the whole CRD (validation.go of k8s.io/apiextensions-apiserver,
+// ValidateCustomResourceDefinitionOpenAPISchema and CELSchemaContext):
+//   - a rule compiles against the CEL type of its node. Where an ancestor has rules too, that type
+//     is taken from the ancestor's (TypeInfo), which for every child is the child's own type
+//     (SchemaDeclType recurses into properties, items and additionalProperties the same way),
+//     except that a resource root's type replaces apiVersion, kind and metadata, and that a child
+//     of no type has none, so its descendants' rules fail: both go to the API server whole;
+//   - its cost is multiplied by the maxItems and maxProperties of the lists and maps above it
+//     (MaxCardinality): ancestors keep type, maxItems, maxProperties and additionalProperties;
+//   - oldSelf is refused below a list that is not a map list (forbidOldSelfValidations):
+//     ancestors keep their list and map types, and list-map items their keys;
+//   - rules compile only where the subtree has no schema error: the subtree is whole, and the
+//     rules below it, left out, pass their own units' checks of their fields;
+//   - errors would name the same paths, since the path from the root is kept.
+//
+// What no unit sees is checked here, and the whole CRD goes to the API server when it might fail:
+//   - the estimated cost total of a version's rules (StaticEstimatedCRDCostLimit): each unit's is
+//     computed with the API server's cel.Compile and CELSchemaContext when the version holds more
+//     expressions than the limit allows at the per-expression limit (10), each expression being
+//     within its own limit; below that the total cannot exceed the limit;
+//   - defaults are checked by the rules of their subtree (structural defaulting runs the CEL
+//     validator on each), with one runtime cost budget for the schema: a default above a rule
+//     node, or defaults on two rule nodes, go to the API server whole.
+//
+// Versions whose schemas differ only in their rules are merged into one top-level schema by the
+// conversion to the internal type once stripped; the checks of a top-level schema are those of
+// each version's, with the status subresource of any version, so the stripped CRD is no less
+// strict for it, and each version's rules are still checked, and costed, in its own units.
+//
+// The differential test (crdcheck_test.go) and FuzzGenerate compare both paths over every example,
+// Klutch's XRDs and hand-made CRDs that reach each check above.
+type crdChecks struct {
+	// verdicts are the API server's on CRDs, by key: true when it found no error.
+	verdicts *lru[bool]
+	// costs are the estimated costs of rules (with their messageExpressions) where a unit puts
+	// them, by ruleCostKey.
+	costs *lru[uint64]
+}
+
+// apiServerChecks are the verdicts and costs of this process. They are process-wide because
+// Generate, which the CLI, the function and the benchmarks call, takes no cache, and because each
+// is a pure function of its key, the JSON of a CRD (and of a rule) checked by the
+// apiextensions-apiserver linked into this binary: sharing them between callers and goroutines
+// changes how long a check takes, never what it finds. Bounded (an entry is some 150 bytes), least
+// recently used first out, so that the units every spec shares stay while specs come and go; safe
+// for concurrent use.
+var apiServerChecks = newCRDChecks(4096)
+
+func newCRDChecks(max int) *crdChecks {
+	return &crdChecks{verdicts: newLRU[bool](max), costs: newLRU[uint64](max)}
+}
+
+// validate returns what ValidateCustomResourceDefinition finds in crd, and why the whole CRD was
+// validated ("" when its parts answered).
+func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorList, string) {
+	k, err := key(crd)
+	if err == nil {
+		if ok, seen := c.verdicts.get(k); seen && ok {
+			return nil, ""
+		}
+	}
+	sp, why := splitCRD(crd)
+	if why == "" {
+		why = c.answer(sp)
+	}
+	if why == "" {
+		// The parts accept the CRD exactly when the API server accepts it whole.
+		if err == nil {
+			c.verdicts.put(k, true)
+		}
+		return nil, ""
+	}
+	return validateWhole(crd), why
+}
+
+// key identifies a CRD by its JSON.
+func key(crd *extv1.CustomResourceDefinition) ([sha256.Size]byte, error) {
+	b, err := json.Marshal(crd)
+	if err != nil {
+		return [sha256.Size]byte{}, fmt.Errorf("cannot key the CRD: %w", err)
+	}
+	return sha256.Sum256(b), nil
+}
+
+// validateWhole is the API server's validation of a CRD on create.
+func validateWhole(crd *extv1.CustomResourceDefinition) field.ErrorList {
+	internal, err := toInternal(crd)
+	if err != nil {
+		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
+	}
+	return extvalidation.ValidateCustomResourceDefinition(context.Background(), internal)
+}
+
+func toInternal(crd *extv1.CustomResourceDefinition) (*apiextensions.CustomResourceDefinition, error) {
+	internal := &apiextensions.CustomResourceDefinition{}
+	if err := extv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(crd, internal, nil); err != nil {
+		return nil, fmt.Errorf("cannot convert the CRD: %w", err)
+	}
+	return internal, nil
+}
+
+// answer says why the parts of a CRD cannot accept it, "" when they do.
+func (c *crdChecks) answer(sp *crdSplit) string {
+	if ok, err := c.accepts(sp.stripped); err != nil {
+		return err.Error()
+	} else if !ok {
+		return "the checks without CEL rules fail"
+	}
+	for _, ver := range sp.versions {
+		for _, u := range ver.units {
+			if ok, err := c.accepts(u.crd()); err != nil {
+				return err.Error()
+			} else if !ok {
+				return "the CEL rules at " + u.at() + " fail"
+			}
+		}
+		if ver.expressions <= maxExpressionsWithinTotal {
+			continue
+		}
+		var total uint64
+		for _, u := range ver.units {
+			cost, err := c.cost(u)
+			if err != nil {
+				return err.Error()
+			}
+			total = addCost(total, cost)
+		}
+		if total > extvalidation.StaticEstimatedCRDCostLimit {
+			return fmt.Sprintf("version %s: the rules' estimated cost total %d exceeds the limit", ver.name, total)
+		}
+	}
+	return ""
+}
+
+// maxExpressionsWithinTotal is how many CEL expressions, each within the API server's
+// per-expression cost limit, cannot exceed its limit for a whole CRD.
+const maxExpressionsWithinTotal = extvalidation.StaticEstimatedCRDCostLimit / extvalidation.StaticEstimatedCostLimit
+
+// accepts returns the verdict on crd, asking the API server when it has none.
+func (c *crdChecks) accepts(crd *extv1.CustomResourceDefinition) (bool, error) {
+	k, err := key(crd)
+	if err != nil {
+		return false, err
+	}
+	if ok, seen := c.verdicts.get(k); seen {
+		return ok, nil
+	}
+	internal, err := toInternal(crd)
+	if err != nil {
+		return false, err
+	}
+	ok := len(extvalidation.ValidateCustomResourceDefinition(context.Background(), internal)) == 0
+	c.verdicts.put(k, ok)
+	return ok, nil
+}
+
+// cost is the estimated cost the API server adds to its CRD total for the rules of an accepted
+// unit (TotalCost in validation.go). A rule's cost depends on nothing but the rule and the schema
+// around it, so that each is compiled again only when one of them changed.
+func (c *crdChecks) cost(u ruleUnit) (uint64, error) {
+	bare, err := key(u.with(nil))
+	if err != nil {
+		return 0, err
+	}
+	var total uint64
+	var missing []int
+	keys := make([][sha256.Size]byte, len(u.node.XValidations))
+	for i, r := range u.node.XValidations {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return 0, fmt.Errorf("cannot key a rule: %w", err)
+		}
+		keys[i] = sha256.Sum256(append(bare[:], b...))
+		if cost, ok := c.costs.get(keys[i]); ok {
+			total = addCost(total, cost)
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) == 0 {
+		return total, nil
+	}
+	rules := make(extv1.ValidationRules, len(missing))
+	for j, i := range missing {
+		rules[j] = u.node.XValidations[i]
+	}
+	costs, err := ruleCosts(u.with(rules), u.hops)
+	if err != nil {
+		return 0, err
+	}
+	for j, i := range missing {
+		c.costs.put(keys[i], costs[j])
+		total = addCost(total, costs[j])
+	}
+	return total, nil
+}
+
+// ruleCosts are the estimated costs the API server adds to its CRD total for each rule of the node
+// at hops in a unit, with its own CELSchemaContext and cel.Compile, each rule's cost times its
+// cardinality, plus its messageExpression's; only that sum (getExpressionCost, unexported) is
+// repeated here. The unit is one the API server accepted, so every rule compiles.
+func ruleCosts(crd *extv1.CustomResourceDefinition, hops []hop) ([]uint64, error) {
+	internal, err := toInternal(crd)
+	if err != nil {
+		return nil, err
+	}
+	var s *apiextensions.JSONSchemaProps
+	switch {
+	case internal.Spec.Validation != nil:
+		s = internal.Spec.Validation.OpenAPIV3Schema
+	case len(internal.Spec.Versions) == 1 && internal.Spec.Versions[0].Schema != nil:
+		s = internal.Spec.Versions[0].Schema.OpenAPIV3Schema
+	}
+	if s == nil {
+		return nil, fmt.Errorf("the unit has no schema")
+	}
+	ctx := extvalidation.RootCELContext(s)
+	for _, h := range hops {
+		switch h.kind {
+		case hopProperty:
+			p := s.Properties[h.name]
+			s = &p
+			ctx = ctx.ChildPropertyContext(s, h.name)
+		case hopAdditional:
+			s = s.AdditionalProperties.Schema
+			ctx = ctx.ChildAdditionalPropertiesContext(s)
+		case hopItems:
+			s = s.Items.Schema
+			ctx = ctx.ChildItemsContext(s)
+		}
+	}
+	ti, err := ctx.TypeInfo()
+	if err != nil || ti == nil {
+		return nil, fmt.Errorf("cannot type the CEL rules' schema: %v", err)
+	}
+	envSet := environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
+	results, err := apiservercel.Compile(ti.Schema, ti.DeclType, celconfig.PerCallLimit, envSet, apiservercel.NewExpressionsEnvLoader())
+	if err != nil {
+		return nil, fmt.Errorf("cannot compile the CEL rules: %w", err)
+	}
+	costs := make([]uint64, len(results))
+	for i, r := range results {
+		card := r.MaxCardinality
+		if ctx.MaxCardinality != nil {
+			card = *ctx.MaxCardinality
+		}
+		costs[i] = mulCost(r.MaxCost, card)
+		if r.MessageExpressionError == nil && r.MessageExpression != nil {
+			costs[i] = addCost(costs[i], r.MessageExpressionMaxCost)
+		}
+	}
+	return costs, nil
+}
+
+// lru is a bounded map, least recently used entries first out, safe for concurrent use.
+type lru[V any] struct {
+	mu    sync.Mutex
+	max   int
+	elems map[[sha256.Size]byte]*list.Element
+	order *list.List // of *lruEntry[V], least recently used first
+}
+
+type lruEntry[V any] struct {
+	key [sha256.Size]byte
+	v   V
+}
+
+func newLRU[V any](max int) *lru[V] {
+	return &lru[V]{max: max, elems: map[[sha256.Size]byte]*list.Element{}, order: list.New()}
+}
+
+func (l *lru[V]) get(k [sha256.Size]byte) (V, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.elems[k]
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	l.order.MoveToBack(e)
+	return e.Value.(*lruEntry[V]).v, true
+}
+
+func (l *lru[V]) put(k [sha256.Size]byte, v V) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.max <= 0 {
+		return
+	}
+	if e, ok := l.elems[k]; ok {
+		e.Value.(*lruEntry[V]).v = v
+		l.order.MoveToBack(e)
+		return
+	}
+	if l.order.Len() >= l.max {
+		oldest := l.order.Front()
+		delete(l.elems, oldest.Value.(*lruEntry[V]).key)
+		l.order.Remove(oldest)
+	}
+	l.elems[k] = l.order.PushBack(&lruEntry[V]{key: k, v: v})
+}
+
+func (l *lru[V]) forget(k [sha256.Size]byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e, ok := l.elems[k]; ok {
+		l.order.Remove(e)
+		delete(l.elems, k)
+	}
+}
+
+func (l *lru[V]) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	clear(l.elems)
+	l.order.Init()
+}
+
+// reset forgets every verdict and cost.
+func (c *crdChecks) reset() {
+	c.verdicts.reset()
+	c.costs.reset()
+}
+
+// addCost and mulCost saturate at the largest cost, as the API server's sums and products do.
+func addCost(a, b uint64) uint64 {
+	if math.MaxUint64-a < b {
+		return math.MaxUint64
+	}
+	return a + b
+}
+
+func mulCost(base, cardinality uint64) uint64 {
+	if base == 0 {
+		return 0
+	}
+	if math.MaxUint/base < cardinality {
+		return math.MaxUint
+	}
+	return base * cardinality
+}
+
+// crdSplit is a CRD in the parts crdChecks validates.
+type crdSplit struct {
+	stripped *extv1.CustomResourceDefinition
+	versions []versionUnits
+}
+
+type versionUnits struct {
+	name  string
+	units []ruleUnit
+	// expressions bounds the number of CEL expressions (rules and messageExpressions) of the
+	// version's schema.
+	expressions int
+}
+
+// ruleUnit is a rule node as a unit: the version it is in, its ancestors and the hops to it from
+// the root, and the node with its rules, its subtree's rules left out.
+type ruleUnit struct {
+	version extv1.CustomResourceDefinitionVersion
+	anc     []*extv1.JSONSchemaProps
+	hops    []hop
+	node    *extv1.JSONSchemaProps
+}
+
+// crd is the unit's CRD.
+func (u ruleUnit) crd() *extv1.CustomResourceDefinition { return u.with(u.node.XValidations) }
+
+// with is the unit's CRD with rules in place of the node's.
+func (u ruleUnit) with(rules extv1.ValidationRules) *extv1.CustomResourceDefinition {
+	n := *u.node
+	n.XValidations = rules
+	return unitCRD(u.version, skeleton(u.anc, u.hops, &n))
+}
+
+// at is the node's path, for messages.
+func (u ruleUnit) at() string { return pathString(u.hops) }
+
+// hop is one step from a schema node to a child.
+type hop struct {
+	kind int // hopProperty, hopAdditional, hopItems
+	name string
+}
+
+const (
+	hopProperty = iota
+	hopAdditional
+	hopItems
+)
+
+// metaFields are the properties of an object the API server treats as resource metadata.
+var metaFields = map[string]bool{"metadata": true, "kind": true, "apiVersion": true}
+
+// splitCRD splits a CRD into the CRD without its rules and one unit per rule node, or says why it
+// cannot be answered in parts.
+func splitCRD(crd *extv1.CustomResourceDefinition) (*crdSplit, string) {
+	stripped := *crd
+	stripped.Spec.Versions = make([]extv1.CustomResourceDefinitionVersion, len(crd.Spec.Versions))
+	sp := &crdSplit{stripped: &stripped}
+	for i, v := range crd.Spec.Versions {
+		stripped.Spec.Versions[i] = v
+		if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+			continue
+		}
+		root := v.Schema.OpenAPIV3Schema
+		stripped.Spec.Versions[i].Schema = &extv1.CustomResourceValidation{OpenAPIV3Schema: withoutRules(root)}
+		w := &unitWalker{version: v}
+		w.walk(root, nil, nil, false, false, false, false)
+		if w.why != "" {
+			return nil, "version " + v.Name + ": " + w.why
+		}
+		if w.defaultedUnits > 1 {
+			return nil, "version " + v.Name + ": defaults checked by rules in several places share one cost budget"
+		}
+		sp.versions = append(sp.versions, versionUnits{name: v.Name, units: w.units, expressions: w.expressions})
+	}
+	return sp, ""
+}
+
+type unitWalker struct {
+	version        extv1.CustomResourceDefinitionVersion
+	units          []ruleUnit
+	expressions    int
+	defaultedUnits int
+	why            string
+}
+
+// walk finds the rule nodes at and below s, reached from the root by path through ancestors anc.
+// defaulted says an ancestor has a default, inMeta that s is inside an object's metadata, scope
+// that an ancestor has rules, untyped that an ancestor in the scope of rules has no type.
+func (w *unitWalker) walk(s *extv1.JSONSchemaProps, path []hop, anc []*extv1.JSONSchemaProps, defaulted, inMeta, scope, untyped bool) {
+	if s == nil || w.why != "" {
+		return
+	}
+	if s.Items != nil && len(s.Items.JSONSchemas) > 0 {
+		w.why = "items as a list of schemas"
+		return
+	}
+	if len(s.XValidations) > 0 {
+		at := pathString(path)
+		switch {
+		case defaulted:
+			w.why = "a default above the rules at " + at + " is checked against them"
+			return
+		case inMeta:
+			w.why = "the rules at " + at + " are inside an object's metadata"
+			return
+		case untyped:
+			w.why = "the rules at " + at + " are below a schema of no type in the scope of other rules"
+			return
+		}
+		w.expressions += countExpressions(s)
+		if s.Default != nil {
+			w.defaultedUnits++
+		}
+		own := withoutRules(s)
+		own.XValidations = s.XValidations
+		w.units = append(w.units, ruleUnit{version: w.version, anc: anc, hops: path, node: own})
+		scope = true
+	}
+	defaulted = defaulted || s.Default != nil
+	untyped = untyped || (scope && s.Type == "" && !s.XIntOrString)
+	isRoot := len(anc) == 0
+	down := func(h hop, c *extv1.JSONSchemaProps, meta bool) {
+		w.walk(c, append(path[:len(path):len(path)], h), append(anc[:len(anc):len(anc)], s), defaulted, meta, scope, untyped)
+	}
+	for name := range s.Properties {
+		c := s.Properties[name]
+		down(hop{hopProperty, name}, &c, inMeta || ((isRoot || s.XEmbeddedResource) && metaFields[name]))
+	}
+	if s.AdditionalProperties != nil {
+		down(hop{kind: hopAdditional}, s.AdditionalProperties.Schema, inMeta)
+	}
+	if s.Items != nil {
+		down(hop{kind: hopItems}, s.Items.Schema, inMeta)
+	}
+}
+
+func pathString(path []hop) string {
+	p := field.NewPath("openAPIV3Schema")
+	for _, h := range path {
+		switch h.kind {
+		case hopProperty:
+			p = p.Child("properties").Key(h.name)
+		case hopAdditional:
+			p = p.Child("additionalProperties")
+		case hopItems:
+			p = p.Child("items")
+		}
+	}
+	return p.String()
+}
+
+// children calls f with every schema the API server's CEL checks reach from s: properties,
+// additionalProperties and items.
+func children(s *extv1.JSONSchemaProps, f func(*extv1.JSONSchemaProps)) {
+	for name := range s.Properties {
+		c := s.Properties[name]
+		f(&c)
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
+		f(s.AdditionalProperties.Schema)
+	}
+	if s.Items != nil {
+		if s.Items.Schema != nil {
+			f(s.Items.Schema)
+		}
+		for i := range s.Items.JSONSchemas {
+			f(&s.Items.JSONSchemas[i])
+		}
+	}
+}
+
+// hasRules says whether s or a schema the CEL checks reach below it has rules.
+func hasRules(s *extv1.JSONSchemaProps) bool {
+	if len(s.XValidations) > 0 {
+		return true
+	}
+	found := false
+	children(s, func(c *extv1.JSONSchemaProps) { found = found || hasRules(c) })
+	return found
+}
+
+// countExpressions counts the rules and messageExpressions of s.
+func countExpressions(s *extv1.JSONSchemaProps) int {
+	n := len(s.XValidations)
+	for _, r := range s.XValidations {
+		if r.MessageExpression != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// withoutRules returns s without the rules of every schema the CEL checks reach, sharing what
+// holds none. Rules where the CEL checks do not reach (allOf, anyOf, oneOf, not) stay: the
+// structural checks refuse them.
+func withoutRules(s *extv1.JSONSchemaProps) *extv1.JSONSchemaProps {
+	if s == nil || !hasRules(s) {
+		return s
+	}
+	out := *s
+	out.XValidations = nil
+	if s.Properties != nil {
+		out.Properties = make(map[string]extv1.JSONSchemaProps, len(s.Properties))
+		for name := range s.Properties {
+			c := s.Properties[name]
+			out.Properties[name] = *withoutRules(&c)
+		}
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
+		ap := *s.AdditionalProperties
+		ap.Schema = withoutRules(ap.Schema)
+		out.AdditionalProperties = &ap
+	}
+	if s.Items != nil {
+		it := *s.Items
+		it.Schema = withoutRules(it.Schema)
+		if it.JSONSchemas != nil {
+			it.JSONSchemas = make([]extv1.JSONSchemaProps, len(s.Items.JSONSchemas))
+			for i := range s.Items.JSONSchemas {
+				it.JSONSchemas[i] = *withoutRules(&s.Items.JSONSchemas[i])
+			}
+		}
+		out.Items = &it
+	}
+	return &out
+}
+
+// skeleton is the schema of a unit: the ancestors anc of node, reduced to what the checks of
+// node's rules read of them, along path, and node.
+func skeleton(anc []*extv1.JSONSchemaProps, path []hop, node *extv1.JSONSchemaProps) *extv1.JSONSchemaProps {
+	cur := node
+	for i := len(anc) - 1; i >= 0; i-- {
+		a := anc[i]
+		// The cardinality of a rule (extractMaxElements) reads type, maxItems, maxProperties and
+		// whether additionalProperties is set; oldSelf is forbidden by list and map types; an
+		// embedded resource and preserved unknown fields shape what is structural.
+		s := &extv1.JSONSchemaProps{
+			Type: a.Type, MaxItems: a.MaxItems, MaxProperties: a.MaxProperties,
+			XListType: a.XListType, XListMapKeys: a.XListMapKeys, XMapType: a.XMapType,
+			XEmbeddedResource: a.XEmbeddedResource, XPreserveUnknownFields: a.XPreserveUnknownFields,
+		}
+		if a.AdditionalProperties != nil {
+			s.AdditionalProperties = &extv1.JSONSchemaPropsOrBool{Allows: a.AdditionalProperties.Allows}
+		}
+		switch h := path[i]; h.kind {
+		case hopProperty:
+			s.Properties = map[string]extv1.JSONSchemaProps{h.name: *cur}
+			// The items of a map list must hold its keys, required or defaulted.
+			if i > 0 && anc[i-1].XListType != nil && *anc[i-1].XListType == "map" && path[i-1].kind == hopItems {
+				for _, k := range anc[i-1].XListMapKeys {
+					if p, ok := a.Properties[k]; ok && k != h.name {
+						s.Properties[k] = *withoutRules(&p)
+					}
+					for _, r := range a.Required {
+						if r == k {
+							s.Required = append(s.Required, k)
+						}
+					}
+				}
+			}
+		case hopAdditional:
+			s.AdditionalProperties = &extv1.JSONSchemaPropsOrBool{Allows: a.AdditionalProperties.Allows, Schema: cur}
+		case hopItems:
+			s.Items = &extv1.JSONSchemaPropsOrArray{Schema: cur}
+		}
+		cur = s
+	}
+	return cur
+}
+
+// unitCRD is a CRD of fixed names with one version like v and schema s.
+func unitCRD(v extv1.CustomResourceDefinitionVersion, s *extv1.JSONSchemaProps) *extv1.CustomResourceDefinition {
+	const group = "rules.check.dataservice.invalid"
+	return &extv1.CustomResourceDefinition{
+		ObjectMeta: metav1.ObjectMeta{Name: "units." + group},
+		Spec: extv1.CustomResourceDefinitionSpec{
+			Group: group, Scope: extv1.NamespaceScoped,
+			Names: extv1.CustomResourceDefinitionNames{Kind: "Unit", ListKind: "UnitList", Plural: "units", Singular: "unit"},
+			Versions: []extv1.CustomResourceDefinitionVersion{{
+				Name: "v1", Served: true, Storage: true,
+				Schema:       &extv1.CustomResourceValidation{OpenAPIV3Schema: s},
+				Subresources: v.Subresources,
+			}},
+		},
+		Status: extv1.CustomResourceDefinitionStatus{StoredVersions: []string{"v1"}},
+	}
+}

@@ -1,0 +1,82 @@
+package generator
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"testing"
+)
+
+// TestLRU: the process-wide verdicts stay within their bound, keep what was used last, and take
+// concurrent use (run with -race).
+func TestLRU(t *testing.T) {
+	k := func(i int) [sha256.Size]byte { return sha256.Sum256([]byte(fmt.Sprint(i))) }
+	cases := map[string]struct {
+		reason string
+		max    int
+		steps  func(l *lru[int])
+		want   map[int]bool // key: whether it is remembered
+	}{
+		"OldestOut": {
+			reason: "Beyond its bound the least recently used entry goes.",
+			max:    2,
+			steps:  func(l *lru[int]) { l.put(k(1), 1); l.put(k(2), 2); l.put(k(3), 3) },
+			want:   map[int]bool{1: false, 2: true, 3: true},
+		},
+		"UsedStays": {
+			reason: "An entry read since it was put is kept over one that was not.",
+			max:    2,
+			steps:  func(l *lru[int]) { l.put(k(1), 1); l.put(k(2), 2); l.get(k(1)); l.put(k(3), 3) },
+			want:   map[int]bool{1: true, 2: false, 3: true},
+		},
+		"PutAgainUpdates": {
+			reason: "Putting a key again replaces its value without growing.",
+			max:    2,
+			steps:  func(l *lru[int]) { l.put(k(1), 1); l.put(k(2), 2); l.put(k(1), 10); l.put(k(3), 3) },
+			want:   map[int]bool{1: true, 2: false, 3: true},
+		},
+		"Forget": {
+			reason: "A forgotten entry is gone.",
+			max:    2,
+			steps:  func(l *lru[int]) { l.put(k(1), 1); l.forget(k(1)) },
+			want:   map[int]bool{1: false},
+		},
+		"NoBound": {
+			reason: "A bound of 0 remembers nothing.",
+			max:    0,
+			steps:  func(l *lru[int]) { l.put(k(1), 1) },
+			want:   map[int]bool{1: false},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			l := newLRU[int](tc.max)
+			tc.steps(l)
+			for i, want := range tc.want {
+				if _, got := l.get(k(i)); got != want {
+					t.Errorf("%s\nremembered %d: %t, want %t", tc.reason, i, got, want)
+				}
+			}
+			if n := l.order.Len(); n > tc.max || n != len(l.elems) {
+				t.Errorf("%s\n%d entries in order, %d in the map, bound %d", tc.reason, n, len(l.elems), tc.max)
+			}
+		})
+	}
+
+	l := newLRU[int](8)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				l.put(k(g*1000+i%16), i)
+				l.get(k(i % 16))
+			}
+		}()
+	}
+	wg.Wait()
+	if l.order.Len() > 8 || l.order.Len() != len(l.elems) {
+		t.Errorf("concurrent use: %d entries in order, %d in the map, bound 8", l.order.Len(), len(l.elems))
+	}
+}
