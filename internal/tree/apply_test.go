@@ -2,36 +2,15 @@ package tree
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-// snapshot reads every file below dir, by path relative to dir.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[rel] = string(b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
+)
 
 func TestApply(t *testing.T) {
 	cancelled, cancel := context.WithCancel(context.Background())
@@ -80,7 +59,7 @@ func TestApply(t *testing.T) {
 			if tc.blocked != "" {
 				write(tc.blocked, "a file where a folder should be\n")
 			}
-			before := snapshot(t, dir)
+			before := testtools.Snapshot(t, dir)
 			changes := []Change{
 				{Path: filepath.Join(dir, "a", "new.yaml"), New: []byte("new\n")},
 				{Path: filepath.Join(dir, "a", "old.yaml"), Old: []byte("old\n"), New: []byte("replaced\n")},
@@ -100,7 +79,7 @@ func TestApply(t *testing.T) {
 			if tc.changed {
 				want = map[string]string{"a/new.yaml": "new\n", "a/old.yaml": "replaced\n", "z/last.yaml": "last\n"}
 			}
-			if diff := cmp.Diff(want, snapshot(t, dir)); diff != "" {
+			if diff := cmp.Diff(want, testtools.Snapshot(t, dir)); diff != "" {
 				t.Errorf("%s\nfiles after Apply(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})

@@ -2,7 +2,6 @@ package packaging
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,28 +18,6 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
-// snapshot reads every file below dir (hidden temporary files included), by path relative to dir.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[rel] = string(b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
 // limited runs the CLI with its file size limit (RLIMIT_FSIZE) at kib KiB, as a full disk or a
 // quota would: a write beyond it fails midway with EFBIG.
 func limited(t *testing.T, kib int, args ...string) result {
@@ -55,7 +32,7 @@ func TestGenerateShouldNeverLeaveAPartialTree(t *testing.T) {
 	out := t.TempDir()
 	root := filepath.Join(out, "package")
 	must(t, nil, cli(t), "generate", "-f", "examples/klutch/mongodb.yaml", "-o", root)
-	before := snapshot(t, out)
+	before := testtools.Snapshot(t, out)
 
 	// Adding PostgreSQL and ServiceBinding changes the export templates and adds files, the
 	// PostgreSQL XRD (17 KiB) beyond the limit.
@@ -69,7 +46,7 @@ func TestGenerateShouldNeverLeaveAPartialTree(t *testing.T) {
 			t.Errorf("the error does not say %q:\n%s", want, r.stderr)
 		}
 	}
-	if diff := cmp.Diff(before, snapshot(t, out)); diff != "" {
+	if diff := cmp.Diff(before, testtools.Snapshot(t, out)); diff != "" {
 		t.Errorf("generate changed the tree although it failed: -before, +after:\n%s", diff)
 	}
 
@@ -77,7 +54,7 @@ func TestGenerateShouldNeverLeaveAPartialTree(t *testing.T) {
 	must(t, nil, cli(t), "generate", "-f", "examples/klutch", "-o", root)
 	// Three XRDs, five Compositions (a9s and a8s), crossplane.yaml, the export templates, the
 	// ClusterRole beside the package and generate's record of them (.dataservice-generated).
-	if got := snapshot(t, out); len(got) != 12 {
+	if got := testtools.Snapshot(t, out); len(got) != 12 {
 		t.Errorf("after a successful generate: %d files, want 12:\n%v", len(got), keys(got))
 	}
 }
@@ -111,7 +88,7 @@ func TestBuildShouldNeverLeaveAPartialPackage(t *testing.T) {
 				t.Errorf("the error does not say %q:\n%s", want, r.stderr)
 			}
 		}
-		if diff := cmp.Diff(map[string]string{"dataservices.xpkg": "the previous package"}, snapshot(t, dir)); diff != "" {
+		if diff := cmp.Diff(map[string]string{"dataservices.xpkg": "the previous package"}, testtools.Snapshot(t, dir)); diff != "" {
 			t.Errorf("build changed the folder although it failed: -want, +got:\n%s", diff)
 		}
 	})
@@ -156,7 +133,7 @@ func TestBuildShouldNeverLeaveAPartialPackage(t *testing.T) {
 			code := cmd.ProcessState.ExitCode()
 			t.Logf("build function signalled with %v while writing %s: %v\n%s", sig, tmp, err, stderr.String())
 
-			files := snapshot(t, dir)
+			files := testtools.Snapshot(t, dir)
 			if _, ok := files[name]; ok {
 				// The write finished before the signal landed: the package must be complete.
 				if d := imageDigest(t, pkg); d != want {
