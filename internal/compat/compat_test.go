@@ -19,6 +19,7 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/compat"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/reference"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 // edit changes a DataService read from examples/klutch/mongodb.yaml.
@@ -598,15 +599,7 @@ func composition(name, apiVersion, kind string) *unstructured.Unstructured {
 
 func readExample(t *testing.T, name string) *v1alpha1.DataService {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "klutch", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := v1alpha1.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ds
+	return testtools.ReadDataService(t, filepath.Join("..", "..", "examples", "klutch", name))
 }
 
 // rule adds a spec-level rule to a DataService.

@@ -2,7 +2,6 @@ package generator_test
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 // BenchmarkGenerateMongoDB is the generator alone on Klutch's MongoDB (3 objects), with no output
@@ -58,15 +58,7 @@ func BenchmarkGenerateMongoDBPlanChanged(b *testing.B) {
 
 func mongoDB(b *testing.B) *v1alpha1.DataService {
 	b.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ds, err := v1alpha1.Decode(data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return ds
+	return testtools.ReadDataService(b, filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
 }
 
 // BenchmarkGenerateScaling shows how the generator grows with the number of plans and parameters.

@@ -8,11 +8,11 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/reference"
 	"github.com/function-dataservice/function-dataservice/internal/semantic"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 // TestFidelity generates from the DataService specs of Klutch's own services and compares every
@@ -79,7 +79,7 @@ func TestFidelity(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			ds := loadSpec(t, filepath.Join("..", "..", "examples", tc.spec))
+			ds := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", tc.spec))
 			out, err := generator.Generate(ds, inputv1beta1.Defaults{})
 			if err != nil {
 				t.Fatalf("Generate(%s): %v", tc.spec, err)
@@ -112,19 +112,6 @@ func TestFidelity(t *testing.T) {
 			}
 		})
 	}
-}
-
-func loadSpec(t *testing.T, path string) *v1alpha1.DataService {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := v1alpha1.Decode(data)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return ds
 }
 
 func loadReference(t *testing.T, rel string) any {

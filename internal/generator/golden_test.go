@@ -18,6 +18,7 @@ import (
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/overlay"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata from the examples and what the generator makes of them")
@@ -105,7 +106,7 @@ func TestGolden(t *testing.T) {
 // second an overlay of it.
 func exampleInput(t *testing.T, sources []string) *v1alpha1.DataService {
 	t.Helper()
-	ds := loadSpec(t, filepath.Join("..", "..", "examples", sources[0]))
+	ds := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", sources[0]))
 	if len(sources) == 1 {
 		return ds
 	}

@@ -10,6 +10,7 @@ import (
 
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 // TestPackage asserts the meta of a package of generated APIs: the functions its Compositions
@@ -49,7 +50,7 @@ func TestPackage(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var outs []*generator.Output
 			for _, s := range tc.specs {
-				out, err := generator.Generate(loadSpec(t, filepath.Join("..", "..", "examples", s)), tc.defaults)
+				out, err := generator.Generate(testtools.ReadDataService(t, filepath.Join("..", "..", "examples", s)), tc.defaults)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -1,7 +1,6 @@
 package overlay_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/overlay"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 // acmeOverlay rebrands Klutch's MongoDB as ACME's DocumentDatabase and drops the nano plans.
@@ -38,19 +38,6 @@ spec:
     export: {namespace: acme-bind}
 `
 
-func load(t *testing.T, path string) *v1alpha1.DataService {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := v1alpha1.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ds
-}
-
 func decodeOverlay(t *testing.T, s string) *v1alpha1.DataServiceOverlay {
 	t.Helper()
 	o := &v1alpha1.DataServiceOverlay{}
@@ -70,7 +57,7 @@ func get(t *testing.T, obj map[string]any, path string) any {
 }
 
 func TestRebrandMongoDB(t *testing.T) {
-	base := load(t, filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
+	base := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
 	ds, err := overlay.Apply(base, decodeOverlay(t, acmeOverlay))
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +109,7 @@ func TestRebrandMongoDB(t *testing.T) {
 // TestRenameFollowsCEL renames a composition of PostgreSQL that only verbatim CEL rules and
 // exclusive-parameter rules mention.
 func TestRenameFollowsCEL(t *testing.T) {
-	base := load(t, filepath.Join("..", "..", "examples", "klutch", "postgresql.yaml"))
+	base := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", "klutch", "postgresql.yaml"))
 	o := decodeOverlay(t, `
 apiVersion: dataservice.klutch.io/v1alpha1
 kind: DataServiceOverlay
@@ -161,7 +148,7 @@ spec:
 }
 
 func TestOverlayErrors(t *testing.T) {
-	base := load(t, filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
+	base := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
 	for name, tc := range map[string]struct {
 		overlay string
 		want    string

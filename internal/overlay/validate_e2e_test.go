@@ -22,7 +22,7 @@ func TestRebrandedAPIValidatesWithCrossplane(t *testing.T) {
 		t.Skip("end-to-end: runs the real crossplane CLI (make test)")
 	}
 	xp := testtools.Crossplane(t, testtools.CrossplaneV2)
-	base := load(t, filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
+	base := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
 	ds, err := overlay.Apply(base, decodeOverlay(t, acmeOverlay))
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/crvalidate"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/reference"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 const mongodbSpec = "../../examples/klutch/mongodb.yaml"
@@ -23,14 +24,7 @@ const mongodbSpec = "../../examples/klutch/mongodb.yaml"
 // spec reads a DataService file and applies edit to it.
 func spec(t *testing.T, path string, edit func(*v1alpha1.DataService)) *v1alpha1.DataService {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := v1alpha1.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := testtools.ReadDataService(t, path)
 	if edit != nil {
 		edit(ds)
 	}

@@ -149,7 +149,7 @@ func TestControlPlaneInstallsPackagesAndComposesDataService(t *testing.T) {
 	dsPath := filepath.Join(root, "examples", "klutch", "mongodb.yaml")
 	ds := testtools.ReadObjects(t, dsPath)[0]
 	cp.Apply(t, ds)
-	want, err := generator.Generate(decodeDataService(t, dsPath), compositionDefaults(t, filepath.Join(root, "apis", "composition.yaml")))
+	want, err := generator.Generate(testtools.ReadDataService(t, dsPath), compositionDefaults(t, filepath.Join(root, "apis", "composition.yaml")))
 	if err != nil {
 		t.Fatalf("%s: %v", dsPath, err)
 	}

@@ -39,7 +39,7 @@ func TestControlPlaneComposesInternalValkey(t *testing.T) {
 	}
 
 	spec := filepath.Join(testtools.RepoRoot(t), "examples", "internal", "v2", "valkey.yaml")
-	ds := decodeDataService(t, spec)
+	ds := testtools.ReadDataService(t, spec)
 	out, err := generator.Generate(ds, inputv1beta1.Defaults{})
 	if err != nil {
 		t.Fatalf("generate %s: %v", spec, err)

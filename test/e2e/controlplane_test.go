@@ -6,7 +6,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/reference"
@@ -176,15 +174,7 @@ func installPatchAndTransform(t *testing.T, cp *testtools.ControlPlane) string {
 func generateExample(t *testing.T, rel string) *generator.Output {
 	t.Helper()
 	path := filepath.Join(testtools.RepoRoot(t), rel)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := v1alpha1.Decode(b)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	out, err := generator.Generate(ds, inputv1beta1.Defaults{})
+	out, err := generator.Generate(testtools.ReadDataService(t, path), inputv1beta1.Defaults{})
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}

@@ -37,7 +37,7 @@ func TestRenderInternalPlans(t *testing.T) {
 	} {
 		t.Run(tc.line, func(t *testing.T) {
 			spec := filepath.Join(root, "examples", "internal", tc.line, "valkey.yaml")
-			ds := decodeDataService(t, spec)
+			ds := testtools.ReadDataService(t, spec)
 			out, err := generator.Generate(ds, inputv1beta1.Defaults{})
 			if err != nil {
 				t.Fatalf("generate %s: %v", spec, err)

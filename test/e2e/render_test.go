@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -43,7 +42,7 @@ func testRenderExamples(t *testing.T, fn servedFunction) {
 			for _, spec := range specs {
 				rel, _ := filepath.Rel(root, spec)
 				t.Run(rel, func(t *testing.T) {
-					ds := decodeDataService(t, spec)
+					ds := testtools.ReadDataService(t, spec)
 					want, err := generator.Generate(ds, defaults)
 					if err != nil {
 						t.Fatalf("generator: %v", err)
@@ -221,20 +220,6 @@ func exampleDataServices(t *testing.T) []string {
 		t.Fatalf("found only %d example DataServices under examples/", len(specs))
 	}
 	return specs
-}
-
-// decodeDataService reads a DataService spec file as the CLI does.
-func decodeDataService(t *testing.T, path string) *v1alpha1.DataService {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := v1alpha1.Decode(data)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return ds
 }
 
 // compositionDefaults returns the defaults the Composition's function-dataservice step passes, so

@@ -28,7 +28,7 @@ func TestValidateClaimsAgainstGeneratedXRDs(t *testing.T) {
 	}
 	xrds := t.TempDir()
 	for _, spec := range specs {
-		out, err := generator.Generate(decodeDataService(t, spec), defaults)
+		out, err := generator.Generate(testtools.ReadDataService(t, spec), defaults)
 		if err != nil {
 			t.Fatalf("%s: %v", spec, err)
 		}
