@@ -12,9 +12,10 @@ import (
 	"os/exec"
 	"runtime"
 	"syscall"
-	"unsafe"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/function-dataservice/function-dataservice/internal/netns"
 )
 
 type cli struct {
@@ -44,39 +45,8 @@ func (c *cli) Run() error {
 	if err := syscall.Unshare(syscall.CLONE_NEWNET); err != nil {
 		return fmt.Errorf("cannot create a network namespace (run as root): %w", err)
 	}
-	if err := loopbackUp(); err != nil {
+	if err := netns.LoopbackUp(); err != nil {
 		return fmt.Errorf("cannot bring up lo in the new network namespace: %w", err)
 	}
 	return syscall.Exec(path, c.Cmd, os.Environ())
-}
-
-// ifreq is struct ifreq of <linux/if.h> as SIOCGIFFLAGS and SIOCSIFFLAGS read it: the interface
-// name and, in the union that follows, its flags (the union is 24 bytes).
-type ifreq struct {
-	name  [syscall.IFNAMSIZ]byte
-	flags uint16
-	_     [22]byte
-}
-
-// loopbackUp sets IFF_UP on lo, as `ip link set lo up` does.
-func loopbackUp() error {
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(fd)
-	var r ifreq
-	copy(r.name[:], "lo")
-	if err := ioctl(fd, syscall.SIOCGIFFLAGS, &r); err != nil {
-		return err
-	}
-	r.flags |= syscall.IFF_UP
-	return ioctl(fd, syscall.SIOCSIFFLAGS, &r)
-}
-
-func ioctl(fd int, req uintptr, r *ifreq) error {
-	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), req, uintptr(unsafe.Pointer(r))); errno != 0 {
-		return errno
-	}
-	return nil
 }

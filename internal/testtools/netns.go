@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/function-dataservice/function-dataservice/internal/netns"
 )
 
 // envInNetns marks the copy of a test binary RunInNetworkNamespace started inside the namespace.
@@ -26,8 +28,8 @@ const envInNetns = "DATASERVICE_E2E_NETNS"
 func RunInNetworkNamespace(t *testing.T) bool {
 	t.Helper()
 	if os.Getenv(envInNetns) == t.Name() {
-		if out, err := exec.Command("ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
-			t.Fatalf("cannot bring loopback up in the network namespace (ip link set lo up): %v\n%s", err, out)
+		if err := netns.LoopbackUp(); err != nil {
+			t.Fatalf("cannot bring loopback up in the network namespace: %v", err)
 		}
 		return false
 	}
