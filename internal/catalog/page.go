@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 
-	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
@@ -38,10 +37,6 @@ type Page struct {
 // changes cannot be evaluated, or for which no example object is accepted, has no page: the page
 // would say something the control plane does not.
 func Write(ctx context.Context, ds *v1alpha1.DataService, out *generator.Output) (*Page, error) {
-	x := &xv2.CompositeResourceDefinition{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(out.XRD.Object, x); err != nil {
-		return nil, fmt.Errorf("cannot decode the generated XRD: %w", err)
-	}
 	api, err := planmatrix.Load(out.XRD)
 	if err != nil {
 		return nil, err
@@ -69,7 +64,7 @@ func Write(ctx context.Context, ds *v1alpha1.DataService, out *generator.Output)
 	fmt.Fprintf(&b, "%s from DataService %s. DO NOT EDIT. -->\n", Marker, ds.Name)
 	fmt.Fprintf(&b, "# %s\n\n", out.API.Kind)
 	writeIntro(&b, ds, out, api)
-	writeAPI(&b, ds, out, x, api)
+	writeAPI(&b, ds, out, api)
 	writeOfferings(&b, ds, api)
 	b.WriteString("## Plan changes\n\n")
 	b.WriteString("What an existing instance may change to, as the API server answers (evaluated from the generated rules).\n\n")
@@ -104,7 +99,7 @@ func writeIntro(b *strings.Builder, ds *v1alpha1.DataService, out *generator.Out
 	}
 }
 
-func writeAPI(b *strings.Builder, ds *v1alpha1.DataService, out *generator.Output, x *xv2.CompositeResourceDefinition, api *planmatrix.API) {
+func writeAPI(b *strings.Builder, ds *v1alpha1.DataService, out *generator.Output, api *planmatrix.API) {
 	b.WriteString("## API\n\n| | |\n|---|---|\n")
 	row := func(k, v string) { fmt.Fprintf(b, "| %s | %s |\n", k, cell(v)) }
 	row("Group", "`"+out.API.Group+"`")
@@ -114,7 +109,7 @@ func writeAPI(b *strings.Builder, ds *v1alpha1.DataService, out *generator.Outpu
 	}
 	row("Kind", fmt.Sprintf("`%s` (resource `%s`, %s)", out.API.Kind, out.API.Resource, scope))
 	var vs []string
-	for _, v := range x.Spec.Versions {
+	for _, v := range api.XRD.Spec.Versions {
 		var notes []string
 		if v.Served {
 			notes = append(notes, "served")

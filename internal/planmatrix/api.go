@@ -33,6 +33,8 @@ type API struct {
 	Namespaced bool
 	// Versions are the served versions, in the XRD's order.
 	Versions []Version
+	// XRD is the XRD as read, for what its callers show of it (every version, served or not).
+	XRD *xv2.CompositeResourceDefinition
 }
 
 // Version is one served version of an API.
@@ -55,7 +57,7 @@ func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, erro
 	if !ok {
 		return nil, fmt.Errorf("%s is not a CompositeResourceDefinition of a known Crossplane line (%s)", x.GetName(), x.APIVersion)
 	}
-	a := &API{Name: x.GetName(), Group: x.Spec.Group, Kind: x.Spec.Names.Kind, Line: line, Namespaced: true}
+	a := &API{Name: x.GetName(), Group: x.Spec.Group, Kind: x.Spec.Names.Kind, Line: line, Namespaced: true, XRD: x}
 	switch {
 	case line.Claims:
 		if x.Spec.ClaimNames == nil {
