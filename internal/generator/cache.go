@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"slices"
-	"sync"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
@@ -15,7 +14,8 @@ import (
 // around it, but deriving an XRD's CRDs and keying them and their parts still costs a few hundred
 // microseconds, and a composition function generates the same DataService on every reconcile:
 // with a cache it pays that once per distinct XRD. Only accepted XRDs are remembered, so an invalid
-// spec is always reported in full. Safe for concurrent use; bounded, oldest entries evicted first.
+// spec is always reported in full. Safe for concurrent use; bounded, least recently used entries
+// evicted first (lru.go).
 //
 // It also remembers what each DataService, by name, generated last and from which input. The
 // output depends on nothing but the DataService and the defaults, so a reconcile of an unchanged
@@ -33,13 +33,10 @@ import (
 // one into the other would make the generator know the function's wire format, or the function
 // re-implement the generator's keying.
 type Cache struct {
-	mu    sync.Mutex
-	seen  map[[sha256.Size]byte]struct{}
-	order [][sha256.Size]byte
-	max   int
-
-	last  map[string]generated
-	names []string
+	// seen are the keys of the accepted XRDs.
+	seen *lru[[sha256.Size]byte, struct{}]
+	// last is what each DataService, by name, generated last.
+	last *lru[string, generated]
 }
 
 // generated is an output and the hash of the input it was generated from.
@@ -50,7 +47,7 @@ type generated struct {
 
 // NewCache returns a cache of up to max accepted XRDs and max DataServices' outputs.
 func NewCache(max int) *Cache {
-	return &Cache{seen: make(map[[sha256.Size]byte]struct{}, max), max: max, last: map[string]generated{}}
+	return &Cache{seen: newLRU[[sha256.Size]byte, struct{}](max), last: newLRU[string, generated](max)}
 }
 
 func (c *Cache) key(xrd xrdObject) ([sha256.Size]byte, bool) {
@@ -62,25 +59,11 @@ func (c *Cache) key(xrd xrdObject) ([sha256.Size]byte, bool) {
 }
 
 func (c *Cache) has(k [sha256.Size]byte) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.seen[k]
+	_, ok := c.seen.get(k)
 	return ok
 }
 
-func (c *Cache) add(k [sha256.Size]byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.seen[k]; ok || c.max <= 0 {
-		return
-	}
-	if len(c.order) >= c.max {
-		delete(c.seen, c.order[0])
-		c.order = c.order[1:]
-	}
-	c.seen[k] = struct{}{}
-	c.order = append(c.order, k)
-}
+func (c *Cache) add(k [sha256.Size]byte) { c.seen.put(k, struct{}{}) }
 
 // inputKey hashes everything an output depends on.
 func inputKey(ds *v1alpha1.DataService, d inputv1beta1.Defaults) ([sha256.Size]byte, bool) {
@@ -97,9 +80,7 @@ func inputKey(ds *v1alpha1.DataService, d inputv1beta1.Defaults) ([sha256.Size]b
 // output returns a copy of what the DataService name generated last, if it was generated from
 // the input k.
 func (c *Cache) output(name string, k [sha256.Size]byte) (*Output, bool) {
-	c.mu.Lock()
-	g, ok := c.last[name]
-	c.mu.Unlock()
+	g, ok := c.last.get(name)
 	if !ok || g.input != k {
 		return nil, false
 	}
@@ -109,20 +90,10 @@ func (c *Cache) output(name string, k [sha256.Size]byte) (*Output, bool) {
 // remember keeps a copy of what the DataService name generated from the input k, in place of
 // what it generated before.
 func (c *Cache) remember(name string, k [sha256.Size]byte, out *Output) {
-	if c.max <= 0 {
+	if c.last.max <= 0 {
 		return
 	}
-	g := generated{input: k, out: out.deepCopy()}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.last[name]; !ok {
-		if len(c.names) >= c.max {
-			delete(c.last, c.names[0])
-			c.names = c.names[1:]
-		}
-		c.names = append(c.names, name)
-	}
-	c.last[name] = g
+	c.last.put(name, generated{input: k, out: out.deepCopy()})
 }
 
 // deepCopy copies an output, so that a caller may change what it was given.

@@ -69,10 +69,10 @@ import (
 // Klutch's XRDs and hand-made CRDs that reach each check above.
 type crdChecks struct {
 	// verdicts are the API server's on CRDs, by key: true when it found no error.
-	verdicts *lru[bool]
+	verdicts *lru[[sha256.Size]byte, bool]
 	// costs are the estimated costs of rules (with their messageExpressions) where a unit puts
 	// them, by ruleCostKey.
-	costs *lru[uint64]
+	costs *lru[[sha256.Size]byte, uint64]
 }
 
 // apiServerChecks are the verdicts and costs of this process. They are process-wide because
@@ -85,7 +85,7 @@ type crdChecks struct {
 var apiServerChecks = newCRDChecks(4096)
 
 func newCRDChecks(max int) *crdChecks {
-	return &crdChecks{verdicts: newLRU[bool](max), costs: newLRU[uint64](max)}
+	return &crdChecks{verdicts: newLRU[[sha256.Size]byte, bool](max), costs: newLRU[[sha256.Size]byte, uint64](max)}
 }
 
 // validate returns what ValidateCustomResourceDefinition finds in crd, and why the whole CRD was

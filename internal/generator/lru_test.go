@@ -14,43 +14,43 @@ func TestLRU(t *testing.T) {
 	cases := map[string]struct {
 		reason string
 		max    int
-		steps  func(l *lru[int])
+		steps  func(l *lru[[sha256.Size]byte, int])
 		want   map[int]bool // key: whether it is remembered
 	}{
 		"OldestOut": {
 			reason: "Beyond its bound the least recently used entry goes.",
 			max:    2,
-			steps:  func(l *lru[int]) { l.put(k(1), 1); l.put(k(2), 2); l.put(k(3), 3) },
+			steps:  func(l *lru[[sha256.Size]byte, int]) { l.put(k(1), 1); l.put(k(2), 2); l.put(k(3), 3) },
 			want:   map[int]bool{1: false, 2: true, 3: true},
 		},
 		"UsedStays": {
 			reason: "An entry read since it was put is kept over one that was not.",
 			max:    2,
-			steps:  func(l *lru[int]) { l.put(k(1), 1); l.put(k(2), 2); l.get(k(1)); l.put(k(3), 3) },
+			steps:  func(l *lru[[sha256.Size]byte, int]) { l.put(k(1), 1); l.put(k(2), 2); l.get(k(1)); l.put(k(3), 3) },
 			want:   map[int]bool{1: true, 2: false, 3: true},
 		},
 		"PutAgainUpdates": {
 			reason: "Putting a key again replaces its value without growing.",
 			max:    2,
-			steps:  func(l *lru[int]) { l.put(k(1), 1); l.put(k(2), 2); l.put(k(1), 10); l.put(k(3), 3) },
+			steps:  func(l *lru[[sha256.Size]byte, int]) { l.put(k(1), 1); l.put(k(2), 2); l.put(k(1), 10); l.put(k(3), 3) },
 			want:   map[int]bool{1: true, 2: false, 3: true},
 		},
 		"Forget": {
 			reason: "A forgotten entry is gone.",
 			max:    2,
-			steps:  func(l *lru[int]) { l.put(k(1), 1); l.forget(k(1)) },
+			steps:  func(l *lru[[sha256.Size]byte, int]) { l.put(k(1), 1); l.forget(k(1)) },
 			want:   map[int]bool{1: false},
 		},
 		"NoBound": {
 			reason: "A bound of 0 remembers nothing.",
 			max:    0,
-			steps:  func(l *lru[int]) { l.put(k(1), 1) },
+			steps:  func(l *lru[[sha256.Size]byte, int]) { l.put(k(1), 1) },
 			want:   map[int]bool{1: false},
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			l := newLRU[int](tc.max)
+			l := newLRU[[sha256.Size]byte, int](tc.max)
 			tc.steps(l)
 			for i, want := range tc.want {
 				if _, got := l.get(k(i)); got != want {
@@ -63,7 +63,7 @@ func TestLRU(t *testing.T) {
 		})
 	}
 
-	l := newLRU[int](8)
+	l := newLRU[[sha256.Size]byte, int](8)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
