@@ -48,7 +48,8 @@ func New(log logging.Logger) *Function {
 		generate: func(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
 			return generator.GenerateCached(ds, d, cache)
 		},
-		slots: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		slots:   make(chan struct{}, runtime.GOMAXPROCS(0)),
+		replays: newReplays(),
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sync"
 
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -16,6 +15,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/lru"
 )
 
 // replaySize bounds the DataServices whose last composition is remembered: a control plane serves
@@ -28,12 +28,12 @@ const replaySize = 128
 // the replay, without decoding the XR, generating or converting the objects again (the CPU profile
 // under load showed those as most of a reconcile). Only what differs from reconcile to reconcile
 // is read: readiness from the observed objects, the desired XR of earlier pipeline steps. Safe for
-// concurrent use; bounded, oldest DataServices evicted first.
+// concurrent use; bounded, least recently used DataServices evicted first.
 type replays struct {
-	mu    sync.Mutex
-	last  map[string]*replay
-	names []string
+	last *lru.Map[string, *replay]
 }
+
+func newReplays() replays { return replays{last: lru.New[string, *replay](replaySize)} }
 
 // replay is one remembered composition. Everything in it is read only: the composed objects are
 // shared by every response that replays them.
@@ -54,29 +54,13 @@ type replay struct {
 }
 
 func (r *replays) get(name string, key [sha256.Size]byte) *replay {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if p, ok := r.last[name]; ok && p.key == key {
+	if p, ok := r.last.Get(name); ok && p.key == key {
 		return p
 	}
 	return nil
 }
 
-func (r *replays) put(name string, p *replay) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.last == nil {
-		r.last = map[string]*replay{}
-	}
-	if _, ok := r.last[name]; !ok {
-		if len(r.names) >= replaySize {
-			delete(r.last, r.names[0])
-			r.names = r.names[1:]
-		}
-		r.names = append(r.names, name)
-	}
-	r.last[name] = p
-}
+func (r *replays) put(name string, p *replay) { r.last.Put(name, p) }
 
 // replayKey hashes what a composition depends on: the input and the observed XR without its
 // status and without the metadata the API server and Crossplane write (what FromComposite drops).

@@ -7,6 +7,7 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/lru"
 )
 
 // Cache remembers the XRDs the API server's checks accepted. Compiling an XRD's CEL rules costs
@@ -15,7 +16,7 @@ import (
 // microseconds, and a composition function generates the same DataService on every reconcile:
 // with a cache it pays that once per distinct XRD. Only accepted XRDs are remembered, so an invalid
 // spec is always reported in full. Safe for concurrent use; bounded, least recently used entries
-// evicted first (lru.go).
+// evicted first (internal/lru).
 //
 // It also remembers what each DataService, by name, generated last and from which input. The
 // output depends on nothing but the DataService and the defaults, so a reconcile of an unchanged
@@ -34,9 +35,9 @@ import (
 // re-implement the generator's keying.
 type Cache struct {
 	// seen are the keys of the accepted XRDs.
-	seen *lru[[sha256.Size]byte, struct{}]
+	seen *lru.Map[[sha256.Size]byte, struct{}]
 	// last is what each DataService, by name, generated last.
-	last *lru[string, generated]
+	last *lru.Map[string, generated]
 }
 
 // generated is an output and the hash of the input it was generated from.
@@ -47,7 +48,7 @@ type generated struct {
 
 // NewCache returns a cache of up to max accepted XRDs and max DataServices' outputs.
 func NewCache(max int) *Cache {
-	return &Cache{seen: newLRU[[sha256.Size]byte, struct{}](max), last: newLRU[string, generated](max)}
+	return &Cache{seen: lru.New[[sha256.Size]byte, struct{}](max), last: lru.New[string, generated](max)}
 }
 
 func (c *Cache) key(xrd xrdObject) ([sha256.Size]byte, bool) {
@@ -59,11 +60,11 @@ func (c *Cache) key(xrd xrdObject) ([sha256.Size]byte, bool) {
 }
 
 func (c *Cache) has(k [sha256.Size]byte) bool {
-	_, ok := c.seen.get(k)
+	_, ok := c.seen.Get(k)
 	return ok
 }
 
-func (c *Cache) add(k [sha256.Size]byte) { c.seen.put(k, struct{}{}) }
+func (c *Cache) add(k [sha256.Size]byte) { c.seen.Put(k, struct{}{}) }
 
 // inputKey hashes everything an output depends on.
 func inputKey(ds *v1alpha1.DataService, d inputv1beta1.Defaults) ([sha256.Size]byte, bool) {
@@ -80,7 +81,7 @@ func inputKey(ds *v1alpha1.DataService, d inputv1beta1.Defaults) ([sha256.Size]b
 // output returns a copy of what the DataService name generated last, if it was generated from
 // the input k.
 func (c *Cache) output(name string, k [sha256.Size]byte) (*Output, bool) {
-	g, ok := c.last.get(name)
+	g, ok := c.last.Get(name)
 	if !ok || g.input != k {
 		return nil, false
 	}
@@ -90,10 +91,10 @@ func (c *Cache) output(name string, k [sha256.Size]byte) (*Output, bool) {
 // remember keeps a copy of what the DataService name generated from the input k, in place of
 // what it generated before.
 func (c *Cache) remember(name string, k [sha256.Size]byte, out *Output) {
-	if c.last.max <= 0 {
+	if c.last.Max() <= 0 {
 		return
 	}
-	c.last.put(name, generated{input: k, out: out.deepCopy()})
+	c.last.Put(name, generated{input: k, out: out.deepCopy()})
 }
 
 // deepCopy copies an output, so that a caller may change what it was given.

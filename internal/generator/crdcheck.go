@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	"k8s.io/apiserver/pkg/cel/environment"
+
+	"github.com/function-dataservice/function-dataservice/internal/lru"
 )
 
 // The API server's validation of a CRD (ValidateCustomResourceDefinition) compiles every CEL rule
@@ -69,10 +71,10 @@ import (
 // Klutch's XRDs and hand-made CRDs that reach each check above.
 type crdChecks struct {
 	// verdicts are the API server's on CRDs, by key: true when it found no error.
-	verdicts *lru[[sha256.Size]byte, bool]
+	verdicts *lru.Map[[sha256.Size]byte, bool]
 	// costs are the estimated costs of rules (with their messageExpressions) where a unit puts
 	// them, by ruleCostKey.
-	costs *lru[[sha256.Size]byte, uint64]
+	costs *lru.Map[[sha256.Size]byte, uint64]
 }
 
 // apiServerChecks are the verdicts and costs of this process. They are process-wide because
@@ -85,7 +87,7 @@ type crdChecks struct {
 var apiServerChecks = newCRDChecks(4096)
 
 func newCRDChecks(max int) *crdChecks {
-	return &crdChecks{verdicts: newLRU[[sha256.Size]byte, bool](max), costs: newLRU[[sha256.Size]byte, uint64](max)}
+	return &crdChecks{verdicts: lru.New[[sha256.Size]byte, bool](max), costs: lru.New[[sha256.Size]byte, uint64](max)}
 }
 
 // validate returns what ValidateCustomResourceDefinition finds in crd, and why the whole CRD was
@@ -93,7 +95,7 @@ func newCRDChecks(max int) *crdChecks {
 func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorList, string) {
 	k, err := key(crd)
 	if err == nil {
-		if ok, seen := c.verdicts.get(k); seen && ok {
+		if ok, seen := c.verdicts.Get(k); seen && ok {
 			return nil, ""
 		}
 	}
@@ -104,7 +106,7 @@ func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorLi
 	if why == "" {
 		// The parts accept the CRD exactly when the API server accepts it whole.
 		if err == nil {
-			c.verdicts.put(k, true)
+			c.verdicts.Put(k, true)
 		}
 		return nil, ""
 	}
@@ -180,7 +182,7 @@ func (c *crdChecks) accepts(crd *extv1.CustomResourceDefinition) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if ok, seen := c.verdicts.get(k); seen {
+	if ok, seen := c.verdicts.Get(k); seen {
 		return ok, nil
 	}
 	internal, err := toInternal(crd)
@@ -188,7 +190,7 @@ func (c *crdChecks) accepts(crd *extv1.CustomResourceDefinition) (bool, error) {
 		return false, err
 	}
 	ok := len(extvalidation.ValidateCustomResourceDefinition(context.Background(), internal)) == 0
-	c.verdicts.put(k, ok)
+	c.verdicts.Put(k, ok)
 	return ok, nil
 }
 
@@ -209,7 +211,7 @@ func (c *crdChecks) cost(u ruleUnit) (uint64, error) {
 			return 0, fmt.Errorf("cannot key a rule: %w", err)
 		}
 		keys[i] = sha256.Sum256(append(bare[:], b...))
-		if cost, ok := c.costs.get(keys[i]); ok {
+		if cost, ok := c.costs.Get(keys[i]); ok {
 			total = addCost(total, cost)
 		} else {
 			missing = append(missing, i)
@@ -227,7 +229,7 @@ func (c *crdChecks) cost(u ruleUnit) (uint64, error) {
 		return 0, err
 	}
 	for j, i := range missing {
-		c.costs.put(keys[i], costs[j])
+		c.costs.Put(keys[i], costs[j])
 		total = addCost(total, costs[j])
 	}
 	return total, nil
@@ -292,8 +294,8 @@ func ruleCosts(crd *extv1.CustomResourceDefinition, hops []hop) ([]uint64, error
 
 // reset forgets every verdict and cost.
 func (c *crdChecks) reset() {
-	c.verdicts.reset()
-	c.costs.reset()
+	c.verdicts.Reset()
+	c.costs.Reset()
 }
 
 // addCost and mulCost saturate at the largest cost, as the API server's sums and products do.

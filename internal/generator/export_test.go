@@ -34,7 +34,7 @@ func CheckCRD(crd *extv1.CustomResourceDefinition) CRDCheck {
 	parts, why := c.validate(crd)
 	// Again from the verdicts on the parts: the one on the whole CRD, once accepted, would answer.
 	if k, err := key(crd); err == nil {
-		c.verdicts.forget(k)
+		c.verdicts.Forget(k)
 	}
 	again, whyAgain := c.validate(crd)
 	return CRDCheck{Name: crd.Name, Whole: errorStrings(validateWhole(crd)), Parts: errorStrings(parts), Again: errorStrings(again), Why: why, WhyAgain: whyAgain}

@@ -1,4 +1,4 @@
-package generator
+package lru
 
 import (
 	"crypto/sha256"
@@ -7,53 +7,53 @@ import (
 	"testing"
 )
 
-// TestLRU: the process-wide verdicts stay within their bound, keep what was used last, and take
+// TestLRU: a Map stays within their bound, keep what was used last, and take
 // concurrent use (run with -race).
 func TestLRU(t *testing.T) {
 	k := func(i int) [sha256.Size]byte { return sha256.Sum256([]byte(fmt.Sprint(i))) }
 	cases := map[string]struct {
 		reason string
 		max    int
-		steps  func(l *lru[[sha256.Size]byte, int])
+		steps  func(l *Map[[sha256.Size]byte, int])
 		want   map[int]bool // key: whether it is remembered
 	}{
 		"OldestOut": {
 			reason: "Beyond its bound the least recently used entry goes.",
 			max:    2,
-			steps:  func(l *lru[[sha256.Size]byte, int]) { l.put(k(1), 1); l.put(k(2), 2); l.put(k(3), 3) },
+			steps:  func(l *Map[[sha256.Size]byte, int]) { l.Put(k(1), 1); l.Put(k(2), 2); l.Put(k(3), 3) },
 			want:   map[int]bool{1: false, 2: true, 3: true},
 		},
 		"UsedStays": {
 			reason: "An entry read since it was put is kept over one that was not.",
 			max:    2,
-			steps:  func(l *lru[[sha256.Size]byte, int]) { l.put(k(1), 1); l.put(k(2), 2); l.get(k(1)); l.put(k(3), 3) },
+			steps:  func(l *Map[[sha256.Size]byte, int]) { l.Put(k(1), 1); l.Put(k(2), 2); l.Get(k(1)); l.Put(k(3), 3) },
 			want:   map[int]bool{1: true, 2: false, 3: true},
 		},
 		"PutAgainUpdates": {
 			reason: "Putting a key again replaces its value without growing.",
 			max:    2,
-			steps:  func(l *lru[[sha256.Size]byte, int]) { l.put(k(1), 1); l.put(k(2), 2); l.put(k(1), 10); l.put(k(3), 3) },
+			steps:  func(l *Map[[sha256.Size]byte, int]) { l.Put(k(1), 1); l.Put(k(2), 2); l.Put(k(1), 10); l.Put(k(3), 3) },
 			want:   map[int]bool{1: true, 2: false, 3: true},
 		},
 		"Forget": {
 			reason: "A forgotten entry is gone.",
 			max:    2,
-			steps:  func(l *lru[[sha256.Size]byte, int]) { l.put(k(1), 1); l.forget(k(1)) },
+			steps:  func(l *Map[[sha256.Size]byte, int]) { l.Put(k(1), 1); l.Forget(k(1)) },
 			want:   map[int]bool{1: false},
 		},
 		"NoBound": {
 			reason: "A bound of 0 remembers nothing.",
 			max:    0,
-			steps:  func(l *lru[[sha256.Size]byte, int]) { l.put(k(1), 1) },
+			steps:  func(l *Map[[sha256.Size]byte, int]) { l.Put(k(1), 1) },
 			want:   map[int]bool{1: false},
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			l := newLRU[[sha256.Size]byte, int](tc.max)
+			l := New[[sha256.Size]byte, int](tc.max)
 			tc.steps(l)
 			for i, want := range tc.want {
-				if _, got := l.get(k(i)); got != want {
+				if _, got := l.Get(k(i)); got != want {
 					t.Errorf("%s\nremembered %d: %t, want %t", tc.reason, i, got, want)
 				}
 			}
@@ -63,15 +63,15 @@ func TestLRU(t *testing.T) {
 		})
 	}
 
-	l := newLRU[[sha256.Size]byte, int](8)
+	l := New[[sha256.Size]byte, int](8)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range 200 {
-				l.put(k(g*1000+i%16), i)
-				l.get(k(i % 16))
+				l.Put(k(g*1000+i%16), i)
+				l.Get(k(i % 16))
 			}
 		}()
 	}
