@@ -99,7 +99,7 @@ func (c *Cache) remember(name string, k [sha256.Size]byte, out *Output) {
 
 // deepCopy copies an output, so that a caller may change what it was given.
 func (o *Output) deepCopy() *Output {
-	cp := &Output{API: o.API, XRD: o.XRD.DeepCopy(), Notes: slices.Clone(o.Notes)}
+	cp := &Output{API: o.API, XRD: o.XRD.DeepCopy(), Notes: slices.Clone(o.Notes), Grants: slices.Clone(o.Grants)}
 	for _, u := range o.Compositions {
 		cp.Compositions = append(cp.Compositions, u.DeepCopy())
 	}
