@@ -116,7 +116,7 @@ func (m *model) validateClaimList(p *field.Path, claims []claimRef) field.ErrorL
 		if c.group == "" && slices.Contains(broadlyClaimable, c.resource) && !c.narrowed &&
 			!slices.Contains(m.spec.Export.AllowClaimsOnAllObjects, c.resource) {
 			errs = append(errs, field.Forbidden(c.path.Child("selector"), fmt.Sprintf(
-				"the claim selects every object of %s in the bound namespaces, which klutch-bind syncs between the app cluster and the control plane: narrow it with %s, or opt in with spec.export.allowClaimsOnAllObjects: [%s]",
+				"the claim selects every object of %s in the bound namespaces, which the binding syncs between the app cluster and the control plane: narrow it with %s, or opt in with spec.export.allowClaimsOnAllObjects: [%s]",
 				c.resource, c.how, c.resource)))
 		}
 	}

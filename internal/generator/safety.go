@@ -294,8 +294,12 @@ func (m *model) privilegeReports() []string {
 			}
 			names = append(names, n)
 		}
-		note := fmt.Sprintf("grants: Crossplane composes %d kinds beyond the API's own and needs %s on each: %s",
-			len(gs), strings.Join(ComposeVerbs, ", "), strings.Join(names, ", "))
+		kinds := "kinds"
+		if len(gs) == 1 {
+			kinds = "kind"
+		}
+		note := fmt.Sprintf("grants: Crossplane composes %d %s beyond the API's own and needs %s on each: %s",
+			len(gs), kinds, strings.Join(ComposeVerbs, ", "), strings.Join(names, ", "))
 		if len(objects) > 0 {
 			note += fmt.Sprintf("; provider-kubernetes creates %s with its own service account", strings.Join(objects, ", "))
 		}
