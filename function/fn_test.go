@@ -460,6 +460,17 @@ func warnings(out *generator.Output) []*fnv1.Result {
 	return rs
 }
 
+// hasFatal says whether rsp has a fatal result: warnings (the grants an API needs) do not stop a
+// composition.
+func hasFatal(rsp *fnv1.RunFunctionResponse) bool {
+	for _, r := range rsp.GetResults() {
+		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+			return true
+		}
+	}
+	return false
+}
+
 // withStatus is the desired composite the function returns: the DataService's GVK and a status.
 func withStatus(status string) *structpb.Struct {
 	return resource.MustStructJSON(`{"apiVersion": "dataservice.klutch.io/v1alpha1", "kind": "DataService", "status": ` + status + `}`)
