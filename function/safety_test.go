@@ -13,12 +13,30 @@ import (
 	"github.com/crossplane/function-sdk-go/response"
 
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
 // safeSpec is cacheSpec's API with one composition, into which the cases put what they test.
 func safeSpec(compositionExtra, specExtra string) string {
 	return `{"group": "example.org", "kind": "CacheInstance", ` + specExtra + `
 		"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}` + compositionExtra + `}]}`
+}
+
+// composedCache is the response that composes out, the output of a DataService named cache of
+// cacheSpec's API, with results.
+func composedCache(t *testing.T, out *generator.Output, results ...*fnv1.Result) *fnv1.RunFunctionResponse {
+	return &fnv1.RunFunctionResponse{
+		Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+		Results: results,
+		Desired: &fnv1.State{
+			Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
+			Resources: map[string]*fnv1.Resource{
+				"xrd":               {Resource: asStruct(t, out.XRD), Ready: fnv1.Ready_READY_FALSE},
+				"composition-cache": {Resource: asStruct(t, out.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
+				"export-template":   {Resource: asStruct(t, out.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
+			},
+		},
+	}
 }
 
 // TestRunFunctionGrantsClaimsAndExportsNoMoreThanNeeded: the function refuses what generate refuses
@@ -57,19 +75,8 @@ func TestRunFunctionGrantsClaimsAndExportsNoMoreThanNeeded(t *testing.T) {
 		"OptedInPrivilegeIsComposedAndEveryGrantIsAWarning": {
 			reason: "With the opt-in the kind is composed, and a warning lists every grant the API needs, the privilege-bearing one marked.",
 			spec:   roleBinding,
-			want: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: []*fnv1.Result{warning("grants: Crossplane composes 2 kinds beyond the API's own and needs get, list, watch, create, update, patch, delete on each: " +
-					"caches.example.org, rolebindings.rbac.authorization.k8s.io (privilege-bearing, allowed by spec.allowPrivilegeEscalation)")},
-				Desired: &fnv1.State{
-					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
-					Resources: map[string]*fnv1.Resource{
-						"xrd":               {Resource: asStruct(t, withRoleBinding.XRD), Ready: fnv1.Ready_READY_FALSE},
-						"composition-cache": {Resource: asStruct(t, withRoleBinding.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
-						"export-template":   {Resource: asStruct(t, withRoleBinding.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
-					},
-				},
-			},
+			want: composedCache(t, withRoleBinding, warning("grants: Crossplane composes 2 kinds beyond the API's own and needs get, list, watch, create, update, patch, delete on each: "+
+				"caches.example.org, rolebindings.rbac.authorization.k8s.io (privilege-bearing, allowed by spec.allowPrivilegeEscalation)")),
 		},
 		"ProviderKubernetesObjectIsJudgedByItsManifest": {
 			reason: "An Object creating a ServiceAccount bears the ServiceAccount's privilege, and a claim may not choose the Object's kind.",
@@ -112,19 +119,8 @@ func TestRunFunctionGrantsClaimsAndExportsNoMoreThanNeeded(t *testing.T) {
 		"AutoAdoptIsAWarning": {
 			reason: "autoAdopt is reported beside the grants, and composed.",
 			spec:   adopt,
-			want: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: []*fnv1.Result{warning(grantCache), warning("spec.export.permissionClaims[0].autoAdopt: every configmaps an app developer creates that the claim selects is adopted: " +
-					"the provider (the control plane) becomes its owner and controls it from then on")},
-				Desired: &fnv1.State{
-					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
-					Resources: map[string]*fnv1.Resource{
-						"xrd":               {Resource: asStruct(t, withAdopt.XRD), Ready: fnv1.Ready_READY_FALSE},
-						"composition-cache": {Resource: asStruct(t, withAdopt.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
-						"export-template":   {Resource: asStruct(t, withAdopt.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
-					},
-				},
-			},
+			want: composedCache(t, withAdopt, warning(grantCache), warning("spec.export.permissionClaims[0].autoAdopt: every configmaps an app developer creates that the claim selects is adopted: "+
+				"the provider (the control plane) becomes its owner and controls it from then on")),
 		},
 		"ExportOfAnotherResourceIsFatal": {
 			reason: "A template selecting Crossplane's compositions would publish an API the DataService does not own.",

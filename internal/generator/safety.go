@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -144,8 +145,8 @@ func (m *model) composedKinds() []composedKind {
 		if !isObject(gv.Group, kind) {
 			return
 		}
-		mav, _ := nested(base, "spec", "forProvider", "manifest", "apiVersion").(string)
-		mk, _ := nested(base, "spec", "forProvider", "manifest", "kind").(string)
+		mav, _, _ := unstructured.NestedString(base, "spec", "forProvider", "manifest", "apiVersion")
+		mk, _, _ := unstructured.NestedString(base, "spec", "forProvider", "manifest", "kind")
 		if mgv, err := schema.ParseGroupVersion(mav); err == nil && mav != "" && mk != "" {
 			out = append(out, composedKind{path: p.Child("base", "spec", "forProvider", "manifest"), group: mgv.Group, kind: mk, object: true})
 		}
@@ -164,18 +165,6 @@ func (m *model) composedKinds() []composedKind {
 
 func isObject(group, kind string) bool {
 	return kind == "Object" && slices.Contains(providerKubernetesGroups, group)
-}
-
-func nested(m map[string]any, path ...string) any {
-	var v any = m
-	for _, p := range path {
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = mm[p]
-	}
-	return v
 }
 
 // grants are the kinds Crossplane composes, each once, sorted by group then resource: what the
@@ -246,7 +235,7 @@ func fixedKind(p *field.Path, apiVersion, kind string, base map[string]any, fiel
 	if object {
 		fixed = append(fixed, "spec.forProvider.manifest.apiVersion", "spec.forProvider.manifest.kind")
 		for _, f := range []string{"apiVersion", "kind"} {
-			if s, _ := nested(base, "spec", "forProvider", "manifest", f).(string); s == "" && base != nil {
+			if s, _, _ := unstructured.NestedString(base, "spec", "forProvider", "manifest", f); s == "" && base != nil {
 				errs = append(errs, field.Required(p.Child("base", "spec", "forProvider", "manifest", f),
 					"a provider-kubernetes Object's base names what it creates, so that what the API may create is known when it is generated"))
 			}
