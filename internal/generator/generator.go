@@ -7,7 +7,9 @@
 // default, once, into the model of model.go; schemas parsed by schema.go), validate (validate.go,
 // names.go), build (build.go: xrd.go, composition.go, export.go, planrules.go), check (check.go:
 // sizes, and the API server's checks of apiserver.go, answered in parts by crdcheck.go from the
-// split of crdsplit.go, remembered in internal/lru), convert (convert.go). The CEL shapes it writes that
+// split of crdsplit.go, remembered in internal/lru), backends (backends.go: what the Compositions
+// compose, against the CRDs of its kinds when the caller has them, internal/backendcrd), convert
+// (convert.go). The CEL shapes it writes that
 // import and check-compat read back are parsed beside their writers.
 package generator
 
@@ -16,10 +18,12 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 )
 
 // Output is what a DataService generates.
@@ -38,6 +42,9 @@ type Output struct {
 	// Grants are the kinds the Compositions compose, which Crossplane's service account must be
 	// allowed to manage (safety.go): what the package's ClusterRole grants.
 	Grants []Grant
+	// Checked are the kinds composed that were type-checked against a CRD of Options.CRDs, and
+	// Unchecked those that no CRD given defines, each once, in the spec's order.
+	Checked, Unchecked []schema.GroupVersionKind
 	// Notes say what was assumed that the DataService does not say (e.g. where parameters go in
 	// a backend that is not an a9s broker's), and report what the API needs granted and what its
 	// permission claims do, for the CLI to print on stderr and the function to report as warnings.
@@ -81,32 +88,51 @@ func (e *InvalidError) Error() string {
 // Generate validates ds with defaults d and returns the objects it generates. An invalid DataService
 // yields an *InvalidError listing every problem; nothing is generated from it.
 func Generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*Output, error) {
-	return GenerateCached(ds, d, nil)
+	return GenerateWith(ds, d, Options{})
 }
 
 // GenerateCached is Generate that skips the API server's checks for XRDs the cache has seen
 // accepted, and returns a copy of the last output of an unchanged DataService without generating
 // it again. A nil cache checks and generates every time.
 func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
+	return GenerateWith(ds, d, Options{Cache: c})
+}
+
+// Options are what a caller knows besides the DataService and the defaults.
+type Options struct {
+	// Cache, when not nil, spares the API server's checks of XRDs it accepted before and returns
+	// the last output of an unchanged DataService (GenerateCached).
+	Cache *Cache
+	// CRDs are CustomResourceDefinitions of kinds the Compositions compose (an operator's, a
+	// provider's): what is composed of those kinds is type-checked against them (backends.go),
+	// and a problem is an error of the DataService like any other. Kinds no CRD defines are
+	// listed in Output.Unchecked.
+	CRDs *backendcrd.Set
+}
+
+// GenerateWith is Generate with what the caller knows besides.
+func GenerateWith(ds *v1alpha1.DataService, d inputv1beta1.Defaults, o Options) (*Output, error) {
+	c := o.Cache
 	if c == nil {
-		return generate(ds, d, nil)
+		return generate(ds, d, o)
 	}
-	k, ok := inputKey(ds, d)
+	k, ok := inputKey(ds, d, o.CRDs)
 	if ok {
 		if out, hit := c.output(ds.GetName(), k); hit {
 			return out, nil
 		}
 	}
-	out, err := generate(ds, d, c)
+	out, err := generate(ds, d, o)
 	if err == nil && ok {
 		c.remember(ds.GetName(), k, out)
 	}
 	return out, err
 }
 
-// generate runs the phases in order; each takes what the one before made. c, when not nil,
+// generate runs the phases in order; each takes what the one before made. o.Cache, when not nil,
 // spares the API server's checks of XRDs it accepted before.
-func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
+func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, o Options) (*Output, error) {
+	c := o.Cache
 	invalid := func(errs field.ErrorList) error { return &InvalidError{Name: ds.GetName(), Errs: errs} }
 	// 0. limits (limits.go): a spec beyond them is not looked at further.
 	if errs := checkLimits(ds); len(errs) > 0 {
@@ -126,6 +152,16 @@ func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Out
 	if errs := check(m, objs, errs, c); len(errs) > 0 {
 		return nil, invalid(errs)
 	}
-	// 5. convert (convert.go): typed objects to the plain ones callers get.
-	return convert(m, objs)
+	// 5. backends (backends.go): what is composed, against the CRDs of its kinds.
+	backends := checkBackends(m, o.CRDs)
+	if len(backends.Errs) > 0 {
+		return nil, invalid(backends.Errs)
+	}
+	// 6. convert (convert.go): typed objects to the plain ones callers get.
+	out, err := convert(m, objs)
+	if err != nil {
+		return nil, err
+	}
+	out.Checked, out.Unchecked = backends.Checked, backends.Unchecked
+	return out, nil
 }

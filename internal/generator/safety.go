@@ -121,9 +121,10 @@ var providerKubernetesGroups = []string{"kubernetes.crossplane.io", "kubernetes.
 // of a provider-kubernetes Object among them.
 type composedKind struct {
 	// path is the backend or resource in the spec, or the Object's manifest in its base.
-	path  *field.Path
-	group string
-	kind  string
+	path    *field.Path
+	group   string
+	version string
+	kind    string
 	// object is set for the manifest of a provider-kubernetes Object: provider-kubernetes creates
 	// it, Crossplane composes the Object.
 	object bool
@@ -141,14 +142,14 @@ func (m *model) composedKinds() []composedKind {
 		if err != nil || kind == "" {
 			return // validate reports it
 		}
-		out = append(out, composedKind{path: p, group: gv.Group, kind: kind})
+		out = append(out, composedKind{path: p, group: gv.Group, version: gv.Version, kind: kind})
 		if !isObject(gv.Group, kind) {
 			return
 		}
 		mav, _, _ := unstructured.NestedString(base, "spec", "forProvider", "manifest", "apiVersion")
 		mk, _, _ := unstructured.NestedString(base, "spec", "forProvider", "manifest", "kind")
 		if mgv, err := schema.ParseGroupVersion(mav); err == nil && mav != "" && mk != "" {
-			out = append(out, composedKind{path: p.Child("base", "spec", "forProvider", "manifest"), group: mgv.Group, kind: mk, object: true})
+			out = append(out, composedKind{path: p.Child("base", "spec", "forProvider", "manifest"), group: mgv.Group, version: mgv.Version, kind: mk, object: true})
 		}
 	}
 	cp := field.NewPath("spec", "compositions")
