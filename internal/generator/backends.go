@@ -83,7 +83,7 @@ func (m *model) describe(p *field.Path, base []byte, patches []ptv1beta1.Compose
 			}
 			if i := slices.IndexFunc(cat.decls, func(d v1alpha1.ValueDeclaration) bool { return d.Name == name }); i >= 0 {
 				bp.Declared = cat.path.Child("values").Index(i)
-				bp.Source += " (declared type: " + cat.decls[i].Type + ")"
+				bp.Source += ", declared type: " + cat.decls[i].Type
 			}
 		}
 		r.Patches = append(r.Patches, bp)
