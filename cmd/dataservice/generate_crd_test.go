@@ -41,7 +41,9 @@ func TestGenerateTypeChecksAgainstCRDs(t *testing.T) {
 	}{
 		{
 			name: "TypoInATarget",
-			edit: func(s string) string { return strings.Replace(s, "to: spec.storage.spec.resources", "to: spec.storag.spec.resources", 1) },
+			edit: func(s string) string {
+				return strings.Replace(s, "to: spec.storage.spec.resources", "to: spec.storag.spec.resources", 1)
+			},
 			want: []string{`valkey.yaml: DataService "valkey" is invalid:`, `spec.compositions[0].backend.fields[5].to: Invalid value: "spec.storag.spec.resources.requests.storage": spec.storag: no such field in hyperspike.io/v1 Valkey; did you mean spec.storage.spec.resources.requests.storage?`},
 		},
 		{
