@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -713,6 +714,12 @@ func (c *checker) checkComposed(ctx context.Context) {
 					continue
 				}
 				obj = m
+			}
+			if _, ok := obj["metadata"]; !ok {
+				// Crossplane names what it composes (provider-kubernetes an Object's manifest
+				// without a name): the object the API server sees has metadata.
+				obj = maps.Clone(obj)
+				obj["metadata"] = map[string]any{"name": "composed"}
 			}
 			v, err := t.crd.validator(t.version)
 			if err != nil {
