@@ -24,7 +24,7 @@ func TestGenerateTypeChecksAgainstCRDs(t *testing.T) {
 			if err := c.Run(context.Background(), streams{Out: &bytes.Buffer{}, Err: &stderr}); err != nil {
 				t.Fatalf("generate --crd: %v", err)
 			}
-			if !strings.Contains(stderr.String(), "note: type-checked against their CRDs (--crd): hyperspike.io/v1 Valkey") {
+			if !strings.Contains(stderr.String(), "hyperspike.io/v1 Valkey") || !strings.Contains(stderr.String(), "note: type-checked against their CRDs (--crd): postgresql.cnpg.io/v1 Cluster") {
 				t.Errorf("stderr does not say what was type-checked:\n%s", stderr.String())
 			}
 			t.Logf("stderr:\n%s", stderr.String())
@@ -124,7 +124,7 @@ func TestGenerateListsWhatIsNotTypeChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"note: not type-checked, no CRD given for their kinds (pass it with --crd): networking.k8s.io/v1 NetworkPolicy, dataservices.anynines.com/v1 ServiceInstance, kubernetes.crossplane.io/v1alpha1 Object, postgresql.anynines.com/v1beta3 Postgresql, dataservices.anynines.com/v1 ServiceBinding, servicebindings.anynines.com/v1beta3 ServiceBinding\n",
+		"note: not type-checked, no CRD given for their kinds (pass it with --crd): postgresql.cnpg.io/v1 Cluster, networking.k8s.io/v1 NetworkPolicy, dataservices.anynines.com/v1 ServiceInstance, kubernetes.crossplane.io/v1alpha1 Object, postgresql.anynines.com/v1beta3 Postgresql, dataservices.anynines.com/v1 ServiceBinding, servicebindings.anynines.com/v1beta3 ServiceBinding\n",
 		"note: no DataService composes the kinds of these CRDs (--crd): widgets.example.org (../../internal/backendcrd/testdata/widgets.yaml)",
 	} {
 		if !strings.Contains(stderr.String(), want) {

@@ -113,8 +113,8 @@ func schemaOf(v *extv1.CustomResourceDefinitionVersion) *extv1.JSONSchemaProps {
 	return v.Schema.OpenAPIV3Schema
 }
 
-// validator is the API server's validation of a version, built once.
-func (c *CRD) validator(version string) (*crvalidate.Validator, error) {
+// Validator is the API server's validation of a version, built once.
+func (c *CRD) Validator(version string) (*crvalidate.Validator, error) {
 	c.mu.Lock()
 	if c.validators == nil {
 		c.validators = map[string]*validatorOnce{}

@@ -721,7 +721,7 @@ func (c *checker) checkComposed(ctx context.Context) {
 				obj = maps.Clone(obj)
 				obj["metadata"] = map[string]any{"name": "composed"}
 			}
-			v, err := t.crd.validator(t.version)
+			v, err := t.crd.Validator(t.version)
 			if err != nil {
 				c.errs = append(c.errs, field.Invalid(c.r.Path, t.name(), fmt.Sprintf("the API server would not serve CRD %s (%s): %v", t.crd.Object.Name, t.crd.Where, err)))
 				return

@@ -41,6 +41,8 @@ var goldenCases = map[string][]string{
 	"overlays-acme-documentdb": {"klutch/mongodb.yaml", "overlays/acme-documentdb.yaml"},
 	"internal-v1-valkey":       {"internal/v1/valkey.yaml"},
 	"internal-v2-valkey":       {"internal/v2/valkey.yaml"},
+	"internal-v1-postgres":     {"internal/v1/postgres.yaml"},
+	"internal-v2-postgres":     {"internal/v2/postgres.yaml"},
 }
 
 // TestGolden generates every case and compares each object, parsed, with its golden file; run
