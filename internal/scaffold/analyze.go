@@ -43,6 +43,8 @@ type intField struct {
 
 // findings is what the CRD offers a DataService.
 type findings struct {
+	// spec is the schema of the CR's spec.
+	spec     *extv1.JSONSchemaProps
 	replicas []intField
 	// resources is a core ResourceRequirements (requests and limits maps).
 	resources fieldpath.Segments
@@ -154,19 +156,67 @@ func jsonInt(j *extv1.JSON) *int64 {
 	return &i
 }
 
-// analyze reads what root, the schema of a CRD version, and its printer columns offer.
+// auxiliaryWords mark a field of a component beside the data service's own servers (a backup
+// agent, an exporter, a proxy, a config server): a match there is taken only when the servers offer
+// none.
+var auxiliaryWords = []string{"backup", "restore", "monitor", "metric", "exporter", "sidecar", "init", "proxy", "pooler", "bouncer", "router", "mongos", "arbiter", "configsvr", "logcollector", "pmm", "agent", "job", "dashboard", "ephemeral", "tmp", "temp", "wal", "log"}
+
+func auxiliary(path fieldpath.Segments) bool {
+	for _, seg := range path {
+		l := strings.ToLower(seg.Field)
+		for _, w := range auxiliaryWords {
+			if strings.Contains(l, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hit is a field that matches what is looked for.
+type hit struct {
+	path fieldpath.Segments
+	s    *extv1.JSONSchemaProps
+	typ  string
+	// rank orders hits of the same depth: lower first.
+	rank int
+}
+
+// best returns the hit to take: not of an auxiliary component if one is not, then the shallowest,
+// then the lowest rank; nil for none.
+func best(hits []hit) *hit {
+	var b *hit
+	for i := range hits {
+		h := &hits[i]
+		switch {
+		case b == nil:
+			b = h
+		case auxiliary(h.path) != auxiliary(b.path):
+			if !auxiliary(h.path) {
+				b = h
+			}
+		case len(h.path) != len(b.path):
+			if len(h.path) < len(b.path) {
+				b = h
+			}
+		case h.rank < b.rank:
+			b = h
+		}
+	}
+	return b
+}
+
+// analyze reads what root, the schema of a CRD version, and its printer columns offer. It walks
+// spec breadth first, into objects and the items of lists (a list of server groups, such as
+// replica sets or node sets, is sized at its first item).
 func analyze(root *extv1.JSONSchemaProps, columns []extv1.CustomResourceColumnDefinition) findings {
 	var f findings
 	spec := child(root, "spec")
 	if spec == nil {
 		return f
 	}
+	f.spec = spec
 	specPath := fieldpath.Segments{fieldpath.Field("spec")}
-	for _, name := range replicaNames {
-		if c := child(spec, name); c != nil && c.Type == "integer" {
-			f.replicas = append(f.replicas, intField{name: name, path: append(slices.Clone(specPath), fieldpath.Field(name)), def: jsonInt(c.Default), min: int64Of(c.Minimum), max: int64Of(c.Maximum)})
-		}
-	}
 	for _, name := range imageNames {
 		if c := child(spec, name); c != nil && c.Type == "string" {
 			f.image = append(slices.Clone(specPath), fieldpath.Field(name))
@@ -177,27 +227,25 @@ func analyze(root *extv1.JSONSchemaProps, columns []extv1.CustomResourceColumnDe
 		}
 	}
 
-	// Breadth first, so that the shallowest match is found first; names in order within a level.
-	type storageHit struct {
-		path  fieldpath.Segments
-		typ   string
-		exact bool
-	}
-	var storage []storageHit
+	var replicas, resources, storage []hit
 	queue := []node{{path: specPath, s: spec}}
 	visits := 0
-	for depth := 1; depth <= maxDepth && len(queue) > 0; depth++ {
+	for depth := 1; depth <= maxDepth && len(queue) > 0 && visits <= maxVisits; depth++ {
 		var next []node
 		for _, n := range queue {
 			sw, exact := hasStorageWord(n.path)
+			rank := 1
+			if exact {
+				rank = 0
+			}
 			// A core ResourceRequirements: requests and limits, maps of quantities. One below a
 			// volume's name is a PersistentVolumeClaim's, whose requests hold its size.
 			req, lim := child(n.s, "requests"), child(n.s, "limits")
-			if isMap(req) && isMap(lim) && !sw && f.resources == nil {
-				f.resources = n.path
+			if isMap(req) && isMap(lim) && !sw {
+				resources = append(resources, hit{path: n.path, s: n.s})
 			}
 			if r := child(n.s, "resources"); sw && r != nil && isMap(child(r, "requests")) {
-				storage = append(storage, storageHit{path: append(slices.Clone(n.path), fieldpath.Field("resources"), fieldpath.Field("requests"), fieldpath.Field("storage")), typ: "int-or-string", exact: exact})
+				storage = append(storage, hit{path: append(slices.Clone(n.path), fieldpath.Field("resources"), fieldpath.Field("requests"), fieldpath.Field("storage")), typ: "int-or-string", rank: rank})
 			}
 			for _, name := range sortedProps(n.s) {
 				visits++
@@ -206,32 +254,111 @@ func analyze(root *extv1.JSONSchemaProps, columns []extv1.CustomResourceColumnDe
 				}
 				c := n.s.Properties[name]
 				p := append(slices.Clone(n.path), fieldpath.Field(name))
-				if t := typeOf(&c); (t == "string" || t == "int-or-string") && slices.Contains(sizeNames, name) {
+				t := typeOf(&c)
+				if (t == "string" || t == "int-or-string") && slices.Contains(sizeNames, name) {
 					if csw, cexact := hasStorageWord(p); csw {
-						storage = append(storage, storageHit{path: p, typ: t, exact: cexact})
+						r := 1
+						if cexact {
+							r = 0
+						}
+						storage = append(storage, hit{path: p, s: &c, typ: t, rank: r})
 					}
 				}
-				if c.Type == "object" && len(c.Properties) > 0 {
+				if i := slices.Index(replicaNames, name); i >= 0 && t == "integer" {
+					replicas = append(replicas, hit{path: p, s: &c, typ: t, rank: i})
+				}
+				switch {
+				case c.Type == "object" && len(c.Properties) > 0:
 					next = append(next, node{path: p, s: &c})
+				case c.Type == "array" && c.Items != nil && c.Items.Schema != nil && len(c.Items.Schema.Properties) > 0:
+					next = append(next, node{path: append(p, fieldpath.FieldOrIndex("0")), s: c.Items.Schema})
 				}
 			}
 		}
 		queue = next
 	}
-	if len(storage) > 0 {
-		best := storage[0]
-		for _, h := range storage[1:] {
-			if len(h.path) < len(best.path) || (len(h.path) == len(best.path) && h.exact && !best.exact) {
-				best = h
+	if h := best(resources); h != nil {
+		f.resources = h.path
+	}
+	if h := best(storage); h != nil {
+		f.storage, f.storageType = h.path, h.typ
+	}
+	// Every count of servers of the object the best one is in: replicas and shards, nodes and
+	// replicas.
+	if h := best(replicas); h != nil {
+		parent := h.path[:len(h.path)-1]
+		for _, r := range replicas {
+			if len(r.path) == len(h.path) && parent.String() == r.path[:len(r.path)-1].String() {
+				f.replicas = append(f.replicas, intField{name: r.path[len(r.path)-1].Field, path: r.path, def: jsonInt(r.s.Default), min: int64Of(r.s.Minimum), max: int64Of(r.s.Maximum)})
 			}
 		}
-		f.storage, f.storageType = best.path, best.typ
+		slices.SortStableFunc(f.replicas, func(a, b intField) int { return slices.Index(replicaNames, a.name) - slices.Index(replicaNames, b.name) })
 	}
 
 	f.required = requiredOf(spec)
 	f.ready = readinessOf(root, columns)
 	f.status = statusOf(root, columns, f.ready)
 	return f
+}
+
+// requiredAlong sets in base (the spec of the CR) what the CRD requires of every object a mapping
+// to path creates on its way: the required fields of each, but the one the path goes on through
+// and those a mapping sets (mapped holds their paths).
+func requiredAlong(spec *extv1.JSONSchemaProps, path fieldpath.Segments, base map[string]any, mapped map[string]bool) {
+	var cur any = base
+	s := spec
+	for i := 1; i < len(path) && s != nil; i++ { // path[0] is spec
+		seg := path[i]
+		if m, ok := cur.(map[string]any); ok {
+			for _, r := range s.Required {
+				if r == seg.Field || mapped[append(slices.Clone(path[:i]), fieldpath.Field(r)).String()] {
+					continue
+				}
+				if _, set := m[r]; !set {
+					if c := child(s, r); c != nil {
+						m[r], _ = valueOf(c, 0)
+					}
+				}
+			}
+		}
+		if i == len(path)-1 {
+			return
+		}
+		next := path[i+1]
+		switch {
+		case seg.Type == fieldpath.SegmentIndex:
+			l, _ := cur.([]any)
+			if len(l) == 0 {
+				return
+			}
+			cur = l[0]
+			continue
+		case next.Type == fieldpath.SegmentIndex:
+			c := child(s, seg.Field)
+			if c == nil || c.Items == nil || c.Items.Schema == nil {
+				return
+			}
+			m := cur.(map[string]any)
+			l, _ := m[seg.Field].([]any)
+			if len(l) == 0 {
+				l = []any{map[string]any{}}
+				m[seg.Field] = l
+			}
+			cur, s = l, c.Items.Schema
+		default:
+			c := child(s, seg.Field)
+			if c == nil {
+				return
+			}
+			m := cur.(map[string]any)
+			sub, _ := m[seg.Field].(map[string]any)
+			if sub == nil {
+				sub = map[string]any{}
+				m[seg.Field] = sub
+			}
+			cur, s = sub, c
+		}
+	}
 }
 
 // requiredOf lists the fields s requires, each with the value a base gives it: its default, its
@@ -350,4 +477,26 @@ func statusOf(root *extv1.JSONSchemaProps, columns []extv1.CustomResourceColumnD
 	}
 	_ = root
 	return out
+}
+
+// prune removes the empty objects and lists requiredAlong made on its way.
+func prune(m map[string]any) {
+	for k, v := range m {
+		switch x := v.(type) {
+		case map[string]any:
+			prune(x)
+			if len(x) == 0 {
+				delete(m, k)
+			}
+		case []any:
+			if len(x) == 1 {
+				if item, ok := x[0].(map[string]any); ok {
+					prune(item)
+					if len(item) == 0 {
+						delete(m, k)
+					}
+				}
+			}
+		}
+	}
 }

@@ -50,9 +50,10 @@ type planValue struct {
 	sizes []any
 }
 
-// mapping maps a catalog value to a field of the CR.
+// mapping maps a catalog value to a field of the CR: path in the CR, to as the backend writes it.
 type mapping struct {
 	value, to string
+	path      fieldpath.Segments
 }
 
 // plans are the plan names of the catalog, smallest first.
@@ -138,7 +139,7 @@ func newDraft(c *backendcrd.CRD, gvk schema.GroupVersionKind, f findings, o Opti
 			desc += fmt.Sprintf(" (the CRD's default: %d)", *r.def)
 		}
 		d.values = append(d.values, planValue{name: r.name, typ: v1alpha1.ValueTypeInteger, desc: desc, sizes: sizes})
-		d.mappings = append(d.mappings, mapping{value: "plan." + r.name, to: d.prefixed(r.path)})
+		d.mappings = append(d.mappings, mapping{value: "plan." + r.name, to: d.prefixed(r.path), path: r.path})
 	}
 	if f.resources != nil {
 		at := func(parts ...string) fieldpath.Segments {
@@ -152,18 +153,17 @@ func newDraft(c *backendcrd.CRD, gvk schema.GroupVersionKind, f findings, o Opti
 			planValue{name: "cpu", typ: v1alpha1.ValueTypeString, desc: fmt.Sprintf("CPU each server requests (%s.requests.cpu)", f.resources), sizes: []any{"500m", "1", "2"}},
 			planValue{name: "memory", typ: v1alpha1.ValueTypeString, desc: fmt.Sprintf("Memory of each server, requested and its limit (%s)", f.resources), sizes: []any{"1Gi", "4Gi", "16Gi"}},
 		)
-		d.mappings = append(d.mappings,
-			mapping{value: "plan.cpu", to: d.prefixed(at("requests", "cpu"))},
-			mapping{value: "plan.memory", to: d.prefixed(at("requests", "memory"))},
-			mapping{value: "plan.memory", to: d.prefixed(at("limits", "memory"))},
-		)
+		for _, m := range []struct{ value, kind, what string }{{"cpu", "requests", "cpu"}, {"memory", "requests", "memory"}, {"memory", "limits", "memory"}} {
+			p := at(m.kind, m.what)
+			d.mappings = append(d.mappings, mapping{value: "plan." + m.value, to: d.prefixed(p), path: p})
+		}
 	} else {
 		d.missing = append(d.missing, "no CPU or memory: the CRD has no resources field of Kubernetes' shape (requests and limits)")
 	}
 	switch {
 	case f.storage != nil && (f.storageType == "string" || f.storageType == "int-or-string"):
 		d.values = append(d.values, planValue{name: "storage", typ: v1alpha1.ValueTypeString, desc: fmt.Sprintf("Volume size of each server (%s)", f.storage), sizes: []any{"5Gi", "10Gi", "50Gi"}})
-		d.mappings = append(d.mappings, mapping{value: "plan.storage", to: d.prefixed(f.storage)})
+		d.mappings = append(d.mappings, mapping{value: "plan.storage", to: d.prefixed(f.storage), path: f.storage})
 	case f.storage != nil:
 		d.missing = append(d.missing, fmt.Sprintf("no storage: %s is %s, not a quantity: map a value of its unit to it", f.storage, article(f.storageType)))
 	default:
@@ -180,17 +180,41 @@ func newDraft(c *backendcrd.CRD, gvk schema.GroupVersionKind, f findings, o Opti
 		}
 		d.service = &planValue{name: name, typ: v1alpha1.ValueTypeString, desc: fmt.Sprintf("%s of the %s", f.image, gvk.Kind), sizes: []any{f.imageDefault}}
 		d.serviceName = serviceName(f.imageDefault)
-		d.mappings = append(d.mappings, mapping{value: "service." + name, to: d.prefixed(f.image)})
+		d.mappings = append(d.mappings, mapping{value: "service." + name, to: d.prefixed(f.image), path: f.image})
 	case f.image != nil:
 		d.missing = append(d.missing, fmt.Sprintf("no service: %s has no default, so the operator picks the version; to offer versions, add spec.service with values [{name: image}] and a catalog of images, and map {value: service.image, to: %s}", f.image, d.prefixed(f.image)))
 	}
+	// The base: what the CRD requires of spec, and of every object the mappings write into on
+	// their way (a list of server groups needs an item with its required fields); a field a
+	// mapping sets itself needs nothing there.
+	tree := map[string]any{}
+	why := map[string]string{}
+	var order []string
 	for _, r := range f.required {
-		if slices.ContainsFunc(d.mappings, func(m mapping) bool {
-			return strings.HasPrefix(m.to+".", d.prefixed(fieldpath.Segments{fieldpath.Field("spec"), fieldpath.Field(r.name)})+".")
-		}) {
+		if slices.ContainsFunc(d.mappings, func(m mapping) bool { return m.path.String() == "spec."+r.name }) {
 			continue
 		}
-		d.base = append(d.base, r)
+		tree[r.name], why[r.name] = r.value, r.why
+		order = append(order, r.name)
+	}
+	mapped := map[string]bool{}
+	for _, m := range d.mappings {
+		mapped[m.path.String()] = true
+	}
+	for _, m := range d.mappings {
+		requiredAlong(f.spec, m.path, tree, mapped)
+	}
+	prune(tree)
+	for _, k := range sortedKeys(tree) {
+		if !slices.Contains(order, k) {
+			order = append(order, k)
+			why[k] = "required by the CRD where the plans' values go"
+		}
+	}
+	for _, k := range order {
+		if v, ok := tree[k]; ok {
+			d.base = append(d.base, requiredField{name: k, value: v, why: why[k]})
+		}
 	}
 	if d.ready.field == "" && d.ready.condition == "" {
 		d.missing = append(d.missing, "no readiness: the CRD's status has no ready field and no conditions, so the composite is ready once the CR exists")
@@ -227,6 +251,34 @@ func jsonText(v any) string {
 	e.SetEscapeHTML(false)
 	_ = e.Encode(v)
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// flow writes a value as YAML on one line, objects and lists in flow style.
+func flow(v any) string {
+	switch x := v.(type) {
+	case map[string]any:
+		parts := make([]string, 0, len(x))
+		for _, k := range sortedKeys(x) {
+			parts = append(parts, scalar(k)+": "+flow(x[k]))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			parts = append(parts, flow(e))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return scalar(v)
+}
+
+func sortedKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // plain are the strings that may go unquoted in a flow mapping.
@@ -388,7 +440,7 @@ func (d *draft) renderBackend(w *writer, in int) {
 		}
 	}
 	for _, r := range d.base {
-		w.line(specIn, "%s: %s  # %s", r.name, scalar(r.value), r.why)
+		w.line(specIn, "%s: %s  # %s", r.name, flow(r.value), r.why)
 	}
 	if d.object {
 		if q := d.celQuery(); q != "" {
@@ -412,7 +464,7 @@ func (d *draft) renderBackend(w *writer, in int) {
 		d.rendered = append(d.rendered, -1, -1)
 	}
 	for i, m := range d.mappings {
-		w.line(in+2, "- {value: %s, to: %s}", m.value, m.to)
+		w.line(in+2, "- {value: %s, to: %s}", m.value, scalar(m.to))
 		d.rendered = append(d.rendered, i)
 	}
 	if !d.object {
