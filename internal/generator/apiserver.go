@@ -20,7 +20,7 @@ import (
 // passes yields an XRD Crossplane can establish. Errors point at the DataService field they came
 // from where one is known. The checks are the API server's own, answered from its verdicts on the
 // parts of the CRDs it has seen before where they can be (crdcheck.go).
-func checkXRD(m *model, xrd xrdObject, prov provenance) field.ErrorList {
+func checkXRD(m *model, xrd xrdObject, prov provenance, ck *Checker) field.ErrorList {
 	crds, err := crossplaneCRDs(xrd)
 	if err != nil {
 		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
@@ -28,7 +28,7 @@ func checkXRD(m *model, xrd xrdObject, prov provenance) field.ErrorList {
 	var errs field.ErrorList
 	seen := map[string]bool{}
 	for _, crd := range crds {
-		found, _ := apiServerChecks.validate(crd)
+		found, _ := ck.checks.validate(crd)
 		for _, e := range found {
 			te := m.translate(e, prov, crd.Name)
 			key := te.Field + "\x00" + te.Detail + "\x00" + string(te.Type)

@@ -9,7 +9,7 @@ import (
 
 // convert turns the checked objects into the Output callers get.
 func convert(m *model, o *objects) (*Output, error) {
-	out := &Output{API: m.servedAPI(), Notes: m.notes}
+	out := &Output{API: m.ServedAPI(), Resolved: m.API, Notes: m.notes}
 	var err error
 	if out.XRD, err = toUnstructured(o.xrd); err != nil {
 		return nil, err

@@ -77,14 +77,27 @@ type crdChecks struct {
 	costs *lru.Map[[sha256.Size]byte, uint64]
 }
 
-// apiServerChecks are the verdicts and costs of this process. They are process-wide because
-// Generate, which the CLI, the function and the benchmarks call, takes no cache, and because each
-// is a pure function of its key, the JSON of a CRD (and of a rule) checked by the
-// apiextensions-apiserver linked into this binary: sharing them between callers and goroutines
-// changes how long a check takes, never what it finds. Bounded (an entry is some 150 bytes), least
+// A Checker is the API server's checks of the CRDs Crossplane derives from generated XRDs, with
+// the verdicts and costs it remembers (crdChecks). Each is a pure function of its key, the JSON of
+// a CRD (and of a rule) checked by the apiextensions-apiserver linked into this binary: sharing a
+// Checker between calls and goroutines changes how long a check takes, never what it finds. It is
+// a value its owner passes in (the function's Cache holds one; the CLI and tests may share one or
+// take a fresh one per call), never process-wide state. Bounded (an entry is some 150 bytes), least
 // recently used first out, so that the units every spec shares stay while specs come and go; safe
 // for concurrent use.
-var apiServerChecks = newCRDChecks(4096)
+type Checker struct {
+	checks *crdChecks
+}
+
+// NewChecker returns a Checker remembering up to max verdicts and as many costs.
+func NewChecker(max int) *Checker { return &Checker{checks: newCRDChecks(max)} }
+
+// perCallVerdicts bounds what a Checker made for one call remembers: the units of the composite's
+// and the claim's CRD of one XRD, which share most of them.
+const perCallVerdicts = 512
+
+// DefaultCheckerSize is what a long-lived Checker remembers: the units of many specs.
+const DefaultCheckerSize = 4096
 
 func newCRDChecks(max int) *crdChecks {
 	return &crdChecks{verdicts: lru.New[[sha256.Size]byte, bool](max), costs: lru.New[[sha256.Size]byte, uint64](max)}
@@ -290,12 +303,6 @@ func ruleCosts(crd *extv1.CustomResourceDefinition, hops []hop) ([]uint64, error
 		}
 	}
 	return costs, nil
-}
-
-// reset forgets every verdict and cost.
-func (c *crdChecks) reset() {
-	c.verdicts.Reset()
-	c.costs.Reset()
 }
 
 // addCost and mulCost saturate at the largest cost, as the API server's sums and products do.

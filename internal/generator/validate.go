@@ -10,22 +10,54 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/resolved"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
-// validate checks everything that can be checked on the resolved spec itself, and returns every
-// problem, in the order of the spec's fields. What only the API server can judge (structural
-// schemas, CEL) is checked on the generated XRD (check.go).
+// A rule is one check of a resolved DataService: it returns every problem it finds, each with the
+// field path of the spec and the fix.
+type rule func(m *model) field.ErrorList
+
+// rules are every check of a DataService, in the order their errors are reported: the one place
+// a reader finds them all. A rule file (validate_*.go, names.go, resources.go …) defines its
+// checks and adds them here. What only the API server can judge (structural schemas, CEL) is
+// checked on the generated XRD (check.go).
+var rules = []rule{
+	(*model).validateIdentity,
+	(*model).validateVersions,
+	(*model).validateCompositions,
+	(*model).validateFields,
+	(*model).validateParameters,
+	(*model).validatePlanChanges,
+	(*model).validateCatalogs,
+	(*model).validateCompositionRefs,
+	(*model).validateExport,
+}
+
+// validate runs every rule on the resolved spec and returns every problem, in the order of rules.
 func validate(m *model) field.ErrorList {
 	var errs field.ErrorList
-	sp := field.NewPath("spec")
+	for _, r := range rules {
+		errs = append(errs, r(m)...)
+	}
+	return errs
+}
+
+// specPath is where every rule's paths start.
+var specPath = field.NewPath("spec")
+
+// validateIdentity checks what names the API: the DataService, its line, group, kinds and plurals,
+// categories and short names.
+func (m *model) validateIdentity() field.ErrorList {
+	var errs field.ErrorList
+	sp := specPath
 	s := m.spec
 
-	if m.name == "" {
+	if m.Name == "" {
 		errs = append(errs, field.Required(field.NewPath("metadata", "name"), "name the DataService, e.g. mongodb: it names the ProviderConfig by default"))
 	} else {
-		for _, msg := range validation.IsDNS1123Subdomain(m.name) {
-			errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), m.name, msg))
+		for _, msg := range validation.IsDNS1123Subdomain(m.Name) {
+			errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), m.Name, msg))
 		}
 	}
 	if _, ok := xpline.Named(m.lineName); !ok {
@@ -34,9 +66,9 @@ func validate(m *model) field.ErrorList {
 
 	errs = append(errs, validateGroup(sp.Child("group"), s.Group)...)
 	errs = append(errs, validateKind(sp.Child("kind"), s.Kind)...)
-	errs = append(errs, validatePlural(sp.Child("plural"), m.plural)...)
+	errs = append(errs, validatePlural(sp.Child("plural"), m.Plural)...)
 
-	if m.line.Claims {
+	if m.Line.Claims {
 		if c := s.Composite; c != nil {
 			if c.Kind != "" {
 				errs = append(errs, validateKind(sp.Child("composite", "kind"), c.Kind)...)
@@ -45,11 +77,11 @@ func validate(m *model) field.ErrorList {
 				errs = append(errs, validatePlural(sp.Child("composite", "plural"), c.Plural)...)
 			}
 		}
-		if m.xrKind == m.kind {
-			errs = append(errs, field.Invalid(sp.Child("composite", "kind"), m.xrKind, "the composite kind must differ from the claim kind spec.kind"))
+		if m.CompositeKind == m.Kind {
+			errs = append(errs, field.Invalid(sp.Child("composite", "kind"), m.CompositeKind, "the composite kind must differ from the claim kind spec.kind"))
 		}
-		if m.xrPlural == m.plural {
-			errs = append(errs, field.Invalid(sp.Child("composite", "plural"), m.xrPlural, "the composite plural must differ from the claim plural"))
+		if m.CompositePlural == m.Plural {
+			errs = append(errs, field.Invalid(sp.Child("composite", "plural"), m.CompositePlural, "the composite plural must differ from the claim plural"))
 		}
 		if s.Scope != "" {
 			errs = append(errs, field.Forbidden(sp.Child("scope"), "scope applies to Crossplane v2 only: v1 composites are cluster scoped and claims namespaced; remove spec.scope or set spec.crossplaneVersion: v2"))
@@ -60,21 +92,17 @@ func validate(m *model) field.ErrorList {
 
 	errs = append(errs, validateNameList(sp.Child("categories"), s.Categories)...)
 	errs = append(errs, validateNameList(sp.Child("shortNames"), s.ShortNames)...)
-	errs = append(errs, m.validateVersions(sp.Child("versions"))...)
-	errs = append(errs, m.validateCompositions(sp)...)
-	errs = append(errs, m.validateFields(sp)...)
-	errs = append(errs, m.validateParameters(sp.Child("parameters"))...)
-	errs = append(errs, m.validatePlanChanges(sp.Child("plan", "changes"))...)
-	errs = append(errs, m.catalogErrs...)
-	errs = append(errs, m.validateCompositionRefs(sp)...)
-	errs = append(errs, m.validateExport(sp.Child("export"))...)
 	return errs
 }
 
-func (m *model) validateVersions(p *field.Path) field.ErrorList {
+// validateCatalogs reports what is wrong with the declarations of the plan and service catalogs.
+func (m *model) validateCatalogs() field.ErrorList { return m.catalogErrs }
+
+func (m *model) validateVersions() field.ErrorList {
 	var errs field.ErrorList
+	p := specPath.Child("versions")
 	seen := map[string]bool{}
-	for i, v := range m.versions {
+	for i, v := range m.Versions {
 		vp := p.Index(i).Child("name")
 		for _, msg := range validation.IsDNS1035Label(v.Name) {
 			errs = append(errs, field.Invalid(vp, v.Name, msg+" (versions are named like v1, v1beta1)"))
@@ -87,16 +115,17 @@ func (m *model) validateVersions(p *field.Path) field.ErrorList {
 	if m.refs > 1 {
 		errs = append(errs, field.Invalid(p, m.refs, "exactly one version may be referenceable (it is the storage version Compositions reference)"))
 	}
-	for _, v := range m.versions {
-		if v.Referenceable && !*v.Served {
+	for _, v := range m.Versions {
+		if v.Referenceable && !v.Served {
 			errs = append(errs, field.Invalid(p, v.Name, "the referenceable version must be served"))
 		}
 	}
 	return errs
 }
 
-func (m *model) validateCompositions(sp *field.Path) field.ErrorList {
+func (m *model) validateCompositions() field.ErrorList {
 	var errs field.ErrorList
+	sp := specPath
 	p := sp.Child("compositions")
 	if len(m.spec.Compositions) == 0 {
 		errs = append(errs, field.Required(p, "add at least one composition, e.g. {name: a9s-mongodb, services: [...], plans: [...], backend: {...}}"))
@@ -112,6 +141,7 @@ func (m *model) validateCompositions(sp *field.Path) field.ErrorList {
 			errs = append(errs, field.Duplicate(cp.Child("name"), c.Name))
 		}
 		seen[c.Name] = true
+		// The names a composition lists; the catalog's are checked where they are declared.
 		errs = append(errs, validateTokens(cp.Child("services"), c.Services, "service")...)
 		errs = append(errs, validateTokens(cp.Child("plans"), c.Plans, "plan")...)
 		if rc.backend != nil {
@@ -121,13 +151,13 @@ func (m *model) validateCompositions(sp *field.Path) field.ErrorList {
 		errs = append(errs, m.validateResources(cp, &m.compositions[i])...)
 		errs = append(errs, m.validateCatalogOfferings(cp, &m.compositions[i])...)
 	}
-	if m.defaultComposition != "" && !seen[m.defaultComposition] {
-		errs = append(errs, field.NotFound(sp.Child("defaultComposition"), m.defaultComposition))
+	if m.DefaultComposition != "" && !seen[m.DefaultComposition] {
+		errs = append(errs, field.NotFound(sp.Child("defaultComposition"), m.DefaultComposition))
 	}
-	if m.spec.Service != nil && !m.hasService {
+	if m.spec.Service != nil && m.Service == nil {
 		errs = append(errs, field.Invalid(sp.Child("service"), "", "no composition offers services: list them under spec.compositions[].services or remove spec.service"))
 	}
-	if m.spec.Plan != nil && !m.hasPlan {
+	if m.spec.Plan != nil && m.Plan == nil {
 		errs = append(errs, field.Invalid(sp.Child("plan"), "", "no composition offers plans: list them under spec.compositions[].plans or remove spec.plan"))
 	}
 	return errs
@@ -158,7 +188,7 @@ func (m *model) validateBackend(bp *field.Path, rb *resolvedBackend) field.Error
 	if cs := b.ConnectionSecret; cs != nil && strings.Count(cs.NameFormat, "%s") != 1 {
 		errs = append(errs, field.Invalid(bp.Child("connectionSecret", "nameFormat"), cs.NameFormat, "must contain %s exactly once, e.g. %s-creds"))
 	}
-	if b.ClaimLabels != nil && *b.ClaimLabels && m.line == xpline.V2 {
+	if b.ClaimLabels != nil && *b.ClaimLabels && m.Line == xpline.V2 {
 		errs = append(errs, field.Forbidden(bp.Child("claimLabels"), "Crossplane v2 has no claims to take labels from"))
 	}
 	if b.ParametersTo != "" {
@@ -167,9 +197,10 @@ func (m *model) validateBackend(bp *field.Path, rb *resolvedBackend) field.Error
 	return errs
 }
 
-func (m *model) validateFields(sp *field.Path) field.ErrorList {
+func (m *model) validateFields() field.ErrorList {
 	var errs field.ErrorList
-	seen := map[string]bool{"service": m.hasService, "plan": m.hasPlan, "parameters": m.spec.Parameters != nil}
+	sp := specPath
+	seen := map[string]bool{"service": m.Service != nil, "plan": m.Plan != nil, "parameters": m.spec.Parameters != nil}
 	for i, rf := range m.fields {
 		f := rf.spec
 		fp := sp.Child("fields").Index(i)
@@ -188,7 +219,8 @@ func (m *model) validateFields(sp *field.Path) field.ErrorList {
 	return errs
 }
 
-func (m *model) validateParameters(p *field.Path) field.ErrorList {
+func (m *model) validateParameters() field.ErrorList {
+	p := specPath.Child("parameters")
 	ps := m.spec.Parameters
 	if ps == nil {
 		return nil
@@ -221,16 +253,15 @@ func (m *model) validateParameters(p *field.Path) field.ErrorList {
 	return errs
 }
 
-func (m *model) validatePlanChanges(p *field.Path) field.ErrorList {
+// validatePlanChanges checks the plan-change rules and hidden plans against the plans the
+// compositions offer, however they are declared.
+func (m *model) validatePlanChanges() field.ErrorList {
 	if m.spec.Plan == nil {
 		return nil
 	}
+	p := specPath.Child("plan", "changes")
 	var errs field.ErrorList
-	var plans []string
-	for _, rc := range m.compositions {
-		c := rc.spec
-		plans = append(plans, c.Plans...)
-	}
+	plans := m.Offered(resolved.FieldPlan)
 	inPlans := func(tok string) bool {
 		for _, pl := range plans {
 			if strings.Contains(pl, tok) {
@@ -313,8 +344,9 @@ func examplePlan(plans []string) string {
 
 // validateCompositionRefs checks what refers to parameters and fields: mappings and exclusive
 // parameters.
-func (m *model) validateCompositionRefs(sp *field.Path) field.ErrorList {
+func (m *model) validateCompositionRefs() field.ErrorList {
 	var errs field.ErrorList
+	sp := specPath
 	for i, c := range m.spec.Compositions {
 		cp := sp.Child("compositions").Index(i)
 		for j, pn := range c.ExclusiveParameters {
@@ -357,7 +389,7 @@ func (m *model) sourceProblem(path string) string {
 	}
 	top := segs[1].Field
 	switch {
-	case top == "service" && m.hasService, top == "plan" && m.hasPlan:
+	case top == "service" && m.Service != nil, top == "plan" && m.Plan != nil:
 		return ""
 	case top == "parameters" && m.params != nil:
 		if schemaHas(m.params, segs[2:]) {
@@ -374,8 +406,9 @@ func (m *model) sourceProblem(path string) string {
 	return fmt.Sprintf("spec has no field %s: declare it under spec.fields (or parameters), or fix the path", strings.TrimPrefix(path, "spec."))
 }
 
-func (m *model) validateExport(p *field.Path) field.ErrorList {
+func (m *model) validateExport() field.ErrorList {
 	var errs field.ErrorList
+	p := specPath.Child("export")
 	if m.kubeBind != nil {
 		errs = append(errs, m.validateKubeBind(p.Child("kubeBind"))...)
 	}
@@ -383,13 +416,13 @@ func (m *model) validateExport(p *field.Path) field.ErrorList {
 	if re == nil {
 		return errs
 	}
-	for _, msg := range validation.IsDNS1123Subdomain(re.name) {
-		errs = append(errs, field.Invalid(p.Child("name"), re.name, msg))
+	for _, msg := range validation.IsDNS1123Subdomain(re.Name) {
+		errs = append(errs, field.Invalid(p.Child("name"), re.Name, msg))
 	}
-	for _, msg := range validation.IsDNS1123Label(re.namespace) {
-		errs = append(errs, field.Invalid(p.Child("namespace"), re.namespace, msg))
+	for _, msg := range validation.IsDNS1123Label(re.Namespace) {
+		errs = append(errs, field.Invalid(p.Child("namespace"), re.Namespace, msg))
 	}
-	errs = append(errs, validatePlural(p.Child("resource"), re.resource)...)
+	errs = append(errs, validatePlural(p.Child("resource"), re.Resource)...)
 	for i, pc := range re.spec.PermissionClaims {
 		cp := p.Child("permissionClaims").Index(i)
 		if pc.Resource == "" {
@@ -408,17 +441,12 @@ func (m *model) validateExport(p *field.Path) field.ErrorList {
 func (m *model) validateKubeBind(p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	r := m.kubeBind
-	for _, msg := range validation.IsDNS1123Subdomain(r.name) {
-		errs = append(errs, field.Invalid(p.Child("name"), r.name, msg))
+	for _, msg := range validation.IsDNS1123Subdomain(r.Name) {
+		errs = append(errs, field.Invalid(p.Child("name"), r.Name, msg))
 	}
-	served := map[string]bool{}
-	for _, v := range m.versions {
-		if *v.Served {
-			served[v.Name] = true
-		}
-	}
+	served := m.Served()
 	for i, v := range r.spec.Versions {
-		if !served[v] {
+		if !slices.Contains(served, v) {
 			errs = append(errs, field.Invalid(p.Child("versions").Index(i), v, "not a served version of the API: export one of spec.versions"))
 		}
 	}

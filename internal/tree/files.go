@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/pkgmeta"
 )
 
 // Files returns the content of every file the sources generate, by path.
@@ -67,7 +68,7 @@ func Files(srcs []Source, l Layout) (map[string][]byte, error) {
 	for _, s := range sorted {
 		outs = append(outs, s.Output)
 	}
-	pm, err := generator.Package(l.Name, l.Crossplane, outs)
+	pm, err := pkgmeta.Package(l.Name, l.Crossplane, outs)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,8 @@
-package generator
+// Package pkgmeta writes the packaging side of generated APIs: the meta of the Configuration package
+// that carries them (crossplane.yaml) and the ClusterRole that lets Crossplane compose what their
+// Compositions compose. It reads the generator's outputs and writes no file (internal/tree lays
+// them out).
+package pkgmeta
 
 import (
 	"encoding/json"
@@ -14,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
@@ -48,7 +53,7 @@ type PackageMeta struct {
 
 // Package describes the package of outs named name. constraint is the Crossplane version
 // constraint asked for ("" for the one the XRDs' line needs).
-func Package(name, constraint string, outs []*Output) (*PackageMeta, error) {
+func Package(name, constraint string, outs []*generator.Output) (*PackageMeta, error) {
 	pm := &PackageMeta{}
 	line := xpline.V1
 	functions := map[string]bool{}
