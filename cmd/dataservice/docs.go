@@ -59,7 +59,7 @@ func (c *docsCmd) Run(ctx context.Context, s streams) error {
 			errs = append(errs, err)
 			continue
 		}
-		p, err := catalog.Write(ctx, sp.ds, out)
+		p, err := catalog.Write(ctx, out)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: DataService %s: %w", sp.where, sp.ds.Name, err))
 			continue

@@ -19,6 +19,8 @@ import (
 type loadedSpec struct {
 	where string
 	ds    *v1alpha1.DataService
+	// notes say what the overlay that made it decided that it does not say, for stderr.
+	notes []string
 }
 
 // loadSpecs reads every DataService from files and folders. Every problem is reported, each naming
@@ -90,12 +92,12 @@ func applyOverlays(specs []loadedSpec, overlays []loadedOverlay) ([]loadedSpec, 
 			errs = append(errs, fmt.Errorf("%s: overlay of DataService %q, which none of the given files holds: pass its spec with -f", ov.where, ov.o.Spec.Base))
 			continue
 		}
-		ds, err := overlay.Apply(specs[i].ds, ov.o)
+		ds, notes, err := overlay.Apply(specs[i].ds, ov.o)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", ov.where, err))
 			continue
 		}
-		specs[i] = loadedSpec{where: ov.where + " (overlay of " + specs[i].where + ")", ds: ds}
+		specs[i] = loadedSpec{where: ov.where + " (overlay of " + specs[i].where + ")", ds: ds, notes: notes}
 	}
 	return specs, errors.Join(errs...)
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // bundled are the example folders whose pages are checked in under docs/catalog/<folder>.
-var bundled = []string{"klutch", "klutch-v2", "a9s"}
+var bundled = []string{"klutch", "klutch-v2", "a9s", "internal/v1", "internal/v2"}
 
 // TestBundledPages writes the page of every bundled example and checks that the API server's
 // validation accepts the example object the page shows (read back from the page's YAML), and that
@@ -44,7 +44,7 @@ func TestBundledPages(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				p, err := Write(context.Background(), ds, out)
+				p, err := Write(context.Background(), out)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -196,11 +196,9 @@ func (m *model) resolveBackend(i int, c v1alpha1.Composition, d inputv1beta1.Def
 	case b.NoParameters:
 	case b.ParametersTo != "":
 		rb.parametersTo, _ = fieldpath.Parse(b.ParametersTo) // validate reports a path that does not parse
-	default:
+	case rb.broker || m.spec.Parameters == nil:
+		// Where a9s brokers take them; validate refuses to guess it for any other kind.
 		rb.parametersTo, _ = fieldpath.Parse(inputv1beta1.DefaultParametersTo)
-		if !rb.broker && m.spec.Parameters != nil {
-			m.notes = append(m.notes, fmt.Sprintf("%s: parameters go to %s of %s %s, where a9s brokers take them: set parametersTo, or noParameters: true and map them under fields", bp, inputv1beta1.DefaultParametersTo, b.APIVersion, b.Kind))
-		}
 	}
 	rb.status = statusTargets(b.Status)
 	return rb

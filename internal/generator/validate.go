@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/resolved"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
@@ -42,6 +43,9 @@ func validate(m *model) field.ErrorList {
 	}
 	return errs
 }
+
+// msgParametersTo says why a backend that is not an a9s broker's needs parametersTo.
+const msgParametersTo = "%s %s takes the DataService's parameters only where parametersTo says (it is not an a9s service broker's kind, which takes them at %s): set parametersTo to the field that holds them, e.g. spec.forProvider.manifest.spec.config, or noParameters: true and map them one by one under fields"
 
 // specPath is where every rule's paths start.
 var specPath = field.NewPath("spec")
@@ -181,6 +185,9 @@ func (m *model) validateBackend(bp *field.Path, rb *resolvedBackend) field.Error
 		if pc.Disabled && (pc.Name != "" || pc.FromField != "" || pc.Format != "") {
 			errs = append(errs, field.Invalid(bp.Child("providerConfig", "disabled"), true, "a disabled providerConfig names none: remove name, fromField and format, or disabled"))
 		}
+	}
+	if !b.NoParameters && b.ParametersTo == "" && !rb.broker && m.spec.Parameters != nil {
+		errs = append(errs, field.Required(bp.Child("parametersTo"), fmt.Sprintf(msgParametersTo, b.APIVersion, b.Kind, inputv1beta1.DefaultParametersTo)))
 	}
 	if b.NoParameters && b.ParametersTo != "" {
 		errs = append(errs, field.Invalid(bp.Child("parametersTo"), b.ParametersTo, "noParameters passes none: remove parametersTo or noParameters"))

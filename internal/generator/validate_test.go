@@ -55,6 +55,14 @@ func TestValidation(t *testing.T) {
 		edit func(s *v1alpha1.DataServiceSpec, ds *v1alpha1.DataService)
 		want []want
 	}{
+		"ParametersWithoutParametersToOnOtherKind": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Compositions[0].Backend.APIVersion = "kubernetes.crossplane.io/v1alpha2"
+				s.Compositions[0].Backend.Kind = "Object"
+				s.Compositions[0].Backend.ProviderConfig = &v1alpha1.ProviderConfig{Disabled: true}
+			},
+			want: []want{{"spec.compositions[0].backend.parametersTo", "set parametersTo"}},
+		},
 		"GroupWithoutDot": {
 			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Group = "example" },
 			want: []want{{"spec.group", "must contain a dot"}},

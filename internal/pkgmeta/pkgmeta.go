@@ -5,8 +5,11 @@
 package pkgmeta
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -150,7 +153,7 @@ func Package(name, constraint string, outs []*generator.Output) (*PackageMeta, e
 	cr := &rbacv1.ClusterRole{
 		TypeMeta: metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
 		ObjectMeta: metav1.ObjectMeta{
-			Name:   "crossplane:composite:" + name,
+			Name:   ClusterRoleName(name),
 			Labels: map[string]string{AggregateToCrossplane: "true"},
 		},
 		Rules: rules,
@@ -162,6 +165,33 @@ func Package(name, constraint string, outs []*generator.Output) (*PackageMeta, e
 	delete(obj["metadata"].(map[string]any), "creationTimestamp")
 	pm.ClusterRole = &unstructured.Unstructured{Object: obj}
 	return pm, nil
+}
+
+// ClusterRoleName is the name of the ClusterRole of the package named name.
+func ClusterRoleName(name string) string { return "crossplane:composite:" + name }
+
+// maxDefaultName bounds a package name made of DataService names: a DNS label, so that the
+// package, its meta and its ClusterRole's name stay valid.
+const maxDefaultName = 63
+
+// DefaultName is the name of a package of the DataServices named names when none is given: their
+// names, sorted and joined (mongodb-postgresql-servicebinding), so that two packages of other
+// DataServices on one control plane never share a Configuration name or ClusterRole; a name
+// beyond a DNS label keeps the first DataService's name and a digest of all of them.
+func DefaultName(names []string) string {
+	sorted := slices.Clone(names)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	n := strings.Join(sorted, "-")
+	if len(n) <= maxDefaultName {
+		return n
+	}
+	sum := sha256.Sum256([]byte(n))
+	first := sorted[0]
+	if len(first) > maxDefaultName-9 {
+		first = strings.TrimRight(first[:maxDefaultName-9], "-.")
+	}
+	return first + "-" + hex.EncodeToString(sum[:4])
 }
 
 // resourceOf guesses the resource of a kind without its CRD: the lower-cased kind with the

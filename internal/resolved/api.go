@@ -144,7 +144,7 @@ type KubeBind struct {
 // composition that lists none offers every entry of the catalog. The one rule that says it: the
 // generator, limits and overlays call it.
 func Offered(listed []string, catalog []Offering) []string {
-	if len(listed) > 0 {
+	if len(listed) > 0 || len(catalog) == 0 {
 		return listed
 	}
 	out := make([]string, 0, len(catalog))
@@ -280,4 +280,15 @@ func (a *API) Generated() []string {
 		}
 	}
 	return out
+}
+
+// MustNameComposition says whether the API refuses an instance that names no composition: its
+// rules read the composition reference without the default (RequireCompositionRef), and some rule
+// reads it (the offering rule of several compositions, or a parameter only one composition takes).
+// Otherwise an instance that names none gets DefaultComposition.
+func (a *API) MustNameComposition() bool {
+	if !a.RequireCompositionRef {
+		return false
+	}
+	return len(a.Compositions) > 1 || slices.ContainsFunc(a.Compositions, func(c Composition) bool { return len(c.ExclusiveParameters) > 0 })
 }
