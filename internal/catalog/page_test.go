@@ -107,6 +107,13 @@ func TestAllowedValues(t *testing.T) {
 			}},
 			want: "one of `\"a\"`, `\"b\"`, matching `^[a-z]+$`",
 		},
+		"ArrayItems": {
+			reason: "What each item of an array may be is what the field allows.",
+			schema: structuralschema.Structural{Generic: structuralschema.Generic{Type: "array"}, Items: &structuralschema.Structural{
+				ValueValidation: &structuralschema.ValueValidation{Enum: []structuralschema.JSON{{Object: "TLSv1.2"}, {Object: "TLSv1.3"}}},
+			}},
+			want: "each item one of `\"TLSv1.2\"`, `\"TLSv1.3\"`",
+		},
 		"Bounds": {
 			reason: "Bounds say whether they are inclusive; lengths are counted.",
 			schema: structuralschema.Structural{ValueValidation: &structuralschema.ValueValidation{
@@ -152,4 +159,61 @@ func TestRuleText(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPageShowsWhatTheResolvedAPIOffers: hidden plans are marked and never the example's; a mix
+// of a composition that lists plans and one that offers the whole catalog shows both, with each
+// plan's values.
+func TestPageShowsWhatTheResolvedAPIOffers(t *testing.T) {
+	page := func(t *testing.T, ds *v1alpha1.DataService) string {
+		t.Helper()
+		out, err := generator.Generate(ds, inputv1beta1.Defaults{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Write(context.Background(), out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(p.Markdown)
+	}
+	read := func(t *testing.T, path string) *v1alpha1.DataService {
+		t.Helper()
+		docs, err := manifests.Read(filepath.Join("..", "..", "examples", path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := v1alpha1.Decode(docs[0].Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+
+	t.Run("HiddenPlansMarked", func(t *testing.T) {
+		ds := read(t, "internal/v2/valkey.yaml")
+		ds.Spec.Plan.Hidden = []string{"small"}
+		p := page(t, ds)
+		for _, want := range []string{"| `small` (hidden) | 500m |", "Plans marked hidden are no longer offered", "  plan: medium\n"} {
+			if !strings.Contains(p, want) {
+				t.Errorf("the page lacks %q:\n%s", want, p)
+			}
+		}
+	})
+	t.Run("ListedAndCatalogCompositions", func(t *testing.T) {
+		ds := read(t, "internal/v2/valkey.yaml")
+		second := ds.Spec.Compositions[0]
+		second.Name = "valkey-small-only"
+		second.Plans = []string{"small"}
+		ds.Spec.Compositions = append(ds.Spec.Compositions, second)
+		p := page(t, ds)
+		for _, want := range []string{"### Composition `valkey` (default)", "### Composition `valkey-small-only`", "| `large` | 2 | 16Gi | 50Gi | 3 |", "name: valkey\n"} {
+			if !strings.Contains(p, want) {
+				t.Errorf("the page lacks %q:\n%s", want, p)
+			}
+		}
+		if strings.Contains(p, "No services or plans to choose") {
+			t.Error("a composition that offers the catalog has plans to choose")
+		}
+	})
 }

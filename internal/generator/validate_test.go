@@ -270,6 +270,24 @@ func TestValidation(t *testing.T) {
 			},
 			want: []want{{"spec.compositions", "at most 2048 are allowed"}},
 		},
+		"TooManyPlansOfferedFromACatalog": {
+			// 40 compositions offering a catalog of 60 plans offer 2400: counted as offered,
+			// however declared.
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Plan.Changes = nil
+				for i := range 60 {
+					s.Plan.Catalog = append(s.Plan.Catalog, v1alpha1.Offering{Name: fmt.Sprintf("kv-%d", i)})
+				}
+				c := s.Compositions[0]
+				c.Plans = nil
+				s.Compositions = nil
+				for i := range 40 {
+					c.Name = fmt.Sprintf("kv-%d", i)
+					s.Compositions = append(s.Compositions, c)
+				}
+			},
+			want: []want{{"spec.compositions", "2400 plans offered by the compositions together, at most 2048 are allowed"}},
+		},
 		"SchemaTooDeep": {
 			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
 				schema := `{"type":"integer"}`
