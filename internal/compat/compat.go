@@ -4,9 +4,9 @@
 // classified as safe or breaking with a one-line reason, so that CI can refuse a release that would
 // break claims already in use. It does no I/O.
 //
-// schema.go is above 450 lines because it is one recursive walk over two OpenAPI schemas: every
-// keyword's comparison needs the walk's path and both sides, and splitting it would scatter one
-// decision (is this schema change breaking?) over files.
+// schema.go walks two OpenAPI schemas, constraints.go compares one node's constraints, and
+// plans.go judges the plan and service rules by what they answer over what the resolved API of
+// each release offers (generator.ReadAPI).
 package compat
 
 import (

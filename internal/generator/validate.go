@@ -11,7 +11,6 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
-	"github.com/function-dataservice/function-dataservice/internal/resolved"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
@@ -260,95 +259,6 @@ func (m *model) validateParameters() field.ErrorList {
 	return errs
 }
 
-// validatePlanChanges checks the plan-change rules and hidden plans against the plans the
-// compositions offer, however they are declared.
-func (m *model) validatePlanChanges() field.ErrorList {
-	if m.spec.Plan == nil {
-		return nil
-	}
-	p := specPath.Child("plan", "changes")
-	var errs field.ErrorList
-	plans := m.Offered(resolved.FieldPlan)
-	inPlans := func(tok string) bool {
-		for _, pl := range plans {
-			if strings.Contains(pl, tok) {
-				return true
-			}
-		}
-		return false
-	}
-	checkToken := func(tp *field.Path, tok, what string) {
-		switch {
-		case tok == "":
-			errs = append(errs, field.Required(tp, "name the "+what+" as a substring of plan names"))
-		case !planToken.MatchString(tok):
-			errs = append(errs, field.Invalid(tp, tok, "may hold only letters, digits, '.', '_' and '-'"))
-		case !inPlans(tok):
-			errs = append(errs, field.Invalid(tp, tok, fmt.Sprintf("no plan name contains %q: a %s must be a substring of plan names, e.g. %s", tok, what, examplePlan(plans))))
-		}
-	}
-	hp := field.NewPath("spec", "plan", "hidden")
-	for i, h := range m.spec.Plan.Hidden {
-		if !slices.Contains(plans, h) {
-			errs = append(errs, field.NotFound(hp.Index(i), h))
-		}
-		if slices.Contains(m.spec.Plan.Hidden[:i], h) {
-			errs = append(errs, field.Duplicate(hp.Index(i), h))
-		}
-	}
-	for i, c := range m.spec.Plan.Changes {
-		cp := p.Index(i)
-		set := 0
-		if n := c.NoDownsizing; n != nil {
-			set++
-			seen := map[string]bool{}
-			for j, sz := range n.Sizes {
-				checkToken(cp.Child("noDownsizing", "sizes").Index(j), sz, "size")
-				if seen[sz] {
-					errs = append(errs, field.Duplicate(cp.Child("noDownsizing", "sizes").Index(j), sz))
-				}
-				seen[sz] = true
-			}
-			if len(n.Sizes) < 2 {
-				errs = append(errs, field.Invalid(cp.Child("noDownsizing", "sizes"), n.Sizes, "list at least two sizes, smallest first, e.g. [nano, small, big]"))
-			}
-			for j, t := range n.To {
-				if !seen[t] {
-					errs = append(errs, field.NotFound(cp.Child("noDownsizing", "to").Index(j), t))
-				} else if t == n.Sizes[len(n.Sizes)-1] {
-					errs = append(errs, field.Invalid(cp.Child("noDownsizing", "to").Index(j), t, "nothing is bigger than the biggest size: remove it"))
-				}
-			}
-		}
-		if o := c.OneWay; o != nil {
-			set++
-			checkToken(cp.Child("oneWay", "from"), o.From, "plan family")
-			checkToken(cp.Child("oneWay", "to"), o.To, "plan family")
-		}
-		if k := c.Keep; k != nil {
-			set++
-			checkToken(cp.Child("keep", "feature"), k.Feature, "plan feature")
-		}
-		if c.Immutable {
-			set++
-		}
-		if c.Rule != "" {
-			set++
-		}
-		if set != 1 {
-			errs = append(errs, field.Invalid(cp, set, "set exactly one of noDownsizing, oneWay, keep, immutable or rule"))
-		}
-	}
-	return errs
-}
-
-func examplePlan(plans []string) string {
-	if len(plans) == 0 {
-		return "(no plans are declared)"
-	}
-	return plans[0]
-}
-
 // validateCompositionRefs checks what refers to parameters and fields: mappings and exclusive
 // parameters.
 func (m *model) validateCompositionRefs() field.ErrorList {
@@ -413,54 +323,3 @@ func (m *model) sourceProblem(path string) string {
 	return fmt.Sprintf("spec has no field %s: declare it under spec.fields (or parameters), or fix the path", strings.TrimPrefix(path, "spec."))
 }
 
-func (m *model) validateExport() field.ErrorList {
-	var errs field.ErrorList
-	p := specPath.Child("export")
-	if m.kubeBind != nil {
-		errs = append(errs, m.validateKubeBind(p.Child("kubeBind"))...)
-	}
-	re := m.export
-	if re == nil {
-		return errs
-	}
-	for _, msg := range validation.IsDNS1123Subdomain(re.Name) {
-		errs = append(errs, field.Invalid(p.Child("name"), re.Name, msg))
-	}
-	for _, msg := range validation.IsDNS1123Label(re.Namespace) {
-		errs = append(errs, field.Invalid(p.Child("namespace"), re.Namespace, msg))
-	}
-	errs = append(errs, validatePlural(p.Child("resource"), re.Resource)...)
-	for i, pc := range re.spec.PermissionClaims {
-		cp := p.Child("permissionClaims").Index(i)
-		if pc.Resource == "" {
-			errs = append(errs, field.Required(cp.Child("resource"), "e.g. secrets"))
-		}
-		if pc.Version == "" {
-			errs = append(errs, field.Required(cp.Child("version"), "e.g. v1"))
-		}
-		if pc.AutoAdopt && pc.AutoDonate {
-			errs = append(errs, field.Invalid(cp, "autoAdopt and autoDonate", "donate and adopt are mutually exclusive"))
-		}
-	}
-	return errs
-}
-
-func (m *model) validateKubeBind(p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	r := m.kubeBind
-	for _, msg := range validation.IsDNS1123Subdomain(r.Name) {
-		errs = append(errs, field.Invalid(p.Child("name"), r.Name, msg))
-	}
-	served := m.Served()
-	for i, v := range r.spec.Versions {
-		if !slices.Contains(served, v) {
-			errs = append(errs, field.Invalid(p.Child("versions").Index(i), v, "not a served version of the API: export one of spec.versions"))
-		}
-	}
-	for i, pc := range r.spec.PermissionClaims {
-		if pc.Resource == "" {
-			errs = append(errs, field.Required(p.Child("permissionClaims").Index(i).Child("resource"), "e.g. secrets"))
-		}
-	}
-	return errs
-}
