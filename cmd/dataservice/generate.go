@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/function-dataservice/function-dataservice/internal/pkgmeta"
 	"github.com/function-dataservice/function-dataservice/internal/tree"
 )
@@ -116,10 +116,10 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 			return nil
 		}
 		fmt.Fprint(s.Out, tree.Diff(pl.Changes))
-		return &exitError{code: 2, err: fmt.Errorf("%d files under %s are stale: run dataservice generate without --check and commit the result", len(pl.Changes), l.Root)}
+		return &exitError{code: 2, err: errors.Errorf("%d files under %s are stale: run dataservice generate without --check and commit the result", len(pl.Changes), l.Root)}
 	}
 	if len(pl.Conflicts) > 0 && !c.Force {
-		return fmt.Errorf("refusing to overwrite files dataservice generate did not write: %s; move them away or pass --force, nothing was written", strings.Join(pl.Conflicts, ", "))
+		return errors.Errorf("refusing to overwrite files dataservice generate did not write: %s; move them away or pass --force, nothing was written", strings.Join(pl.Conflicts, ", "))
 	}
 	changes := pl.Changes
 	if pl.Record != nil {

@@ -12,6 +12,9 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
 )
 
+// errWriteMatrices is the error of output that cannot be written.
+const errWriteMatrices = "cannot write the matrices"
+
 type plansCmd struct {
 	specFlags `embed:""`
 	Output    string `short:"o" enum:"text,json,markdown" default:"text" help:"Output format: text (compact grids), json or markdown."`
@@ -83,7 +86,7 @@ func (c *plansCmd) Run(ctx context.Context, s streams) error {
 		e := json.NewEncoder(s.Out)
 		e.SetIndent("", "  ")
 		if err := e.Encode(results); err != nil {
-			return fmt.Errorf("cannot write the matrices: %w", err)
+			return errors.Wrap(err, errWriteMatrices)
 		}
 	case "markdown":
 		for i, r := range results {
@@ -92,7 +95,7 @@ func (c *plansCmd) Run(ctx context.Context, s streams) error {
 			}
 			fmt.Fprintf(s.Out, "# %s: %s (%s)\n\n", r.DataService, r.Result.Kind, r.Result.Group)
 			if err := planmatrix.WriteMarkdown(s.Out, r.Result, 2); err != nil {
-				return fmt.Errorf("cannot write the matrices: %w", err)
+				return errors.Wrap(err, errWriteMatrices)
 			}
 		}
 	default:
@@ -101,7 +104,7 @@ func (c *plansCmd) Run(ctx context.Context, s streams) error {
 				fmt.Fprintln(s.Out)
 			}
 			if err := planmatrix.WriteText(s.Out, r.Result); err != nil {
-				return fmt.Errorf("cannot write the matrices: %w", err)
+				return errors.Wrap(err, errWriteMatrices)
 			}
 		}
 	}
@@ -131,11 +134,11 @@ func planMatrix(ctx context.Context, sp loadedSpec, d inputv1beta1.Defaults) (pl
 	}
 	a, err := planmatrix.Load(out.XRD)
 	if err != nil {
-		return planmatrix.Result{}, fmt.Errorf("%s: %w", sp.where, err)
+		return planmatrix.Result{}, errors.Wrap(err, sp.where)
 	}
 	r, err := planmatrix.Compute(ctx, a, planmatrix.DomainOf(out.Resolved))
 	if err != nil {
-		return planmatrix.Result{}, fmt.Errorf("%s: %w", sp.where, err)
+		return planmatrix.Result{}, errors.Wrap(err, sp.where)
 	}
 	return r, nil
 }

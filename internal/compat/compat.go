@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -138,10 +139,10 @@ func (a API) Name() string { return a.XRD.Object.GetName() }
 // renamed group or kind shows as what it is rather than as one API removed and another added.
 func Compare(old, next []API) (Report, error) {
 	if err := checkUnique(old); err != nil {
-		return Report{}, fmt.Errorf("old: %w", err)
+		return Report{}, errors.Wrap(err, "old")
 	}
 	if err := checkUnique(next); err != nil {
-		return Report{}, fmt.Errorf("new: %w", err)
+		return Report{}, errors.Wrap(err, "new")
 	}
 	var changes []Change
 	matched := map[string]bool{}
@@ -188,7 +189,7 @@ func checkUnique(apis []API) error {
 	seen := map[string]string{}
 	for _, a := range apis {
 		if w, ok := seen[a.Name()]; ok {
-			return fmt.Errorf("XRD %s is defined twice, in %s and in %s: pass each API once", a.Name(), w, a.XRD.Where)
+			return errors.Errorf("XRD %s is defined twice, in %s and in %s: pass each API once", a.Name(), w, a.XRD.Where)
 		}
 		seen[a.Name()] = a.XRD.Where
 	}

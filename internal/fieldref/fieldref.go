@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 )
 
@@ -42,7 +43,7 @@ func Lookup(root *extv1.JSONSchemaProps, path string) (*extv1.JSONSchemaProps, e
 			if len(walked) > 0 {
 				at = strings.Join(walked, ".")
 			}
-			return nil, fmt.Errorf("%s has no field %q; its fields: %s", at, name, strings.Join(fieldNames(s), ", "))
+			return nil, errors.Errorf("%s has no field %q; its fields: %s", at, name, strings.Join(fieldNames(s), ", "))
 		}
 		walked = append(walked, name)
 		s = &c

@@ -1,8 +1,7 @@
 package generator
 
 import (
-	"fmt"
-
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -43,7 +42,7 @@ func convert(m *model, o *objects) (*Output, error) {
 func toUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
-		return nil, fmt.Errorf("cannot convert %T to unstructured: %w", obj, err)
+		return nil, errors.Wrapf(err, "cannot convert %T to unstructured", obj)
 	}
 	delete(m, "status")
 	if md, ok := m["metadata"].(map[string]any); ok {

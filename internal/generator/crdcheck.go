@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	extvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
@@ -130,7 +131,7 @@ func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorLi
 func key(crd *extv1.CustomResourceDefinition) ([sha256.Size]byte, error) {
 	b, err := json.Marshal(crd)
 	if err != nil {
-		return [sha256.Size]byte{}, fmt.Errorf("cannot key the CRD: %w", err)
+		return [sha256.Size]byte{}, errors.Wrap(err, "cannot key the CRD")
 	}
 	return sha256.Sum256(b), nil
 }
@@ -147,7 +148,7 @@ func validateWhole(crd *extv1.CustomResourceDefinition) field.ErrorList {
 func toInternal(crd *extv1.CustomResourceDefinition) (*apiextensions.CustomResourceDefinition, error) {
 	internal := &apiextensions.CustomResourceDefinition{}
 	if err := extv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(crd, internal, nil); err != nil {
-		return nil, fmt.Errorf("cannot convert the CRD: %w", err)
+		return nil, errors.Wrap(err, "cannot convert the CRD")
 	}
 	return internal, nil
 }
@@ -221,7 +222,7 @@ func (c *crdChecks) cost(u ruleUnit) (uint64, error) {
 	for i, r := range u.node.XValidations {
 		b, err := json.Marshal(r)
 		if err != nil {
-			return 0, fmt.Errorf("cannot key a rule: %w", err)
+			return 0, errors.Wrap(err, "cannot key a rule")
 		}
 		keys[i] = sha256.Sum256(append(bare[:], b...))
 		if cost, ok := c.costs.Get(keys[i]); ok {
@@ -265,7 +266,7 @@ func ruleCosts(crd *extv1.CustomResourceDefinition, hops []hop) ([]uint64, error
 		s = internal.Spec.Versions[0].Schema.OpenAPIV3Schema
 	}
 	if s == nil {
-		return nil, fmt.Errorf("the unit has no schema")
+		return nil, errors.New("the unit has no schema")
 	}
 	ctx := extvalidation.RootCELContext(s)
 	for _, h := range hops {
@@ -284,12 +285,12 @@ func ruleCosts(crd *extv1.CustomResourceDefinition, hops []hop) ([]uint64, error
 	}
 	ti, err := ctx.TypeInfo()
 	if err != nil || ti == nil {
-		return nil, fmt.Errorf("cannot type the CEL rules' schema: %v", err)
+		return nil, errors.Errorf("cannot type the CEL rules' schema: %v", err)
 	}
 	envSet := environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
 	results, err := apiservercel.Compile(ti.Schema, ti.DeclType, celconfig.PerCallLimit, envSet, apiservercel.NewExpressionsEnvLoader())
 	if err != nil {
-		return nil, fmt.Errorf("cannot compile the CEL rules: %w", err)
+		return nil, errors.Wrap(err, "cannot compile the CEL rules")
 	}
 	costs := make([]uint64, len(results))
 	for i, r := range results {

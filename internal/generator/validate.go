@@ -322,4 +322,3 @@ func (m *model) sourceProblem(path string) string {
 	}
 	return fmt.Sprintf("spec has no field %s: declare it under spec.fields (or parameters), or fix the path", strings.TrimPrefix(path, "spec."))
 }
-

@@ -101,4 +101,3 @@ func examplePlan(plans []string) string {
 	}
 	return plans[0]
 }
-

@@ -259,4 +259,3 @@ func nestedString(m map[string]any, path ...string) (string, bool) {
 	s, ok := cur.(string)
 	return s, ok
 }
-

@@ -96,4 +96,3 @@ func (im *importer) userPlural(x *xv2.CompositeResourceDefinition) string {
 	}
 	return x.Spec.Names.Plural
 }
-

@@ -180,4 +180,3 @@ func segNames(s fieldpath.Segments) []string {
 	}
 	return out
 }
-

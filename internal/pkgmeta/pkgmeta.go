@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	ptv1beta1 "github.com/crossplane-contrib/function-patch-and-transform/input/v1beta1"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -69,7 +70,7 @@ func Package(name, constraint string, outs []*generator.Output) (*PackageMeta, e
 		for _, c := range o.Compositions {
 			comp := &xv1.Composition{}
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(c.Object, comp); err != nil {
-				return nil, fmt.Errorf("Composition %s: %w", c.GetName(), err)
+				return nil, errors.Wrapf(err, "Composition %s", c.GetName())
 			}
 			for _, st := range comp.Spec.Pipeline {
 				functions[st.FunctionRef.Name] = true
@@ -101,7 +102,7 @@ func Package(name, constraint string, outs []*generator.Output) (*PackageMeta, e
 	if constraint == "" {
 		constraint = line.PackageConstraint
 	} else if !line.Claims && strings.HasPrefix(strings.TrimLeft(constraint, ">=~^ "), "v1") {
-		return nil, fmt.Errorf("Crossplane version constraint %q admits Crossplane 1.x, which cannot install the package's apiextensions.crossplane.io/v2 XRDs: use %q or leave it unset", constraint, line.PackageConstraint)
+		return nil, errors.Errorf("Crossplane version constraint %q admits Crossplane 1.x, which cannot install the package's apiextensions.crossplane.io/v2 XRDs: use %q or leave it unset", constraint, line.PackageConstraint)
 	}
 
 	var deps []any
