@@ -16,6 +16,7 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
 	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 // bundled are the example folders whose pages are checked in under docs/catalog/<folder>.
@@ -179,15 +180,7 @@ func TestPageShowsWhatTheResolvedAPIOffers(t *testing.T) {
 	}
 	read := func(t *testing.T, path string) *v1alpha1.DataService {
 		t.Helper()
-		docs, err := manifests.Read(filepath.Join("..", "..", "examples", path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ds, err := v1alpha1.Decode(docs[0].Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ds
+		return testtools.ReadDataService(t, filepath.Join("..", "..", "examples", path))
 	}
 
 	t.Run("HiddenPlansMarked", func(t *testing.T) {
