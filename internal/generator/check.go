@@ -51,5 +51,6 @@ func check(m *model, o *objects, errs field.ErrorList, ck *Checker, c *Cache) fi
 			sizeErrs = append(sizeErrs, e)
 		}
 	}
-	return sizeErrs
+	// The templates as klutch-bind's and kube-bind's CRDs judge them (exportcheck.go).
+	return append(sizeErrs, checkExportTemplates(o)...)
 }

@@ -8,10 +8,12 @@
 // Generate runs phases, each in files named for it: limits (limits.go), resolve (resolve.go: every
 // default, once, into the resolved API and the model of model.go around it; schemas parsed by
 // schema.go, catalogs by values.go), validate (validate.go: the registry of every rule, which the
-// rule files names.go, resources.go, transforms.go … contribute to), build (build.go: xrd.go,
-// composition.go, resources.go, export.go, planrules.go), check (check.go: sizes, and the API
-// server's checks of apiserver.go, answered in parts by crdcheck.go from the split of crdsplit.go,
-// with the verdicts a Checker remembers), convert (convert.go). The CEL shapes it writes are
+// rule files names.go, resources.go, transforms.go, validate_plans.go, validate_export.go,
+// safety.go, claims.go, exportcheck.go contribute to, then schemacheck.go), build (build.go:
+// xrd.go, composition.go, resources.go, export.go, planrules.go), check (check.go: sizes, the
+// templates against klutch-bind's and kube-bind's CRDs, and the API server's checks of
+// apiserver.go, answered in parts by crdcheck.go from the split of crdsplit.go, with the verdicts a
+// Checker remembers), convert (convert.go). The CEL shapes it writes are
 // parsed beside their writers (offering.go, planrules.go), and readapi.go reads a resolved API back
 // from a generated XRD with them. Packaging metadata (crossplane.yaml, the ClusterRole) is the
 // packaging side's (internal/pkgmeta).
@@ -45,9 +47,12 @@ type Output struct {
 	// Resolved is the resolved API the objects were written from: what every reader of the
 	// API reads. Shared with the generator's cache: do not change it.
 	Resolved *resolved.API
+	// Grants are the kinds the Compositions compose, which Crossplane's service account must be
+	// allowed to manage (safety.go): what the package's ClusterRole grants.
+	Grants []Grant
 	// Notes say what was assumed that the DataService does not say (e.g. where parameters go in
-	// a backend that is not an a9s broker's), for the CLI to print on stderr and the function to
-	// report as warnings.
+	// a backend that is not an a9s broker's), and report what the API needs granted and what its
+	// permission claims do, for the CLI to print on stderr and the function to report as warnings.
 	Notes []string
 }
 

@@ -86,7 +86,7 @@ func ReadAPI(u *unstructured.Unstructured, compositions []*unstructured.Unstruct
 	}
 	rules = readSpecRules(a, spec.XValidations)
 	if a.DefaultComposition != "" {
-		named(a, a.DefaultComposition)
+		nameComposition(a, a.DefaultComposition)
 	}
 	if len(a.Compositions) == 0 {
 		a.Compositions = []resolved.Composition{{}}
@@ -125,8 +125,8 @@ func composes(x *xv2.CompositeResourceDefinition, c *xv1.Composition) bool {
 	return c.Spec.CompositeTypeRef.Kind == x.Spec.Names.Kind && strings.HasPrefix(c.Spec.CompositeTypeRef.APIVersion, x.Spec.Group+"/")
 }
 
-// named adds a composition the XRD names, unless it is known.
-func named(a *resolved.API, name string) {
+// nameComposition adds a composition the XRD names, unless it is known.
+func nameComposition(a *resolved.API, name string) {
 	if a.Composition(name) == nil {
 		a.Compositions = append(a.Compositions, resolved.Composition{Name: name})
 	}
@@ -146,7 +146,7 @@ func readSpecRules(a *resolved.API, rs extv1.ValidationRules) []extv1.Validation
 			continue
 		}
 		if e, ok := ParseExclusiveParameter(r); ok {
-			named(a, e.Composition)
+			nameComposition(a, e.Composition)
 			c := a.Composition(e.Composition)
 			c.ExclusiveParameters = append(c.ExclusiveParameters, e.Parameter)
 			a.RequireCompositionRef = a.RequireCompositionRef || e.RequiresRef
@@ -159,7 +159,7 @@ func readSpecRules(a *resolved.API, rs extv1.ValidationRules) []extv1.Validation
 		}
 		for _, n := range ComparedCompositions(r.Rule) {
 			if n != "" { // a rule may test for "no composition selected"
-				named(a, n)
+				nameComposition(a, n)
 			}
 		}
 	}
@@ -170,7 +170,7 @@ func readSpecRules(a *resolved.API, rs extv1.ValidationRules) []extv1.Validation
 // compositions as the rule lists them (the generator writes them in the DataService's order).
 func offer(a *resolved.API, field string, order []string, by map[string][]string) {
 	for _, n := range order {
-		named(a, n)
+		nameComposition(a, n)
 		c := a.Composition(n)
 		if field == resolved.FieldService {
 			c.Services = by[n]

@@ -32,13 +32,23 @@ var rules = []rule{
 	(*model).validateCatalogs,
 	(*model).validateCompositionRefs,
 	(*model).validateExport,
+	// What the API may make Crossplane compose (safety.go), claim from app clusters (claims.go)
+	// and export (exportcheck.go).
+	(*model).validatePrivileges,
+	(*model).validateClaims,
+	(*model).validateOwnership,
 }
 
-// validate runs every rule on the resolved spec and returns every problem, in the order of rules.
+// validate runs every rule on the resolved spec and returns every problem, in the order of rules;
+// then what the DataService's own schema refuses beside them (schemacheck.go), which needs to
+// know what the rules reported.
 func validate(m *model) field.ErrorList {
 	var errs field.ErrorList
 	for _, r := range rules {
 		errs = append(errs, r(m)...)
+	}
+	if !m.tooBig {
+		errs = append(errs, m.validateSchema(errs)...)
 	}
 	return errs
 }

@@ -7,20 +7,17 @@ package pkgmeta
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
-	ptv1beta1 "github.com/crossplane-contrib/function-patch-and-transform/input/v1beta1"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
@@ -48,8 +45,8 @@ const AggregateToCrossplane = "rbac.crossplane.io/aggregate-to-crossplane"
 type PackageMeta struct {
 	// Meta is the Configuration (meta.pkg.crossplane.io/v1), for crossplane.yaml.
 	Meta *unstructured.Unstructured
-	// ClusterRole lets Crossplane manage every kind the Compositions compose, nil when they compose
-	// nothing.
+	// ClusterRole lets Crossplane manage every kind the Compositions compose (the grants of the
+	// outputs) with the verbs composing needs (generator.ComposeVerbs), nil when they compose nothing.
 	ClusterRole *unstructured.Unstructured
 	// Notes say what was assumed, for stderr.
 	Notes []string
@@ -74,28 +71,11 @@ func Package(name, constraint string, outs []*generator.Output) (*PackageMeta, e
 			}
 			for _, st := range comp.Spec.Pipeline {
 				functions[st.FunctionRef.Name] = true
-				if st.Input == nil {
-					continue
-				}
-				in := &ptv1beta1.Resources{}
-				if err := json.Unmarshal(st.Input.Raw, in); err != nil || in.Kind != "Resources" {
-					continue
-				}
-				for _, r := range in.Resources {
-					if r.Base == nil {
-						continue
-					}
-					u := &unstructured.Unstructured{}
-					if err := json.Unmarshal(r.Base.Raw, &u.Object); err != nil {
-						continue
-					}
-					gv, err := schema.ParseGroupVersion(u.GetAPIVersion())
-					if err != nil {
-						continue
-					}
-					kinds[kind{group: gv.Group, resource: resourceOf(u.GetKind())}] = true
-				}
 			}
+		}
+		// What the Compositions compose, as the generator found it (safety.go).
+		for _, g := range o.Grants {
+			kinds[kind{group: g.Group, resource: g.Resource}] = true
 		}
 	}
 
@@ -149,7 +129,7 @@ func Package(name, constraint string, outs []*generator.Output) (*PackageMeta, e
 			rules[n-1].Resources = append(rules[n-1].Resources, k.resource)
 			continue
 		}
-		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{k.group}, Resources: []string{k.resource}, Verbs: []string{"*"}})
+		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{k.group}, Resources: []string{k.resource}, Verbs: slices.Clone(generator.ComposeVerbs)})
 	}
 	cr := &rbacv1.ClusterRole{
 		TypeMeta: metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
@@ -193,18 +173,4 @@ func DefaultName(names []string) string {
 		first = strings.TrimRight(first[:maxDefaultName-9], "-.")
 	}
 	return first + "-" + hex.EncodeToString(sum[:4])
-}
-
-// resourceOf guesses the resource of a kind without its CRD: the lower-cased kind with the
-// English plural ending (Valkey: valkeys, NetworkPolicy: networkpolicies, Object: objects), as
-// CRDs are named by convention.
-func resourceOf(kind string) string {
-	k := strings.ToLower(kind)
-	switch {
-	case strings.HasSuffix(k, "y") && len(k) > 1 && !strings.ContainsRune("aeiou", rune(k[len(k)-2])):
-		return k[:len(k)-1] + "ies"
-	case strings.HasSuffix(k, "s"), strings.HasSuffix(k, "x"), strings.HasSuffix(k, "z"), strings.HasSuffix(k, "ch"), strings.HasSuffix(k, "sh"):
-		return k + "es"
-	}
-	return k + "s"
 }
