@@ -41,15 +41,7 @@ func TestBundledPages(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Run(dir+"/"+ds.Name, func(t *testing.T) {
-				out, err := generator.Generate(ds, inputv1beta1.Defaults{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				p, err := Write(context.Background(), out)
-				if err != nil {
-					t.Fatal(err)
-				}
-				page := string(p.Markdown)
+				out, page := pageOf(t, ds)
 				_, block, ok := strings.Cut(page, "## Example\n")
 				if !ok {
 					t.Fatal("the page has no example")
@@ -85,6 +77,20 @@ func TestBundledPages(t *testing.T) {
 			})
 		}
 	}
+}
+
+// pageOf generates ds and writes its page.
+func pageOf(t *testing.T, ds *v1alpha1.DataService) (*generator.Output, string) {
+	t.Helper()
+	out, err := generator.Generate(ds, inputv1beta1.Defaults{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Write(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, string(p.Markdown)
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -168,15 +174,8 @@ func TestRuleText(t *testing.T) {
 func TestPageShowsWhatTheResolvedAPIOffers(t *testing.T) {
 	page := func(t *testing.T, ds *v1alpha1.DataService) string {
 		t.Helper()
-		out, err := generator.Generate(ds, inputv1beta1.Defaults{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := Write(context.Background(), out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(p.Markdown)
+		_, p := pageOf(t, ds)
+		return p
 	}
 	read := func(t *testing.T, path string) *v1alpha1.DataService {
 		t.Helper()
