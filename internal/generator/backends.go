@@ -100,7 +100,7 @@ func (m *model) describe(p *field.Path, base []byte, patches []ptv1beta1.Compose
 // sampleComposites are the composites an instance of each plan and service the composition
 // offers makes: what its patches read.
 func (m *model) sampleComposites(c *resolvedComposition) []backendcrd.Composite {
-	plans, services := c.spec.Plans, c.spec.Services
+	plans, services := c.offers.Plans, c.offers.Services
 	if len(plans) == 0 {
 		plans = []string{""}
 	}
@@ -121,20 +121,20 @@ func (m *model) sampleComposites(c *resolvedComposition) []backendcrd.Composite 
 				label = append(label, "service "+s)
 			}
 			meta := map[string]any{"name": sampleName}
-			if m.line.Claims {
+			if m.Line.Claims {
 				meta["name"] = sampleName + "-x7k2p"
 				meta["labels"] = map[string]any{
 					labelKey(xpline.LabelClaimName):      sampleName,
 					labelKey(xpline.LabelClaimNamespace): sampleNamespace,
 				}
-			} else if m.scope != "Cluster" {
+			} else if m.Scope != v1alpha1.ScopeCluster {
 				meta["namespace"] = sampleNamespace
 			}
 			out = append(out, backendcrd.Composite{
 				Label: strings.Join(label, ", "),
 				Object: map[string]any{
-					"apiVersion": schema.GroupVersion{Group: m.group, Version: m.refVersion}.String(),
-					"kind":       m.xrKind,
+					"apiVersion": schema.GroupVersion{Group: m.Group, Version: m.Referenceable()}.String(),
+					"kind":       m.CompositeKind,
 					"metadata":   meta,
 					"spec":       spec,
 				},
