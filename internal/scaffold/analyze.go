@@ -292,7 +292,9 @@ func analyze(root *extv1.JSONSchemaProps, columns []extv1.CustomResourceColumnDe
 				f.replicas = append(f.replicas, intField{name: r.path[len(r.path)-1].Field, path: r.path, def: jsonInt(r.s.Default), min: int64Of(r.s.Minimum), max: int64Of(r.s.Maximum)})
 			}
 		}
-		slices.SortStableFunc(f.replicas, func(a, b intField) int { return slices.Index(replicaNames, a.name) - slices.Index(replicaNames, b.name) })
+		slices.SortStableFunc(f.replicas, func(a, b intField) int {
+			return slices.Index(replicaNames, a.name) - slices.Index(replicaNames, b.name)
+		})
 	}
 
 	f.required = requiredOf(spec)
