@@ -129,3 +129,23 @@ func TestInitBrokerGenerates(t *testing.T) {
 		t.Errorf("the broker shape composes no ServiceInstance:\n%s", readTestFile(t, spec))
 	}
 }
+
+// TestExplainCRD explains the fields of an operator's kind, for the paths a backend maps to.
+func TestExplainCRD(t *testing.T) {
+	var out bytes.Buffer
+	if err := (&explainCmd{CRDs: []string{internalCRDs}, Kind: "Cluster", Path: "spec.storage"}).Run(streams{Out: &out, Err: &bytes.Buffer{}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"KIND:     Cluster\nVERSION:  postgresql.cnpg.io/v1\nFIELD:    spec.storage <Object>", "  size\t<string>"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("explain --crd does not say %q:\n%s", want, out.String())
+		}
+	}
+	err := (&explainCmd{CRDs: []string{internalCRDs}, Kind: "Valkey", Path: "spec.storag"}).Run(streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
+	if err == nil || !strings.Contains(err.Error(), `spec has no field "storag"`) {
+		t.Errorf("explain --crd of a misspelt path: %v", err)
+	}
+	if err := (&explainCmd{Kind: "Valkey"}).Run(streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}); err == nil || !strings.Contains(err.Error(), "without --crd") {
+		t.Errorf("--kind of no CRD: %v", err)
+	}
+}

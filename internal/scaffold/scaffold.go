@@ -60,6 +60,12 @@ var ProviderKubernetesObject = schema.GroupVersionKind{Group: "kubernetes.crossp
 // Klutch's control planes call it.
 const KubernetesProviderConfig = "kubernetes-provider"
 
+// Pick returns the CRD of a kind (Kind, or Kind.group; "" when the CRDs define one kind) and its
+// version (its storage version for ""): what init scaffolds from and explain --crd explains.
+func Pick(set *backendcrd.Set, kind, version string) (*backendcrd.CRD, *extv1.CustomResourceDefinitionVersion, error) {
+	return pick(set, Options{Kind: kind, Version: version})
+}
+
 // pick returns the CRD and version the options name.
 func pick(set *backendcrd.Set, o Options) (*backendcrd.CRD, *extv1.CustomResourceDefinitionVersion, error) {
 	crds := set.CRDs()
