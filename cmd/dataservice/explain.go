@@ -16,8 +16,8 @@ type explainCmd struct {
 	CRDs      []string `name:"crd" placeholder:"FILE_OR_DIR" help:"Explain the kind an operator's CRD defines instead (the paths a backend's fields map to), from its file, folder or multi-document manifest." predictor:"file"`
 	Kind      string   `placeholder:"KIND" help:"Kind whose fields to explain: DataService (default) or DataServiceOverlay; with --crd, the CRD's kind (Kind or Kind.group) when it defines several."`
 	Version   string   `placeholder:"VERSION" help:"With --crd, the CRD's version (default: its storage version)."`
-	Recursive bool   `short:"r" help:"List every field below, without descriptions."`
-	Markdown  bool   `help:"Write the reference of every field below as one Markdown page."`
+	Recursive bool     `short:"r" help:"List every field below, without descriptions."`
+	Markdown  bool     `help:"Write the reference of every field below as one Markdown page."`
 }
 
 func (c *explainCmd) Help() string {
