@@ -144,3 +144,41 @@ func TestGenerateCRDErrorsNameTheFile(t *testing.T) {
 		t.Fatalf("want an error naming --crd and the file, got %v", err)
 	}
 }
+
+// TestREADMEShowsTypeCheckErrorsAsPrinted keeps the README's example of generate --crd's errors
+// what the command prints for the example Valkey with those three mistakes.
+func TestREADMEShowsTypeCheckErrorsAsPrinted(t *testing.T) {
+	readme := readTestFile(t, filepath.Join("..", "..", "README.md"))
+	start := strings.Index(readme, "$ dataservice generate -f valkey.yaml --crd examples/internal/crds")
+	if start < 0 {
+		t.Fatal("README.md shows no generate --crd errors")
+	}
+	block := readme[start:]
+	block = block[:strings.Index(block, "nothing was written")]
+	spec := readTestFile(t, filepath.Join("..", "..", "examples", "internal", "v2", "valkey.yaml"))
+	spec = strings.Replace(spec, "to: spec.storage.spec.resources", "to: spec.storag.spec.resources", 1)
+	spec = strings.Replace(spec, "{name: replicas, type: integer,", "{name: replicas,", 1)
+	for _, n := range []string{"0", "2", "3"} {
+		spec = strings.Replace(spec, "replicas: "+n+"}", `replicas: "`+n+`"}`, 1)
+	}
+	spec = strings.Replace(spec, "memory: 4Gi,", "memory: 4GB,", 1)
+	p := filepath.Join(t.TempDir(), "valkey.yaml")
+	writeTestFile(t, p, spec)
+	err := (&generateCmd{Files: []string{p}, CRDs: []string{internalCRDs}, Output: filepath.Join(t.TempDir(), "package"), Name: "dataservices"}).Run(context.Background(), streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
+	if err == nil {
+		t.Fatal("generate --crd accepted the README's broken Valkey")
+	}
+	n := 0
+	for _, line := range strings.Split(block, "\n") {
+		if !strings.HasPrefix(line, "  spec.") {
+			continue
+		}
+		n++
+		if !strings.Contains(err.Error(), strings.TrimSpace(line)) {
+			t.Errorf("README.md shows\n%s\nwhich generate --crd does not print:\n%v", line, err)
+		}
+	}
+	if n != 4 || strings.Count(err.Error(), "\n  spec.") != 4 {
+		t.Errorf("README.md shows %d errors, generate prints:\n%v", n, err)
+	}
+}

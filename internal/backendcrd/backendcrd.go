@@ -14,9 +14,12 @@
 // provider-kubernetes Object (spec.forProvider.manifest); the manifest is checked against its own
 // kind's CRD, with the paths as the DataService writes them.
 //
-// Files: backendcrd.go (the Set of CRDs, read from files or given), schema.go (paths through a
-// schema), suggest.go (the nearest valid path), check.go (Check), compose.go (the composed object
-// of a composite), transforms.go (function-patch-and-transform's transforms on known values).
+// Files: backendcrd.go (the Set of CRDs, read from files or given), check.go (Check: what a resource
+// is checked against), schema.go (paths through a schema), suggest.go (the nearest valid path),
+// paths.go (the paths a resource names), typecheck.go (the types of what it maps), ready.go
+// (readiness checks and connection details), compose.go (the object composed for a composite),
+// transforms.go and convert.go (function-patch-and-transform's transforms), verdicts.go (the API
+// server's validation of the composed objects).
 package backendcrd
 
 import (

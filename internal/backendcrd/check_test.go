@@ -125,8 +125,8 @@ func TestCheck(t *testing.T) {
 				Composites:      plans("a", "b", "c"),
 			},
 			want: []string{
-				`spec.compositions[0].backend.fields[2].to: Invalid value: "spec.storage": plan a: example.org/v1 Widget refuses the composed object: spec.storage: Invalid value: "1 Gi": spec.storage in body should match '^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$'`,
 				`spec.compositions[0].backend.fields[0].to: Invalid value: "spec.size": plan b: example.org/v1 Widget refuses the composed object: spec.size: Unsupported value: "medium": supported values: "small", "large"`,
+				`spec.compositions[0].backend.fields[2].to: Invalid value: "spec.storage": plan a: example.org/v1 Widget refuses the composed object: spec.storage: Invalid value: "1 Gi": spec.storage in body should match '^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$'`,
 				`spec.compositions[0].backend: Invalid value: "example.org/v1 Widget": plan c: example.org/v1 Widget refuses the composed object: spec: Invalid value: a small widget runs at most 3 replicas`,
 			},
 		},

@@ -4,8 +4,9 @@
 // wrote, with the CRD, before returning it, and leaves out (saying so in the file) any mapping the
 // CRD refuses.
 //
-// Files: scaffold.go (FromCRD and its self-check), analyze.go (what a CRD offers), render.go (the
-// YAML), broker.go (the broker shape).
+// Files: scaffold.go (FromCRD and its self-check), analyze.go (what a CRD offers to size an
+// instance), required.go (what it requires of the base), status.go (readiness and status),
+// draft.go (the choices), render.go (the YAML), broker.go (the broker shape).
 package scaffold
 
 import (

@@ -152,3 +152,49 @@ func validateAgainstCRD(t *testing.T, crds *backendcrd.Set, cr map[string]any, w
 		t.Logf("%s: %s %s accepted by its CRD", what, u.GetAPIVersion(), u.GetKind())
 	}
 }
+
+// TestRenderREADMEInternalInstance renders the instance of the README's operator path
+// (examples/render/internal/postgres.yaml) through the Composition generate --crd writes for
+// examples/internal/v2/postgres.yaml, with the functions file the README names and the real
+// function-patch-and-transform served where that file points: the CloudNativePG Cluster it
+// composes carries the plan's, the service's and the parameter's values, and its CRD accepts it.
+func TestRenderREADMEInternalInstance(t *testing.T) {
+	skipRenderIfShort(t)
+	root := testtools.RepoRoot(t)
+	functions := filepath.Join(root, "examples", "render", "internal", "functions.yaml")
+	addr := readObjects(t, functions)[0].GetAnnotations()["render.crossplane.io/runtime-development-target"]
+	lockAddress(t, addr)
+	serveFunctionAt(t, "function-patch-and-transform", testtools.Function(t, "function-patch-and-transform", testtools.PatchAndTransform), addr)
+	crds, err := backendcrd.Read(filepath.Join(root, "examples", "internal", "crds"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := testtools.ReadDataService(t, filepath.Join(root, "examples", "internal", "v2", "postgres.yaml"))
+	out, err := generator.GenerateWith(ds, inputv1beta1.Defaults{}, generator.Options{CRDs: crds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	composition := filepath.Join(t.TempDir(), "composition-postgres.yaml")
+	writeTestFile(t, composition, string(toYAML(t, out.Compositions[0].Object)))
+	got, err := crossplaneRender(t, renderCLIs()[0], filepath.Join(root, "examples", "render", "internal", "postgres.yaml"), composition, functions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := parseStream(t, "render output", got)
+	if len(objs) != 2 || objs[1].GetKind() != "Cluster" {
+		t.Fatalf("want the instance and one Cluster, got:\n%s", got)
+	}
+	cluster := objs[1]
+	for path, want := range map[string]any{
+		"spec.imageName":    "ghcr.io/cloudnative-pg/postgresql:17.2",
+		"spec.instances":    int64(2),
+		"spec.storage.size": "20Gi",
+		"spec.postgresql.parameters.max_connections": "200",
+	} {
+		v, err := fieldpath.Pave(cluster.Object).GetValue(path)
+		if err != nil || !cmp.Equal(plainValue(t, want), plainValue(t, v)) {
+			t.Errorf("the Cluster's %s = %v (%v), want %v", path, v, err, want)
+		}
+	}
+	validateAgainstCRD(t, crds, cluster.Object, "the README's instance")
+}
