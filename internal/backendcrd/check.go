@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	ptv1beta1 "github.com/crossplane-contrib/function-patch-and-transform/input/v1beta1"
@@ -252,13 +251,4 @@ func hasPrefix(p, prefix fieldpath.Segments) bool {
 // manifest.
 func written(prefix, rel fieldpath.Segments) string {
 	return append(slices.Clone(prefix), rel...).String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

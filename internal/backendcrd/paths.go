@@ -2,6 +2,7 @@ package backendcrd
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -38,7 +39,7 @@ func (t *target) describe(rel, prefix fieldpath.Segments, f found) string {
 	case indexOfNonList:
 		why = fmt.Sprintf("not a list in %s: %s is %s", t.name(), parent, article(f.parentType))
 	case noSuchMetadata:
-		why = fmt.Sprintf("no such field of metadata (an object's metadata is Kubernetes' ObjectMeta): its fields are %s", strings.Join(sortedKeys(objectMetaFields), ", "))
+		why = fmt.Sprintf("no such field of metadata (an object's metadata is Kubernetes' ObjectMeta): its fields are %s", strings.Join(slices.Sorted(maps.Keys(objectMetaFields)), ", "))
 	case metadataMap:
 		why = fmt.Sprintf("no such field: %s holds strings, e.g. %s[example.org/key]", parent, written(prefix, rel[:f.at-1]))
 	default:
@@ -94,7 +95,7 @@ func (c *checker) checkBase(t *target) {
 		}
 		switch x := v.(type) {
 		case map[string]any:
-			for _, k := range sortedKeys(x) {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
 				visit(x[k], append(slices.Clone(rel), fieldpath.Field(k)))
 			}
 		case []any:

@@ -1,6 +1,7 @@
 package backendcrd
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
@@ -202,15 +203,10 @@ func article(t string) string {
 	return "a " + t
 }
 
-// fields lists the names a schema offers at an object: its properties.
+// fields lists the names a schema offers at an object: its properties, sorted.
 func fields(s *extv1.JSONSchemaProps) []string {
 	if s == nil {
 		return nil
 	}
-	out := make([]string, 0, len(s.Properties))
-	for n := range s.Properties {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(s.Properties))
 }

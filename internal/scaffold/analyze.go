@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 
@@ -126,15 +127,6 @@ func hasStorageWord(path fieldpath.Segments) (bool, bool) {
 	return found, exact
 }
 
-func sortedProps(s *extv1.JSONSchemaProps) []string {
-	out := make([]string, 0, len(s.Properties))
-	for n := range s.Properties {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out
-}
-
 func int64Of(f *float64) *int64 {
 	if f == nil {
 		return nil
@@ -246,7 +238,7 @@ func analyze(root *extv1.JSONSchemaProps, columns []extv1.CustomResourceColumnDe
 			if r := child(n.s, "resources"); sw && r != nil && isMap(child(r, "requests")) {
 				storage = append(storage, hit{path: append(slices.Clone(n.path), fieldpath.Field("resources"), fieldpath.Field("requests"), fieldpath.Field("storage")), typ: "int-or-string", rank: rank})
 			}
-			for _, name := range sortedProps(n.s) {
+			for _, name := range slices.Sorted(maps.Keys(n.s.Properties)) {
 				visits++
 				if visits > maxVisits {
 					break

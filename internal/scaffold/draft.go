@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -205,7 +206,7 @@ func newDraft(c *backendcrd.CRD, gvk schema.GroupVersionKind, f findings, o Opti
 		requiredAlong(f.spec, m.path, tree, mapped)
 	}
 	prune(tree)
-	for _, k := range sortedKeys(tree) {
+	for _, k := range slices.Sorted(maps.Keys(tree)) {
 		if !slices.Contains(order, k) {
 			order = append(order, k)
 			why[k] = "required by the CRD where the plans' values go"

@@ -3,6 +3,7 @@ package scaffold
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -43,7 +44,7 @@ func flow(v any) string {
 	switch x := v.(type) {
 	case map[string]any:
 		parts := make([]string, 0, len(x))
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			parts = append(parts, scalar(k)+": "+flow(x[k]))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
@@ -55,15 +56,6 @@ func flow(v any) string {
 		return "[" + strings.Join(parts, ", ") + "]"
 	}
 	return scalar(v)
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // plain are the strings that may go unquoted in a flow mapping.

@@ -1,6 +1,7 @@
 package scaffold
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,7 +22,7 @@ var simpleStatus = regexp.MustCompile(`^\.status((\.[A-Za-z0-9_]+)+)$`)
 // about readiness shows, or the Ready condition of status.conditions.
 func readinessOf(root *extv1.JSONSchemaProps, columns []extv1.CustomResourceColumnDefinition) readiness {
 	st := child(root, "status")
-	for _, name := range sortedProps(orEmpty(st)) {
+	for _, name := range slices.Sorted(maps.Keys(orEmpty(st).Properties)) {
 		if strings.EqualFold(name, "ready") && st.Properties[name].Type == "boolean" {
 			return readiness{field: name, why: "status." + name + " is true (a boolean of the CRD's status)"}
 		}
