@@ -425,7 +425,8 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -454,7 +455,8 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}, "v1", "v2")},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -472,7 +474,8 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}, "v1")},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -499,13 +502,13 @@ func TestRunFunction(t *testing.T) {
 						"export-template-object": {Resource: inObject(t, cache.ExportTemplate, "cache-export-template", "kubernetes-provider"), Ready: fnv1.Ready_READY_FALSE},
 					},
 				},
-				Results: []*fnv1.Result{{
+				Results: append([]*fnv1.Result{{
 					Severity: fnv1.Severity_SEVERITY_WARNING,
 					Message: "cannot tell which Crossplane runs function-dataservice: it advertises no capabilities (Crossplane before v2.2) " +
 						"and did not deliver the CustomResourceDefinition compositeresourcedefinitions.apiextensions.crossplane.io it was asked for (crossplane render without it among --extra-resources?): " +
 						"composing for Crossplane 1.x, namespaced objects inside provider-kubernetes Objects; set controlPlane.crossplane (v1 or v2) in the function's input to say which",
 					Target: fnv1.Target_TARGET_COMPOSITE.Enum(),
-				}},
+				}}, warnings(cache)...),
 				Requirements: askXRDCRD(),
 			}},
 		},
@@ -541,7 +544,8 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -559,7 +563,8 @@ func TestRunFunction(t *testing.T) {
 					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
 			}, "v1")},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheKubeBind),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
