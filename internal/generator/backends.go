@@ -28,10 +28,11 @@ const (
 	sampleNamespace = "default"
 )
 
-// checkBackends checks what the Compositions compose against crds. Without CRDs nothing is
-// composed to check: the kinds are listed unchecked, at no cost to the generator's hot path.
-func checkBackends(m *model, crds *backendcrd.Set) backendcrd.Result {
-	if crds.Len() == 0 {
+// checkBackends checks what the Compositions compose against the CRDs the caller gave. Without
+// CRDs nothing is composed to check: the kinds are listed unchecked, at no cost to the generator's
+// hot path.
+func checkBackends(m *model) backendcrd.Result {
+	if m.crds.Len() == 0 {
 		var res backendcrd.Result
 		for _, k := range m.composedKinds() {
 			gvk := schema.GroupVersionKind{Group: k.group, Version: k.version, Kind: k.kind}
@@ -41,7 +42,7 @@ func checkBackends(m *model, crds *backendcrd.Set) backendcrd.Result {
 		}
 		return res
 	}
-	return backendcrd.Check(context.Background(), crds, m.composedResources())
+	return backendcrd.Check(context.Background(), m.crds, m.composedResources())
 }
 
 // composedResources describes every resource the generated Compositions compose.

@@ -155,7 +155,7 @@ func GenerateWith(ds *v1alpha1.DataService, d inputv1beta1.Defaults, o Options) 
 // or running the API server's checks on them (Generate does both, and returns the same value as
 // Output.Resolved). An invalid DataService yields an *InvalidError listing every problem.
 func Resolve(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*resolved.API, error) {
-	m, errs := resolveValid(ds, d)
+	m, errs := resolveValid(ds, d, nil)
 	if len(errs) > 0 {
 		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
 	}
@@ -163,13 +163,15 @@ func Resolve(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*resolved.API, 
 }
 
 // resolveValid runs the phases up to validation: the model, and what is wrong with the spec.
-func resolveValid(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*model, field.ErrorList) {
+func resolveValid(ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backendcrd.Set) (*model, field.ErrorList) {
 	// 0. limits (limits.go): a spec beyond them is not looked at further.
 	if errs := checkLimits(ds); len(errs) > 0 {
 		return nil, errs
 	}
-	// 1. resolve (resolve.go): every default applied, once; schemas parsed.
+	// 1. resolve (resolve.go): every default applied, once; schemas parsed. The CRDs the caller
+	// has name the composed kinds' resources and scopes.
 	m := resolve(ds, d.WithFallbacks())
+	m.crds = crds
 	// 2. validate (validate.go): everything the spec itself says wrong.
 	return m, validate(m)
 }
@@ -179,7 +181,7 @@ func resolveValid(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*model, fi
 // type-check what the Compositions compose.
 func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Checker, c *Cache, crds *backendcrd.Set) (*Output, error) {
 	invalid := func(errs field.ErrorList) error { return &InvalidError{Name: ds.GetName(), Errs: errs} }
-	m, errs := resolveValid(ds, d)
+	m, errs := resolveValid(ds, d, crds)
 	if m == nil || (len(errs) > 0 && m.tooBig) {
 		return nil, invalid(errs)
 	}
@@ -191,7 +193,7 @@ func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Checker, c 
 		return nil, invalid(errs)
 	}
 	// 5. backends (backends.go): what is composed, against the CRDs of its kinds.
-	backends := checkBackends(m, crds)
+	backends := checkBackends(m)
 	if len(backends.Errs) > 0 {
 		return nil, invalid(backends.Errs)
 	}
