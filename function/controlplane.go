@@ -1,6 +1,7 @@
 package function
 
 import (
+	"crypto/sha256"
 	"fmt"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -46,11 +47,13 @@ const (
 type observation struct {
 	capabilities bool
 	crd          crdState
+	// backends identifies the CRDs of composed kinds the request holds (backends.go).
+	backends [sha256.Size]byte
 }
 
 // observe reads what a request says of the control plane.
 func observe(req *fnv1.RunFunctionRequest) observation {
-	o := observation{capabilities: request.AdvertisesCapabilities(req)}
+	o := observation{capabilities: request.AdvertisesCapabilities(req), backends: backendsDigest(req)}
 	// Crossplane 1.x answers requirements.extra_resources in extra_resources; v2 answers it there
 	// too, and requirements.resources in required_resources.
 	rs, ok := req.GetExtraResources()[requiredXRDCRD] //nolint:staticcheck // the field Crossplane 1.x fills

@@ -18,6 +18,7 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
@@ -39,6 +40,8 @@ type Function struct {
 	slots chan struct{}
 	// replays answer reconciles of unchanged DataServices as the last one was answered.
 	replays replays
+	// crds keeps the CRDs of composed kinds Crossplane delivered, decoded (backends.go).
+	crds *crdCache
 }
 
 // New returns a Function that logs to log.
@@ -46,11 +49,12 @@ func New(log logging.Logger) *Function {
 	cache := generator.NewCache(cacheSize)
 	return &Function{
 		log: log,
-		generate: func(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
-			return generator.GenerateCached(ds, d, cache)
+		generate: func(ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backendcrd.Set) (*generator.Output, error) {
+			return generator.GenerateWith(ds, d, generator.Options{Cache: cache, CRDs: crds})
 		},
 		slots:   make(chan struct{}, runtime.GOMAXPROCS(0)),
 		replays: newReplays(),
+		crds:    newCRDCache(),
 	}
 }
 
@@ -75,6 +79,9 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	// the same of itself, is answered as the last one was, with readiness judged anew (see replays).
 	seen := observe(req)
 	name, key, keyed := replayKey(req, seen)
+	// The call of a reconcile that has the CRDs of the composed kinds and the one before it, which
+	// asks for them, are answered differently: each is remembered apart (backends.go).
+	name = replaySlot(name, req)
 	if keyed {
 		if p := f.replays.get(name, key); p != nil && p.rejected != nil {
 			log.Debug("Invalid DataService, unchanged since it was rejected", "xr-name", name, "error", p.rejected)
@@ -99,10 +106,6 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	// calls it until its requirements stay the same.
 	cp := decideControlPlane(in.ControlPlane, seen)
 	rsp.Requirements = cp.requirements()
-	if cp.unanswered {
-		log.Debug("Asking Crossplane for the CRD of XRDs to tell its line", "requirements", rsp.GetRequirements())
-		return rsp, nil
-	}
 
 	oxr, err := request.GetObservedCompositeResource(req)
 	if err != nil {
@@ -122,6 +125,20 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
+	// The CRDs of the kinds the DataService composes, asked for beside the CRD of XRDs
+	// (backends.go). The call that asks for them composes without them, unchecked: Crossplane calls
+	// again with them, and takes what that call composes.
+	bk, err := f.crds.readBackends(req, generator.CRDsOf(ds, defaults))
+	rsp.Requirements = withBackends(rsp.GetRequirements(), bk)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if cp.unanswered {
+		log.Debug("Asking Crossplane for the CRD of XRDs to tell its line", "requirements", rsp.GetRequirements())
+		return rsp, nil
+	}
+
 	// A rejection is remembered when the generation ends, also when this caller gave up on it.
 	remember := func(err error) {
 		var ie *generator.InvalidError
@@ -129,7 +146,7 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 			f.replays.put(name, &replay{key: key, rejected: invalid(ds.GetName(), unknown, err), requirements: rsp.GetRequirements()})
 		}
 	}
-	out, err := f.generateWithin(ctx, ds, defaults, remember)
+	out, err := f.generateWithin(ctx, ds, defaults, bk.set, remember)
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		log.Info("Gave up generating: the caller is gone", "error", err)
 		return nil, status.FromContextError(err).Err()
@@ -203,6 +220,9 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	}
 	for _, n := range out.Notes {
 		response.Warning(rsp, errors.New(n))
+	}
+	for _, w := range bk.warnings() {
+		response.Warning(rsp, errors.New(w))
 	}
 
 	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {

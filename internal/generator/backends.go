@@ -3,8 +3,10 @@ package generator
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	ptv1beta1 "github.com/crossplane-contrib/function-patch-and-transform/input/v1beta1"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -12,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
@@ -151,3 +154,43 @@ func labelKey(path string) string {
 	k := strings.TrimPrefix(path, "metadata.labels[")
 	return strings.TrimSuffix(k, "]")
 }
+
+// CRDRef names the CRD of a composed kind: what the composition function asks Crossplane for.
+type CRDRef struct {
+	// Name of the CRD: resource.group, the resource Kubernetes' convention gives the kind.
+	Name string
+	// Kind is the composed kind.
+	Kind schema.GroupVersionKind
+}
+
+// CRDsOf lists the CRDs of the kinds a DataService composes (backends, further resources, the
+// manifests of provider-kubernetes Objects), each once, in the spec's order; Kubernetes' built-in
+// kinds have none. A DataService that does not resolve composes nothing to list.
+func CRDsOf(ds *v1alpha1.DataService, d inputv1beta1.Defaults) []CRDRef {
+	if errs := checkLimits(ds); len(errs) > 0 {
+		return nil
+	}
+	m := resolve(ds, d.WithFallbacks())
+	builtin := builtinKinds()
+	var out []CRDRef
+	for _, k := range m.composedKinds() {
+		gvk := schema.GroupVersionKind{Group: k.group, Version: k.version, Kind: k.kind}
+		if _, ok := builtin[gvk.GroupKind()]; ok {
+			continue
+		}
+		r := CRDRef{Name: k.resource() + "." + k.group, Kind: gvk}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// builtinKinds are the kinds kube-apiserver serves built in (scopes.yaml): they have no CRD.
+var builtinKinds = sync.OnceValue(func() Scopes {
+	s, err := ParseScopes(builtinScopesYAML)
+	if err != nil {
+		panic(fmt.Sprintf("embedded %s: %v", BuiltinScopesFile, err)) // a test reads it too
+	}
+	return s
+})

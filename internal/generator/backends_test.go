@@ -1,6 +1,8 @@
 package generator_test
 
 import (
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 // octopi is the CRD of a kind whose plural is not the one Kubernetes' convention gives it.
@@ -119,5 +122,40 @@ func TestGenerateWithCRDs(t *testing.T) {
 	}
 	if _, err := generator.GenerateWith(octopus(t, "9"), inputv1beta1.Defaults{}, generator.Options{Cache: c, CRDs: crds}); err == nil {
 		t.Error("the cache answered a call with CRDs from one without")
+	}
+}
+
+// TestCRDsNameTheScopeOfComposedKinds: an API of line v1 cannot compose a namespaced kind
+// directly (scope.go); an operator's kind is known to be namespaced once its CRD is given.
+func TestCRDsNameTheScopeOfComposedKinds(t *testing.T) {
+	ds := octopus(t, "8")
+	ds.Spec.CrossplaneVersion = v1alpha1.CrossplaneV1
+	if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+		t.Fatalf("without its CRD the kind's scope is not known, and not judged: %v", err)
+	}
+	_, err := generator.GenerateWith(ds, inputv1beta1.Defaults{}, generator.Options{CRDs: octopusCRDs(t)})
+	if err == nil || !strings.Contains(err.Error(), "spec.compositions[0].backend: Forbidden: Octopus (example.org/v1) is namespaced") {
+		t.Errorf("v1 composing the namespaced Octopus directly: %v", err)
+	}
+}
+
+// TestCRDsOf lists the CRDs the function asks for: composed kinds, Objects' manifests included,
+// without Kubernetes' built-in kinds.
+func TestCRDsOf(t *testing.T) {
+	for _, tc := range []struct {
+		example string
+		want    []string
+	}{
+		{"internal/v2/valkey.yaml", []string{"valkeys.hyperspike.io"}},
+		{"internal/v1/valkey.yaml", []string{"objects.kubernetes.crossplane.io", "valkeys.hyperspike.io"}},
+		{"klutch/mongodb.yaml", []string{"serviceinstances.dataservices.anynines.com"}},
+	} {
+		var got []string
+		for _, r := range generator.CRDsOf(testtools.ReadDataService(t, filepath.Join("..", "..", "examples", tc.example)), inputv1beta1.Defaults{}) {
+			got = append(got, r.Name)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("CRDsOf(%s) = %v, want %v", tc.example, got, tc.want)
+		}
 	}
 }
