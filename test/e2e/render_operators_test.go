@@ -198,3 +198,63 @@ func TestRenderREADMEInternalInstance(t *testing.T) {
 	}
 	validateAgainstCRD(t, crds, cluster.Object, "the README's instance")
 }
+
+// testRenderTypeChecksAgainstExtraResources renders the internal Valkey through the DataService's
+// Composition with function-dataservice, the operator's CRD given as --extra-resources, which is
+// how crossplane render delivers what the function asks Crossplane for: a typo in a mapping fails
+// the render with generate --crd's message, on the v2 CLI and on 1.x's; the example renders
+// checked, without a warning; without the CRD it renders with a warning naming the kind.
+func testRenderTypeChecksAgainstExtraResources(t *testing.T, fn servedFunction) {
+	root := testtools.RepoRoot(t)
+	composition := filepath.Join(root, "examples", "render", "composition.yaml")
+	valkeyCRD := filepath.Join(root, "examples", "internal", "crds", "hyperspike.io_valkeys.yaml")
+	example := filepath.Join(root, "examples", "internal", "v2", "valkey.yaml")
+	typo := filepath.Join(t.TempDir(), "valkey.yaml")
+	writeTestFile(t, typo, strings.Replace(string(readFile(t, example)), "to: spec.storage.spec.resources", "to: spec.storag.spec.resources", 1))
+	const typoMessage = `spec.compositions[0].backend.fields[5].to: Invalid value: "spec.storag.spec.resources.requests.storage": spec.storag: no such field in hyperspike.io/v1 Valkey; did you mean spec.storage.spec.resources.requests.storage?`
+	const unchecked = "hyperspike.io/v1 Valkey is composed without type-checking what the DataService maps onto it"
+	warnings := func(out []byte) string {
+		var msgs []string
+		for _, o := range parseStream(t, "render output", out) {
+			if msg, _, _ := unstructured.NestedString(o.Object, "message"); o.GetKind() == "Result" {
+				msgs = append(msgs, msg)
+			}
+		}
+		return strings.Join(msgs, "\n")
+	}
+	// On 1.x the function tells the line from the CRD of XRDs, delivered beside the operator's.
+	onePointX := t.TempDir()
+	xrdCRD := filepath.Join(testtools.ModuleDir(t, "github.com/crossplane/crossplane", testtools.CrossplaneV1), "cluster", "crds", "apiextensions.crossplane.io_compositeresourcedefinitions.yaml")
+	writeTestFile(t, filepath.Join(onePointX, "xrd-crd.yaml"), string(readFile(t, xrdCRD)))
+	writeTestFile(t, filepath.Join(onePointX, "valkey-crd.yaml"), string(readFile(t, valkeyCRD)))
+
+	for _, tc := range []struct {
+		cli   renderCLI
+		extra string
+	}{{renderCLIs()[0], valkeyCRD}, {renderCLIs()[1], onePointX}} {
+		t.Run("TypoFails/"+tc.cli.version, func(t *testing.T) {
+			out, err := crossplaneRender(t, tc.cli, typo, composition, fn.functions, "--extra-resources", tc.extra)
+			if err == nil || !strings.Contains(err.Error(), `pipeline step "generate" returned a fatal result: DataService "valkey" is invalid`) || !strings.Contains(err.Error(), typoMessage) {
+				t.Errorf("render of a typo with the operator's CRD: want the fatal result holding\n%s\ngot %v\n%s", typoMessage, err, out)
+			}
+		})
+	}
+	t.Run("ExampleRendersChecked", func(t *testing.T) {
+		out, err := crossplaneRender(t, renderCLIs()[0], example, composition, fn.functions, "--extra-resources", valkeyCRD, "--include-function-results")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := warnings(out); strings.Contains(w, unchecked) {
+			t.Errorf("given the operator's CRD, the function warns that it did not check:\n%s", w)
+		}
+	})
+	t.Run("WithoutTheCRDAWarningNamesTheKind", func(t *testing.T) {
+		out, err := crossplaneRender(t, renderCLIs()[0], typo, composition, fn.functions, "--include-function-results")
+		if err != nil {
+			t.Fatalf("without the operator's CRD the DataService composes: %v", err)
+		}
+		if w := warnings(out); !strings.Contains(w, unchecked) {
+			t.Errorf("without the operator's CRD: want a warning %q, got\n%s", unchecked, w)
+		}
+	})
+}
