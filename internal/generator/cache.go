@@ -110,6 +110,10 @@ func (o *Output) deepCopy() *Output {
 		g.Verbs = slices.Clone(g.Verbs)
 		cp.Grants = append(cp.Grants, g)
 	}
+	for _, g := range o.ObjectGrants {
+		g.Verbs = slices.Clone(g.Verbs)
+		cp.ObjectGrants = append(cp.ObjectGrants, g)
+	}
 	for _, u := range o.Compositions {
 		cp.Compositions = append(cp.Compositions, u.DeepCopy())
 	}

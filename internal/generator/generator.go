@@ -54,6 +54,10 @@ type Output struct {
 	// Grants are the kinds the Compositions compose, which Crossplane's service account must be
 	// allowed to manage (safety.go): what the package's ClusterRole grants.
 	Grants []Grant
+	// ObjectGrants are the kinds provider-kubernetes creates from the Objects the Compositions
+	// compose (their manifests' kinds, on Crossplane 1.x an operator's CR), which its service
+	// account must be allowed to manage.
+	ObjectGrants []Grant
 	// Checked are the kinds composed that were type-checked against a CRD of Options.CRDs, and
 	// Unchecked those that no CRD given defines, each once, in the spec's order.
 	Checked, Unchecked []schema.GroupVersionKind

@@ -180,12 +180,19 @@ func isObject(group, kind string) bool {
 
 // grants are the kinds Crossplane composes, each once, sorted by group then resource: what the
 // package's ClusterRole grants (internal/pkgmeta) and what generate and the function report.
-func (m *model) grants() []Grant {
+func (m *model) grants() []Grant { return m.grantsOf(false) }
+
+// objectGrants are the kinds provider-kubernetes creates from the Objects' manifests, each once,
+// sorted as grants are: what the package's ClusterRole for provider-kubernetes grants.
+func (m *model) objectGrants() []Grant { return m.grantsOf(true) }
+
+// grantsOf are the kinds Crossplane composes, or (object) those provider-kubernetes creates.
+func (m *model) grantsOf(object bool) []Grant {
 	seen := map[schema.GroupResource]bool{}
 	var out []Grant
 	for _, k := range m.composedKinds() {
 		gr := schema.GroupResource{Group: k.group, Resource: k.resource()}
-		if k.object || seen[gr] {
+		if k.object != object || seen[gr] {
 			continue
 		}
 		seen[gr] = true
