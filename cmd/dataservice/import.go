@@ -46,7 +46,7 @@ Examples:
 }
 
 func (c *importCmd) Run(s streams) error {
-	docs, err := manifests.Read(c.Files...)
+	docs, err := manifests.Objects.Reader().Read(c.Files...)
 	if err != nil {
 		return err
 	}

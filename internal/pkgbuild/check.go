@@ -69,7 +69,7 @@ func (e *Error) Error() string {
 // check reports what Crossplane's parser and linter would refuse in the decoded documents of the
 // package (parseFiles) and in its examples, but naming the file, line and object, and saying
 // where a foreign object belongs. Crossplane's own errors name neither.
-func check(f *files, docs []parsed, kind Kind, rel func(string) string) error {
+func check(r *manifests.Reader, f *files, docs []parsed, kind Kind, rel func(string) string) error {
 	var problems, metas []string
 	foreigners := 0
 	isObject := kind.objectLinter()
@@ -111,7 +111,7 @@ func check(f *files, docs []parsed, kind Kind, rel func(string) string) error {
 
 	// Crossplane's examples parser reads each document as a Kubernetes object.
 	for _, file := range f.ex {
-		docs, err := readDocs(file, rel)
+		docs, err := readDocs(r, file, rel)
 		if err != nil {
 			return err
 		}
@@ -131,12 +131,12 @@ func check(f *files, docs []parsed, kind Kind, rel func(string) string) error {
 	return nil
 }
 
-func readDocs(file string, rel func(string) string) ([]manifests.Document, error) {
+func readDocs(r *manifests.Reader, file string, rel func(string) string) ([]manifests.Document, error) {
 	data, err := readRegular(file)
 	if err != nil {
 		return nil, err
 	}
-	return manifests.Split(rel(file), data)
+	return r.Split(rel(file), data)
 }
 
 // identifyParsed names the object of a decoded document from its JSON, which is cheaper to read
