@@ -191,6 +191,7 @@ func (r *Reader) readFile(name string) ([]byte, error) {
 	}
 	return data, nil
 }
+
 // Files lists the manifest files below a path: the path itself when it is a file.
 func Files(path string) ([]string, error) {
 	fi, err := os.Stat(path)

@@ -9,7 +9,9 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg/parser"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
@@ -90,6 +92,13 @@ func check(r *manifests.Reader, f *files, docs []parsed, kind Kind, rel func(str
 				problems = append(problems, fmt.Sprintf("%s: %s is not a %s meta: build it with the command for its kind", d.Where(), id, kind))
 			} else if lerr := xpkg.PackageValidSemver(p.obj); lerr != nil {
 				problems = append(problems, fmt.Sprintf("%s: %s: spec.crossplane.version: %v", d.Where(), id, lerr))
+			}
+			if m, ok := p.obj.(metav1.Object); ok {
+				// The package file is named after it (NAME.xpkg): a name the API server would
+				// refuse ("../../x") would write outside the folder.
+				for _, msg := range validation.IsDNS1123Subdomain(m.GetName()) {
+					problems = append(problems, fmt.Sprintf("%s: %s: metadata.name: Invalid value: %q: %s: give the package a name the API server accepts, e.g. my-configuration", d.Where(), id, m.GetName(), msg))
+				}
 			}
 		case runtime.IsNotRegisteredError(p.err):
 			foreigners++
