@@ -119,7 +119,9 @@ func TestAliasesAreBoundedByWhatTheyExpandTo(t *testing.T) {
 		want string
 	}{
 		"Spec": {
-			run:  func() error { return generateErr(t, &generateCmd{Files: []string{filepath.Join(dir, "spec.yaml")}, Output: filepath.Join(dir, "out")}) },
+			run: func() error {
+				return generateErr(t, &generateCmd{Files: []string{filepath.Join(dir, "spec.yaml")}, Output: filepath.Join(dir, "out")})
+			},
 			want: "spec.yaml: the document expands to 13 MiB (its 100 aliases each repeat what their anchor holds), beyond the 4.0 MiB one DataService spec may expand to",
 		},
 		"Overlay": {
