@@ -45,8 +45,8 @@ func New(log logging.Logger) *Function {
 	cache := generator.NewCache(cacheSize)
 	return &Function{
 		log: log,
-		generate: func(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
-			return generator.GenerateCached(ds, d, cache)
+		generate: func(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
+			return generator.GenerateContext(ctx, ds, d, cache)
 		},
 		slots:   make(chan struct{}, runtime.GOMAXPROCS(0)),
 		replays: newReplays(),

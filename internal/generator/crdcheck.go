@@ -91,8 +91,9 @@ func newCRDChecks(max int) *crdChecks {
 }
 
 // validate returns what ValidateCustomResourceDefinition finds in crd, and why the whole CRD was
-// validated ("" when its parts answered).
-func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorList, string) {
+// validated ("" when its parts answered). Once ctx ends it stops between parts, remembering no
+// verdict it did not reach, and returns nothing: the caller reports ctx's error.
+func (c *crdChecks) validate(ctx context.Context, crd *extv1.CustomResourceDefinition) (field.ErrorList, string) {
 	k, err := key(crd)
 	if err == nil {
 		if ok, seen := c.verdicts.Get(k); seen && ok {
@@ -101,7 +102,10 @@ func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorLi
 	}
 	sp, why := splitCRD(crd)
 	if why == "" {
-		why = c.answer(sp)
+		why = c.answer(ctx, sp)
+	}
+	if ctx.Err() != nil {
+		return nil, "stopped: " + ctx.Err().Error()
 	}
 	if why == "" {
 		// The parts accept the CRD exactly when the API server accepts it whole.
@@ -139,8 +143,9 @@ func toInternal(crd *extv1.CustomResourceDefinition) (*apiextensions.CustomResou
 	return internal, nil
 }
 
-// answer says why the parts of a CRD cannot accept it, "" when they do.
-func (c *crdChecks) answer(sp *crdSplit) string {
+// answer says why the parts of a CRD cannot accept it, "" when they do. It stops, saying why, once
+// ctx ends: compiling the CEL rules of a large spec takes seconds.
+func (c *crdChecks) answer(ctx context.Context, sp *crdSplit) string {
 	if ok, err := c.accepts(sp.stripped); err != nil {
 		return err.Error()
 	} else if !ok {
@@ -148,6 +153,9 @@ func (c *crdChecks) answer(sp *crdSplit) string {
 	}
 	for _, ver := range sp.versions {
 		for _, u := range ver.units {
+			if err := ctx.Err(); err != nil {
+				return "stopped: " + err.Error()
+			}
 			if ok, err := c.accepts(u.crd()); err != nil {
 				return err.Error()
 			} else if !ok {
@@ -159,6 +167,9 @@ func (c *crdChecks) answer(sp *crdSplit) string {
 		}
 		var total uint64
 		for _, u := range ver.units {
+			if err := ctx.Err(); err != nil {
+				return "stopped: " + err.Error()
+			}
 			cost, err := c.cost(u)
 			if err != nil {
 				return err.Error()

@@ -12,6 +12,7 @@
 package generator
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -85,8 +86,14 @@ func Generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*Output, error
 // accepted, and returns a copy of the last output of an unchanged DataService without generating
 // it again. A nil cache checks and generates every time.
 func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
+	return GenerateContext(context.Background(), ds, d, c)
+}
+
+// GenerateContext is GenerateCached that stops once ctx ends, returning an error that wraps ctx's:
+// a caller that has gone (the function's, whose deadline passed) does not keep the CPU busy.
+func GenerateContext(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
 	if c == nil {
-		return generate(ds, d, nil)
+		return generate(ctx, ds, d, nil)
 	}
 	k, ok := inputKey(ds, d)
 	if ok {
@@ -94,7 +101,7 @@ func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache)
 			return out, nil
 		}
 	}
-	out, err := generate(ds, d, c)
+	out, err := generate(ctx, ds, d, c)
 	if err == nil && ok {
 		c.remember(ds.GetName(), k, out)
 	}
@@ -102,8 +109,9 @@ func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache)
 }
 
 // generate runs the phases in order; each takes what the one before made. c, when not nil,
-// spares the API server's checks of XRDs it accepted before.
-func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
+// spares the API server's checks of XRDs it accepted before. ctx stops it between phases and in
+// the loops of the checks.
+func generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
 	invalid := func(errs field.ErrorList) error { return &InvalidError{Name: ds.GetName(), Errs: errs} }
 	// 0. limits (limits.go): a spec beyond them is not looked at further.
 	if errs := checkLimits(ds); len(errs) > 0 {
@@ -119,8 +127,16 @@ func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Out
 	// 3. build (build.go): the XRD always, so that the API server's checks of it report alongside
 	// the spec's errors; the other objects from a valid spec only.
 	objs := build(m, len(errs) == 0)
-	// 4. check (check.go): every object's size, and the XRD as the API server would.
-	if errs := check(m, objs, errs, c); len(errs) > 0 {
+	// 4. check (check.go): every object's size, the XRD as the API server would, and whether they
+	// fit through Crossplane's messages (wire.go).
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("stopped generating: %w", err)
+	}
+	errs, err := check(ctx, m, objs, errs, c)
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
 		return nil, invalid(errs)
 	}
 	// 5. convert (convert.go): typed objects to the plain ones callers get.
