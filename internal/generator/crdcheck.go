@@ -81,13 +81,14 @@ type crdChecks struct {
 // Generate, which the CLI, the function and the benchmarks call, takes no cache, and because each
 // is a pure function of its key, the JSON of a CRD (and of a rule) checked by the
 // apiextensions-apiserver linked into this binary: sharing them between callers and goroutines
-// changes how long a check takes, never what it finds. Bounded (an entry is some 150 bytes), least
-// recently used first out, so that the units every spec shares stay while specs come and go; safe
-// for concurrent use.
-var apiServerChecks = newCRDChecks(4096)
+// changes how long a check takes, never what it finds. Bounded in bytes (1 MiB each, some 6,000
+// verdicts and as many costs), least recently used first out, so that the units every spec shares
+// stay while specs come and go; safe for concurrent use.
+var apiServerChecks = newCRDChecks(1 << 20)
 
-func newCRDChecks(max int) *crdChecks {
-	return &crdChecks{verdicts: lru.New[[sha256.Size]byte, bool](max), costs: lru.New[[sha256.Size]byte, uint64](max)}
+func newCRDChecks(maxBytes int64) *crdChecks {
+	const entry = sha256.Size + 8 + lru.EntryOverhead // a key and a verdict or a cost
+	return &crdChecks{verdicts: lru.New(maxBytes, lru.Fixed[[sha256.Size]byte, bool](entry)), costs: lru.New(maxBytes, lru.Fixed[[sha256.Size]byte, uint64](entry))}
 }
 
 // validate returns what ValidateCustomResourceDefinition finds in crd, and why the whole CRD was

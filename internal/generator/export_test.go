@@ -31,7 +31,7 @@ type CRDCheck struct {
 
 // CheckCRD validates crd whole and in parts, with no verdicts and then with those on its parts.
 func CheckCRD(crd *extv1.CustomResourceDefinition) CRDCheck {
-	c := newCRDChecks(256)
+	c := newCRDChecks(256 << 10)
 	parts, why := c.validate(context.Background(), crd)
 	// Again from the verdicts on the parts: the one on the whole CRD, once accepted, would answer.
 	if k, err := key(crd); err == nil {
@@ -44,7 +44,7 @@ func CheckCRD(crd *extv1.CustomResourceDefinition) CRDCheck {
 // CheckCRDsInTurn validates crds whole and, one after the other, in parts with one crdChecks, so
 // that each is answered with what the ones before left.
 func CheckCRDsInTurn(crds ...*extv1.CustomResourceDefinition) []CRDCheck {
-	c := newCRDChecks(256)
+	c := newCRDChecks(256 << 10)
 	var out []CRDCheck
 	for _, crd := range crds {
 		parts, why := c.validate(context.Background(), crd)
