@@ -42,7 +42,7 @@ func TestGenerateStopsWithItsContext(t *testing.T) {
 	ctx, cancel = context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = generator.GenerateContext(ctx, ds, inputv1beta1.Defaults{}, generator.NewCache(64 << 20))
+	_, err = generator.GenerateContext(ctx, ds, inputv1beta1.Defaults{}, generator.NewCache(64<<20))
 	stopped := time.Since(start)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("GenerateContext(1 ms): %v; want it stopped with context.DeadlineExceeded", err)
