@@ -58,6 +58,8 @@ func check(ctx context.Context, m *model, o *objects, errs field.ErrorList, c *C
 			sizeErrs = append(sizeErrs, e)
 		}
 	}
+	// The templates as klutch-bind's and kube-bind's CRDs judge them (exportcheck.go).
+	sizeErrs = append(sizeErrs, checkExportTemplates(o)...)
 	if len(sizeErrs) > 0 {
 		return sizeErrs, nil
 	}
