@@ -11,6 +11,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 // largeSpec is a DataService spec whose comps Compositions take 1.3 MiB each: 1,000 parameters
@@ -18,14 +20,7 @@ import (
 // through gRPC; four do not.
 func largeSpec(t *testing.T, group string, comps int) string {
 	t.Helper()
-	var leaves []string
-	for i := range 1000 {
-		leaves = append(leaves, fmt.Sprintf(`"p%d":{"type":"string"}`, i))
-	}
-	schema := `{"type":"object","properties":{` + strings.Join(leaves, ",") + `}}`
-	for i := range 10 {
-		schema = `{"type":"object","properties":{"` + strings.Repeat(string(rune('a'+i)), 60) + `":` + schema + `}}`
-	}
+	schema := testtools.NestedParameters(1000, 10)
 	var cs []string
 	for i := range comps {
 		cs = append(cs, fmt.Sprintf(`{"name": "c%d", "services": ["s%d"], "plans": ["small", "big"],

@@ -96,15 +96,8 @@ func TestComposedObjectsMustFitThroughGRPC(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 1000 parameters 10 levels deep under 60-character names: each Composition patches each
-	// with its full path, 1.2 MiB, and four of them compose 4.9 MiB.
-	var leaves []string
-	for i := range 1000 {
-		leaves = append(leaves, fmt.Sprintf(`"p%d":{"type":"string"}`, i))
-	}
-	schema := `{"type":"object","properties":{` + strings.Join(leaves, ",") + `}}`
-	for i := range 10 {
-		schema = `{"type":"object","properties":{"` + strings.Repeat(string(rune('a'+i)), 60) + `":` + schema + `}}`
-	}
+	// with its full path, 1.3 MiB, and four of them compose 5.1 MiB.
+	schema := testtools.NestedParameters(1000, 10)
 	ds.Spec.Parameters.Schema.Raw = []byte(schema)
 	base := ds.Spec.Compositions[0]
 	for i := 1; i < 4; i++ {
