@@ -30,9 +30,9 @@ import (
 //   - ObservedOverhead for the rest of its metadata and its status: uid, resourceVersion,
 //     generation, timestamps, Crossplane's labels, annotation and owner reference, finalizers, the
 //     managed fields of the other field managers and their headers, the XRD's conditions and
-//     controllers. Measured on a control plane (TestControlPlaneInstallsPackagesAndComposesDataService,
-//     RequestFitsTheEstimate): 2.4 KiB for the XRD of Klutch's MongoDB, the largest; doubled
-//     and rounded up;
+//     controllers. A control plane checks it (TestControlPlaneInstallsPackagesAndComposesDataService,
+//     RequestFitsTheEstimate: each object and the request as Crossplane sends them, no larger
+//     than estimated);
 //   - the observed DataService: its spec, its field set (the managed fields of whoever applied
 //     it), at most AnnotationsLimit more for kubectl's last-applied-configuration annotation
 //     (client-side apply copies the object into it), and ObservedOverhead for its metadata and
