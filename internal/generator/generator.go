@@ -7,7 +7,8 @@
 // default, once, into the model of model.go; schemas parsed by schema.go), validate (validate.go,
 // names.go), build (build.go: xrd.go, composition.go, export.go, planrules.go), check (check.go:
 // sizes, and the API server's checks of apiserver.go, answered in parts by crdcheck.go from the
-// split of crdsplit.go, remembered in internal/lru), convert (convert.go). The CEL shapes it writes that
+// split of crdsplit.go, remembered in internal/lru; whether the objects fit through Crossplane's
+// gRPC messages, wire.go), convert (convert.go). The CEL shapes it writes that
 // import and check-compat read back are parsed beside their writers.
 package generator
 
