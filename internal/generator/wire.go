@@ -30,9 +30,12 @@ import (
 //   - ObservedOverhead for the rest of its metadata and its status: uid, resourceVersion,
 //     generation, timestamps, Crossplane's labels, annotation and owner reference, finalizers, the
 //     managed fields of the other field managers and their headers, the XRD's conditions and
-//     controllers. A control plane checks it (TestControlPlaneInstallsPackagesAndComposesDataService,
-//     RequestFitsTheEstimate: each object and the request as Crossplane sends them, no larger
-//     than estimated);
+//     controllers. Measured on a control plane (TestControlPlaneInstallsPackagesAndComposesDataService,
+//     RequestFitsTheEstimate, which builds the request as Crossplane does and fails if it is
+//     larger than estimated): metadata, managed fields and status added 3.0 KiB to the XRD of
+//     Klutch's MongoDB, 1.3 KiB to its Composition, 1.1 KiB to its export template; the request
+//     took 19 KB, estimated 62 KB (for large objects the estimate is their exact size plus
+//     their field set, and these constants matter less);
 //   - the observed DataService: its spec, its field set (the managed fields of whoever applied
 //     it), at most AnnotationsLimit more for kubectl's last-applied-configuration annotation
 //     (client-side apply copies the object into it), and ObservedOverhead for its metadata and
