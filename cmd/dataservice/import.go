@@ -2,11 +2,11 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
@@ -64,7 +64,7 @@ func (c *importCmd) Run(s streams) error {
 			// Names end up in the spec, its comments and messages: refused as the API server
 			// would refuse them.
 			if fe := importer.ValidateMeta(u); len(fe) > 0 {
-				errs = append(errs, fmt.Errorf("%s: %s %q: %w: the API server would refuse it", d.Where(), u.GetKind(), u.GetName(), fe.ToAggregate()))
+				errs = append(errs, errors.Wrapf(fe.ToAggregate(), "%s: %s %q", d.Where(), u.GetKind(), u.GetName()))
 				continue
 			}
 		}
@@ -82,17 +82,17 @@ func (c *importCmd) Run(s streams) error {
 				fmt.Fprintf(s.Err, "%s: note: ignored the package meta %s %q: import reads only XRDs, Compositions and APIServiceExportTemplates\n", d.Where(), printable(u.GetKind()), u.GetName())
 				continue
 			}
-			errs = append(errs, fmt.Errorf("%s: %s %s is not an XRD, Composition or APIServiceExportTemplate: pass only those", d.Where(), printable(u.GetAPIVersion()), printable(u.GetKind())))
+			errs = append(errs, errors.Errorf("%s: %s %s is not an XRD, Composition or APIServiceExportTemplate: pass only those", d.Where(), printable(u.GetAPIVersion()), printable(u.GetKind())))
 		}
 	}
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		return joinErrors(errs)
 	}
 	if len(xrds) == 0 {
-		return fmt.Errorf("no CompositeResourceDefinition in %v: import needs the XRD of each data service", c.Files)
+		return errors.Errorf("no CompositeResourceDefinition in %v: import needs the XRD of each data service", c.Files)
 	}
 	if c.Name != "" && len(xrds) > 1 {
-		return fmt.Errorf("--name names one DataService, but %d XRDs were given", len(xrds))
+		return errors.Errorf("--name names one DataService, but %d XRDs were given", len(xrds))
 	}
 	var out bytes.Buffer
 	inexact := 0
@@ -106,7 +106,7 @@ func (c *importCmd) Run(s streams) error {
 		}
 		res, err := importer.Import(in)
 		if err != nil {
-			return fmt.Errorf("XRD %q: %s", x.GetName(), printable(err.Error()))
+			return errors.Errorf("XRD %q: %s", x.GetName(), printable(err.Error()))
 		}
 		y, err := yaml.Marshal(res.DataService)
 		if err != nil {
@@ -144,7 +144,7 @@ func (c *importCmd) Run(s streams) error {
 		return err
 	}
 	if inexact > 0 && c.Strict {
-		return &exitError{code: 3, err: fmt.Errorf("%d of %d DataServices do not regenerate their input exactly", inexact, len(xrds))}
+		return &exitError{code: 3, err: errors.Errorf("%d of %d DataServices do not regenerate their input exactly", inexact, len(xrds))}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -22,7 +23,7 @@ import (
 // from where one is known. The checks are the API server's own, answered from its verdicts on the
 // parts of the CRDs it has seen before where they can be (crdcheck.go). Once ctx ends it stops and
 // returns what it found so far: the caller reports ctx's error.
-func checkXRD(ctx context.Context, m *model, xrd xrdObject, prov provenance) field.ErrorList {
+func checkXRD(ctx context.Context, m *model, xrd xrdObject, prov provenance, ck *Checker) field.ErrorList {
 	crds, err := crossplaneCRDs(xrd)
 	if err != nil {
 		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
@@ -33,7 +34,7 @@ func checkXRD(ctx context.Context, m *model, xrd xrdObject, prov provenance) fie
 		if ctx.Err() != nil {
 			break
 		}
-		found, _ := apiServerChecks.validate(ctx, crd)
+		found, _ := ck.checks.validate(ctx, crd)
 		for _, e := range found {
 			te := m.translate(e, prov, crd.Name)
 			key := te.Field + "\x00" + te.Detail + "\x00" + string(te.Type)
@@ -64,7 +65,7 @@ func checkXRD(ctx context.Context, m *model, xrd xrdObject, prov provenance) fie
 func crossplaneCRDs(xrd xrdObject) ([]*extv1.CustomResourceDefinition, error) {
 	line, ok := xpline.OfXRD(xrd.APIVersion)
 	if !ok {
-		return nil, fmt.Errorf("%q is not the apiVersion of an XRD", xrd.APIVersion)
+		return nil, errors.Errorf("%q is not the apiVersion of an XRD", xrd.APIVersion)
 	}
 	var versions []versionSchema
 	for _, v := range xrd.Spec.Versions {
@@ -89,7 +90,7 @@ func crossplaneCRDs(xrd xrdObject) ([]*extv1.CustomResourceDefinition, error) {
 		crds = append(crds, crdFor{scope: scope, names: xrd.Spec.Names, inject: line.CompositeSpecProperties()})
 	} else {
 		if xrd.Spec.ClaimNames == nil {
-			return nil, fmt.Errorf("the XRD of a line with claims has no claimNames")
+			return nil, errors.New("the XRD of a line with claims has no claimNames")
 		}
 		crds = append(crds,
 			crdFor{scope: extv1.ClusterScoped, names: extv1.CustomResourceDefinitionNames{Kind: xrd.Spec.Names.Kind, Plural: xrd.Spec.Names.Plural}, inject: line.CompositeSpecProperties()},
@@ -110,7 +111,7 @@ func crossplaneCRDs(xrd xrdObject) ([]*extv1.CustomResourceDefinition, error) {
 		for _, v := range versions {
 			s := &extv1.JSONSchemaProps{}
 			if err := json.Unmarshal(v.raw, s); err != nil {
-				return nil, fmt.Errorf("cannot decode the schema of version %s: %w", v.name, err)
+				return nil, errors.Wrapf(err, "cannot decode the schema of version %s", v.name)
 			}
 			crd.Spec.Versions = append(crd.Spec.Versions, extv1.CustomResourceDefinitionVersion{
 				Name: v.name, Served: v.served, Storage: v.storage,

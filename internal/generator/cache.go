@@ -36,6 +36,8 @@ import (
 // one into the other would make the generator know the function's wire format, or the function
 // re-implement the generator's keying.
 type Cache struct {
+	// checker runs the API server's checks with the verdicts it remembers.
+	checker *Checker
 	// seen are the keys of the accepted XRDs.
 	seen *lru.Map[[sha256.Size]byte, struct{}]
 	// last is what each DataService, by name, generated last.
@@ -51,11 +53,12 @@ type generated struct {
 }
 
 // NewCache returns a cache whose outputs take at most maxBytes together, and the keys of its
-// accepted XRDs at most a sixteenth of that.
+// accepted XRDs at most a sixteenth of that, with a Checker of its own (DefaultCheckerSize).
 func NewCache(maxBytes int64) *Cache {
 	return &Cache{
-		seen: lru.New(maxBytes/16, lru.Fixed[[sha256.Size]byte, struct{}](sha256.Size+lru.EntryOverhead)),
-		last: lru.New(maxBytes, func(name string, g generated) int64 { return int64(len(name)) + g.size + lru.EntryOverhead }),
+		checker: NewChecker(DefaultCheckerSize),
+		seen:    lru.New(maxBytes/16, lru.Fixed[[sha256.Size]byte, struct{}](sha256.Size+lru.EntryOverhead)),
+		last:    lru.New(maxBytes, func(name string, g generated) int64 { return int64(len(name)) + g.size + lru.EntryOverhead }),
 	}
 }
 
@@ -125,7 +128,7 @@ func (c *Cache) remember(name string, k [sha256.Size]byte, out *Output) {
 
 // deepCopy copies an output, so that a caller may change what it was given.
 func (o *Output) deepCopy() *Output {
-	cp := &Output{API: o.API, XRD: o.XRD.DeepCopy(), Notes: slices.Clone(o.Notes)}
+	cp := &Output{API: o.API, Resolved: o.Resolved, XRD: o.XRD.DeepCopy(), Notes: slices.Clone(o.Notes)}
 	for _, g := range o.Grants {
 		g.Verbs = slices.Clone(g.Verbs)
 		cp.Grants = append(cp.Grants, g)

@@ -6,16 +6,17 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // check checks the built objects as the API server would: the XRD's size, then its schemas and CEL
-// rules (apiserver.go), then each Composition's size, then whether all of them fit through
-// Crossplane's gRPC messages (wire.go). errs are the spec's own errors from validate; the result
-// is every error to report, none when the objects may be returned. c, when not nil, spares the API
-// server's checks of an XRD it accepted before, and remembers this one if it passes. Once ctx ends
-// it stops and returns ctx's error, remembering nothing it did not finish.
-func check(ctx context.Context, m *model, o *objects, errs field.ErrorList, c *Cache) (field.ErrorList, error) {
+// rules (apiserver.go, with ck's verdicts), then each Composition's size, then whether all of them
+// fit through Crossplane's gRPC messages (wire.go). errs are the spec's own errors from validate;
+// the result is every error to report, none when the objects may be returned. c, when not nil,
+// spares the API server's checks of an XRD it accepted before, and remembers this one if it
+// passes. Once ctx ends it stops and returns ctx's error, remembering nothing it did not finish.
+func check(ctx context.Context, m *model, o *objects, errs field.ErrorList, ck *Checker, c *Cache) (field.ErrorList, error) {
 	if e := checkXRDSize(o.xrd); e != nil {
 		return append(errs, e), nil
 	}
@@ -29,9 +30,9 @@ func check(ctx context.Context, m *model, o *objects, errs field.ErrorList, c *C
 	}
 	var xerrs field.ErrorList
 	if !cached {
-		xerrs = checkXRD(ctx, m, o.xrd, o.prov)
+		xerrs = checkXRD(ctx, m, o.xrd, o.prov, ck)
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("stopped checking the generated XRD: %w", err)
+			return nil, errors.Wrap(err, "stopped checking the generated XRD")
 		}
 		if c != nil && len(errs) == 0 && len(xerrs) == 0 {
 			c.add(key)
@@ -103,7 +104,7 @@ func checkObjectsWire(m *model, o *objects) (*field.Error, error) {
 	spec, err := json.Marshal(struct {
 		Metadata map[string]string `json:"metadata"`
 		Spec     any               `json:"spec"`
-	}{map[string]string{"name": m.name}, m.spec})
+	}{map[string]string{"name": m.Name}, m.spec})
 	if err != nil {
 		return nil, fmt.Errorf("cannot marshal the DataService: %w", err)
 	}

@@ -33,22 +33,23 @@ func TestGenerateStopsWithItsContext(t *testing.T) {
 	}
 	ds.Spec.Rules = append(ds.Spec.Rules, v1alpha1.Rule{Rule: "self.nope == 1", Message: "m"})
 
-	generator.ResetCRDChecks()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if out, err := generator.GenerateContext(ctx, ds, inputv1beta1.Defaults{}, nil); out != nil || !errors.Is(err, context.Canceled) {
 		t.Errorf("GenerateContext(cancelled): %v, %v; want context.Canceled", out, err)
 	}
+	// One cache, and so one Checker, for a generation stopped early and one to its end.
+	c := generator.NewCache(64 << 20)
 	ctx, cancel = context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = generator.GenerateContext(ctx, ds, inputv1beta1.Defaults{}, generator.NewCache(64<<20))
+	_, err = generator.GenerateContext(ctx, ds, inputv1beta1.Defaults{}, c)
 	stopped := time.Since(start)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("GenerateContext(1 ms): %v; want it stopped with context.DeadlineExceeded", err)
 	}
 	start = time.Now()
-	_, err = generator.Generate(ds, inputv1beta1.Defaults{})
+	_, err = generator.GenerateContext(context.Background(), ds, inputv1beta1.Defaults{}, c)
 	t.Logf("stopped after %v; a whole generation took %v", stopped, time.Since(start))
 	var inv *generator.InvalidError
 	if !errors.As(err, &inv) || !strings.Contains(err.Error(), "nope") {
