@@ -53,7 +53,7 @@ func TestCachesAreBoundedInBytes(t *testing.T) {
 	f := New(logging.NewNopLogger())
 	compose := func(i int) {
 		name := fmt.Sprintf("large-%d", i)
-		req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, name, largeSpec(t, name+".example.org", 2))}}}
+		req := &fnv1.RunFunctionRequest{Meta: onV22(""), Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, name, largeSpec(t, name+".example.org", 2))}}}
 		rsp, err := f.RunFunction(context.Background(), req)
 		if err != nil || len(rsp.GetDesired().GetResources()) != 4 {
 			t.Fatalf("RunFunction(%s): %v, results %v; want it composed", name, err, rsp.GetResults())
@@ -83,7 +83,7 @@ func TestTooLargeToComposeShouldReturnFatal(t *testing.T) {
 		t.Skip("generates a large DataService")
 	}
 	f := New(logging.NewNopLogger())
-	req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "huge", largeSpec(t, "huge.example.org", 4))}}}
+	req := &fnv1.RunFunctionRequest{Meta: onV22(""), Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "huge", largeSpec(t, "huge.example.org", 4))}}}
 	rsp, err := f.RunFunction(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
