@@ -99,7 +99,7 @@ bench: ## Benchmarks of issue 7 (about 15 min; ROUNDS=5): RunFunction, generator
 # Fuzz targets, as package:Target. A plain `go test` runs each on its checked-in corpus
 # (testdata/fuzz); fuzz-short (part of make test) also fuzzes each for FUZZ_SHORT as a regression,
 # fuzz for FUZZTIME. Findings land in the package's testdata/fuzz: fix the bug, keep the input.
-FUZZ_TARGETS := ./function:FuzzRunFunction ./internal/generator:FuzzResolveAndBuild ./internal/generator:FuzzGenerate ./internal/manifests:FuzzSplit
+FUZZ_TARGETS := ./function:FuzzRunFunction ./internal/generator:FuzzResolveAndBuild ./internal/generator:FuzzGenerate ./internal/manifests:FuzzSplit ./internal/manifests:FuzzExpand
 FUZZTIME ?= 10m
 FUZZ_SHORT ?= 5s
 

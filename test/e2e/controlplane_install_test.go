@@ -187,6 +187,9 @@ func TestControlPlaneInstallsPackagesAndComposesDataService(t *testing.T) {
 			}
 		}
 	})
+	t.Run("RequestFitsTheEstimate", func(t *testing.T) {
+		checkRequestEstimate(ctx, t, kc, dsPath, ds, want)
+	})
 	t.Run("CrossplaneCalledTheFunctionOverMTLS", func(t *testing.T) {
 		// The function serves only mTLS (its client CA is Crossplane's root CA): a composed
 		// DataService is Crossplane's call. Its log says it composed, with --debug.
