@@ -17,6 +17,22 @@ func PushFunctionPackage(t testing.TB, reg *PackageRegistry, name, version strin
 	if !ok {
 		t.Fatalf("unknown function %q", name)
 	}
+	return pushModulePackage(t, reg, tl, name, version)
+}
+
+// PushProviderPackage is PushFunctionPackage for a provider: its module's package/ folder holds
+// crossplane.yaml and the CRDs of its managed resources.
+func PushProviderPackage(t testing.TB, reg *PackageRegistry, name, version string) string {
+	t.Helper()
+	tl, ok := providerTools[name]
+	if !ok {
+		t.Fatalf("unknown provider %q", name)
+	}
+	return pushModulePackage(t, reg, tl, name, version)
+}
+
+func pushModulePackage(t testing.TB, reg *PackageRegistry, tl tool, name, version string) string {
+	t.Helper()
 	root := filepath.Join(ModuleDir(t, tl.module, version), "package")
 	ref := reg.Ref("crossplane-contrib/" + name + ":" + version)
 	crank := Crossplane(t, CrossplaneV2)
