@@ -47,8 +47,8 @@ test: deps lint check-generate fuzz-short tools ## Everything: lint, generated f
 # Debian's base system. One line names what to run when one is missing.
 .PHONY: deps
 deps:
-	@missing=; for c in git flock unshare awk; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
-	  if [ -n "$$missing" ]; then pkgs=$$(echo "$$missing" | sed 's/ flock/ util-linux/; s/ unshare/ util-linux/; s/ awk/ mawk/'); \
+	@missing=; for c in git flock awk; do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	  if [ -n "$$missing" ]; then pkgs=$$(echo "$$missing" | sed 's/ flock/ util-linux/; s/ awk/ mawk/'); \
 	    echo "make test needs$$missing: run  $$( [ "$$(id -u)" -eq 0 ] || echo 'sudo ')apt-get install -y$$pkgs"; exit 1; fi
 
 # The tools the tests run, built from the Go module proxy into $(DATASERVICE_CACHE) (default

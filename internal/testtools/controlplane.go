@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -284,12 +285,17 @@ func (cp *ControlPlane) initCrossplane(t testing.TB, crds string) {
 		t.Fatalf("cannot create namespace %s: %v", CrossplaneNamespace, err)
 	}
 	env := append([]string{"KUBECONFIG=" + cp.CrossplaneKubeconfig, "POD_NAMESPACE=" + CrossplaneNamespace}, cp.core.initEnv(crds)...)
-	bin, args := cp.core.initCommand(cp.crossplaneBin, crds, cp.run.mkdir(t, "init-root"))
+	var start func(*exec.Cmd) error
+	if cp.core.crdsFromRoot() {
+		root := cp.run.mkdir(t, "init-root")
+		start = func(cmd *exec.Cmd) error { return startWithCRDsAtRoot(cmd, root, crds) }
+	}
 	// init creates its CRDs and then at once a Lock object, which fails ("no matches for kind Lock")
 	// until discovery has caught up. It is idempotent, so run it again.
 	const attempts = 10
 	for i := 1; ; i++ {
-		p := cp.run.start(t, "crossplane-init", processGrace, env, bin, args...)
+		p := cp.run.startWith(t, start, "crossplane-init", env, cp.crossplaneBin, "core", "init")
+		cp.run.owner.Cleanup(func() { p.stop(processGrace) })
 		<-p.done
 		if p.err == nil {
 			break
