@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -285,16 +284,16 @@ func (cp *ControlPlane) initCrossplane(t testing.TB, crds string) {
 		t.Fatalf("cannot create namespace %s: %v", CrossplaneNamespace, err)
 	}
 	env := append([]string{"KUBECONFIG=" + cp.CrossplaneKubeconfig, "POD_NAMESPACE=" + CrossplaneNamespace}, cp.core.initEnv(crds)...)
-	var start func(*exec.Cmd) error
+	var view *rootView
 	if cp.core.crdsFromRoot() {
-		root := cp.run.mkdir(t, "init-root")
-		start = func(cmd *exec.Cmd) error { return startWithCRDsAtRoot(cmd, root, crds) }
+		// Crossplane v1's init reads its CRDs from /crds of its image, a path no flag changes.
+		view = &rootView{root: cp.run.mkdir(t, "init-root"), mounts: map[string]string{"/crds": crds}}
 	}
 	// init creates its CRDs and then at once a Lock object, which fails ("no matches for kind Lock")
 	// until discovery has caught up. It is idempotent, so run it again.
 	const attempts = 10
 	for i := 1; ; i++ {
-		p := cp.run.startWith(t, start, "crossplane-init", env, cp.crossplaneBin, "core", "init")
+		p := cp.run.startView(t, nil, view, "crossplane-init", env, cp.crossplaneBin, "core", "init")
 		cp.run.owner.Cleanup(func() { p.stop(processGrace) })
 		<-p.done
 		if p.err == nil {

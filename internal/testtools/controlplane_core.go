@@ -2,17 +2,11 @@ package testtools
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 // Crossplane core releases, one per line the control-plane tests run on.
@@ -128,62 +122,3 @@ func (r coreRelease) startArgs(xpkgCache, xfnCache string, ports []int) []string
 		"--webhook-port="+strconv.Itoa(ports[2]))
 }
 
-// startWithCRDsAtRoot starts cmd with the folder crds at /crds, as Crossplane v1's image has them:
-// its `core init` reads its CRDs from there, a path no flag changes, and the test writes nothing
-// outside its run folder. On an OS thread of its own (never unlocked: it ends with its goroutine)
-// it enters a mount namespace of its own, private, mounts a tmpfs at root (an empty folder of the
-// run), bind-mounts every folder of / into it (recursively: the machine's files stay where they are,
-// the command's kubeconfig and the API server's CA among them), links its symbolic links, and
-// bind-mounts crds at root/crds; cmd is forked from that thread, chrooted into root. Nothing of it
-// outlives cmd. It needs root (CAP_SYS_ADMIN), as the end-to-end tests run.
-func startWithCRDsAtRoot(cmd *exec.Cmd, root, crds string) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // Never unlocked: the thread ends with this goroutine.
-		errc <- func() error {
-			if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
-				return fmt.Errorf("unshare(CLONE_NEWNS): %w", err)
-			}
-			if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-				return fmt.Errorf("cannot make / private: %w", err)
-			}
-			if err := unix.Mount("tmpfs", root, "tmpfs", 0, ""); err != nil {
-				return fmt.Errorf("cannot mount a tmpfs at %s: %w", root, err)
-			}
-			entries, err := os.ReadDir("/")
-			if err != nil {
-				return err
-			}
-			for _, e := range entries {
-				src, dst := "/"+e.Name(), filepath.Join(root, e.Name())
-				switch {
-				case e.Type()&fs.ModeSymlink != 0:
-					target, err := os.Readlink(src)
-					if err != nil {
-						return err
-					}
-					if err := os.Symlink(target, dst); err != nil {
-						return err
-					}
-				case e.IsDir():
-					if err := os.Mkdir(dst, 0o755); err != nil {
-						return err
-					}
-					if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-						return fmt.Errorf("cannot bind-mount %s at %s: %w", src, dst, err)
-					}
-				}
-			}
-			dst := filepath.Join(root, "crds")
-			if err := os.Mkdir(dst, 0o755); err != nil {
-				return err
-			}
-			if err := unix.Mount(crds, dst, "", unix.MS_BIND, ""); err != nil {
-				return fmt.Errorf("cannot bind-mount %s at %s: %w", crds, dst, err)
-			}
-			cmd.SysProcAttr.Chroot = root
-			return cmd.Start()
-		}()
-	}()
-	return <-errc
-}

@@ -166,16 +166,12 @@ func (r *runDir) startFor(t testing.TB, n *isolatedNet, name string, grace time.
 // test's), its output appended to logs/NAME.log. The caller registers its stop.
 func (r *runDir) startIn(t testing.TB, n *isolatedNet, name string, env []string, bin string, args ...string) *process {
 	t.Helper()
-	var start func(*exec.Cmd) error
-	if n != nil {
-		// Forked from a thread inside the namespace, the process is born in it.
-		start = func(cmd *exec.Cmd) error { return n.do(cmd.Start) }
-	}
-	return r.startWith(t, start, name, env, bin, args...)
+	return r.startView(t, n, nil, name, env, bin, args...)
 }
 
-// startWith starts a component as startIn does, with start (nil: cmd.Start) forking it.
-func (r *runDir) startWith(t testing.TB, start func(*exec.Cmd) error, name string, env []string, bin string, args ...string) *process {
+// startView starts a component as startIn does, in the view v of the file system (nil: the
+// machine's; see rootView).
+func (r *runDir) startView(t testing.TB, n *isolatedNet, v *rootView, name string, env []string, bin string, args ...string) *process {
 	t.Helper()
 	logPath := filepath.Join(r.logs, name+".log")
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -189,10 +185,11 @@ func (r *runDir) startWith(t testing.TB, start func(*exec.Cmd) error, name strin
 	// Later entries win, so these override what the test process inherited (KUBECONFIG, ...).
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if start == nil {
-		start = (*exec.Cmd).Start
+	start := cmd.Start
+	if n != nil || v != nil {
+		start = func() error { return startIsolated(cmd, n, v) }
 	}
-	if err := start(cmd); err != nil {
+	if err := start(); err != nil {
 		_ = f.Close()
 		t.Fatalf("cannot start %s (%s): %v", name, bin, err)
 	}

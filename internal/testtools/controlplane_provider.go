@@ -2,7 +2,6 @@ package testtools
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -54,18 +53,18 @@ func Provider(t testing.TB, name, version string) string {
 	return build(t, name, tl.module, version, tl.pkg)
 }
 
-// A ProviderServer is a provider running as a local process with the identity Crossplane's
-// Deployment runtime would give its pod: its revision's ServiceAccount, holding only what
-// Crossplane's RBAC manager binds to it (the ClusterRole its package asks for) and what the test
-// (examples/rbac.yaml) binds to it; never system:masters.
+// A ProviderServer is a provider running as a local process as Crossplane's Deployment runtime would
+// run its pod: as its revision's ServiceAccount, holding only what Crossplane's RBAC manager binds to
+// it (the ClusterRole its package asks for) and what the operator binds to it (examples/rbac.yaml),
+// never system:masters; in-cluster, with the ServiceAccount's token and the API server's CA at
+// /var/run/secrets/kubernetes.io/serviceaccount and $KUBERNETES_SERVICE_HOST and _PORT, so that
+// it reaches the API server as a pod does and a ProviderConfig's InjectedIdentity is that
+// ServiceAccount; its TLS server certificate at /tls/server.
 type ProviderServer struct {
 	// Name is the Provider's name; Revision its active ProviderRevision.
 	Name, Revision string
 	// ServiceAccount is the name of its ServiceAccount in CrossplaneNamespace.
 	ServiceAccount string
-	// Kubeconfig is a kubeconfig of the ServiceAccount's token, with the API server's CA inlined:
-	// what a ProviderConfig's Secret holds for a provider that manages the control plane itself.
-	Kubeconfig []byte
 }
 
 // InstallProvider creates a pkg.crossplane.io/v1 Provider named name from the package source (an OCI
@@ -102,8 +101,9 @@ func (cp *ControlPlane) InstallProvider(t testing.TB, name, source, bin string, 
 //     pods), from which Crossplane's RBAC manager binds the provider's ClusterRole to it;
 //   - its Service, of type ExternalName, so that the API server reaches the conversion webhook on a
 //     loopback address of the test's, forwarded into the provider's network namespace;
-//   - the provider process, with a kubeconfig of that ServiceAccount's token, in a network
-//     namespace of its own (it binds :8080 and :9443 on every interface, no flag changes them).
+//   - the provider process, in-cluster as in its pod (see ProviderServer), in a network namespace
+//     of its own (it binds :8080 and :9443 on every interface, no flag changes them) and a mount
+//     namespace of its own (see rootView).
 //
 // It waits for Crossplane to have created the revision (pulled the package) and for the RBAC manager
 // to have bound the ServiceAccount, and marks the revision's runtime healthy.
@@ -176,12 +176,12 @@ func (cp *ControlPlane) ServeProviderRevision(t testing.TB, name, bin string, ar
 	n.forwardIn(t, cp.apiAddr)
 	webhook := listenLoopback(t, webhookServicePort)
 	n.exposeOut(webhook, "127.0.0.1:"+strconv.Itoa(webhookServicePort))
-	host, _, _ := net.SplitHostPort(webhook.Addr().String())
+	webhookHost, _, _ := net.SplitHostPort(webhook.Addr().String())
 	cp.createOrKeep(t, &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: CrossplaneNamespace, Name: name, OwnerReferences: []metav1.OwnerReference{owner}},
 		Spec: corev1.ServiceSpec{
 			Type:         corev1.ServiceTypeExternalName,
-			ExternalName: host,
+			ExternalName: webhookHost,
 			Ports:        []corev1.ServicePort{{Name: "webhook", Port: webhookServicePort}},
 		},
 	})
@@ -191,14 +191,22 @@ func (cp *ControlPlane) ServeProviderRevision(t testing.TB, name, bin string, ar
 	cp.Eventually(t, "Crossplane's RBAC manager to bind the ClusterRole of "+rev.GetName()+" to "+user, installTimeout, func(ctx context.Context) (bool, string) {
 		return cp.mayCheck(ctx, user, groups, "get", "", "secrets", CrossplaneNamespace)
 	})
-	token := cp.serviceAccountToken(t, sa)
-	ps := &ProviderServer{Name: name, Revision: rev.GetName(), ServiceAccount: sa,
-		Kubeconfig: []byte(kubeconfigOf(cp.Config.Host, "certificate-authority-data", base64.StdEncoding.EncodeToString(cp.apiServerCA(t)), token))}
-	kc := cp.run.path(t, "provider-"+name+".kubeconfig")
-	writeFile(t, kc, string(ps.Kubeconfig), 0o600)
-
-	env := []string{"KUBECONFIG=" + kc, "TLS_SERVER_CERTS_DIR=" + dir, "POD_NAMESPACE=" + CrossplaneNamespace}
-	p := cp.run.startIn(t, n, "provider-"+name, env, bin, append([]string{"--debug"}, args...)...)
+	// What the kubelet mounts into a pod running as the ServiceAccount.
+	saDir := cp.run.mkdir(t, "provider-"+name, "serviceaccount")
+	writeFile(t, filepath.Join(saDir, "token"), cp.serviceAccountToken(t, sa), 0o600)
+	writeFile(t, filepath.Join(saDir, "ca.crt"), string(cp.apiServerCA(t)), 0o644)
+	writeFile(t, filepath.Join(saDir, "namespace"), CrossplaneNamespace, 0o644)
+	view := &rootView{root: cp.run.mkdir(t, "provider-"+name, "root"), mounts: map[string]string{
+		"/var/run/secrets/kubernetes.io/serviceaccount": saDir,
+		"/tls/server": dir,
+	}}
+	host, port, _ := net.SplitHostPort(cp.apiAddr)
+	env := []string{
+		"KUBECONFIG=", "KUBERNETES_SERVICE_HOST=" + host, "KUBERNETES_SERVICE_PORT=" + port,
+		"TLS_SERVER_CERTS_DIR=/tls/server", "POD_NAMESPACE=" + CrossplaneNamespace,
+	}
+	p := cp.run.startView(t, n, view, "provider-"+name, env, bin, append([]string{"--debug"}, args...)...)
+	ps := &ProviderServer{Name: name, Revision: rev.GetName(), ServiceAccount: sa}
 	cp.run.owner.Cleanup(func() { p.stop(processGrace) })
 	cp.run.waitFor(t, "provider "+name+" to serve metrics on :8080 in its network namespace", p, startTimeout, func() (bool, string) {
 		return n.listening("127.0.0.1:8080")

@@ -76,19 +76,26 @@ func newIsolatedNet(t testing.TB, owner testing.TB, name string) *isolatedNet {
 	return n
 }
 
-// do runs f on an OS thread inside the namespace: what f creates there (a socket, a forked
-// process) stays in it.
+// do runs f on an OS thread inside the namespace: what f creates there (a socket) stays in it.
 func (n *isolatedNet) do(f func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // Never unlocked: the thread ends with this goroutine.
-		if err := unix.Setns(int(n.ns.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("cannot enter the network namespace of %s: %w", n.name, err)
+		if err := n.enter(); err != nil {
+			errc <- err
 			return
 		}
 		errc <- f()
 	}()
 	return <-errc
+}
+
+// enter moves the calling thread, locked to its goroutine and never unlocked, into the namespace.
+func (n *isolatedNet) enter() error {
+	if err := unix.Setns(int(n.ns.Fd()), unix.CLONE_NEWNET); err != nil {
+		return fmt.Errorf("cannot enter the network namespace of %s: %w", n.name, err)
+	}
+	return nil
 }
 
 // forwardIn makes addr (host:port on the test's loopback, e.g. the API server's) reachable at the
