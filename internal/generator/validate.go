@@ -62,6 +62,7 @@ func validate(m *model) field.ErrorList {
 	errs = append(errs, validateNameList(sp.Child("shortNames"), s.ShortNames)...)
 	errs = append(errs, m.validateVersions(sp.Child("versions"))...)
 	errs = append(errs, m.validateCompositions(sp)...)
+	errs = append(errs, m.validateComposedScopes(sp)...) // scope.go
 	errs = append(errs, m.validateFields(sp)...)
 	errs = append(errs, m.validateParameters(sp.Child("parameters"))...)
 	errs = append(errs, m.validatePlanChanges(sp.Child("plan", "changes"))...)
