@@ -121,4 +121,3 @@ func (r coreRelease) startArgs(xpkgCache, xfnCache string, ports []int) []string
 		"--metrics-port="+strconv.Itoa(ports[0]), "--health-probe-port="+strconv.Itoa(ports[1]),
 		"--webhook-port="+strconv.Itoa(ports[2]))
 }
-

@@ -40,8 +40,6 @@ const (
 	// providerKubernetes is the provider the platform Configuration depends on (on Crossplane 1.x the
 	// function composes export templates inside its Objects) and the internal v1 example composes.
 	providerKubernetes = "provider-kubernetes"
-	// providerConfigName is the ProviderConfig the Objects name, as Klutch's Compositions do.
-	providerConfigName = "kubernetes-provider"
 	// platformName is the platform Configuration's name.
 	platformName = "dataservice-platform"
 )
@@ -218,7 +216,7 @@ func startPlatform(t *testing.T, line string) *platform {
 		t.Fatalf("may Crossplane create %s.%s? %v", templates, bindGroup, err)
 	}
 	p.templatesBeforeRBAC = ok
-	rbac := cp.ApplyFile(t, filepath.Join(root, "examples", "rbac.yaml"))
+	cp.ApplyFile(t, filepath.Join(root, "examples", "rbac.yaml"))
 	for _, verb := range []string{"get", "list", "watch", "create", "update", "patch", "delete"} {
 		cp.WaitForCrossplaneMay(t, verb, bindGroup, templates, testtools.CrossplaneNamespace)
 	}
@@ -231,33 +229,25 @@ func startPlatform(t *testing.T, line string) *platform {
 	cp.InstallFunction(t, patchAndTransform, pk.ptRef, pt)
 	fs := cp.StartFunction(t, dataServiceFunction, pk.fnBin, "--debug", "--metrics-address="+freeAddress(t))
 	cp.InstallFunction(t, dataServiceFunction, pk.fnRef, fs)
-	// provider-kubernetes as an operator installs it: with the DeploymentRuntimeConfig
-	// examples/rbac.yaml names its ServiceAccount with, when it has one. It polls its Objects every
-	// 5s instead of 10m, so that an observed status comes back within a test's patience.
+	// provider-kubernetes as an operator installs it (examples/provider-kubernetes.yaml: the Provider
+	// and the DeploymentRuntimeConfig that names its ServiceAccount, which examples/rbac.yaml binds),
+	// its package pulled from the registry. It polls its Objects every 5s instead of 10m, so that an
+	// observed status comes back within a test's patience. Then its ProviderConfig
+	// (examples/provider-kubernetes-config.yaml, InjectedIdentity: the ServiceAccount it runs as).
 	var prov *unstructured.Unstructured
-	for _, o := range rbac {
-		if o.GetKind() == "DeploymentRuntimeConfig" {
-			prov = &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{
-				"runtimeConfigRef": map[string]any{"apiVersion": o.GetAPIVersion(), "kind": o.GetKind(), "name": o.GetName()},
-			}}}
+	for _, o := range testtools.ReadObjects(t, filepath.Join(root, "examples", "provider-kubernetes.yaml")) {
+		if o.GetKind() == "Provider" {
+			prov = o
+			continue
 		}
+		cp.Apply(t, o)
+	}
+	if prov == nil || prov.GetName() != providerKubernetes {
+		t.Fatalf("examples/provider-kubernetes.yaml holds no Provider %s", providerKubernetes)
 	}
 	p.provider = cp.InstallProvider(t, providerKubernetes, pk.providerRef, providerBin, prov, "--poll=5s")
-	// Its ProviderConfig: in a cluster InjectedIdentity, the pod's ServiceAccount. The provider runs
-	// out of cluster here, so the same identity comes as a kubeconfig Secret of that ServiceAccount's
-	// token (the other source provider-kubernetes' examples show).
-	const secretName, secretKey = "provider-kubernetes-kubeconfig", "kubeconfig"
-	cp.CreateSecret(t, testtools.CrossplaneNamespace, secretName, map[string][]byte{secretKey: p.provider.Kubeconfig})
-	cp.Apply(t, &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "kubernetes.crossplane.io/v1alpha1",
-		"kind":       "ProviderConfig",
-		"metadata":   map[string]any{"name": providerConfigName},
-		"spec": map[string]any{"credentials": map[string]any{
-			"source":    "Secret",
-			"secretRef": map[string]any{"namespace": testtools.CrossplaneNamespace, "name": secretName, "key": secretKey},
-		}},
-	}})
-	phase("install Functions and provider-kubernetes from the registry (Installed, Healthy; ProviderConfig " + providerConfigName + ")")
+	cp.ApplyFile(t, filepath.Join(root, "examples", "provider-kubernetes-config.yaml"))
+	phase("install Functions and provider-kubernetes from the registry (Installed, Healthy) and its ProviderConfig")
 
 	p.cfg = &unstructured.Unstructured{}
 	p.cfg.SetGroupVersionKind(configurationGVK)
