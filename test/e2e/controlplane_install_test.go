@@ -125,8 +125,9 @@ func testInstallsPackagesAndComposesDataService(t *testing.T, p *platform) {
 	paramsClaim := readReferenceClaim(t, "serviceinstance-claim-parameters.yaml")
 	newClaim := claim.DeepCopy()
 	newClaim.SetName("new-plan")
-	// Whatever happens, the line is left as the platform had it: claims first, then the DataService.
-	deleteAfter(t, cp, []*unstructured.Unstructured{claim, paramsClaim, newClaim}, []*unstructured.Unstructured{ds})
+	// Whatever happens, the line is left as the platform had it: claims first, then the DataService
+	// and what it composed.
+	deleteAfter(t, cp, []*unstructured.Unstructured{claim, paramsClaim, newClaim}, []*unstructured.Unstructured{ds}, want.Objects())
 	cp.Apply(t, ds)
 	cp.WaitForConditions(t, dataServiceGVK, client.ObjectKeyFromObject(ds), "Synced", "Ready")
 	cp.WaitForXRD(t, want.XRD)

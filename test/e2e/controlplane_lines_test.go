@@ -412,17 +412,41 @@ func composedRefs(xr *unstructured.Unstructured) []*unstructured.Unstructured {
 
 // deleteAfter deletes, when t ends, the objects of each group that still exist and waits until they
 // are gone, group after group (claims before the API that serves them): a test leaves the shared
-// line as it found it, also when it fails half-way.
+// line as it found it, also when it fails half-way. An XRD is gone once its CRDs are: Crossplane
+// cannot serve an XRD of the same name again before (it backs off, for a minute and more).
 func deleteAfter(t *testing.T, cp *testtools.ControlPlane, groups ...[]*unstructured.Unstructured) {
 	t.Helper()
 	t.Cleanup(func() {
 		for _, g := range groups {
+			gone := g
 			for _, o := range g {
 				if err := cp.Client.Delete(context.Background(), o.DeepCopy()); err != nil && !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err) {
 					t.Errorf("cleanup: cannot delete %s %s: %v", o.GetKind(), objectKey(o), err)
 				}
+				gone = append(gone, crdsOf(o)...)
 			}
-			waitGone(t, cp, "cleanup: what the test created", g)
+			waitGone(t, cp, "cleanup: what the test created", gone)
 		}
 	})
+}
+
+// crdsOf returns the CRDs Crossplane makes of an XRD (or a DataService XRD's generated XRD, given
+// as the XRD): the composite's, named like the XRD, and the claim's; none for other objects.
+func crdsOf(o *unstructured.Unstructured) []*unstructured.Unstructured {
+	if o.GroupVersionKind().GroupKind() != xrdGVK.GroupKind() {
+		return nil
+	}
+	names := []string{o.GetName()}
+	if plural, ok, _ := unstructured.NestedString(o.Object, "spec", "claimNames", "plural"); ok {
+		group, _, _ := unstructured.NestedString(o.Object, "spec", "group")
+		names = append(names, plural+"."+group)
+	}
+	var crds []*unstructured.Unstructured
+	for _, n := range names {
+		crd := &unstructured.Unstructured{}
+		crd.SetGroupVersionKind(crdGVK)
+		crd.SetName(n)
+		crds = append(crds, crd)
+	}
+	return crds
 }

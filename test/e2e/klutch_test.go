@@ -74,16 +74,21 @@ func testKlutchLifecycle(t *testing.T, p *platform, kb *testtools.KlutchBind) {
 		wants[ds.GetName()] = p.generate(t, path)
 	}
 	// Deleted when the test ends (the claims are deleted on the app cluster, step 6, or with the
-	// XRDs): the line stays as the platform left it.
-	deleteAfter(t, cp, dss)
+	// XRDs), and with them what they composed: the line stays as the platform left it.
+	var composed []*unstructured.Unstructured
+	for _, ds := range dss {
+		composed = append(composed, wants[ds.GetName()].Objects()...)
+	}
+	deleteAfter(t, cp, dss, composed)
 	for _, ds := range dss {
 		cp.Apply(t, ds)
 	}
 	for _, ds := range dss {
 		cp.WaitForConditions(t, dataServiceGVK, client.ObjectKeyFromObject(ds), "Synced", "Ready")
 	}
-	for _, x := range []string{"xmongodbinstances.anynines.com", "xservicebindings.anynines.com"} {
-		cp.WaitForConditions(t, xrdGVK, client.ObjectKey{Name: x}, "Established", "Offered")
+	cp.Lap(t, "DataServices %s and %s Ready", dss[0].GetName(), dss[1].GetName())
+	for _, ds := range dss {
+		cp.WaitForXRD(t, wants[ds.GetName()].XRD)
 	}
 	t.Run("ExportTemplatesAreTheComposed", func(t *testing.T) {
 		for _, ds := range dss {
