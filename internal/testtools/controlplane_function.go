@@ -25,7 +25,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -132,13 +131,7 @@ func (cp *ControlPlane) ServeFunctionRevision(t testing.TB, name string, fs *Fun
 		t.Fatalf("cannot create Secret %s/%s: %v", CrossplaneNamespace, secretName, err)
 	}
 
-	// Crossplane updates the revision's status too: read, modify, write, again on conflict.
-	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		r := &unstructured.Unstructured{}
-		r.SetGroupVersionKind(schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "FunctionRevision"})
-		if err := cp.Client.Get(ctx, client.ObjectKey{Name: rev}, r); err != nil {
-			return err
-		}
+	cp.updateRevisionStatus(t, schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "FunctionRevision"}, rev, func(r *unstructured.Unstructured) {
 		_ = unstructured.SetNestedField(r.Object, fs.Endpoint, "status", "endpoint")
 		_ = unstructured.SetNestedField(r.Object, secretName, "status", "tlsServerSecretName")
 		setCondition(r, map[string]any{
@@ -146,11 +139,7 @@ func (cp *ControlPlane) ServeFunctionRevision(t testing.TB, name string, fs *Fun
 			"message":            "served by a local process on " + fs.Address,
 			"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
 		})
-		return cp.Client.Status().Update(ctx, r)
 	})
-	if err != nil {
-		t.Fatalf("cannot point FunctionRevision %s at %s: %v", rev, fs.Endpoint, err)
-	}
 	cp.run.lap(t, "FunctionRevision %s served by %s", rev, fs.Endpoint)
 }
 

@@ -145,10 +145,16 @@ func (cp *ControlPlane) ServeProviderRevision(t testing.TB, name, bin string, ar
 	if err != nil {
 		t.Fatal(err)
 	}
+	secret := name + "-tls-server"
 	cp.createOrKeep(t, &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: CrossplaneNamespace, Name: name + "-tls-server"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: CrossplaneNamespace, Name: secret},
 		Type:       corev1.SecretTypeTLS,
 		Data:       map[string][]byte{"tls.crt": cert, "tls.key": key, "ca.crt": ca},
+	})
+	// v2 establishes the revision's CRDs once its runtime says which Secret it serves with (1.x
+	// reads the revision's spec and drops this field).
+	cp.updateRevisionStatus(t, providerRevisionGVK, rev.GetName(), func(r *unstructured.Unstructured) {
+		_ = unstructured.SetNestedField(r.Object, secret, "status", "tlsServerSecretName")
 	})
 	cp.createOrKeep(t, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{
 		Namespace: CrossplaneNamespace, Name: sa, OwnerReferences: []metav1.OwnerReference{owner},
@@ -213,24 +219,34 @@ func (cp *ControlPlane) ServeProviderRevision(t testing.TB, name, bin string, ar
 	})
 	cp.addExtra(p, nil)
 
-	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		r := &unstructured.Unstructured{}
-		r.SetGroupVersionKind(providerRevisionGVK)
-		if err := cp.Client.Get(ctx, client.ObjectKey{Name: rev.GetName()}, r); err != nil {
-			return err
-		}
+	cp.updateRevisionStatus(t, providerRevisionGVK, rev.GetName(), func(r *unstructured.Unstructured) {
 		setCondition(r, map[string]any{
 			"type": "RuntimeHealthy", "status": "True", "reason": "HealthyPackageRevision",
 			"message":            "served by a local process as " + user,
 			"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
 		})
+	})
+	cp.run.lap(t, "ProviderRevision %s served by a local process as %s", rev.GetName(), user)
+	return ps
+}
+
+// updateRevisionStatus changes the status of a package revision as its runtime does: read, modify,
+// write, again on conflict (Crossplane writes it too).
+func (cp *ControlPlane) updateRevisionStatus(t testing.TB, gvk schema.GroupVersionKind, name string, modify func(*unstructured.Unstructured)) {
+	t.Helper()
+	ctx := context.Background()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		r := &unstructured.Unstructured{}
+		r.SetGroupVersionKind(gvk)
+		if err := cp.Client.Get(ctx, client.ObjectKey{Name: name}, r); err != nil {
+			return err
+		}
+		modify(r)
 		return cp.Client.Status().Update(ctx, r)
 	})
 	if err != nil {
-		t.Fatalf("cannot mark the runtime of ProviderRevision %s healthy: %v", rev.GetName(), err)
+		t.Fatalf("cannot update the status of %s %s: %v", gvk.Kind, name, err)
 	}
-	cp.run.lap(t, "ProviderRevision %s served by a local process as %s", rev.GetName(), user)
-	return ps
 }
 
 // activeRevision waits until Crossplane has pulled the package of the named package of kind (Provider,
