@@ -1,6 +1,7 @@
 package testtools
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -186,19 +187,21 @@ func (n *isolatedNet) listening(addr string) (bool, string) {
 	return ok, why
 }
 
-// httpOK is httpOK for a URL inside the namespace.
+// httpOK is httpOK for a URL inside the namespace. Its client dials inside (net/http dials on
+// goroutines of its own, which run outside) and keeps no connection.
 func (n *isolatedNet) httpOK(url string) (bool, string) {
-	var ok bool
-	var why string
-	if err := n.do(func() error {
-		// A client of its own: a pooled connection of another would belong to another namespace.
-		c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
-		ok, why = httpOK(c, url)
-		return nil
-	}); err != nil {
-		return false, err.Error()
-	}
-	return ok, why
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, addr string) (c net.Conn, err error) {
+			err = n.do(func() error {
+				var d net.Dialer
+				c, err = d.DialContext(ctx, network, addr)
+				return err
+			})
+			return c, err
+		},
+	}}
+	return httpOK(c, url)
 }
 
 // close stops forwarding and lets the namespace go once its components have ended.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -100,6 +101,21 @@ func TestIsolatedNet(t *testing.T) {
 	}
 	if ok, why := n.listening(fixed); !ok {
 		t.Errorf("listening(%s) inside: %s", fixed, why)
+	}
+
+	// An HTTP server inside, asked from outside.
+	var web net.Listener
+	if err := n.do(func() (err error) {
+		web, err = net.Listen("tcp", "127.0.0.1:8081")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") }), ReadHeaderTimeout: time.Second}
+	go func() { _ = srv.Serve(web) }()
+	defer srv.Close()
+	if ok, why := n.httpOK("http://127.0.0.1:8081/readyz"); !ok {
+		t.Errorf("httpOK inside: %s", why)
 	}
 
 	// Closing it stops the forwarding.
