@@ -85,7 +85,8 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "hello", Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Tag: "hello", Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -105,7 +106,8 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheWithInput),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -207,7 +209,8 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: withCrossplaneFields(t, dataService(t, "cache", cacheSpec))}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -246,7 +249,8 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{"earlier": "step", ` + cacheStatus[1:])},
 					Resources: map[string]*fnv1.Resource{
@@ -272,7 +276,8 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -296,7 +301,8 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -320,7 +326,8 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheV2),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -343,7 +350,8 @@ func TestRunFunction(t *testing.T) {
 					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheNoExport),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -364,7 +372,8 @@ func TestRunFunction(t *testing.T) {
 					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheKubeBind),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -392,7 +401,8 @@ func TestRunFunction(t *testing.T) {
 					]}`)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheTwo),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -415,7 +425,8 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -444,7 +455,8 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}, "v1", "v2")},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -462,7 +474,8 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}, "v1")},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -489,13 +502,13 @@ func TestRunFunction(t *testing.T) {
 						"export-template-object": {Resource: inObject(t, cache.ExportTemplate, "cache-export-template", "kubernetes-provider"), Ready: fnv1.Ready_READY_FALSE},
 					},
 				},
-				Results: []*fnv1.Result{{
+				Results: append([]*fnv1.Result{{
 					Severity: fnv1.Severity_SEVERITY_WARNING,
 					Message: "cannot tell which Crossplane runs function-dataservice: it advertises no capabilities (Crossplane before v2.2) " +
 						"and did not deliver the CustomResourceDefinition compositeresourcedefinitions.apiextensions.crossplane.io it was asked for (crossplane render without it among --extra-resources?): " +
 						"composing for Crossplane 1.x, namespaced objects inside provider-kubernetes Objects; set controlPlane.crossplane (v1 or v2) in the function's input to say which",
 					Target: fnv1.Target_TARGET_COMPOSITE.Enum(),
-				}},
+				}}, warnings(cache)...),
 				Requirements: askXRDCRD(),
 			}},
 		},
@@ -531,7 +544,8 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -549,7 +563,8 @@ func TestRunFunction(t *testing.T) {
 					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
 			}, "v1")},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheKubeBind),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -610,6 +625,27 @@ func generate(t *testing.T, name, spec string, d inputv1beta1.Defaults) *generat
 		t.Fatal(err)
 	}
 	return out
+}
+
+// warnings are the results the function adds for what the generator notes (the grants the API
+// needs among them), as warnings of the composite.
+func warnings(out *generator.Output) []*fnv1.Result {
+	var rs []*fnv1.Result
+	for _, n := range out.Notes {
+		rs = append(rs, &fnv1.Result{Severity: fnv1.Severity_SEVERITY_WARNING, Message: n, Target: fnv1.Target_TARGET_COMPOSITE.Enum()})
+	}
+	return rs
+}
+
+// hasFatal says whether rsp has a fatal result: warnings (the grants an API needs) do not stop a
+// composition.
+func hasFatal(rsp *fnv1.RunFunctionResponse) bool {
+	for _, r := range rsp.GetResults() {
+		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+			return true
+		}
+	}
+	return false
 }
 
 // withStatus is the desired composite the function returns: the DataService's GVK and a status.

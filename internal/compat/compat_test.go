@@ -243,6 +243,7 @@ func TestCompareDataServices(t *testing.T) {
 			new: func(t *testing.T, ds *v1alpha1.DataService) {
 				ds.Spec.Export = &v1alpha1.Export{PermissionClaims: []bindv1alpha1.PermissionClaim{{
 					GroupResource: bindv1alpha1.GroupResource{Resource: "secrets"}, Version: "v1",
+					Selector: bindv1alpha1.ResourceSelector{Owner: bindv1alpha1.OwnerProvider},
 				}}}
 			},
 			want: []change{{"exportTemplate[klutch-bind].spec.permissionClaims[core/secrets]", compat.PermissionClaimsChanged, true}},

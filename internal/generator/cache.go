@@ -100,6 +100,10 @@ func (c *Cache) remember(name string, k [sha256.Size]byte, out *Output) {
 // deepCopy copies an output, so that a caller may change what it was given.
 func (o *Output) deepCopy() *Output {
 	cp := &Output{API: o.API, XRD: o.XRD.DeepCopy(), Notes: slices.Clone(o.Notes)}
+	for _, g := range o.Grants {
+		g.Verbs = slices.Clone(g.Verbs)
+		cp.Grants = append(cp.Grants, g)
+	}
 	for _, u := range o.Compositions {
 		cp.Compositions = append(cp.Compositions, u.DeepCopy())
 	}

@@ -51,5 +51,6 @@ func check(m *model, o *objects, errs field.ErrorList, c *Cache) field.ErrorList
 			sizeErrs = append(sizeErrs, e)
 		}
 	}
-	return sizeErrs
+	// The templates as klutch-bind's and kube-bind's CRDs judge them (exportcheck.go).
+	return append(sizeErrs, checkExportTemplates(o)...)
 }

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -9,7 +10,10 @@ import (
 
 // convert turns the checked objects into the Output callers get.
 func convert(m *model, o *objects) (*Output, error) {
-	out := &Output{API: m.servedAPI(), Notes: m.notes}
+	// Beside what resolve assumed, the notes report what the API needs granted and what its
+	// claims do (safety.go, claims.go).
+	notes := append(append(slices.Clone(m.notes), m.privilegeReports()...), m.claimReports()...)
+	out := &Output{API: m.servedAPI(), Notes: notes, Grants: m.grants()}
 	var err error
 	if out.XRD, err = toUnstructured(o.xrd); err != nil {
 		return nil, err

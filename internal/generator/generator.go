@@ -35,9 +35,12 @@ type Output struct {
 	KubeBindTemplate *unstructured.Unstructured
 	// API is the API app developers use.
 	API v1alpha1.ServedAPI
+	// Grants are the kinds the Compositions compose, which Crossplane's service account must be
+	// allowed to manage (safety.go): what the package's ClusterRole grants.
+	Grants []Grant
 	// Notes say what was assumed that the DataService does not say (e.g. where parameters go in
-	// a backend that is not an a9s broker's), for the CLI to print on stderr and the function to
-	// report as warnings.
+	// a backend that is not an a9s broker's), and report what the API needs granted and what its
+	// permission claims do, for the CLI to print on stderr and the function to report as warnings.
 	Notes []string
 }
 

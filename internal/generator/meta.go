@@ -1,18 +1,16 @@
 package generator
 
 import (
-	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
-	ptv1beta1 "github.com/crossplane-contrib/function-patch-and-transform/input/v1beta1"
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
@@ -39,8 +37,8 @@ const AggregateToCrossplane = "rbac.crossplane.io/aggregate-to-crossplane"
 type PackageMeta struct {
 	// Meta is the Configuration (meta.pkg.crossplane.io/v1), for crossplane.yaml.
 	Meta *unstructured.Unstructured
-	// ClusterRole lets Crossplane manage every kind the Compositions compose, nil when they compose
-	// nothing.
+	// ClusterRole lets Crossplane manage every kind the Compositions compose (the grants of the
+	// outputs) with the verbs composing needs (ComposeVerbs), nil when they compose nothing.
 	ClusterRole *unstructured.Unstructured
 	// Notes say what was assumed, for stderr.
 	Notes []string
@@ -65,28 +63,11 @@ func Package(name, constraint string, outs []*Output) (*PackageMeta, error) {
 			}
 			for _, st := range comp.Spec.Pipeline {
 				functions[st.FunctionRef.Name] = true
-				if st.Input == nil {
-					continue
-				}
-				in := &ptv1beta1.Resources{}
-				if err := json.Unmarshal(st.Input.Raw, in); err != nil || in.Kind != "Resources" {
-					continue
-				}
-				for _, r := range in.Resources {
-					if r.Base == nil {
-						continue
-					}
-					u := &unstructured.Unstructured{}
-					if err := json.Unmarshal(r.Base.Raw, &u.Object); err != nil {
-						continue
-					}
-					gv, err := schema.ParseGroupVersion(u.GetAPIVersion())
-					if err != nil {
-						continue
-					}
-					kinds[kind{group: gv.Group, resource: resourceOf(u.GetKind())}] = true
-				}
 			}
+		}
+		// What the Compositions compose, as the generator found it (safety.go).
+		for _, g := range o.Grants {
+			kinds[kind{group: g.Group, resource: g.Resource}] = true
 		}
 	}
 
@@ -140,7 +121,7 @@ func Package(name, constraint string, outs []*Output) (*PackageMeta, error) {
 			rules[n-1].Resources = append(rules[n-1].Resources, k.resource)
 			continue
 		}
-		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{k.group}, Resources: []string{k.resource}, Verbs: []string{"*"}})
+		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{k.group}, Resources: []string{k.resource}, Verbs: slices.Clone(ComposeVerbs)})
 	}
 	cr := &rbacv1.ClusterRole{
 		TypeMeta: metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},

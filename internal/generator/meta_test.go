@@ -13,6 +13,9 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
+// composeVerbs are the verbs the ClusterRole grants on every composed kind: never "*".
+var composeVerbs = []any{"get", "list", "watch", "create", "update", "patch", "delete"}
+
 // TestPackage asserts the meta of a package of generated APIs: the functions its Compositions
 // pipe to as dependsOn, the Crossplane its XRDs need, and the ClusterRole that lets Crossplane
 // manage what they compose.
@@ -27,13 +30,13 @@ func TestPackage(t *testing.T) {
 	}{
 		"V1KlutchMongoDB": {
 			specs: []string{"klutch/mongodb.yaml"}, version: ">=v1.17.1",
-			rules: []any{map[string]any{"apiGroups": []any{"dataservices.anynines.com"}, "resources": []any{"serviceinstances"}, "verbs": []any{"*"}}},
+			rules: []any{map[string]any{"apiGroups": []any{"dataservices.anynines.com"}, "resources": []any{"serviceinstances"}, "verbs": composeVerbs}},
 		},
 		"V2InternalValkey": {
 			specs: []string{"internal/v2/valkey.yaml"}, version: ">=v2.0.0",
 			rules: []any{
-				map[string]any{"apiGroups": []any{"hyperspike.io"}, "resources": []any{"valkeys"}, "verbs": []any{"*"}},
-				map[string]any{"apiGroups": []any{"networking.k8s.io"}, "resources": []any{"networkpolicies"}, "verbs": []any{"*"}},
+				map[string]any{"apiGroups": []any{"hyperspike.io"}, "resources": []any{"valkeys"}, "verbs": composeVerbs},
+				map[string]any{"apiGroups": []any{"networking.k8s.io"}, "resources": []any{"networkpolicies"}, "verbs": composeVerbs},
 			},
 		},
 		"V1AndV2NeedV2": {specs: []string{"klutch/mongodb.yaml", "internal/v2/valkey.yaml"}, version: ">=v2.0.0"},

@@ -69,6 +69,14 @@ func validate(m *model) field.ErrorList {
 	errs = append(errs, m.catalogErrs...)
 	errs = append(errs, m.validateCompositionRefs(sp)...)
 	errs = append(errs, m.validateExport(sp.Child("export"))...)
+	// What the API may make Crossplane compose (safety.go), claim from app clusters (claims.go) and
+	// export (exportcheck.go); then what the DataService schema refuses beside (schemacheck.go).
+	errs = append(errs, m.validatePrivileges(sp)...)
+	errs = append(errs, m.validateClaims(sp.Child("export"))...)
+	errs = append(errs, m.validateOwnership(sp)...)
+	if !m.tooBig {
+		errs = append(errs, m.validateSchema(errs)...)
+	}
 	return errs
 }
 

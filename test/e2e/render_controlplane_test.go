@@ -83,16 +83,20 @@ func testRenderControlPlaneLines(t *testing.T, fn servedFunction) {
 	})
 }
 
-// validateObjects runs `crossplane beta validate` on rendered output (without the function results
-// --include-function-results printed), provider-kubernetes' Object against provider-kubernetes'
-// own CRD.
+// validateObjects runs `crossplane beta validate` on the composed resources of rendered output,
+// provider-kubernetes' Object against provider-kubernetes' own CRD, and on what each Object holds
+// (the template, against klutch-bind's CRD).
 func validateObjects(t *testing.T, root string, rendered []byte) {
 	t.Helper()
 	dir := t.TempDir()
 	var docs []string
-	for _, o := range parseStream(t, "render output", rendered) {
-		if o.GetKind() != "Result" {
-			docs = append(docs, string(toYAML(t, o.Object)))
+	for _, o := range parseStream(t, "render output", rendered)[1:] { // the XR first, without its spec
+		if o.GetKind() == "Result" {
+			continue
+		}
+		docs = append(docs, string(toYAML(t, o.Object)))
+		if m, ok, _ := unstructured.NestedMap(o.Object, "spec", "forProvider", "manifest"); ok && o.GetKind() == "Object" {
+			docs = append(docs, string(toYAML(t, m)))
 		}
 	}
 	writeTestFile(t, filepath.Join(dir, "rendered.yaml"), strings.Join(docs, "---\n"))
