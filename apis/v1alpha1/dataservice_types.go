@@ -496,8 +496,9 @@ type Backend struct {
 	// +optional
 	// +listType=atomic
 	Fields []Mapping `json:"fields,omitempty"`
-	// ParametersTo is where parameters go in the backend. Defaults to spec.forProvider.parameters
-	// (said on stderr for a backend that is not an a9s service broker's).
+	// ParametersTo is where parameters go in the backend. Defaults to spec.forProvider.parameters for
+	// an a9s service broker's kinds; any other backend of a DataService with parameters sets it, or
+	// noParameters.
 	// +optional
 	ParametersTo string `json:"parametersTo,omitempty"`
 	// NoParameters passes no parameter by the layout of spec.parameters: the backend takes only those

@@ -31,9 +31,9 @@ type claimRef struct {
 	how      string
 }
 
-// validateClaims checks the permission claims of both templates, and spec.export.allowClaimsOnAllObjects. p
-// is spec.export.
-func (m *model) validateClaims(p *field.Path) field.ErrorList {
+// validateClaims checks the permission claims of both templates, and spec.export.allowClaimsOnAllObjects.
+func (m *model) validateClaims() field.ErrorList {
+	p := specPath.Child("export")
 	e := m.spec.Export
 	if e == nil {
 		return nil

@@ -29,8 +29,9 @@ var reservedGroups = []struct{ group, owner string }{
 }
 
 // validateOwnership refuses a reserved group for the API and an exported resource that is not the
-// API's own. sp is spec.
-func (m *model) validateOwnership(sp *field.Path) field.ErrorList {
+// API's own.
+func (m *model) validateOwnership() field.ErrorList {
+	sp := specPath
 	var errs field.ErrorList
 	for _, r := range reservedGroups {
 		if g := m.spec.Group; g == r.group || strings.HasSuffix(g, "."+r.group) {
@@ -42,27 +43,17 @@ func (m *model) validateOwnership(sp *field.Path) field.ErrorList {
 	if e == nil {
 		return errs
 	}
-	own := []string{m.plural}
-	if m.xrPlural != m.plural {
-		own = append(own, m.xrPlural)
+	own := []string{m.Plural}
+	if m.CompositePlural != m.Plural {
+		own = append(own, m.CompositePlural)
 	}
 	if e.Resource != "" && !slices.Contains(own, e.Resource) {
 		errs = append(errs, field.NotSupported(sp.Child("export", "resource"), e.Resource, own))
 	}
-	if e.Version != "" && m.export != nil && !m.served(e.Version) {
+	if e.Version != "" && m.export != nil && !slices.Contains(m.Served(), e.Version) {
 		errs = append(errs, field.Invalid(sp.Child("export", "version"), e.Version, "not a served version of the API: export one of spec.versions"))
 	}
 	return errs
-}
-
-// served says whether the API serves version v.
-func (m *model) served(v string) bool {
-	for _, ver := range m.versions {
-		if ver.Name == v && *ver.Served {
-			return true
-		}
-	}
-	return false
 }
 
 // checkExportTemplates validates the templates against the CRDs klutch-bind and kube-bind ship, as

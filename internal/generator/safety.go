@@ -15,7 +15,7 @@ import (
 )
 
 // What the generated APIs let Crossplane do. Crossplane composes with its own service account, to
-// which the package's ClusterRole (meta.go) adds every kind the Compositions compose: the grant is
+// which the package's ClusterRole (internal/pkgmeta) adds every kind the Compositions compose: the grant is
 // what composing needs and no more, the kinds are fixed by the spec (a claim cannot choose them),
 // and a kind through which its holder can widen its own access is composed only when the spec
 // opts in by name (spec.allowPrivilegeEscalation).
@@ -168,7 +168,7 @@ func isObject(group, kind string) bool {
 }
 
 // grants are the kinds Crossplane composes, each once, sorted by group then resource: what the
-// package's ClusterRole grants (meta.go) and what generate and the function report.
+// package's ClusterRole grants (internal/pkgmeta) and what generate and the function report.
 func (m *model) grants() []Grant {
 	seen := map[schema.GroupResource]bool{}
 	var out []Grant
@@ -192,7 +192,8 @@ func (m *model) grants() []Grant {
 // validatePrivileges refuses a privilege-bearing kind the spec does not opt in to, a provider-
 // kubernetes Object whose base does not say what it creates, and a mapping that would let a claim
 // choose the kind a composition composes.
-func (m *model) validatePrivileges(sp *field.Path) field.ErrorList {
+func (m *model) validatePrivileges() field.ErrorList {
+	sp := specPath
 	var errs field.ErrorList
 	allowed := map[string]bool{}
 	for _, a := range m.spec.AllowPrivilegeEscalation {
@@ -303,4 +304,18 @@ func (m *model) privilegeReports() []string {
 		}
 	}
 	return notes
+}
+
+// resourceOf guesses the resource of a kind without its CRD: the lower-cased kind with the
+// English plural ending (Valkey: valkeys, NetworkPolicy: networkpolicies, Object: objects), as
+// CRDs are named by convention.
+func resourceOf(kind string) string {
+	k := strings.ToLower(kind)
+	switch {
+	case strings.HasSuffix(k, "y") && len(k) > 1 && !strings.ContainsRune("aeiou", rune(k[len(k)-2])):
+		return k[:len(k)-1] + "ies"
+	case strings.HasSuffix(k, "s"), strings.HasSuffix(k, "x"), strings.HasSuffix(k, "z"), strings.HasSuffix(k, "ch"), strings.HasSuffix(k, "sh"):
+		return k + "es"
+	}
+	return k + "s"
 }

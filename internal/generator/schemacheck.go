@@ -42,7 +42,7 @@ func (m *model) validateSchema(reported field.ErrorList) field.ErrorList {
 	}
 	obj := map[string]any{
 		"apiVersion": v1alpha1.GroupVersion.String(), "kind": v1alpha1.DataServiceKind,
-		"metadata": map[string]any{"name": m.name}, "spec": spec,
+		"metadata": map[string]any{"name": m.Name}, "spec": spec,
 	}
 	var errs field.ErrorList
 	for _, e := range v.Create(context.Background(), obj) {

@@ -141,8 +141,8 @@ func FormatBuiltinScopes(s Scopes, kubeAPIServer string) []byte {
 // on Crossplane 1.x, where its composites are cluster-scoped and a composite that composes a
 // namespaced resource composes nothing at all (xpline.Line.NamespacedRefs): every backend and
 // further resource whose kind is known to be namespaced is an error naming the fix.
-func (m *model) validateComposedScopes(sp *field.Path) field.ErrorList {
-	if m.line.NamespacedRefs {
+func (m *model) validateComposedScopes() field.ErrorList {
+	if m.Line.NamespacedRefs {
 		return nil
 	}
 	var errs field.ErrorList
@@ -158,10 +158,10 @@ func (m *model) validateComposedScopes(sp *field.Path) field.ErrorList {
 			"which cannot compose a namespaced resource from a cluster-scoped composite (its spec.resourceRefs hold no namespace, so the composite would compose nothing at all): "+
 			"compose it inside a provider-kubernetes Object (apiVersion: %s, kind: %s, the %s under base.spec.forProvider.manifest, providerConfig: {name: kubernetes-provider}) as examples/internal/v1/valkey.yaml does, "+
 			"or generate the API for Crossplane v2 (spec.crossplaneVersion: v2)",
-			kind, apiVersion, m.line.Name, ProviderKubernetesObject.GroupVersion(), ProviderKubernetesObject.Kind, kind)))
+			kind, apiVersion, m.Line.Name, ProviderKubernetesObject.GroupVersion(), ProviderKubernetesObject.Kind, kind)))
 	}
 	for i, rc := range m.compositions {
-		cp := sp.Child("compositions").Index(i)
+		cp := specPath.Child("compositions").Index(i)
 		if rb := rc.backend; rb != nil {
 			check(cp.Child("backend"), rb.spec.APIVersion, rb.spec.Kind)
 		}

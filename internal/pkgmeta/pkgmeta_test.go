@@ -1,4 +1,4 @@
-package generator_test
+package pkgmeta_test
 
 import (
 	"path/filepath"
@@ -10,6 +10,7 @@ import (
 
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/pkgmeta"
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
@@ -59,7 +60,7 @@ func TestPackage(t *testing.T) {
 				}
 				outs = append(outs, out)
 			}
-			pm, err := generator.Package("platform", tc.constraint, outs)
+			pm, err := pkgmeta.Package("platform", tc.constraint, outs)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("want error containing %q, got %v", tc.err, err)
@@ -86,7 +87,7 @@ func TestPackage(t *testing.T) {
 				if diff := cmp.Diff(tc.rules, got); diff != "" {
 					t.Errorf("ClusterRole rules: -want +got:\n%s", diff)
 				}
-				if l := pm.ClusterRole.GetLabels()[generator.AggregateToCrossplane]; l != "true" {
+				if l := pm.ClusterRole.GetLabels()[pkgmeta.AggregateToCrossplane]; l != "true" {
 					t.Errorf("ClusterRole is not aggregated to Crossplane's: labels %v", pm.ClusterRole.GetLabels())
 				}
 			}
