@@ -180,7 +180,7 @@ func platformOf(t *testing.T, line string) *platform {
 		p.cp.Lap(t, "%s uses the shared Crossplane %s control plane", t.Name(), line)
 		return p
 	}
-	platformErr[line] = fmt.Sprintf("the Crossplane %s control plane failed to come up in %s (see its log)", line, t.Name())
+	platformErr[line] = fmt.Sprintf("the platform of Crossplane %s (packages, control plane, installed packages) failed to come up in %s (see its log)", line, t.Name())
 	p := startPlatform(t, line)
 	delete(platformErr, line)
 	platforms[line] = p
