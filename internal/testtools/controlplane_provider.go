@@ -46,10 +46,7 @@ const webhookServicePort = 9443
 // about 5 minutes cold on 2 cores).
 func Provider(t testing.TB, name, version string) string {
 	t.Helper()
-	tl, ok := providerTools[name]
-	if !ok {
-		t.Fatalf("unknown provider %q", name)
-	}
+	tl := knownTool(t, "provider", providerTools, name)
 	return build(t, name, tl.module, version, tl.pkg)
 }
 
