@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
@@ -195,14 +196,19 @@ func setPlan(t *testing.T, u *unstructured.Unstructured, plan string) {
 // the message it must reject it with.
 func updatePlan(t *testing.T, kc client.Client, key client.ObjectKey, gvk schema.GroupVersionKind, plan, wantErr string) {
 	t.Helper()
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(gvk)
-	if err := kc.Get(context.Background(), key, u); err != nil {
-		t.Fatalf("cannot get claim %s: %v", key, err)
-	}
-	from, _, _ := unstructured.NestedString(u.Object, "spec", "plan")
-	setPlan(t, u, plan)
-	err := kc.Update(context.Background(), u)
+	var from string
+	// Crossplane writes the object too (its status, its composite's references): read, modify,
+	// write again on a conflict, which says nothing of the plan.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(gvk)
+		if err := kc.Get(context.Background(), key, u); err != nil {
+			t.Fatalf("cannot get claim %s: %v", key, err)
+		}
+		from, _, _ = unstructured.NestedString(u.Object, "spec", "plan")
+		setPlan(t, u, plan)
+		return kc.Update(context.Background(), u)
+	})
 	switch {
 	case wantErr == "" && err != nil:
 		t.Fatalf("plan %s -> %s: the API server rejected it: %v", from, plan, err)
