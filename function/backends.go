@@ -32,9 +32,13 @@ import (
 // backendCRDPrefix starts the requirement key of a composed kind's CRD; the CRD's name follows.
 const backendCRDPrefix = "backend-crd:"
 
-// crdCacheSize bounds the decoded CRDs and their Sets the function keeps: a control plane's
-// DataServices compose a few dozen kinds.
-const crdCacheSize = 64
+// crdCacheBytes bounds what the Sets of delivered CRDs the function keeps take in memory: a
+// control plane's DataServices compose a few dozen kinds, and an operator's CRD may be megabytes.
+const crdCacheBytes = 64 << 20
+
+// decodedFactor estimates what a CRD takes decoded, with the API server's validation of a version
+// built, from the bytes of its JSON.
+const decodedFactor = 6
 
 // backends is what a request says of the CRDs of the kinds a DataService composes.
 type backends struct {
@@ -81,15 +85,21 @@ func delivered(req *fnv1.RunFunctionRequest, key string) (*fnv1.Resources, bool)
 	return rs, ok
 }
 
-// crdCache keeps the CRDs a control plane delivered, decoded, and the Sets made of them, by what
-// identifies their contents: a CRD of megabytes takes tens of milliseconds to decode and to key.
+// crdCache keeps the Sets made of the CRDs a control plane delivered, by what identifies their
+// contents: a CRD of megabytes takes tens of milliseconds to decode, to key and to build the API
+// server's validation of. Bounded in bytes (internal/lru).
 type crdCache struct {
-	crds *lru.Map[string, *extv1.CustomResourceDefinition]
-	sets *lru.Map[string, *backendcrd.Set]
+	sets *lru.Map[string, sizedSet]
+}
+
+// sizedSet is a Set and what it takes in memory, estimated.
+type sizedSet struct {
+	set   *backendcrd.Set
+	bytes int64
 }
 
 func newCRDCache() *crdCache {
-	return &crdCache{crds: lru.New[string, *extv1.CustomResourceDefinition](crdCacheSize), sets: lru.New[string, *backendcrd.Set](crdCacheSize)}
+	return &crdCache{sets: lru.New(crdCacheBytes, func(k string, v sizedSet) int64 { return int64(len(k)) + v.bytes + lru.EntryOverhead })}
 }
 
 // identity is what identifies a delivered object's contents: its uid and resourceVersion, which
@@ -106,67 +116,68 @@ func identity(s *structpb.Struct) string {
 // readBackends reads what the request holds of the CRDs of refs.
 func (c *crdCache) readBackends(req *fnv1.RunFunctionRequest, refs []generator.CRDRef) (backends, error) {
 	b := backends{refs: refs}
-	var where []string
-	var crds []*extv1.CustomResourceDefinition
-	var ids []string
+	var items []*structpb.Struct
+	var names, ids []string
 	for _, r := range refs {
 		rs, ok := delivered(req, backendCRDPrefix+r.Name)
 		switch {
 		case !ok:
 			b.unanswered = true
-			continue
 		case len(rs.GetItems()) == 0:
 			b.missing = append(b.missing, r)
-			continue
+		default:
+			items = append(items, rs.GetItems()[0].GetResource())
+			names = append(names, r.Name)
+			ids = append(ids, identity(rs.GetItems()[0].GetResource()))
 		}
-		obj := rs.GetItems()[0].GetResource()
-		id := identity(obj)
-		crd, hit := c.crds.Get(id)
-		if id == "" || !hit {
-			var err error
-			if crd, err = decodeCRD(obj); err != nil {
-				return b, errors.Wrapf(err, "cannot read the CustomResourceDefinition %s Crossplane delivered", r.Name)
-			}
-			if id != "" {
-				c.crds.Put(id, crd)
-			}
-		}
-		where = append(where, "the control plane's CustomResourceDefinition "+crd.Name)
-		crds = append(crds, crd)
-		ids = append(ids, id)
 	}
-	if len(crds) == 0 {
+	if len(items) == 0 {
 		return b, nil
 	}
+	// Known by the identities of its CRDs, a Set is decoded once; CRDs without identities
+	// (crossplane render's files) are decoded every time.
 	key := strings.Join(ids, ",")
 	if slices.Contains(ids, "") {
 		key = ""
 	}
-	if s, ok := c.sets.Get(key); key != "" && ok {
-		b.set = s
+	if v, ok := c.sets.Get(key); key != "" && ok {
+		b.set = v.set
 		return b, nil
+	}
+	var where []string
+	var crds []*extv1.CustomResourceDefinition
+	var size int64
+	for i, obj := range items {
+		crd, n, err := decodeCRD(obj)
+		if err != nil {
+			return b, errors.Wrapf(err, "cannot read the CustomResourceDefinition %s Crossplane delivered", names[i])
+		}
+		where = append(where, "the control plane's CustomResourceDefinition "+crd.Name)
+		crds = append(crds, crd)
+		size += int64(n) * decodedFactor
 	}
 	s, err := backendcrd.New(where, crds)
 	if err != nil {
 		return b, err
 	}
 	if key != "" {
-		c.sets.Put(key, s)
+		c.sets.Put(key, sizedSet{set: s, bytes: size})
 	}
 	b.set = s
 	return b, nil
 }
 
-func decodeCRD(s *structpb.Struct) (*extv1.CustomResourceDefinition, error) {
+// decodeCRD decodes a delivered CRD, and says how many bytes of JSON it is.
+func decodeCRD(s *structpb.Struct) (*extv1.CustomResourceDefinition, int, error) {
 	data, err := protojson.Marshal(s)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	crd := &extv1.CustomResourceDefinition{}
 	if err := json.Unmarshal(data, crd); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return crd, nil
+	return crd, len(data), nil
 }
 
 // backendsDigest hashes what the request holds of the CRDs of composed kinds, for the replay key:

@@ -47,11 +47,11 @@ type countingGenerator struct {
 	calls map[string]int
 }
 
-func (g *countingGenerator) generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backendcrd.Set) (*generator.Output, error) {
+func (g *countingGenerator) generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backendcrd.Set) (*generator.Output, error) {
 	g.mu.Lock()
 	g.calls[ds.GetName()]++
 	g.mu.Unlock()
-	return generator.GenerateWith(ds, d, generator.Options{CRDs: crds})
+	return generator.GenerateWith(ctx, ds, d, generator.Options{CRDs: crds})
 }
 
 func (g *countingGenerator) count(name string) int {

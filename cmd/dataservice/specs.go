@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
@@ -30,7 +30,7 @@ type loadedSpec struct {
 // loadSpecs reads every DataService from files and folders. Every problem is reported, each naming
 // its file and line.
 func loadSpecs(paths []string) ([]loadedSpec, error) {
-	docs, err := manifests.Read(paths...)
+	docs, err := manifests.Specs.Reader().Read(paths...)
 	if err != nil {
 		return nil, err
 	}
@@ -124,9 +124,16 @@ func loadDefaults(path string) (inputv1beta1.Defaults, error) {
 	if path == "" {
 		return inputv1beta1.Defaults{}, nil
 	}
-	data, err := os.ReadFile(path)
+	docs, err := manifests.Defaults.Reader().Read(path)
 	if err != nil {
 		return inputv1beta1.Defaults{}, err
+	}
+	if len(docs) > 1 {
+		return inputv1beta1.Defaults{}, fmt.Errorf("%s holds %d documents: --defaults takes one %s %s", path, len(docs), inputv1beta1.APIVersion, inputv1beta1.Kind)
+	}
+	var data []byte
+	if len(docs) == 1 {
+		data = docs[0].Data
 	}
 	in, err := inputv1beta1.Decode(data)
 	if err != nil {
@@ -139,7 +146,7 @@ func loadDefaults(path string) (inputv1beta1.Defaults, error) {
 // (nil checks nothing). An invalid spec yields one error naming its file and every field at fault,
 // one a line.
 func generateSpec(sp loadedSpec, d inputv1beta1.Defaults, crds *backendcrd.Set) (*generator.Output, error) {
-	out, err := generator.GenerateWith(sp.ds, d, generator.Options{CRDs: crds})
+	out, err := generator.GenerateWith(context.Background(), sp.ds, d, generator.Options{CRDs: crds})
 	var inv *generator.InvalidError
 	switch {
 	case errors.As(err, &inv):

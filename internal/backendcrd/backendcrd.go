@@ -254,7 +254,7 @@ func (s *Set) Plurals() map[schema.GroupKind]string {
 var crdGVK = extv1.SchemeGroupVersion.WithKind("CustomResourceDefinition")
 
 // Read reads the CRDs of files and folders (a folder's *.yaml, *.yml and *.json files, a file's
-// every document): CustomResourceDefinitions of apiextensions.k8s.io/v1, and Lists of them as
+// every document), each bounded by what it expands to as manifests.CRDs bounds it: CustomResourceDefinitions of apiextensions.k8s.io/v1, and Lists of them as
 // kubectl get -o yaml writes them. Other documents are skipped, so an operator's whole install
 // manifest may be given; a path that holds no CRD at all is an error, as is a CRD that does not
 // decode, naming its file and line.
@@ -262,8 +262,10 @@ func Read(paths ...string) (*Set, error) {
 	var where []string
 	var crds []*extv1.CustomResourceDefinition
 	var errs []error
+	// One reader for every path: what the CRDs expand to is bounded together (manifests.CRDs).
+	r := manifests.CRDs.Reader()
 	for _, p := range paths {
-		docs, err := manifests.Read(p)
+		docs, err := r.Read(p)
 		if err != nil {
 			return nil, err
 		}

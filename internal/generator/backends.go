@@ -34,7 +34,7 @@ const (
 // checkBackends checks what the Compositions compose against the CRDs the caller gave. Without
 // CRDs nothing is composed to check: the kinds are listed unchecked, at no cost to the generator's
 // hot path.
-func checkBackends(m *model) backendcrd.Result {
+func checkBackends(ctx context.Context, m *model) backendcrd.Result {
 	if m.crds.Len() == 0 {
 		var res backendcrd.Result
 		for _, k := range m.composedKinds() {
@@ -45,7 +45,7 @@ func checkBackends(m *model) backendcrd.Result {
 		}
 		return res
 	}
-	return backendcrd.Check(context.Background(), m.crds, m.composedResources())
+	return backendcrd.Check(ctx, m.crds, m.composedResources())
 }
 
 // composedResources describes every resource the generated Compositions compose.

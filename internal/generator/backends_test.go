@@ -1,6 +1,7 @@
 package generator_test
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -92,7 +93,7 @@ func octopus(t *testing.T, arms string) *v1alpha1.DataService {
 // generator's cache tells outputs with and without them apart.
 func TestGenerateWithCRDs(t *testing.T) {
 	crds := octopusCRDs(t)
-	out, err := generator.GenerateWith(octopus(t, "8"), inputv1beta1.Defaults{}, generator.Options{CRDs: crds})
+	out, err := generator.GenerateWith(context.Background(), octopus(t, "8"), inputv1beta1.Defaults{}, generator.Options{CRDs: crds})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func TestGenerateWithCRDs(t *testing.T) {
 		t.Errorf("without the CRD: grants %v (the convention's plural), unchecked %v", plain.Grants, plain.Unchecked)
 	}
 
-	_, err = generator.GenerateWith(octopus(t, "9"), inputv1beta1.Defaults{}, generator.Options{CRDs: crds})
+	_, err = generator.GenerateWith(context.Background(), octopus(t, "9"), inputv1beta1.Defaults{}, generator.Options{CRDs: crds})
 	want := `spec.compositions[0].backend.fields[0].to: Invalid value: "spec.arms": plan big: example.org/v1 Octopus refuses the composed object: spec.arms: Invalid value: 9: spec.arms in body should be less than or equal to 8`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a plan value the CRD refuses: %v, want %s", err, want)
@@ -120,7 +121,7 @@ func TestGenerateWithCRDs(t *testing.T) {
 	if _, err := generator.GenerateCached(octopus(t, "9"), inputv1beta1.Defaults{}, c); err != nil {
 		t.Fatalf("without CRDs the spec generates: %v", err)
 	}
-	if _, err := generator.GenerateWith(octopus(t, "9"), inputv1beta1.Defaults{}, generator.Options{Cache: c, CRDs: crds}); err == nil {
+	if _, err := generator.GenerateWith(context.Background(), octopus(t, "9"), inputv1beta1.Defaults{}, generator.Options{Cache: c, CRDs: crds}); err == nil {
 		t.Error("the cache answered a call with CRDs from one without")
 	}
 }
@@ -133,7 +134,7 @@ func TestCRDsNameTheScopeOfComposedKinds(t *testing.T) {
 	if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
 		t.Fatalf("without its CRD the kind's scope is not known, and not judged: %v", err)
 	}
-	_, err := generator.GenerateWith(ds, inputv1beta1.Defaults{}, generator.Options{CRDs: octopusCRDs(t)})
+	_, err := generator.GenerateWith(context.Background(), ds, inputv1beta1.Defaults{}, generator.Options{CRDs: octopusCRDs(t)})
 	if err == nil || !strings.Contains(err.Error(), "spec.compositions[0].backend: Forbidden: Octopus (example.org/v1) is namespaced") {
 		t.Errorf("v1 composing the namespaced Octopus directly: %v", err)
 	}

@@ -13,18 +13,20 @@
 // xrd.go, composition.go, resources.go, export.go, planrules.go), check (check.go: sizes, the
 // templates against klutch-bind's and kube-bind's CRDs, and the API server's checks of
 // apiserver.go, answered in parts by crdcheck.go from the split of crdsplit.go, with the verdicts a
-// Checker remembers), backends (backends.go: what the Compositions compose, against the CRDs of
-// its kinds when the caller has them, internal/backendcrd), convert (convert.go). The CEL shapes it
-// writes are
+// Checker remembers; then whether the objects fit through Crossplane's gRPC messages, wire.go),
+// backends (backends.go: what the Compositions compose, against the CRDs of its kinds when the
+// caller has them, internal/backendcrd), convert (convert.go). The CEL shapes it writes are
 // parsed beside their writers (offering.go, planrules.go), and readapi.go reads a resolved API back
 // from a generated XRD with them. Packaging metadata (crossplane.yaml, the ClusterRole) is the
 // packaging side's (internal/pkgmeta).
 package generator
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -114,14 +116,20 @@ func GenerateChecked(ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Chec
 	if ck == nil {
 		ck = NewChecker(perCallVerdicts)
 	}
-	return generate(ds, d, ck, nil, nil)
+	return generate(context.Background(), ds, d, ck, nil, nil)
 }
 
 // GenerateCached is Generate that skips the API server's checks for XRDs the cache has seen
 // accepted, and returns a copy of the last output of an unchanged DataService without generating
 // it again. A nil cache checks and generates every time.
 func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
-	return GenerateWith(ds, d, Options{Cache: c})
+	return GenerateContext(context.Background(), ds, d, c)
+}
+
+// GenerateContext is GenerateCached that stops once ctx ends, returning an error that wraps ctx's:
+// a caller that has gone (the function's, whose deadline passed) does not keep the CPU busy.
+func GenerateContext(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
+	return GenerateWith(ctx, ds, d, Options{Cache: c})
 }
 
 // Options are what a caller knows besides the DataService and the defaults.
@@ -130,17 +138,17 @@ type Options struct {
 	// the last output of an unchanged DataService (GenerateCached).
 	Cache *Cache
 	// CRDs are CustomResourceDefinitions of kinds the Compositions compose (an operator's, a
-	// provider's): what is composed of those kinds is type-checked against them (backends.go),
-	// and a problem is an error of the DataService like any other. Kinds no CRD defines are
-	// listed in Output.Unchecked.
+	// provider's): they name the kinds' resources and scopes, what is composed of those kinds is
+	// type-checked against them (backends.go), and a problem is an error of the DataService like
+	// any other. Kinds no CRD defines are listed in Output.Unchecked.
 	CRDs *backendcrd.Set
 }
 
-// GenerateWith is Generate with what the caller knows besides.
-func GenerateWith(ds *v1alpha1.DataService, d inputv1beta1.Defaults, o Options) (*Output, error) {
+// GenerateWith is GenerateContext with what the caller knows besides.
+func GenerateWith(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, o Options) (*Output, error) {
 	c := o.Cache
 	if c == nil {
-		return generate(ds, d, NewChecker(perCallVerdicts), nil, o.CRDs)
+		return generate(ctx, ds, d, NewChecker(perCallVerdicts), nil, o.CRDs)
 	}
 	k, ok := inputKey(ds, d, o.CRDs)
 	if ok {
@@ -148,7 +156,7 @@ func GenerateWith(ds *v1alpha1.DataService, d inputv1beta1.Defaults, o Options) 
 			return out, nil
 		}
 	}
-	out, err := generate(ds, d, c.checker, c, o.CRDs)
+	out, err := generate(ctx, ds, d, c.checker, c, o.CRDs)
 	if err == nil && ok {
 		c.remember(ds.GetName(), k, out)
 	}
@@ -182,8 +190,9 @@ func resolveValid(ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backe
 
 // generate runs the phases in order; each takes what the one before made. ck checks the XRD as
 // the API server would; c, when not nil, spares those checks for XRDs it accepted before; crds
-// type-check what the Compositions compose.
-func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Checker, c *Cache, crds *backendcrd.Set) (*Output, error) {
+// type-check what the Compositions compose. ctx stops it between phases and in the loops of the
+// checks.
+func generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Checker, c *Cache, crds *backendcrd.Set) (*Output, error) {
 	invalid := func(errs field.ErrorList) error { return &InvalidError{Name: ds.GetName(), Errs: errs} }
 	m, errs := resolveValid(ds, d, crds)
 	if m == nil || (len(errs) > 0 && m.tooBig) {
@@ -192,12 +201,23 @@ func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Checker, c 
 	// 3. build (build.go): the XRD always, so that the API server's checks of it report alongside
 	// the spec's errors; the other objects from a valid spec only.
 	objs := build(m, len(errs) == 0)
-	// 4. check (check.go): every object's size, and the XRD as the API server would.
-	if errs := check(m, objs, errs, ck, c); len(errs) > 0 {
+	// 4. check (check.go): every object's size, the XRD as the API server would, and whether they
+	// fit through Crossplane's messages (wire.go).
+	if err := ctx.Err(); err != nil {
+		return nil, errors.Wrap(err, "stopped generating")
+	}
+	errs, err := check(ctx, m, objs, errs, ck, c)
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
 		return nil, invalid(errs)
 	}
 	// 5. backends (backends.go): what is composed, against the CRDs of its kinds.
-	backends := checkBackends(m)
+	if err := ctx.Err(); err != nil {
+		return nil, errors.Wrap(err, "stopped generating")
+	}
+	backends := checkBackends(ctx, m)
 	if len(backends.Errs) > 0 {
 		return nil, invalid(backends.Errs)
 	}

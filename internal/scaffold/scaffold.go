@@ -10,6 +10,7 @@
 package scaffold
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -133,7 +134,7 @@ func FromCRD(set *backendcrd.Set, o Options) (*Result, error) {
 		if err != nil {
 			return out, fmt.Errorf("scaffolded a DataService that does not decode (a bug of dataservice init): %w\n%s", err, out)
 		}
-		_, err = generator.GenerateWith(ds, inputv1beta1.Defaults{}, generator.Options{CRDs: set})
+		_, err = generator.GenerateWith(context.Background(), ds, inputv1beta1.Defaults{}, generator.Options{CRDs: set})
 		return out, err
 	}
 	for range 8 {

@@ -48,7 +48,7 @@ func TestRenderInternalExamplesIntoOperatorCRs(t *testing.T) {
 		for _, spec := range specs {
 			t.Run(tc.line+"/"+strings.TrimSuffix(filepath.Base(spec), ".yaml"), func(t *testing.T) {
 				ds := testtools.ReadDataService(t, spec)
-				out, err := generator.GenerateWith(ds, inputv1beta1.Defaults{}, generator.Options{CRDs: crds})
+				out, err := generator.GenerateWith(context.Background(), ds, inputv1beta1.Defaults{}, generator.Options{CRDs: crds})
 				if err != nil {
 					t.Fatalf("generate --crd %s: %v", spec, err)
 				}
@@ -170,7 +170,7 @@ func TestRenderREADMEInternalInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	ds := testtools.ReadDataService(t, filepath.Join(root, "examples", "internal", "v2", "postgres.yaml"))
-	out, err := generator.GenerateWith(ds, inputv1beta1.Defaults{}, generator.Options{CRDs: crds})
+	out, err := generator.GenerateWith(context.Background(), ds, inputv1beta1.Defaults{}, generator.Options{CRDs: crds})
 	if err != nil {
 		t.Fatal(err)
 	}
