@@ -220,6 +220,18 @@ func checkResource(ctx context.Context, r *Resource, targets []*target) field.Er
 	return c.errs
 }
 
+// locate parses a path of the composed resource (of its status when status is set) and finds the
+// target that holds it, and the path within it; false when it does not parse (the generator
+// refuses it) or no target holds it (it is not checked).
+func (c *checker) locate(path string, status bool) (t *target, segs, rel fieldpath.Segments, ok bool) {
+	segs, err := fieldpath.Parse(path)
+	if err != nil {
+		return nil, nil, nil, false
+	}
+	t, rel = c.inner(segs, status)
+	return t, segs, rel, t != nil
+}
+
 // inner returns the target that holds a path of the composed resource, and the path within it.
 func (c *checker) inner(p fieldpath.Segments, status bool) (*target, fieldpath.Segments) {
 	for i := len(c.targets) - 1; i >= 0; i-- {

@@ -184,12 +184,8 @@ func (c *checker) checkPatches() {
 		if path == nil {
 			continue
 		}
-		segs, err := fieldpath.Parse(*path)
-		if err != nil {
-			continue
-		}
-		t, rel := c.inner(segs, status)
-		if t == nil {
+		t, segs, rel, ok := c.locate(*path, status)
+		if !ok {
 			continue
 		}
 		prefix := t.prefix

@@ -37,12 +37,8 @@ func (c *checker) checkReadiness() {
 			}
 			continue
 		}
-		segs, err := fieldpath.Parse(*rc.Check.FieldPath)
-		if err != nil {
-			continue
-		}
-		t, rel := c.inner(segs, true)
-		if t == nil {
+		t, _, rel, ok := c.locate(*rc.Check.FieldPath, true)
+		if !ok {
 			continue
 		}
 		f := lookup(t.schema, rel)
@@ -96,12 +92,8 @@ func (c *checker) checkConnectionDetails() {
 		if cd.Detail.Type != ptv1beta1.ConnectionDetailTypeFromFieldPath || cd.Detail.FromFieldPath == nil {
 			continue
 		}
-		segs, err := fieldpath.Parse(*cd.Detail.FromFieldPath)
-		if err != nil {
-			continue
-		}
-		t, rel := c.inner(segs, true)
-		if t == nil {
+		t, _, rel, ok := c.locate(*cd.Detail.FromFieldPath, true)
+		if !ok {
 			continue
 		}
 		if msg := t.pathProblem(rel, t.statusPrefix); msg != "" {
