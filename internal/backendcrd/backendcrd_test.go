@@ -1,6 +1,7 @@
 package backendcrd
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,6 +100,13 @@ spec:
 			want:  "bad.yaml",
 		},
 		{
+			// An operator's CRD comes from a stranger: a large string anchored once and aliased
+			// many times is refused before it is decoded (issue 29), by manifests.CRDs' limit.
+			name:  "AliasAmplified",
+			paths: []string{write("aliased.yaml", aliasedCRD(1<<20, 10))},
+			want:  "aliased.yaml: the document expands to 10 MiB (its 9 aliases each repeat what their anchor holds), beyond the 8.0 MiB one CustomResourceDefinition may expand to",
+		},
+		{
 			name:  "Missing",
 			paths: []string{filepath.Join(dir, "nope")},
 			want:  "no such file or folder",
@@ -111,4 +119,17 @@ spec:
 			}
 		})
 	}
+}
+
+// aliasedCRD is a CRD whose description of n bytes is anchored once and aliased k-1 times.
+func aliasedCRD(n, k int) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: xs.example.org}\n")
+	b.WriteString("spec:\n  group: example.org\n  names: {kind: X, plural: xs}\n  scope: Namespaced\n")
+	b.WriteString("  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n")
+	b.WriteString("        description: &d " + strings.Repeat("x", n) + "\n        properties:\n")
+	for i := 1; i < k; i++ {
+		fmt.Fprintf(&b, "          f%d: {type: string, description: *d}\n", i)
+	}
+	return b.String()
 }
