@@ -17,7 +17,6 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
-	"github.com/function-dataservice/function-dataservice/internal/pkgmeta"
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
@@ -59,14 +58,17 @@ func testTypeChecksAndComposesInternalPostgres(t *testing.T, p *platform) {
 	if err != nil {
 		t.Fatalf("generate --crd %s: %v", specPath, err)
 	}
-	// What generate --crd writes beside the package as crossplane-rbac.yaml.
-	pm, err := pkgmeta.Package(spec.GetName(), "", []*generator.Output{out})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rbac := append([]*unstructured.Unstructured{pm.ClusterRole}, pm.ProviderKubernetes...)
+	// The RBAC as the README's operator path has it: generate --crd writes crossplane-rbac.yaml
+	// beside the package root, and the operator applies that file.
+	pkgRoot := filepath.Join(t.TempDir(), "package")
+	runCLI(t, nil, p.pkgs.cli, "generate", "-f", specPath, "--crd", crdPath, "-o", pkgRoot)
+	rbacFile := filepath.Join(filepath.Dir(pkgRoot), "crossplane-rbac.yaml")
+	rbac := testtools.ReadObjects(t, rbacFile)
 
 	ds := testtools.ReadObjects(t, specPath)[0]
+	// A Klutch control plane serves klutch-bind's APIServiceExportTemplate, which the DataService
+	// composes beside its API: without it the DataService is never Ready.
+	installKlutchCRDs(t, cp)
 	const ns = "internal-postgres"
 	namespace := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}}}
 	cp.Apply(t, namespace)
@@ -115,7 +117,7 @@ func testTypeChecksAndComposesInternalPostgres(t *testing.T, p *platform) {
 	cp.WaitForXRD(t, out.XRD)
 
 	// 3. With generate's RBAC, an instance is composed into the operator's Cluster.
-	cp.Apply(t, rbac...)
+	cp.ApplyFile(t, rbacFile)
 	if p.v1() {
 		cp.WaitForServiceAccountMay(t, p.provider.ServiceAccount, "create", cnpgClusterGVK.Group, "clusters", ns)
 	} else {
@@ -167,8 +169,9 @@ func setMappingTarget(t *testing.T, kc client.Client, ds *unstructured.Unstructu
 	t.Helper()
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		u := get(context.Background(), t, kc, dataServiceGVK, client.ObjectKeyFromObject(ds))
-		fields, _, _ := unstructured.NestedSlice(u.Object, "spec", "compositions")
-		comp := fields[0].(map[string]any)
+		// NoCopy: the edits below change u itself (NestedSlice would hand out a copy).
+		comps, _, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "compositions")
+		comp := comps.([]any)[0].(map[string]any)
 		backend := comp["backend"].(map[string]any)
 		ms := backend["fields"].([]any)
 		found := false
