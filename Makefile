@@ -56,7 +56,7 @@ deps:
 # A test asks for each tool again and builds it itself when it is missing (test/tools/lib.sh lets one
 # build and the others wait); building them here first keeps a cold build out of the test timeouts.
 .PHONY: tools
-tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core, functions, etcd, kube-apiserver, kube-controller-manager, registry, klutch-bind (cached).
+tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core, functions, etcd, kube-apiserver, kube-controller-manager, registry, klutch-bind, dex (cached).
 	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crank >/dev/null
 	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.20.7 ./cmd/crank >/dev/null
 	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.16.0 ./cmd/crank >/dev/null
@@ -67,6 +67,7 @@ tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core, f
 	@test/tools/kubebin.sh kube-controller-manager v1.34.2 >/dev/null
 	@test/tools/gobin.sh crossplane-core github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crossplane -X=github.com/crossplane/crossplane/v2/internal/version.version=v2.2.1 >/dev/null
 	@test/tools/klutchbind.sh >/dev/null || [ $$? = 3 ] # 3: no klutch-bind source beside the project (the Klutch test skips)
+	@test/tools/dex.sh v0.0.0-20260303133905-11d2eeb52b42 >/dev/null # dex v2.45.1, the web-bind tests' OIDC issuer
 
 # Packages, built and pushed with the dataservice CLI: no Docker engine. The platform Configuration
 # is crossplane.yaml with apis/ as its only content and the Klutch DataServices as examples.

@@ -1,0 +1,391 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/overlay"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
+)
+
+// klutchBindNamespace is where `kubectl bind` keeps its APIServiceBindings and the control plane's
+// kubeconfig on the app cluster.
+const klutchBindNamespace = "klutch-bind"
+
+// TestWebBind is the app developer's side of Klutch, on each Crossplane line the harness runs. On
+// the install test's control plane (startPlatform: our Function and Configuration installed from a
+// loopback registry) the function composes Klutch's MongoDB and ServiceBinding DataServices and
+// ACME's DocumentDatabase (MongoDB rebranded by examples/overlays/acme-documentdb.yaml, applied as
+// the DataService the overlay makes); klutch-bind's example-backend serves app developers in OIDC
+// mode, dex its identity provider, and its konnector serves an app cluster. Then, as an app
+// developer does:
+//
+//  1. for each API, `kubectl bind <backend>/export` (klutch-bind's kubectl-bind, on a terminal)
+//     prints a login URL; headless Chromium opens it and follows the real redirects (/authorize ->
+//     dex -> /callback -> /resources), the API's card is found by the names the DataService gives
+//     (the rebrand's too), a screenshot kept, and its Bind link clicked (/bind -> the CLI's
+//     localhost callback); the CLI asks about each permission claim the DataService declares,
+//     answered on the terminal, and creates the APIServiceBinding; the konnector installs the CRD;
+//  2. the app cluster's API server enforces the generated rules: an unknown plan, a downsize and
+//     a service change are refused there with our messages, and so is a plan the rebrand removed;
+//  3. claims created on the app cluster are composed on the control plane, and the provider's
+//     status comes back to the app cluster;
+//  4. a ServiceBinding's credentials Secret reaches the app cluster through the accepted
+//     permission claims.
+//
+// Everything runs in a network namespace of the test's own: the konnector binds :8080 on every
+// interface.
+func TestWebBind(t *testing.T) {
+	// Chromium first, so that make unit (-short) says how to get it when it is missing.
+	testtools.Chromium(t)
+	if testing.Short() {
+		t.Skip("end-to-end: starts a control plane, an app cluster, dex, klutch-bind and Chromium; run without -short")
+	}
+	// Built before entering the namespace, which cannot reach the module proxy.
+	kb := testtools.KlutchBindBinaries(t)
+	testtools.Dex(t)
+	testtools.KubeAPIServer(t)
+	testtools.KubeControllerManager(t)
+	testtools.CrossplaneCoreBinary(t, testtools.CrossplaneCore)
+	testtools.CrossplaneCRDs(t, testtools.CrossplaneCore)
+	testtools.Function(t, patchAndTransform, testtools.PatchAndTransform)
+	testtools.Crossplane(t, testtools.CrossplaneV2)
+	for _, line := range webBindLines() {
+		t.Run("crossplane-"+line, func(t *testing.T) {
+			if testtools.RunInNetworkNamespace(t) {
+				return
+			}
+			testWebBind(t, kb)
+		})
+	}
+}
+
+// webBindLines are the Crossplane core releases the control-plane harness starts.
+func webBindLines() []string { return []string{testtools.CrossplaneCore} }
+
+// A webAPI is a DataService's API as an app developer meets it.
+type webAPI struct {
+	ds *v1alpha1.DataService
+	// group, version, kind and resource are the API the function reported in the DataService's
+	// status.api.
+	group, version, kind, resource string
+}
+
+// name is the API's resource.group, the name of its CRD and of its APIServiceBinding.
+func (a webAPI) name() string { return a.resource + "." + a.group }
+
+func testWebBind(t *testing.T, kb *testtools.KlutchBind) {
+	ctx := context.Background()
+	ph := newPhases(t)
+	root := testtools.RepoRoot(t)
+
+	cp, reg := startPlatform(t, root)
+	ph.end("control plane up, Functions and platform Configuration installed from registry " + reg.Host)
+	kc := cp.Client
+
+	// Step 1: the DataServices composed by the function; ACME's is the one the overlay makes.
+	mongo := testtools.ReadDataService(t, filepath.Join(root, "examples", "klutch", "mongodb.yaml"))
+	binding := testtools.ReadDataService(t, filepath.Join(root, "examples", "klutch", "servicebinding.yaml"))
+	acme := applyOverlay(t, mongo, filepath.Join(root, "examples", "overlays", "acme-documentdb.yaml"))
+	var apis []webAPI
+	for _, ds := range []*v1alpha1.DataService{mongo, binding, acme} {
+		cp.Apply(t, dataServiceObject(t, ds))
+	}
+	for _, ds := range []*v1alpha1.DataService{mongo, binding, acme} {
+		apis = append(apis, composedAPI(t, cp, ds))
+	}
+	ph.end("step 1: DataServices mongodb, servicebinding and documentdb (acme-documentdb overlay) Ready; XRDs Offered; export templates in " + testtools.CrossplaneNamespace)
+
+	// Step 2: what serves app developers: dex, the backend, the app cluster with the konnector.
+	for _, f := range kb.CRDFiles(t) {
+		cp.WaitForCRDs(t, cp.ApplyFile(t, f)...)
+	}
+	backend := cp.StartWebBindBackend(t, kb)
+	app := testtools.StartAppCluster(t)
+	// Crossplane's RBAC manager has granted the XRDs' types (they are Offered); it holds :8080.
+	cp.StopRBACManager(t)
+	app.StartAppKonnector(t, kb)
+	browser := cp.StartBrowser(t)
+	ph.end("step 2: dex and klutch-bind's backend (OIDC) on the control plane, konnector on the app cluster, Chromium")
+
+	// Step 3: bind each API as an app developer.
+	for _, api := range apis {
+		webBind(t, app, kb, backend, browser, api)
+	}
+	ph.end("step 3: kubectl bind + Chromium bound " + apiNames(apis) + " into the app cluster")
+
+	// Step 4: the generated rules, enforced by the app cluster's API server.
+	mongoAPI, bindingAPI, acmeAPI := apis[0], apis[1], apis[2]
+	const appNS = "team-a"
+	app.CreateSecret(t, appNS, "placeholder", nil) // creates the namespace
+	claim := appClaim(mongoAPI, appNS, "orders-db", map[string]any{
+		"service": "a9s-mongodb70", "plan": "mongodbsspl-single-small-ssl", "compositionRef": map[string]any{"name": "a9s-mongodb"},
+	})
+	ac := app.Client
+	t.Run("AppClusterRefusesUnknownPlan", func(t *testing.T) {
+		bad := claim.DeepCopy()
+		bad.SetName("unknown-plan")
+		setPlan(t, bad, newPlan)
+		if err := ac.Create(ctx, bad); err == nil || !strings.Contains(err.Error(), `Unsupported value: "`+newPlan+`"`) {
+			t.Errorf("app cluster: creating a %s with plan %s: got %v, want Unsupported value", mongoAPI.kind, newPlan, err)
+		}
+	})
+	if err := ac.Create(ctx, claim.DeepCopy()); err != nil {
+		t.Fatalf("cannot create %s %s on the app cluster: %v", mongoAPI.kind, objectKey(claim), err)
+	}
+	t.Run("AppClusterRefusesDownsize", func(t *testing.T) {
+		updatePlan(t, ac, client.ObjectKeyFromObject(claim), claim.GroupVersionKind(), "mongodbsspl-single-nano-ssl",
+			"Transition from bigger to smaller plan size is not supported.")
+	})
+	t.Run("AppClusterRefusesServiceChange", func(t *testing.T) {
+		u := get(ctx, t, ac, claim.GroupVersionKind(), client.ObjectKeyFromObject(claim))
+		_ = unstructured.SetNestedField(u.Object, "a9s-mongodb50", "spec", "service")
+		if err := ac.Update(ctx, u); err == nil || !strings.Contains(err.Error(), "Service is an immutable field") {
+			t.Errorf("app cluster: changing the service of %s: got %v, want it refused: Service is an immutable field", objectKey(claim), err)
+		}
+	})
+	acmeClaim := appClaim(acmeAPI, appNS, "billing-db", map[string]any{
+		"service": "acme-documentdb70", "plan": "acme-docdb-single-small", "compositionRef": map[string]any{"name": "acme-documentdb"},
+	})
+	t.Run("AppClusterRefusesPlanTheRebrandRemoved", func(t *testing.T) {
+		bad := acmeClaim.DeepCopy()
+		bad.SetName("removed-plan")
+		setPlan(t, bad, "acme-docdb-single-nano")
+		if err := ac.Create(ctx, bad); err == nil || !strings.Contains(err.Error(), `Unsupported value: "acme-docdb-single-nano"`) {
+			t.Errorf("app cluster: creating a %s with the removed plan acme-docdb-single-nano: got %v, want Unsupported value", acmeAPI.kind, err)
+		}
+	})
+	if err := ac.Create(ctx, acmeClaim.DeepCopy()); err != nil {
+		t.Fatalf("cannot create %s %s on the app cluster: %v", acmeAPI.kind, objectKey(acmeClaim), err)
+	}
+	ph.end("step 4: the app cluster refused an unknown plan, a downsize, a service change and a plan the rebrand removed")
+
+	// Step 5: the claims composed on the control plane, the provider's status back on the app cluster.
+	for _, c := range []*unstructured.Unstructured{claim, acmeClaim} {
+		cpClaim := waitOnControlPlane(t, cp, c.GroupVersionKind(), c.GetName())
+		si := waitForServiceInstance(t, cp, cpClaim, field(c, "spec.plan"))
+		setServiceInstanceState(ctx, t, kc, si, "succeeded")
+		app.Eventually(t, "status.managed.state of the ServiceInstance to reach "+c.GetKind()+" "+objectKey(c)+" on the app cluster", bindTimeout, func(ctx context.Context) (bool, string) {
+			u := &unstructured.Unstructured{}
+			u.SetGroupVersionKind(c.GroupVersionKind())
+			if err := ac.Get(ctx, client.ObjectKeyFromObject(c), u); err != nil {
+				return false, err.Error()
+			}
+			if s := field(u, "status.managed.state"); s != "succeeded" {
+				return false, "status.managed.state is " + s
+			}
+			return true, ""
+		})
+		cp.Lap(t, "%s %s: %s on the control plane, ServiceInstance %s composed, its state back on the app cluster", c.GetKind(), objectKey(c), objectKey(cpClaim), si.GetName())
+	}
+	ph.end("step 5: " + mongoAPI.kind + " and " + acmeAPI.kind + " claims composed on the control plane; the provider's status back on the app cluster")
+
+	// Step 6: a ServiceBinding and its credentials, through the permission claims accepted in step 3.
+	sb := appClaim(bindingAPI, appNS, "orders-db-binding", map[string]any{
+		"instanceRef": claim.GetName(), "serviceInstanceType": "mongodb", "compositionRef": map[string]any{"name": "a9s-servicebinding"},
+	})
+	if err := ac.Create(ctx, sb); err != nil {
+		t.Fatalf("cannot create %s on the app cluster: %v", bindingAPI.kind, err)
+	}
+	cpSB := waitOnControlPlane(t, cp, sb.GroupVersionKind(), sb.GetName())
+	// The provider writes the credentials where the Composition points it: <claim>-creds beside the
+	// claim, in the namespace klutch-bind maps the app namespace to.
+	creds := sb.GetName() + "-creds"
+	cp.CreateSecret(t, cpSB.GetNamespace(), creds, map[string][]byte{"username": []byte("app"), "password": []byte("s3cret")})
+	app.Eventually(t, "Secret "+creds+" to reach the app cluster next to the ServiceBinding", bindTimeout, func(ctx context.Context) (bool, string) {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(secretGVK)
+		if err := ac.Get(ctx, client.ObjectKey{Namespace: appNS, Name: creds}, u); err != nil {
+			return false, err.Error()
+		}
+		if field(u, "data.password") == "" {
+			return false, "no password"
+		}
+		return true, ""
+	})
+	ph.end("step 6: ServiceBinding on the control plane in " + cpSB.GetNamespace() + "; its Secret " + creds + " on the app cluster")
+}
+
+// webBind binds api into the app cluster as an app developer does: `kubectl bind`, the login in
+// the browser, the API's card on /resources, its Bind link, the permission claims answered on the
+// terminal. It returns once the konnector has installed the API's CRD.
+func webBind(t *testing.T, app *testtools.ControlPlane, kb *testtools.KlutchBind, backend *testtools.WebBindBackend, browser *testtools.Browser, api webAPI) {
+	t.Helper()
+	s := app.KubectlBind(t, kb, backend.ExportURL())
+	login := s.AuthorizeURL(t)
+	page, hops := browser.Open(t, login)
+	iss := backend.Issuer.URL
+	wantHops(t, "login", hops, backend.URL+"/authorize?", iss+"/auth?", iss+"/callback?", backend.URL+"/callback?", backend.URL+"/resources?s=")
+	if !strings.HasPrefix(page, backend.URL+"/resources?s=") {
+		t.Fatalf("browser: the login landed on %s, want %s/resources", page, backend.URL)
+	}
+
+	// What the user reads: the card's heading is the kind, lower case, then the group; the Bind
+	// link names the resource.
+	cards := browser.Cards(t)
+	var card *testtools.Card
+	var seen []string
+	for i, c := range cards {
+		seen = append(seen, fmt.Sprintf("%q %q", c.Title, c.Lines))
+		if c.Title == strings.ToLower(api.ds.Spec.Kind) && hasLine(c.Lines, "Group: "+api.ds.Spec.Group) {
+			card = &cards[i]
+		}
+	}
+	shot := browser.Screenshot(t, "resources-"+api.name())
+	if card == nil {
+		t.Fatalf("/resources has no card %q with \"Group: %s\" (DataService %s); it shows %d: %s; screenshot %s", strings.ToLower(api.ds.Spec.Kind), api.ds.Spec.Group, api.ds.Name, len(cards), strings.Join(seen, ", "), shot)
+	}
+	if card.Link != "Bind" || !strings.Contains(card.LinkURL, "resource="+api.resource+"&group="+api.group) || !hasLine(card.Lines, "Scope: Namespaced") {
+		t.Errorf("card %q: link %q to %s, lines %q; want Bind to resource=%s&group=%s, Scope: Namespaced", card.Title, card.Link, card.LinkURL, card.Lines, api.resource, api.group)
+	}
+	t.Logf("/resources lists %d APIs (%s); card %q of DataService %s found; screenshot %s", len(cards), strings.Join(seen, ", "), card.Title, api.ds.Name, shot)
+
+	page, hops = browser.Click(t, *card)
+	wantHops(t, "bind", hops, backend.URL+"/bind?", "http://localhost:")
+	if text := browser.Text(t); !strings.Contains(text, "authenticated successfully") {
+		t.Fatalf("browser: after Bind, %s shows %q; want the CLI's success page", page, text)
+	}
+
+	// The CLI asks about each permission claim the DataService declares, one after the other.
+	var claims []string
+	if api.ds.Spec.Export != nil {
+		for i, pc := range api.ds.Spec.Export.PermissionClaims {
+			gv := pc.Version
+			if pc.Group != "" {
+				gv = pc.Group + "/" + pc.Version
+			}
+			s.WaitForOutput(t, "Do you accept this Permission?", i+1)
+			want := fmt.Sprintf("%s objects (apiVersion: %q)", pc.Resource, gv)
+			if strings.Count(s.Output(), want) < 1 {
+				t.Errorf("kubectl bind asked permission %d without naming %s; it printed:\n%s", i+1, want, s.Output())
+			}
+			s.Type(t, "y")
+			claims = append(claims, pc.Resource)
+		}
+	}
+	out := s.Wait(t)
+	if !strings.Contains(out, "Created APIServiceBinding "+api.name()) {
+		t.Errorf("kubectl bind did not say it created APIServiceBinding %s; it printed:\n%s", api.name(), out)
+	}
+	get(context.Background(), t, app.Client, apiServiceBindingGVK, client.ObjectKey{Namespace: klutchBindNamespace, Name: api.name()})
+	app.WaitForConditions(t, crdGVK, client.ObjectKey{Name: api.name()}, "Established")
+	app.Lap(t, "bound %s: login %d redirects, card %q, permission claims accepted: %v; CRD established on the app cluster; transcript %s", api.name(), len(hops), card.Title, claims, s.Log)
+}
+
+// wantHops fails the test unless the browser requested documents starting with each prefix, in
+// this order (with others between).
+func wantHops(t *testing.T, what string, hops []string, prefixes ...string) {
+	t.Helper()
+	i := 0
+	for _, h := range hops {
+		if i < len(prefixes) && strings.HasPrefix(h, prefixes[i]) {
+			i++
+		}
+	}
+	if i < len(prefixes) {
+		t.Fatalf("browser, %s: no request to %s… after the first %d of %q; it requested:\n  %s", what, prefixes[i], i, prefixes, strings.Join(hops, "\n  "))
+	}
+}
+
+func hasLine(lines []string, want string) bool {
+	for _, l := range lines {
+		if l == want {
+			return true
+		}
+	}
+	return false
+}
+
+func apiNames(apis []webAPI) string {
+	names := make([]string, len(apis))
+	for i, a := range apis {
+		names[i] = a.name()
+	}
+	return strings.Join(names, ", ")
+}
+
+// applyOverlay returns the DataService the overlay in file makes of base, as `dataservice generate`
+// applies it: what an operator applies to a control plane to get the rebrand there.
+func applyOverlay(t *testing.T, base *v1alpha1.DataService, file string) *v1alpha1.DataService {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &v1alpha1.DataServiceOverlay{}
+	if err := yaml.UnmarshalStrict(b, o); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	ds, err := overlay.Apply(base, o)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return ds
+}
+
+// dataServiceObject is ds as an object to apply.
+func dataServiceObject(t *testing.T, ds *v1alpha1.DataService) *unstructured.Unstructured {
+	t.Helper()
+	m, err := k8sruntime.DefaultUnstructuredConverter.ToUnstructured(ds)
+	if err != nil {
+		t.Fatalf("DataService %s: %v", ds.Name, err)
+	}
+	u := &unstructured.Unstructured{Object: m}
+	u.SetGroupVersionKind(dataServiceGVK)
+	return u
+}
+
+// composedAPI waits until the function has composed ds (the DataService Ready, its XRD Offered,
+// its export template there) and returns its API as the DataService's status reports it.
+func composedAPI(t *testing.T, cp *testtools.ControlPlane, ds *v1alpha1.DataService) webAPI {
+	t.Helper()
+	key := client.ObjectKey{Name: ds.Name}
+	cp.WaitForConditions(t, dataServiceGVK, key, "Synced", "Ready")
+	u := get(context.Background(), t, cp.Client, dataServiceGVK, key)
+	api := webAPI{ds: ds, group: field(u, "status.api.group"), version: field(u, "status.api.version"), kind: field(u, "status.api.kind"), resource: field(u, "status.api.resource")}
+	if api.group != ds.Spec.Group || api.kind != ds.Spec.Kind {
+		t.Fatalf("DataService %s reports API %s %s; its spec says %s %s", ds.Name, api.group, api.kind, ds.Spec.Group, ds.Spec.Kind)
+	}
+	cp.WaitForConditions(t, xrdGVK, client.ObjectKey{Name: field(u, "status.generated.xrd")}, "Established", "Offered")
+	tmpl := strings.SplitN(field(u, "status.generated.exportTemplate"), "/", 2)
+	if len(tmpl) != 2 {
+		t.Fatalf("DataService %s reports no export template (status.generated.exportTemplate %q)", ds.Name, field(u, "status.generated.exportTemplate"))
+	}
+	get(context.Background(), t, cp.Client, exportTemplateGVK, client.ObjectKey{Namespace: tmpl[0], Name: tmpl[1]})
+	return api
+}
+
+// appClaim is a claim of api named name in namespace ns with spec.
+func appClaim(api webAPI, ns, name string, spec map[string]any) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
+	u.SetAPIVersion(api.group + "/" + api.version)
+	u.SetKind(api.kind)
+	u.SetNamespace(ns)
+	u.SetName(name)
+	return u
+}
+
+// setServiceInstanceState does the provider's part: the state it observed of the ServiceInstance.
+func setServiceInstanceState(ctx context.Context, t *testing.T, kc client.Client, si *unstructured.Unstructured, state string) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		u := get(ctx, t, kc, serviceInstanceGVK, client.ObjectKeyFromObject(si))
+		_ = unstructured.SetNestedField(u.Object, state, "status", "atProvider", "state")
+		_ = unstructured.SetNestedField(u.Object, "2026-12-01T00:00:00Z", "status", "atProvider", "provisionedAt")
+		return kc.Status().Update(ctx, u)
+	})
+	if err != nil {
+		t.Fatalf("cannot set the status of ServiceInstance %s: %v", si.GetName(), err)
+	}
+}
