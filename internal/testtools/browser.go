@@ -65,7 +65,8 @@ type Card struct {
 }
 
 // StartBrowser starts Chromium with the flags that work on a closed network (no background
-// connections, no QUIC) and a new, empty profile; it is stopped with the test.
+// connections, no QUIC, no names resolved but localhost) and a new, empty profile; it is stopped
+// with the test.
 func (cp *ControlPlane) StartBrowser(t testing.TB) *Browser {
 	t.Helper()
 	bin := Chromium(t)
@@ -81,6 +82,9 @@ func (cp *ControlPlane) StartBrowser(t testing.TB) *Browser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		// Names other than localhost resolve to nothing: the pages' CDN links (klutch-bind's page loads
+		// Bootstrap from cdn.jsdelivr.net) fail at once, on an open network as on a closed one.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost"),
 		chromedp.UserDataDir(cp.run.mkdir(t, "web", "profile")),
 		chromedp.WindowSize(1280, 900),
 		chromedp.CombinedOutput(logFile))
