@@ -84,7 +84,7 @@ func (cp *ControlPlane) StartBrowser(t testing.TB) *Browser {
 		chromedp.Flag("disable-sync", true),
 		// Names other than localhost resolve to nothing: the pages' CDN links (klutch-bind's page loads
 		// Bootstrap from cdn.jsdelivr.net) fail at once, on an open network as on a closed one.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost"),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
 		chromedp.UserDataDir(cp.run.mkdir(t, "web", "profile")),
 		chromedp.WindowSize(1280, 900),
 		chromedp.CombinedOutput(logFile))
@@ -111,7 +111,7 @@ func (cp *ControlPlane) StartBrowser(t testing.TB) *Browser {
 	if err != nil {
 		t.Fatalf("chromium does not answer: %v; its output is in %s", err, logFile.Name())
 	}
-	cp.run.lap(t, "chromium started headless (%s)", version)
+	cp.run.lap(t, "chromium started headless (%s); screenshots go to %s (the run folder is kept when the test fails or $%s is set)", version, b.dir, EnvKeep)
 	return b
 }
 

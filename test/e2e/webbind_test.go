@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,9 +225,9 @@ func webBind(t *testing.T, app *testtools.ControlPlane, kb *testtools.KlutchBind
 	t.Helper()
 	s := app.KubectlBind(t, kb, backend.ExportURL())
 	login := s.AuthorizeURL(t)
-	page, hops := browser.Open(t, login)
+	page, loginHops := browser.Open(t, login)
 	iss := backend.Issuer.URL
-	wantHops(t, "login", hops, backend.URL+"/authorize?", iss+"/auth?", iss+"/callback?", backend.URL+"/callback?", backend.URL+"/resources?s=")
+	wantHops(t, "login", loginHops, backend.URL+"/authorize?", iss+"/auth?", iss+"/callback?", backend.URL+"/callback?", backend.URL+"/resources?s=")
 	if !strings.HasPrefix(page, backend.URL+"/resources?s=") {
 		t.Fatalf("browser: the login landed on %s, want %s/resources", page, backend.URL)
 	}
@@ -251,8 +252,8 @@ func webBind(t *testing.T, app *testtools.ControlPlane, kb *testtools.KlutchBind
 	}
 	t.Logf("/resources lists %d APIs (%s); card %q of DataService %s found; screenshot %s", len(cards), strings.Join(seen, ", "), card.Title, api.ds.Name, shot)
 
-	page, hops = browser.Click(t, *card)
-	wantHops(t, "bind", hops, backend.URL+"/bind?", "http://localhost:")
+	page, bindHops := browser.Click(t, *card)
+	wantHops(t, "bind", bindHops, backend.URL+"/bind?", "http://localhost:")
 	if text := browser.Text(t); !strings.Contains(text, "authenticated successfully") {
 		t.Fatalf("browser: after Bind, %s shows %q; want the CLI's success page", page, text)
 	}
@@ -280,7 +281,8 @@ func webBind(t *testing.T, app *testtools.ControlPlane, kb *testtools.KlutchBind
 	}
 	get(context.Background(), t, app.Client, apiServiceBindingGVK, client.ObjectKey{Namespace: klutchBindNamespace, Name: api.name()})
 	app.WaitForConditions(t, crdGVK, client.ObjectKey{Name: api.name()}, "Established")
-	app.Lap(t, "bound %s: login %d redirects, card %q, permission claims accepted: %v; CRD established on the app cluster; transcript %s", api.name(), len(hops), card.Title, claims, s.Log)
+	app.Lap(t, "bound %s: browser %s, then %s; permission claims accepted: %v; CRD established on the app cluster; transcript %s",
+		api.name(), paths(loginHops), paths(bindHops), claims, s.Log)
 }
 
 // wantHops fails the test unless the browser requested documents starting with each prefix, in
@@ -296,6 +298,19 @@ func wantHops(t *testing.T, what string, hops []string, prefixes ...string) {
 	if i < len(prefixes) {
 		t.Fatalf("browser, %s: no request to %s… after the first %d of %q; it requested:\n  %s", what, prefixes[i], i, prefixes, strings.Join(hops, "\n  "))
 	}
+}
+
+// paths is the chain of documents the browser requested, host and path only (the queries hold
+// codes and tokens).
+func paths(hops []string) string {
+	out := make([]string, len(hops))
+	for i, h := range hops {
+		out[i] = h
+		if u, err := url.Parse(h); err == nil {
+			out[i] = u.Host + u.Path
+		}
+	}
+	return strings.Join(out, " -> ")
 }
 
 func hasLine(lines []string, want string) bool {
