@@ -18,6 +18,25 @@ import (
 //go:embed definition.yaml
 var definition []byte
 
+// overlay is the CRD controller-gen generates from the DataServiceOverlay type by make generate:
+// overlays have no API in a cluster, but the schema is their field reference (dataservice explain
+// overlay).
+//
+//go:embed overlay.yaml
+var overlay []byte
+
+// OverlaySchema returns the OpenAPI v3 schema of the DataServiceOverlay, with every description.
+func OverlaySchema() (*extv1.JSONSchemaProps, error) {
+	crd := &extv1.CustomResourceDefinition{}
+	if err := yaml.Unmarshal(overlay, crd); err != nil {
+		return nil, fmt.Errorf("cannot read the DataServiceOverlay CRD: %w", err)
+	}
+	if len(crd.Spec.Versions) == 0 || crd.Spec.Versions[0].Schema == nil || crd.Spec.Versions[0].Schema.OpenAPIV3Schema == nil {
+		return nil, fmt.Errorf("the DataServiceOverlay CRD has no schema")
+	}
+	return crd.Spec.Versions[0].Schema.OpenAPIV3Schema, nil
+}
+
 // DataServiceSchema returns the OpenAPI v3 schema of the DataService, with every description.
 func DataServiceSchema() (*extv1.JSONSchemaProps, error) {
 	x := &xv1.CompositeResourceDefinition{}

@@ -134,7 +134,7 @@ func TestFairness(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		rsp, err := f.RunFunction(ctx, small)
 		cancel()
-		if err != nil || len(rsp.GetResults()) > 0 || rsp.GetDesired().GetResources()[string(nameXRD)] == nil {
+		if err != nil || hasFatal(rsp) || rsp.GetDesired().GetResources()[string(nameXRD)] == nil {
 			t.Fatalf("reconcile %d of the small DataService while two hostile ones are reconciled: %v, %v; want the XRD composed within the deadline", i, rsp, err)
 		}
 	}

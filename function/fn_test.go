@@ -85,7 +85,8 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "hello", Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Tag: "hello", Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -104,7 +105,8 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheWithInput),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -201,7 +203,8 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: withCrossplaneFields(t, dataService(t, "cache", cacheSpec))}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -238,7 +241,8 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{"earlier": "step", ` + cacheStatus[1:])},
 					Resources: map[string]*fnv1.Resource{
@@ -263,7 +267,8 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -286,7 +291,8 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -309,7 +315,8 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheV2),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -331,7 +338,8 @@ func TestRunFunction(t *testing.T) {
 					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheNoExport),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -351,7 +359,8 @@ func TestRunFunction(t *testing.T) {
 					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheKubeBind),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -378,7 +387,8 @@ func TestRunFunction(t *testing.T) {
 					]}`)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheTwo),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -438,6 +448,27 @@ func generate(t *testing.T, name, spec string, d inputv1beta1.Defaults) *generat
 		t.Fatal(err)
 	}
 	return out
+}
+
+// warnings are the results the function adds for what the generator notes (the grants the API
+// needs among them), as warnings of the composite.
+func warnings(out *generator.Output) []*fnv1.Result {
+	var rs []*fnv1.Result
+	for _, n := range out.Notes {
+		rs = append(rs, &fnv1.Result{Severity: fnv1.Severity_SEVERITY_WARNING, Message: n, Target: fnv1.Target_TARGET_COMPOSITE.Enum()})
+	}
+	return rs
+}
+
+// hasFatal says whether rsp has a fatal result: warnings (the grants an API needs) do not stop a
+// composition.
+func hasFatal(rsp *fnv1.RunFunctionResponse) bool {
+	for _, r := range rsp.GetResults() {
+		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+			return true
+		}
+	}
+	return false
 }
 
 // withStatus is the desired composite the function returns: the DataService's GVK and a status.

@@ -149,6 +149,20 @@ type DataServiceSpec struct {
 	// +kubebuilder:validation:MinItems=1
 	Compositions []Composition `json:"compositions"`
 
+	// AllowPrivilegeEscalation lists the privilege-bearing kinds the Compositions may compose, each
+	// as resource.group: rolebindings.rbac.authorization.k8s.io, statefulsets.apps, secrets (the
+	// core group has no suffix). Crossplane composes with its own service account, and holding one
+	// of these lets the holder widen its own access: RBAC roles and bindings, admission webhooks and
+	// policies, ServiceAccounts and the Secrets that carry their tokens, certificate signing
+	// requests, workloads (which run as any ServiceAccount of their namespace), persistent volumes
+	// (host paths), CRDs and APIServices (which take over APIs), and the kinds of Crossplane and
+	// klutch-bind themselves. A spec that composes one, directly or as the manifest of a
+	// provider-kubernetes Object, is refused unless it lists it here. dataservice generate and the
+	// function report every grant the Compositions need either way.
+	// +optional
+	// +listType=atomic
+	AllowPrivilegeEscalation []string `json:"allowPrivilegeEscalation,omitempty"`
+
 	// DefaultComposition is the composition used when a claim names none. Defaults to the first.
 	// +optional
 	DefaultComposition string `json:"defaultComposition,omitempty"`
@@ -482,8 +496,9 @@ type Backend struct {
 	// +optional
 	// +listType=atomic
 	Fields []Mapping `json:"fields,omitempty"`
-	// ParametersTo is where parameters go in the backend. Defaults to spec.forProvider.parameters
-	// (said on stderr for a backend that is not an a9s service broker's).
+	// ParametersTo is where parameters go in the backend. Defaults to spec.forProvider.parameters for
+	// an a9s service broker's kinds; any other backend of a DataService with parameters sets it, or
+	// noParameters.
 	// +optional
 	ParametersTo string `json:"parametersTo,omitempty"`
 	// NoParameters passes no parameter by the layout of spec.parameters: the backend takes only those
@@ -622,7 +637,9 @@ type Export struct {
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 	// Resource is the exported resource: the claim plural on Crossplane v1, the composite plural on
-	// v2. Defaults to that; override only to export another resource of the group.
+	// v2. Defaults to that; it must be one of the DataService's own plurals (on v1 the composite
+	// plural may be exported instead of the claim's): a template exporting anything else would
+	// publish an API the DataService does not own.
 	// +optional
 	Resource string `json:"resource,omitempty"`
 	// Version optionally pins the exported version. klutch-bind exports all served versions.
@@ -633,6 +650,15 @@ type Export struct {
 	// +optional
 	// +listType=atomic
 	PermissionClaims []bindv1alpha1.PermissionClaim `json:"permissionClaims,omitempty"`
+	// AllowClaimsOnAllObjects lists the resources, secrets or configmaps, whose permission claims
+	// may select every object of the bound namespaces. klutch-bind (and kube-bind) sync what a claim
+	// selects between the app cluster and the control plane, so a claim on Secrets or ConfigMaps is
+	// refused unless it narrows what it selects (klutch-bind: owner, names, namespaces or
+	// labelSelectors; kube-bind: namedResources, labelSelector or references) or its resource is
+	// listed here.
+	// +optional
+	// +listType=atomic
+	AllowClaimsOnAllObjects []string `json:"allowClaimsOnAllObjects,omitempty"`
 	// KubeBind also exports the API for upstream kube-bind: a cluster-scoped kube-bind.io/v1alpha2
 	// APIServiceExportTemplate, generated beside Klutch's template.
 	// +optional

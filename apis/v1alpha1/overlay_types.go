@@ -39,7 +39,9 @@ type DataServiceOverlaySpec struct {
 	// Composite renames the composite (Crossplane v1).
 	// +optional
 	Composite *Names `json:"composite,omitempty"`
-	// Compositions renames compositions.
+	// Compositions renames compositions. A rebrand (another group or kind) renames the generated
+	// Compositions it does not rename here after the new brand (the overlay's name, else its kind),
+	// so that they never share a name with the base's on one control plane.
 	// +optional
 	// +listType=atomic
 	Compositions []Rename `json:"compositions,omitempty"`
@@ -60,14 +62,18 @@ type DataServiceOverlaySpec struct {
 
 // Rename renames one thing.
 type Rename struct {
+	// From is the name in the base.
 	From string `json:"from"`
-	To   string `json:"to"`
+	// To is the name in the result.
+	To string `json:"to"`
 }
 
-// ListEdit edits the services or plans of compositions. Removals apply first, then renames, then
-// additions.
+// ListEdit edits the services or plans of compositions, however they are declared (listed by a
+// composition, or the catalog a composition that lists none offers): catalog entries, hidden plans
+// and plan-change rules follow. Removals apply first, then renames, then additions, then hiding.
 type ListEdit struct {
-	// Remove drops these names from every composition.
+	// Remove drops these names from every composition and from the catalog; plan-change rules
+	// drop the sizes, families and features no plan has any more.
 	// +optional
 	// +listType=atomic
 	Remove []string `json:"remove,omitempty"`
@@ -82,6 +88,12 @@ type ListEdit struct {
 	// +optional
 	// +listType=atomic
 	Add []Addition `json:"add,omitempty"`
+	// Hide keeps these plans for the instances that have them and refuses them to new ones (adds
+	// them to spec.plan.hidden): the way to retire a plan without breaking its instances. Plans
+	// only.
+	// +optional
+	// +listType=atomic
+	Hide []string `json:"hide,omitempty"`
 }
 
 // Addition appends names to a composition.

@@ -371,6 +371,11 @@ func (in *DataServiceSpec) DeepCopyInto(out *DataServiceSpec) {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
 	}
+	if in.AllowPrivilegeEscalation != nil {
+		in, out := &in.AllowPrivilegeEscalation, &out.AllowPrivilegeEscalation
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.ConnectionSecretKeys != nil {
 		in, out := &in.ConnectionSecretKeys, &out.ConnectionSecretKeys
 		*out = make([]string, len(*in))
@@ -427,6 +432,11 @@ func (in *Export) DeepCopyInto(out *Export) {
 		for i := range *in {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
+	}
+	if in.AllowClaimsOnAllObjects != nil {
+		in, out := &in.AllowClaimsOnAllObjects, &out.AllowClaimsOnAllObjects
+		*out = make([]string, len(*in))
+		copy(*out, *in)
 	}
 	if in.KubeBind != nil {
 		in, out := &in.KubeBind, &out.KubeBind
@@ -562,6 +572,11 @@ func (in *ListEdit) DeepCopyInto(out *ListEdit) {
 		for i := range *in {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
+	}
+	if in.Hide != nil {
+		in, out := &in.Hide, &out.Hide
+		*out = make([]string, len(*in))
+		copy(*out, *in)
 	}
 }
 

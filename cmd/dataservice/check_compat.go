@@ -2,24 +2,26 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/compat"
-	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
 	"github.com/function-dataservice/function-dataservice/internal/textwrap"
 )
 
 // reportWidth is where the report wraps: reasons quote rules whole, so lines are wrapped, never cut.
 const reportWidth = 100
+
+// errWriteReport is the error of a report that cannot be written.
+const errWriteReport = "cannot write the report"
 
 // exitBreaking is the exit code of check-compat when a change breaks existing claims; 1 stays for
 // errors, so CI can tell "this release breaks claims" from "the check could not run".
@@ -99,10 +101,10 @@ func (c *checkCompatCmd) Run(s streams) error {
 		e := json.NewEncoder(s.Out)
 		e.SetIndent("", "  ")
 		if err := e.Encode(r); err != nil {
-			return fmt.Errorf("cannot write the report: %w", err)
+			return errors.Wrap(err, errWriteReport)
 		}
 	} else if err := writeReport(s.Out, r, len(old) > 1 || len(nw) > 1); err != nil {
-		return fmt.Errorf("cannot write the report: %w", err)
+		return errors.Wrap(err, errWriteReport)
 	}
 	if !r.Breaking {
 		return nil
@@ -117,7 +119,7 @@ func (c *checkCompatCmd) Run(s streams) error {
 	if n == 1 {
 		what = fmt.Sprintf("1 change from %s to %s breaks", c.Old, c.New)
 	}
-	return &exitError{code: exitBreaking, err: fmt.Errorf("%s existing claims", what)}
+	return &exitError{code: exitBreaking, err: errors.Errorf("%s existing claims", what)}
 }
 
 // writeReport prints breaking changes, then safe ones, one `path: reason` per line, then the
@@ -167,7 +169,7 @@ func writeReport(w io.Writer, r compat.Report, several bool) error {
 func loadAPIs(warn io.Writer, path string, d inputv1beta1.Defaults) (apis []compat.API, generated bool, err error) {
 	docs, err := manifests.Read(path)
 	if err != nil {
-		return nil, false, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, false, errors.Wrapf(err, "cannot read %s", path)
 	}
 	var loose []compat.Object
 	var errs []error
@@ -194,7 +196,7 @@ func loadAPIs(warn io.Writer, path string, d inputv1beta1.Defaults) (apis []comp
 			loose = append(loose, compat.Object{Where: doc.Where(), Object: u})
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := joinErrors(errs); err != nil {
 		return nil, false, err
 	}
 	generated = len(apis) > 0
@@ -207,7 +209,7 @@ func loadAPIs(warn io.Writer, path string, d inputv1beta1.Defaults) (apis []comp
 	}
 	apis = append(apis, grouped...)
 	if len(apis) == 0 {
-		return nil, false, fmt.Errorf("no DataService or CompositeResourceDefinition found in %s: pass DataService specs or generated XRDs", path)
+		return nil, false, errors.Errorf("no DataService or CompositeResourceDefinition found in %s: pass DataService specs or generated XRDs", path)
 	}
 	return apis, generated, nil
 }
@@ -219,17 +221,9 @@ func generateAPI(doc manifests.Document, d inputv1beta1.Defaults) (compat.API, e
 	if err != nil {
 		return compat.API{}, doc.Error(err)
 	}
-	out, err := generator.Generate(ds, d)
-	var inv *generator.InvalidError
-	switch {
-	case errors.As(err, &inv):
-		msg := fmt.Sprintf("%s: DataService %q is invalid:", doc.Where(), ds.Name)
-		for _, e := range inv.Errs {
-			msg += "\n  " + e.Error()
-		}
-		return compat.API{}, errors.New(msg)
-	case err != nil:
-		return compat.API{}, fmt.Errorf("%s: %w", doc.Where(), err)
+	out, err := generateSpec(loadedSpec{where: doc.Where(), ds: ds}, d)
+	if err != nil {
+		return compat.API{}, err
 	}
 	where := fmt.Sprintf("%s (generated from DataService %s)", doc.Where(), ds.Name)
 	a := compat.API{XRD: compat.Object{Where: where, Object: out.XRD}}

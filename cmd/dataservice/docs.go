@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/function-dataservice/function-dataservice/internal/atomicfile"
 	"github.com/function-dataservice/function-dataservice/internal/catalog"
 )
@@ -50,7 +50,7 @@ func (c *docsCmd) Run(ctx context.Context, s streams) error {
 	for _, sp := range specs {
 		name := sp.ds.Name + ".md"
 		if w, ok := from[name]; ok {
-			errs = append(errs, fmt.Errorf("%s: a second DataService named %s (the first is in %s): write their pages to different folders", sp.where, sp.ds.Name, w))
+			errs = append(errs, errors.Errorf("%s: a second DataService named %s (the first is in %s): write their pages to different folders", sp.where, sp.ds.Name, w))
 			continue
 		}
 		from[name] = sp.where
@@ -59,15 +59,15 @@ func (c *docsCmd) Run(ctx context.Context, s streams) error {
 			errs = append(errs, err)
 			continue
 		}
-		p, err := catalog.Write(ctx, sp.ds, out)
+		p, err := catalog.Write(ctx, out)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: DataService %s: %w", sp.where, sp.ds.Name, err))
+			errs = append(errs, errors.Wrapf(err, "%s: DataService %s", sp.where, sp.ds.Name))
 			continue
 		}
 		pages[name] = p.Markdown
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%w\nnothing was written", errors.Join(errs...))
+		return errors.New(joinErrors(errs).Error() + "\nnothing was written")
 	}
 	stale, err := stalePages(c.Output, pages)
 	if err != nil {
@@ -81,7 +81,7 @@ func (c *docsCmd) Run(ctx context.Context, s streams) error {
 	for _, n := range names {
 		p := filepath.Join(c.Output, n)
 		if old, err := os.ReadFile(p); err == nil && !bytes.HasPrefix(old, []byte(catalog.Marker)) {
-			return fmt.Errorf("refusing to overwrite %s, which dataservice docs did not write: move it away; nothing was written", p)
+			return errors.Errorf("refusing to overwrite %s, which dataservice docs did not write: move it away; nothing was written", p)
 		}
 	}
 	written := 0

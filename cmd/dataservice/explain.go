@@ -1,19 +1,25 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/function-dataservice/function-dataservice/apis"
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	"github.com/function-dataservice/function-dataservice/internal/fieldref"
 )
 
 type explainCmd struct {
-	Path      string `arg:"" optional:"" placeholder:"FIELD" help:"Field path, e.g. spec.compositions.backend; indices such as [0] are ignored."`
+	Path      string `arg:"" optional:"" placeholder:"FIELD" help:"Field path, e.g. spec.compositions.backend; indices such as [0] are ignored. A path starting with overlay (overlay.spec.plans) explains the DataServiceOverlay."`
+	Kind      string `enum:"DataService,DataServiceOverlay" default:"DataService" help:"Kind whose fields to explain: DataService or DataServiceOverlay."`
 	Recursive bool   `short:"r" help:"List every field below, without descriptions."`
 	Markdown  bool   `help:"Write the reference of every field below as one Markdown page."`
 }
 
 func (c *explainCmd) Help() string {
 	return `Explain shows the fields of a DataService as 'kubectl explain' would, from the schema this
-version serves, without a cluster. Error messages of generate name the path to explain.
+version serves, without a cluster, and those of a DataServiceOverlay (which has no API in a
+cluster) from the schema overlays are decoded with. Error messages of generate name the path to
+explain.
 
 Examples:
   # What a composition's backend holds.
@@ -22,18 +28,39 @@ Examples:
   # Every field of the plan catalog.
   dataservice explain spec.plan -r
 
+  # What an overlay may change, and how it edits plans.
+  dataservice explain overlay
+  dataservice explain overlay.spec.plans
+
   # The whole reference as a Markdown page.
   dataservice explain --markdown > dataservice-reference.md
+  dataservice explain --kind DataServiceOverlay --markdown > overlay-reference.md
 `
 }
 
 func (c *explainCmd) Run(s streams) error {
-	schema, err := apis.DataServiceSchema()
+	kind, path := c.Kind, c.Path
+	if kind == "" {
+		kind = v1alpha1.DataServiceKind
+	}
+	// "overlay" (or the kind's name) as the first segment of the path names the overlay.
+	for _, p := range []string{"overlay", v1alpha1.DataServiceOverlayKind} {
+		if rest, ok := strings.CutPrefix(path, p); ok && (rest == "" || rest[0] == '.') {
+			kind, path = v1alpha1.DataServiceOverlayKind, strings.TrimPrefix(rest, ".")
+		}
+	}
+	ref := fieldref.Reference{Kind: kind, APIVersion: v1alpha1.GroupVersion.String()}
+	var err error
+	if kind == v1alpha1.DataServiceOverlayKind {
+		ref.Schema, err = apis.OverlaySchema()
+	} else {
+		ref.Schema, err = apis.DataServiceSchema()
+	}
 	if err != nil {
 		return err
 	}
 	if c.Markdown {
-		return fieldref.Markdown(s.Out, schema, c.Path)
+		return fieldref.Markdown(s.Out, ref, path)
 	}
-	return fieldref.Explain(s.Out, schema, c.Path, c.Recursive)
+	return fieldref.Explain(s.Out, ref, path, c.Recursive)
 }

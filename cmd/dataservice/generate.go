@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/function-dataservice/function-dataservice/internal/pkgmeta"
 	"github.com/function-dataservice/function-dataservice/internal/tree"
 )
 
@@ -15,7 +17,7 @@ type generateCmd struct {
 	Output   string   `short:"o" required:"" placeholder:"DIR" help:"Package root to write XRDs and Compositions to."`
 	Exports  string   `placeholder:"FILE" help:"Manifest for the APIServiceExportTemplates (default: apiserviceexporttemplates.yaml beside the package root)."`
 	Defaults string   `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply, as in a Composition's pipeline."`
-	Name     string   `default:"dataservices" help:"Name of the generated Configuration meta (crossplane.yaml)."`
+	Name     string   `placeholder:"NAME" help:"Name of the generated Configuration meta (crossplane.yaml) and of its ClusterRole (crossplane:composite:NAME); default: the DataServices' names joined (said on stderr), so that two packages on one control plane never share their RBAC."`
 	// CrossplaneConstraint is a version constraint on Crossplane itself, not the Crossplane line a
 	// DataService is generated for (spec.crossplaneVersion): the flag keeps its name --crossplane.
 	CrossplaneConstraint string `name:"crossplane" placeholder:"CONSTRAINT" help:"Crossplane version constraint of the generated meta (crossplane.yaml spec.crossplane.version); default: the oldest Crossplane that serves the package's XRDs (${crossplane_constraint}, or >=v2.0.0 when any is of the v2 line). Not the Crossplane line, which each spec's crossplaneVersion names."`
@@ -68,7 +70,7 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 			errs = append(errs, err.Error())
 			continue
 		}
-		for _, n := range out.Notes {
+		for _, n := range append(slices.Clone(sp.notes), out.Notes...) {
 			fmt.Fprintf(s.Err, "%s: DataService %q: note: %s\n", sp.where, sp.ds.Name, n)
 		}
 		srcs = append(srcs, tree.Source{Where: sp.where, DataService: sp.ds, Output: out})
@@ -76,7 +78,16 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n") + "\nnothing was written")
 	}
-	l := tree.Layout{Root: filepath.Clean(c.Output), Exports: c.Exports, Name: c.Name, Crossplane: c.CrossplaneConstraint, RBAC: c.RBAC}
+	name := c.Name
+	if name == "" {
+		var names []string
+		for _, sp := range specs {
+			names = append(names, sp.ds.Name)
+		}
+		name = pkgmeta.DefaultName(names)
+		fmt.Fprintf(s.Err, "note: the package is named %s after its DataServices (crossplane.yaml, and the ClusterRole %s): set --name to choose another\n", name, pkgmeta.ClusterRoleName(name))
+	}
+	l := tree.Layout{Root: filepath.Clean(c.Output), Exports: c.Exports, Name: name, Crossplane: c.CrossplaneConstraint, RBAC: c.RBAC}
 	if l.RBAC == "" {
 		l.RBAC = filepath.Join(filepath.Dir(l.Root), "crossplane-rbac.yaml")
 	}
@@ -105,10 +116,10 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 			return nil
 		}
 		fmt.Fprint(s.Out, tree.Diff(pl.Changes))
-		return &exitError{code: 2, err: fmt.Errorf("%d files under %s are stale: run dataservice generate without --check and commit the result", len(pl.Changes), l.Root)}
+		return &exitError{code: 2, err: errors.Errorf("%d files under %s are stale: run dataservice generate without --check and commit the result", len(pl.Changes), l.Root)}
 	}
 	if len(pl.Conflicts) > 0 && !c.Force {
-		return fmt.Errorf("refusing to overwrite files dataservice generate did not write: %s; move them away or pass --force, nothing was written", strings.Join(pl.Conflicts, ", "))
+		return errors.Errorf("refusing to overwrite files dataservice generate did not write: %s; move them away or pass --force, nothing was written", strings.Join(pl.Conflicts, ", "))
 	}
 	changes := pl.Changes
 	if pl.Record != nil {

@@ -102,7 +102,7 @@ func TestGenerateShouldNotTrustTheTree(t *testing.T) {
 		}
 	})
 
-	t.Run("PackageRootsSideBySideShouldKeepTheirTemplates", func(t *testing.T) {
+	t.Run("PackageRootsSideBySideShouldKeepTheirTemplatesAndClusterRoles", func(t *testing.T) {
 		base := t.TempDir()
 		mustGenerate(t, &generateCmd{Files: []string{mongodb}, Output: filepath.Join(base, "pkgA")})
 		templates := filepath.Join(base, "apiserviceexporttemplates.yaml")
@@ -114,7 +114,7 @@ func TestGenerateShouldNotTrustTheTree(t *testing.T) {
 		if got := readTestFile(t, templates); got != first {
 			t.Error("the first package root's templates were replaced")
 		}
-		mustGenerate(t, &generateCmd{Files: []string{filepath.Join(klutch, "postgresql.yaml")}, Output: filepath.Join(base, "pkgB"), Exports: filepath.Join(base, "pkgB-templates.yaml")})
+		mustGenerate(t, &generateCmd{Files: []string{filepath.Join(klutch, "postgresql.yaml")}, Output: filepath.Join(base, "pkgB"), Exports: filepath.Join(base, "pkgB-templates.yaml"), RBAC: filepath.Join(base, "pkgB-rbac.yaml")})
 		if got := readTestFile(t, templates); got != first {
 			t.Error("the first package root's templates were replaced")
 		}

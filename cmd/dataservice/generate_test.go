@@ -32,6 +32,33 @@ func TestGenerate(t *testing.T) {
 		}
 	})
 
+	t.Run("PackageAndClusterRoleNamedAfterTheDataServices", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "package")
+		var stderr bytes.Buffer
+		if err := (&generateCmd{Files: []string{klutch}, Output: out}).Run(context.Background(), streams{Out: &bytes.Buffer{}, Err: &stderr}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(stderr.String(), "note: the package is named mongodb-postgresql-servicebinding") {
+			t.Errorf("the defaulted name should be said on stderr, got:\n%s", stderr.String())
+		}
+		if !strings.Contains(readTestFile(t, filepath.Join(out, "crossplane.yaml")), "name: mongodb-postgresql-servicebinding") {
+			t.Error("crossplane.yaml is not named after the DataServices")
+		}
+		if !strings.Contains(readTestFile(t, filepath.Join(filepath.Dir(out), "crossplane-rbac.yaml")), "name: crossplane:composite:mongodb-postgresql-servicebinding") {
+			t.Error("the ClusterRole is not named after the package")
+		}
+	})
+
+	t.Run("RefusesToReplaceAnotherRootsClusterRole", func(t *testing.T) {
+		dir := t.TempDir()
+		valkey := filepath.Join("..", "..", "examples", "internal", "v2")
+		mustGenerate(t, &generateCmd{Files: []string{klutch}, Output: filepath.Join(dir, "klutch")})
+		err := generateErr(t, &generateCmd{Files: []string{valkey}, Output: filepath.Join(dir, "valkey"), Exports: filepath.Join(dir, "valkey-templates.yaml")})
+		if err == nil || !strings.Contains(err.Error(), "the ClusterRole of package root klutch") || !strings.Contains(err.Error(), "--rbac") {
+			t.Fatalf("want a refusal naming the other root and --rbac, got %v", err)
+		}
+	})
+
 	t.Run("InvalidSpecWritesNothing", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "package")
 		err := generateErr(t, &generateCmd{Files: []string{klutch, bad}, Output: out})

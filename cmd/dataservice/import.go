@@ -2,10 +2,10 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
@@ -72,17 +72,17 @@ func (c *importCmd) Run(s streams) error {
 				fmt.Fprintf(s.Err, "%s: note: ignored the package meta %s %s: import reads only XRDs, Compositions and APIServiceExportTemplates\n", d.Where(), u.GetKind(), u.GetName())
 				continue
 			}
-			errs = append(errs, fmt.Errorf("%s: %s %s is not an XRD, Composition or APIServiceExportTemplate: pass only those", d.Where(), u.GetAPIVersion(), u.GetKind()))
+			errs = append(errs, errors.Errorf("%s: %s %s is not an XRD, Composition or APIServiceExportTemplate: pass only those", d.Where(), u.GetAPIVersion(), u.GetKind()))
 		}
 	}
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		return joinErrors(errs)
 	}
 	if len(xrds) == 0 {
-		return fmt.Errorf("no CompositeResourceDefinition in %v: import needs the XRD of each data service", c.Files)
+		return errors.Errorf("no CompositeResourceDefinition in %v: import needs the XRD of each data service", c.Files)
 	}
 	if c.Name != "" && len(xrds) > 1 {
-		return fmt.Errorf("--name names one DataService, but %d XRDs were given", len(xrds))
+		return errors.Errorf("--name names one DataService, but %d XRDs were given", len(xrds))
 	}
 	var out bytes.Buffer
 	inexact := 0
@@ -96,7 +96,7 @@ func (c *importCmd) Run(s streams) error {
 		}
 		res, err := importer.Import(in)
 		if err != nil {
-			return fmt.Errorf("XRD %s: %w", x.GetName(), err)
+			return errors.Wrapf(err, "XRD %s", x.GetName())
 		}
 		y, err := yaml.Marshal(res.DataService)
 		if err != nil {
@@ -129,7 +129,7 @@ func (c *importCmd) Run(s streams) error {
 		return err
 	}
 	if inexact > 0 && c.Strict {
-		return &exitError{code: 3, err: fmt.Errorf("%d of %d DataServices do not regenerate their input exactly", inexact, len(xrds))}
+		return &exitError{code: 3, err: errors.Errorf("%d of %d DataServices do not regenerate their input exactly", inexact, len(xrds))}
 	}
 	return nil
 }

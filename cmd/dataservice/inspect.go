@@ -26,7 +26,12 @@ func (c *inspectCmd) Help() string {
 objects and examples, its layers with their io.crossplane.xpkg annotations, and its digests. A
 multi-platform package in a registry shows its index digest and each platform's image.
 
-The digest of a package file equals the manifest digest it gets when pushed.
+Digests: for a package file, Digest is the manifest digest of the image as the file holds it, and
+"Pushed as" the manifest digest a registry gives it once pushed (what 'dataservice push' prints):
+a file keeps the layers' io.crossplane.xpkg annotations as config labels, and push moves them into
+the manifest, as 'crossplane xpkg push' does, so the two differ. For a reference, Digest is the
+digest in the registry (the index's for a multi-platform package), and each Image line names the
+digest of one platform's image. Layer and config digests are the same in both.
 
 Examples:
   dataservice inspect _output/dataservices.xpkg
@@ -59,15 +64,19 @@ func (c *inspectCmd) Run(ctx context.Context, s streams) error {
 		e.SetIndent("", "  ")
 		return e.Encode(in)
 	}
-	printInspection(s.Out, in)
+	printInspection(s.Out, in, isFile(c.Package))
 	return nil
 }
 
-func printInspection(w io.Writer, in *pkginfo.Inspection) {
+// printInspection writes what a package holds; file says it was read from a package file, whose
+// digest is not the one it gets when pushed.
+func printInspection(w io.Writer, in *pkginfo.Inspection, file bool) {
 	fmt.Fprintf(w, "Package:   %s\n", in.Source)
-	fmt.Fprintf(w, "Digest:    %s\n", in.Digest)
-	if len(in.Images) == 1 && in.Images[0].PushDigest != in.Digest {
-		fmt.Fprintf(w, "Pushed as: %s (push moves the layer annotations into the manifest)\n", in.Images[0].PushDigest)
+	if file {
+		fmt.Fprintf(w, "Digest:    %s (the file's manifest)\n", in.Digest)
+		fmt.Fprintf(w, "Pushed as: %s (the manifest once pushed: push moves the layer annotations into it)\n", in.Images[0].PushDigest)
+	} else {
+		fmt.Fprintf(w, "Digest:    %s\n", in.Digest)
 	}
 	fmt.Fprintf(w, "MediaType: %s\n", in.MediaType)
 	if len(in.Platforms) > 0 {

@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
 )
+
+// errWriteMatrices is the error of output that cannot be written.
+const errWriteMatrices = "cannot write the matrices"
 
 type plansCmd struct {
 	specFlags `embed:""`
@@ -64,10 +69,16 @@ func (c *plansCmd) Run(ctx context.Context, s streams) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(s.Err, "%s: DataService %s: %d plan and service changes evaluated\n", sp.where, sp.ds.Name, changes(r))
+		n := changes(r)
+		fmt.Fprintf(s.Err, "%s: DataService %s: %d plan and service changes evaluated\n", sp.where, sp.ds.Name, n)
 		results = append(results, plansResult{DataService: sp.ds.Name, Where: sp.where, Result: r})
 		if len(r.Errors) > 0 {
 			failed = append(failed, fmt.Sprintf("%s: DataService %s: %d changes whose rules cannot be evaluated (the first: %s)", sp.where, sp.ds.Name, len(r.Errors), r.Errors[0].Error()))
+		}
+		// An API with a plan or service field offers something to change between: a grid of
+		// nothing would say "no rules" where the XRD has some.
+		if n == 0 && !r.Domain.Empty() {
+			failed = append(failed, fmt.Sprintf("%s: DataService %s: the API has a plan or service field (%s) but no change was evaluated", sp.where, sp.ds.Name, domainText(r.Domain)))
 		}
 	}
 	switch c.Output {
@@ -75,7 +86,7 @@ func (c *plansCmd) Run(ctx context.Context, s streams) error {
 		e := json.NewEncoder(s.Out)
 		e.SetIndent("", "  ")
 		if err := e.Encode(results); err != nil {
-			return fmt.Errorf("cannot write the matrices: %w", err)
+			return errors.Wrap(err, errWriteMatrices)
 		}
 	case "markdown":
 		for i, r := range results {
@@ -84,7 +95,7 @@ func (c *plansCmd) Run(ctx context.Context, s streams) error {
 			}
 			fmt.Fprintf(s.Out, "# %s: %s (%s)\n\n", r.DataService, r.Result.Kind, r.Result.Group)
 			if err := planmatrix.WriteMarkdown(s.Out, r.Result, 2); err != nil {
-				return fmt.Errorf("cannot write the matrices: %w", err)
+				return errors.Wrap(err, errWriteMatrices)
 			}
 		}
 	default:
@@ -93,14 +104,26 @@ func (c *plansCmd) Run(ctx context.Context, s streams) error {
 				fmt.Fprintln(s.Out)
 			}
 			if err := planmatrix.WriteText(s.Out, r.Result); err != nil {
-				return fmt.Errorf("cannot write the matrices: %w", err)
+				return errors.Wrap(err, errWriteMatrices)
 			}
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("the rules of some changes cannot be evaluated, so the API server's answer to them is unknown; fix the rules (see the errors above):\n%s", strings.Join(failed, "\n"))
+		return errors.Errorf("some changes were not evaluated, so the API server's answer to them is unknown; fix the rules (see the errors above):\n%s", strings.Join(failed, "\n"))
 	}
 	return nil
+}
+
+// domainText names what a domain holds, for messages.
+func domainText(d planmatrix.Domain) string {
+	var parts []string
+	if len(d.Plans) > 0 {
+		parts = append(parts, "plans "+strings.Join(d.Plans, ", "))
+	}
+	if len(d.Services) > 0 {
+		parts = append(parts, "services "+strings.Join(d.Services, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // planMatrix generates a DataService's XRD and evaluates its plan and service changes.
@@ -111,11 +134,11 @@ func planMatrix(ctx context.Context, sp loadedSpec, d inputv1beta1.Defaults) (pl
 	}
 	a, err := planmatrix.Load(out.XRD)
 	if err != nil {
-		return planmatrix.Result{}, fmt.Errorf("%s: %w", sp.where, err)
+		return planmatrix.Result{}, errors.Wrap(err, sp.where)
 	}
-	r, err := planmatrix.Compute(ctx, a, planmatrix.DomainOf(sp.ds))
+	r, err := planmatrix.Compute(ctx, a, planmatrix.DomainOf(out.Resolved))
 	if err != nil {
-		return planmatrix.Result{}, fmt.Errorf("%s: %w", sp.where, err)
+		return planmatrix.Result{}, errors.Wrap(err, sp.where)
 	}
 	return r, nil
 }

@@ -78,6 +78,30 @@ func TestPlans(t *testing.T) {
 		}
 	})
 
+	t.Run("NothingEvaluatedFails", func(t *testing.T) {
+		// A rule no instance passes leaves no plan to change between: the grid would say the
+		// API has no rules where it refuses everything.
+		spec := filepath.Join(t.TempDir(), "none.yaml")
+		writeTestFile(t, spec, readTestFile(t, filepath.Join("..", "..", "examples", "render", "xr.yaml"))+"  rules:\n    - {rule: \"self.plan == 'cache-huge'\", message: no plan}\n")
+		err := (&plansCmd{specFlags: specFlags{Files: []string{spec}}, Output: "text"}).Run(context.Background(), streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
+		if err == nil || !strings.Contains(err.Error(), "no change was evaluated") || !strings.Contains(err.Error(), "cache-small") {
+			t.Fatalf("want an error saying nothing was evaluated of the plans, got %v", err)
+		}
+	})
+
+	t.Run("CatalogPlansEvaluated", func(t *testing.T) {
+		var out bytes.Buffer
+		valkey := filepath.Join("..", "..", "examples", "internal", "v2", "valkey.yaml")
+		if err := (&plansCmd{specFlags: specFlags{Files: []string{valkey}}, Output: "text"}).Run(context.Background(), streams{Out: &out, Err: &bytes.Buffer{}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"1 small", "2 medium", "3 large", "Transition from bigger to smaller plan size"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("the grid of Valkey's catalog plans lacks %q:\n%s", want, out.String())
+			}
+		}
+	})
+
 	t.Run("UnevaluableRuleFailsNamingPairAndRule", func(t *testing.T) {
 		spec := filepath.Join(t.TempDir(), "split.yaml")
 		data := strings.Replace(readTestFile(t, mongodb), "      - noDownsizing: {sizes: [nano, small, big]}\n", "      - rule: \"self.split('-')[3] == oldSelf.split('-')[3]\"\n", 1)

@@ -1,11 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
@@ -19,6 +20,8 @@ import (
 type loadedSpec struct {
 	where string
 	ds    *v1alpha1.DataService
+	// notes say what the overlay that made it decided that it does not say, for stderr.
+	notes []string
 }
 
 // loadSpecs reads every DataService from files and folders. Every problem is reported, each naming
@@ -29,7 +32,7 @@ func loadSpecs(paths []string) ([]loadedSpec, error) {
 		return nil, err
 	}
 	if len(docs) == 0 {
-		return nil, fmt.Errorf("no DataService found in %v: pass spec files or folders holding *.yaml", paths)
+		return nil, errors.Errorf("no DataService found in %v: pass spec files or folders holding *.yaml", paths)
 	}
 	var specs []loadedSpec
 	var overlays []loadedOverlay
@@ -50,11 +53,11 @@ func loadSpecs(paths []string) ([]loadedSpec, error) {
 			continue
 		}
 		if tm.Kind == "" || tm.APIVersion == "" {
-			errs = append(errs, fmt.Errorf("%s: no apiVersion or kind: a DataService spec starts with apiVersion: %s and kind: %s", d.Where(), v1alpha1.GroupVersion, v1alpha1.DataServiceKind))
+			errs = append(errs, errors.Errorf("%s: no apiVersion or kind: a DataService spec starts with apiVersion: %s and kind: %s", d.Where(), v1alpha1.GroupVersion, v1alpha1.DataServiceKind))
 			continue
 		}
 		if tm.Kind != v1alpha1.DataServiceKind || tm.APIVersion != v1alpha1.GroupVersion.String() {
-			errs = append(errs, fmt.Errorf("%s: %s %s is not a DataService: pass only DataService specs and DataServiceOverlays (apiVersion: %s)", d.Where(), tm.APIVersion, tm.Kind, v1alpha1.GroupVersion))
+			errs = append(errs, errors.Errorf("%s: %s %s is not a DataService: pass only DataService specs and DataServiceOverlays (apiVersion: %s)", d.Where(), tm.APIVersion, tm.Kind, v1alpha1.GroupVersion))
 			continue
 		}
 		ds, err := v1alpha1.Decode(d.Data)
@@ -65,7 +68,7 @@ func loadSpecs(paths []string) ([]loadedSpec, error) {
 		specs = append(specs, loadedSpec{where: d.Where(), ds: ds})
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, joinErrors(errs)
 	}
 	return applyOverlays(specs, overlays)
 }
@@ -81,23 +84,36 @@ func applyOverlays(specs []loadedSpec, overlays []loadedOverlay) ([]loadedSpec, 
 	seen := map[string]string{}
 	for _, ov := range overlays {
 		if prev, ok := seen[ov.o.Spec.Base]; ok {
-			errs = append(errs, fmt.Errorf("%s: a second overlay of DataService %q (the first is in %s): merge them into one", ov.where, ov.o.Spec.Base, prev))
+			errs = append(errs, errors.Errorf("%s: a second overlay of DataService %q (the first is in %s): merge them into one", ov.where, ov.o.Spec.Base, prev))
 			continue
 		}
 		seen[ov.o.Spec.Base] = ov.where
 		i := slices.IndexFunc(specs, func(s loadedSpec) bool { return s.ds.Name == ov.o.Spec.Base })
 		if i < 0 {
-			errs = append(errs, fmt.Errorf("%s: overlay of DataService %q, which none of the given files holds: pass its spec with -f", ov.where, ov.o.Spec.Base))
+			errs = append(errs, errors.Errorf("%s: overlay of DataService %q, which none of the given files holds: pass its spec with -f", ov.where, ov.o.Spec.Base))
 			continue
 		}
-		ds, err := overlay.Apply(specs[i].ds, ov.o)
+		ds, notes, err := overlay.Apply(specs[i].ds, ov.o)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", ov.where, err))
+			errs = append(errs, errors.Wrap(err, ov.where))
 			continue
 		}
-		specs[i] = loadedSpec{where: ov.where + " (overlay of " + specs[i].where + ")", ds: ds}
+		specs[i] = loadedSpec{where: ov.where + " (overlay of " + specs[i].where + ")", ds: ds, notes: notes}
 	}
-	return specs, errors.Join(errs...)
+	return specs, joinErrors(errs)
+}
+
+// joinErrors is every error of a list, one a line, as the CLI reports every problem at once;
+// nil for none.
+func joinErrors(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return errors.New(strings.Join(msgs, "\n"))
 }
 
 // loadDefaults reads a function input whose defaults apply as in a Composition's pipeline.
@@ -111,7 +127,7 @@ func loadDefaults(path string) (inputv1beta1.Defaults, error) {
 	}
 	in, err := inputv1beta1.Decode(data)
 	if err != nil {
-		return inputv1beta1.Defaults{}, fmt.Errorf("%s: %w", path, err)
+		return inputv1beta1.Defaults{}, errors.Wrap(err, path)
 	}
 	return in.Defaults, nil
 }
@@ -129,7 +145,7 @@ func generateSpec(sp loadedSpec, d inputv1beta1.Defaults) (*generator.Output, er
 		}
 		return nil, errors.New(msg)
 	case err != nil:
-		return nil, fmt.Errorf("%s: %w", sp.where, err)
+		return nil, errors.Wrap(err, sp.where)
 	}
 	return out, nil
 }

@@ -115,10 +115,26 @@ func typeOf(s *structuralschema.Structural) string {
 // allowedValues says the schema's value constraints in words: the enum, bounds, lengths, pattern,
 // format.
 func allowedValues(s *structuralschema.Structural) string {
-	v := s.ValueValidation
-	if v == nil {
-		return ""
+	var parts []string
+	if v := s.ValueValidation; v != nil {
+		parts = valueConstraints(v)
 	}
+	// What each item of an array (each value of a map) may be is part of what the field allows.
+	if s.Items != nil {
+		if a := allowedValues(s.Items); a != "" {
+			parts = append(parts, "each item "+a)
+		}
+	}
+	if ap := s.AdditionalProperties; ap != nil && ap.Structural != nil {
+		if a := allowedValues(ap.Structural); a != "" {
+			parts = append(parts, "each value "+a)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// valueConstraints says the constraints of one schema node in words.
+func valueConstraints(v *structuralschema.ValueValidation) []string {
 	var parts []string
 	if len(v.Enum) > 0 {
 		var es []string
@@ -162,7 +178,7 @@ func allowedValues(s *structuralschema.Structural) string {
 	if v.MultipleOf != nil {
 		parts = append(parts, fmt.Sprintf("a multiple of %v", *v.MultipleOf))
 	}
-	return strings.Join(parts, ", ")
+	return parts
 }
 
 // rulesOf says the CEL rules of a field: each by its message, the rule beside it; rules on a

@@ -1,24 +1,27 @@
 // Package catalog writes the page an app developer reads before binding a data service's API: what
 // the API is (group, kind, versions), its services and plans, the plan changes an instance may make
 // (internal/planmatrix), every spec field and parameter with its type, default, allowed values,
-// description and rules, and an example object the API server accepts. Everything on it is read
-// from the generated XRD, so the page says what the control plane serves. It does no I/O.
+// description and rules, and an example object the API server accepts. What the API offers and
+// what each service and plan gives is read from the resolved API (internal/resolved), everything
+// the API server answers from the generated XRD, so the page says what the control plane serves.
+// It does no I/O.
 package catalog
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
-	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
+	"github.com/function-dataservice/function-dataservice/internal/resolved"
 )
 
 // Marker starts every page docs writes; pages without it are the operator's and are never
@@ -33,15 +36,17 @@ type Page struct {
 	Example map[string]any
 }
 
-// Write builds the page of ds from out, the generator's output for it. A DataService whose plan
-// changes cannot be evaluated, or for which no example object is accepted, has no page: the page
-// would say something the control plane does not.
-func Write(ctx context.Context, ds *v1alpha1.DataService, out *generator.Output) (*Page, error) {
+// Write builds the page of the API out was generated from: what it offers is out.Resolved's,
+// what the API server answers is out.XRD's. A DataService whose plan changes cannot be evaluated,
+// or for which no example object is accepted, has no page: the page would say something the
+// control plane does not.
+func Write(ctx context.Context, out *generator.Output) (*Page, error) {
+	ra := out.Resolved
 	api, err := planmatrix.Load(out.XRD)
 	if err != nil {
 		return nil, err
 	}
-	matrix, err := planmatrix.Compute(ctx, api, planmatrix.DomainOf(ds))
+	matrix, err := planmatrix.Compute(ctx, api, planmatrix.DomainOf(ra))
 	if err != nil {
 		return nil, err
 	}
@@ -50,10 +55,10 @@ func Write(ctx context.Context, ds *v1alpha1.DataService, out *generator.Output)
 		for _, e := range matrix.Errors {
 			errs = append(errs, e)
 		}
-		return nil, fmt.Errorf("the rules of %d plan changes cannot be evaluated: %w", len(matrix.Errors), errors.Join(errs...))
+		return nil, errors.Wrapf(errors.Join(errs...), "the rules of %d plan changes cannot be evaluated", len(matrix.Errors))
 	}
 	version := out.API.Version
-	example, err := Example(ctx, api, ds, version)
+	example, err := Example(ctx, api, ra, version)
 	if err != nil {
 		return nil, err
 	}
@@ -61,11 +66,11 @@ func Write(ctx context.Context, ds *v1alpha1.DataService, out *generator.Output)
 	spec := v.Validator().Structural().Properties["spec"]
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s from DataService %s. DO NOT EDIT. -->\n", Marker, ds.Name)
-	fmt.Fprintf(&b, "# %s\n\n", out.API.Kind)
-	writeIntro(&b, ds, out, api)
-	writeAPI(&b, ds, out, api)
-	writeOfferings(&b, ds, api)
+	fmt.Fprintf(&b, "%s from DataService %s. DO NOT EDIT. -->\n", Marker, ra.Name)
+	fmt.Fprintf(&b, "# %s\n\n", ra.Kind)
+	writeIntro(&b, ra, api)
+	writeAPI(&b, ra, api)
+	writeOfferings(&b, ra)
 	b.WriteString("## Plan changes\n\n")
 	b.WriteString("What an existing instance may change to, as the API server answers (evaluated from the generated rules).\n\n")
 	if len(matrix.Matrices) == 0 {
@@ -80,86 +85,88 @@ func Write(ctx context.Context, ds *v1alpha1.DataService, out *generator.Output)
 	writeFields(&b, &spec)
 	yb, err := yaml.Marshal(example)
 	if err != nil {
-		return nil, fmt.Errorf("cannot write the example: %w", err)
+		return nil, errors.Wrap(err, "cannot write the example")
 	}
 	b.WriteString("## Example\n\n")
-	fmt.Fprintf(&b, "The smallest %s the API server accepts (checked when this page was generated). `kubectl apply -f` it in your app cluster once the API is bound.\n\n", out.API.Kind)
+	fmt.Fprintf(&b, "The smallest %s the API server accepts (checked when this page was generated). `kubectl apply -f` it in your app cluster once the API is bound.\n\n", ra.Kind)
 	b.WriteString("```yaml\n" + string(yb) + "```\n")
 	return &Page{Markdown: []byte(b.String()), Example: example}, nil
 }
 
-func writeIntro(b *strings.Builder, ds *v1alpha1.DataService, out *generator.Output, api *planmatrix.API) {
+func writeIntro(b *strings.Builder, ra *resolved.API, api *planmatrix.API) {
 	scope := "in your namespace"
 	if !api.Namespaced {
 		scope = "(cluster-scoped)"
 	}
-	fmt.Fprintf(b, "Create a `%s` %s to get a %s instance. This page says what you can choose, what you can change later, and what the API refuses.\n\n", out.API.Kind, scope, ds.Name)
-	if ds.Spec.Export != nil && ds.Spec.Export.KubeBind != nil && ds.Spec.Export.KubeBind.Description != "" {
-		b.WriteString(oneLine(ds.Spec.Export.KubeBind.Description) + "\n\n")
+	fmt.Fprintf(b, "Create a `%s` %s to get a %s instance. This page says what you can choose, what you can change later, and what the API refuses.\n\n", ra.Kind, scope, ra.Name)
+	if ra.KubeBind != nil && ra.KubeBind.Description != "" {
+		b.WriteString(oneLine(ra.KubeBind.Description) + "\n\n")
 	}
 }
 
-func writeAPI(b *strings.Builder, ds *v1alpha1.DataService, out *generator.Output, api *planmatrix.API) {
+func writeAPI(b *strings.Builder, ra *resolved.API, api *planmatrix.API) {
 	b.WriteString("## API\n\n| | |\n|---|---|\n")
 	row := func(k, v string) { fmt.Fprintf(b, "| %s | %s |\n", k, cell(v)) }
-	row("Group", "`"+out.API.Group+"`")
+	row("Group", "`"+ra.Group+"`")
 	scope := "namespaced"
 	if !api.Namespaced {
 		scope = "cluster-scoped"
 	}
-	row("Kind", fmt.Sprintf("`%s` (resource `%s`, %s)", out.API.Kind, out.API.Resource, scope))
+	row("Kind", fmt.Sprintf("`%s` (resource `%s`, %s)", ra.Kind, ra.Plural, scope))
 	var vs []string
-	for _, v := range api.XRD.Spec.Versions {
+	for _, v := range ra.Versions {
 		var notes []string
 		if v.Served {
 			notes = append(notes, "served")
 		} else {
 			notes = append(notes, "not served")
 		}
-		if v.Name == out.API.Version {
+		if v.Referenceable {
 			notes = append(notes, "current")
 		}
-		if v.Deprecated != nil && *v.Deprecated {
+		if v.Deprecated {
 			d := "deprecated"
-			if v.DeprecationWarning != nil && *v.DeprecationWarning != "" {
-				d += ": " + *v.DeprecationWarning
+			if v.DeprecationWarning != "" {
+				d += ": " + v.DeprecationWarning
 			}
 			notes = append(notes, d)
 		}
 		vs = append(vs, fmt.Sprintf("`%s` (%s)", v.Name, strings.Join(notes, ", ")))
 	}
 	row("Versions", strings.Join(vs, ", "))
-	if !api.Line.Claims {
+	if !ra.Line.Claims {
 		row("Crossplane", "v2: you create the composite resource itself (no claim)")
 	} else {
-		row("Crossplane", fmt.Sprintf("v1: a claim; Crossplane composes a cluster-scoped `%s` for each", out.API.CompositeKind))
+		row("Crossplane", fmt.Sprintf("v1: a claim; Crossplane composes a cluster-scoped `%s` for each", ra.CompositeKind))
 	}
-	if len(ds.Spec.ShortNames) > 0 {
-		row("Short names", "`"+strings.Join(ds.Spec.ShortNames, "`, `")+"`")
+	if len(ra.ShortNames) > 0 {
+		row("Short names", "`"+strings.Join(ra.ShortNames, "`, `")+"`")
 	}
-	if len(ds.Spec.Categories) > 0 {
-		row("Categories", "`"+strings.Join(ds.Spec.Categories, "`, `")+"`")
+	if len(ra.Categories) > 0 {
+		row("Categories", "`"+strings.Join(ra.Categories, "`, `")+"`")
 	}
-	if len(ds.Spec.ConnectionSecretKeys) > 0 {
-		row("Connection secret keys", "`"+strings.Join(ds.Spec.ConnectionSecretKeys, "`, `")+"`")
+	if len(ra.ConnectionSecretKeys) > 0 {
+		row("Connection secret keys", "`"+strings.Join(ra.ConnectionSecretKeys, "`, `")+"`")
 	}
-	if t := out.ExportTemplate; t != nil {
-		row("Bound through", fmt.Sprintf("klutch-bind export template `%s` (namespace `%s`)", t.GetName(), t.GetNamespace()))
+	if t := ra.Export; t != nil {
+		row("Bound through", fmt.Sprintf("klutch-bind export template `%s` (namespace `%s`)", t.Name, t.Namespace))
 	}
-	if t := out.KubeBindTemplate; t != nil {
-		row("Also bound through", fmt.Sprintf("kube-bind template `%s`", t.GetName()))
+	if t := ra.KubeBind; t != nil {
+		row("Also bound through", fmt.Sprintf("kube-bind template `%s`", t.Name))
 	}
 	b.WriteString("\n")
 }
 
-// Value is one service or plan as the page shows it. Descriptions and named values (cpu, memory …)
-// are what a DataService will say of each; offered builds them, so that showing more of a plan is
-// a change of that one function.
+// Value is one service or plan as the page shows it: its description and the named values the
+// catalog declares for it (cpu, memory …).
 type Value struct {
 	Name        string
 	Description string
-	// Values are named properties of the value, e.g. cpu: 2, in the order to show them.
+	// Values are named properties of the value, e.g. cpu: 2, in the order the catalog declares
+	// them.
 	Values []NamedValue
+	// Hidden marks a plan kept for the instances that have it, refused to new ones.
+	Hidden bool
 }
 
 // NamedValue is one property of a service or plan.
@@ -167,36 +174,56 @@ type NamedValue struct {
 	Name, Value string
 }
 
-// offered is what a composition offers of a field (service or plan) as the page shows it.
-func offered(_ *v1alpha1.DataService, names []string) []Value {
+// offered is what a composition offers of a field as the page shows it: each value with what
+// the resolved API's catalog says of it.
+func offered(ra *resolved.API, field string, names []string) []Value {
+	f := ra.Field(field)
 	vs := make([]Value, 0, len(names))
 	for _, n := range names {
-		vs = append(vs, Value{Name: n})
+		v := Value{Name: n, Hidden: field == resolved.FieldPlan && ra.Hidden(n)}
+		if e, ok := f.Entry(n); ok {
+			v.Description = e.Description
+			for _, d := range f.Values {
+				if x, ok := e.Values[d.Name]; ok {
+					v.Values = append(v.Values, NamedValue{Name: d.Name, Value: valueText(x)})
+				}
+			}
+		}
+		vs = append(vs, v)
 	}
 	return vs
 }
 
-func writeOfferings(b *strings.Builder, ds *v1alpha1.DataService, api *planmatrix.API) {
+// valueText is a catalog value as written: a string as it is, anything else as JSON.
+func valueText(v extv1.JSON) string {
+	var s string
+	if json.Unmarshal(v.Raw, &s) == nil {
+		return s
+	}
+	return string(v.Raw)
+}
+
+func writeOfferings(b *strings.Builder, ra *resolved.API) {
 	b.WriteString("## Services and plans\n\n")
-	if ds.Spec.Service != nil && ds.Spec.Service.Description != "" {
-		fmt.Fprintf(b, "`spec.service`: %s\n\n", oneLine(ds.Spec.Service.Description))
+	for _, f := range []*resolved.Field{ra.Service, ra.Plan} {
+		if f != nil && f.Description != "" {
+			fmt.Fprintf(b, "`spec.%s`: %s\n\n", f.Name, oneLine(f.Description))
+		}
 	}
-	if ds.Spec.Plan != nil && ds.Spec.Plan.Description != "" {
-		fmt.Fprintf(b, "`spec.plan`: %s\n\n", oneLine(ds.Spec.Plan.Description))
-	}
-	def := ds.Spec.DefaultComposition
-	if def == "" && len(ds.Spec.Compositions) > 0 {
-		def = ds.Spec.Compositions[0].Name
-	}
-	several := len(ds.Spec.Compositions) > 1
+	several := len(ra.Compositions) > 1
 	if several {
-		fmt.Fprintf(b, "Several compositions offer the API, each with its own services and plans: choose one with `%s` (default `%s`).\n\n",
-			strings.TrimPrefix(api.Line.CompositionRefPath, "self."), def)
+		ref := "`" + strings.TrimPrefix(ra.Line.CompositionRefPath, "self.") + "`"
+		if ra.MustNameComposition() {
+			fmt.Fprintf(b, "Several compositions offer the API, each with its own services and plans: name one with %s (the API refuses an instance that names none).\n\n", ref)
+		} else {
+			fmt.Fprintf(b, "Several compositions offer the API, each with its own services and plans: choose one with %s (default `%s`).\n\n", ref, ra.DefaultComposition)
+		}
 	}
-	for _, c := range ds.Spec.Compositions {
+	hidden := false
+	for _, c := range ra.Compositions {
 		if several {
 			d := ""
-			if c.Name == def {
+			if c.Name == ra.DefaultComposition && !ra.MustNameComposition() {
 				d = " (default)"
 			}
 			fmt.Fprintf(b, "### Composition `%s`%s\n\n", c.Name, d)
@@ -204,22 +231,30 @@ func writeOfferings(b *strings.Builder, ds *v1alpha1.DataService, api *planmatri
 		if len(c.Services) == 0 && len(c.Plans) == 0 {
 			b.WriteString("No services or plans to choose.\n\n")
 		}
-		writeValues(b, "Service", offered(ds, c.Services))
-		var plans, hidden []string
-		for _, p := range c.Plans {
-			if ds.Spec.Plan != nil && slices.Contains(ds.Spec.Plan.Hidden, p) {
-				hidden = append(hidden, p)
-				continue
-			}
-			plans = append(plans, p)
-		}
-		writeValues(b, "Plan", offered(ds, plans))
-		if len(hidden) > 0 {
-			fmt.Fprintf(b, "No longer offered (kept for the instances that have them; new claims cannot choose them and no instance can change to them): `%s`.\n\n", strings.Join(hidden, "`, `"))
-		}
+		writeValues(b, "Service", offered(ra, resolved.FieldService, c.Services))
+		plans := offered(ra, resolved.FieldPlan, c.Plans)
+		writeValues(b, "Plan", plans)
+		hidden = hidden || slices.ContainsFunc(plans, func(v Value) bool { return v.Hidden })
 		if len(c.ExclusiveParameters) > 0 {
 			fmt.Fprintf(b, "Parameters only this composition takes: `%s`.\n\n", strings.Join(c.ExclusiveParameters, "`, `"))
 		}
+	}
+	for _, f := range []*resolved.Field{ra.Service, ra.Plan} {
+		if f == nil {
+			continue
+		}
+		var ds []string
+		for _, d := range f.Values {
+			if d.Description != "" {
+				ds = append(ds, fmt.Sprintf("%s: %s", d.Name, strings.TrimSuffix(oneLine(d.Description), ".")))
+			}
+		}
+		if len(ds) > 0 {
+			fmt.Fprintf(b, "What each %s gives: %s.\n\n", f.Name, strings.Join(ds, "; "))
+		}
+	}
+	if hidden {
+		fmt.Fprintf(b, "Plans marked hidden are no longer offered: instances that have them keep them, new ones cannot choose them and no instance can change to them (`%s`).\n\n", strings.Join(ra.Plan.Hidden, "`, `"))
 	}
 }
 
@@ -238,10 +273,16 @@ func writeValues(b *strings.Builder, noun string, vs []Value) {
 			}
 		}
 	}
+	name := func(v Value) string {
+		if v.Hidden {
+			return "`" + v.Name + "` (hidden)"
+		}
+		return "`" + v.Name + "`"
+	}
 	if !described && len(cols) == 0 {
 		names := make([]string, len(vs))
 		for i, v := range vs {
-			names[i] = "`" + v.Name + "`"
+			names[i] = name(v)
 		}
 		fmt.Fprintf(b, "%ss: %s.\n\n", noun, strings.Join(names, ", "))
 		return
@@ -252,7 +293,7 @@ func writeValues(b *strings.Builder, noun string, vs []Value) {
 	}
 	b.WriteString(" Description |\n|---|" + strings.Repeat("---|", len(cols)) + "---|\n")
 	for _, v := range vs {
-		fmt.Fprintf(b, "| `%s` |", v.Name)
+		fmt.Fprintf(b, "| %s |", name(v))
 		for _, c := range cols {
 			val := ""
 			if i := slices.IndexFunc(v.Values, func(nv NamedValue) bool { return nv.Name == c }); i >= 0 {
@@ -266,35 +307,34 @@ func writeValues(b *strings.Builder, noun string, vs []Value) {
 }
 
 // Example is the smallest object of the API the API server accepts: the default composition with
-// its first service and plan the API accepts together, and each required field.
-func Example(ctx context.Context, api *planmatrix.API, ds *v1alpha1.DataService, version string) (map[string]any, error) {
-	comps := slices.Clone(ds.Spec.Compositions)
-	if d := ds.Spec.DefaultComposition; d != "" {
-		slices.SortStableFunc(comps, func(a, b v1alpha1.Composition) int {
-			switch {
-			case a.Name == d && b.Name != d:
-				return -1
-			case b.Name == d && a.Name != d:
-				return 1
-			}
-			return 0
-		})
-	}
+// its first service and plan a new instance may choose that the API accepts together, and each
+// required field. It names the composition when the API offers several.
+func Example(ctx context.Context, api *planmatrix.API, ra *resolved.API, version string) (map[string]any, error) {
+	comps := slices.Clone(ra.Compositions)
+	slices.SortStableFunc(comps, func(a, b resolved.Composition) int {
+		switch d := ra.DefaultComposition; {
+		case a.Name == d && b.Name != d:
+			return -1
+		case b.Name == d && a.Name != d:
+			return 1
+		}
+		return 0
+	})
 	i := slices.IndexFunc(api.Versions, func(v planmatrix.Version) bool { return v.Name == version })
 	if i < 0 {
-		return nil, fmt.Errorf("version %s is not served", version)
+		return nil, errors.Errorf("version %s is not served", version)
 	}
 	var last string
 	for _, c := range comps {
-		for _, s := range orNone(c.Services) {
-			for _, p := range orNone(c.Plans) {
+		for _, s := range orNone(ra.Choosable(c.Name, resolved.FieldService)) {
+			for _, p := range orNone(ra.Choosable(c.Name, resolved.FieldPlan)) {
 				in := planmatrix.Instance{Version: version, Service: s, Plan: p}
-				if len(ds.Spec.Compositions) > 1 {
+				if len(ra.Compositions) > 1 || ra.MustNameComposition() {
 					// One composition is the default; with several, the example says which.
 					in.Composition = c.Name
 				}
 				obj := api.Object(in)
-				obj["metadata"].(map[string]any)["name"] = "my-" + ds.Name
+				obj["metadata"].(map[string]any)["name"] = "my-" + ra.Name
 				check := runtime.DeepCopyJSON(obj)
 				errs := api.Versions[i].Validator().Create(ctx, check)
 				if len(errs) == 0 {
@@ -304,7 +344,7 @@ func Example(ctx context.Context, api *planmatrix.API, ds *v1alpha1.DataService,
 			}
 		}
 	}
-	return nil, fmt.Errorf("the API server refuses every example object tried (the last because %s): the page needs one it accepts", last)
+	return nil, errors.Errorf("the API server refuses every example object tried (the last because %s): the page needs one it accepts", last)
 }
 
 func orNone(vs []string) []string {

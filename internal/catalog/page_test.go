@@ -16,10 +16,11 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
 	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 // bundled are the example folders whose pages are checked in under docs/catalog/<folder>.
-var bundled = []string{"klutch", "klutch-v2", "a9s"}
+var bundled = []string{"klutch", "klutch-v2", "a9s", "internal/v1", "internal/v2"}
 
 // TestBundledPages writes the page of every bundled example and checks that the API server's
 // validation accepts the example object the page shows (read back from the page's YAML), and that
@@ -40,15 +41,7 @@ func TestBundledPages(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Run(dir+"/"+ds.Name, func(t *testing.T) {
-				out, err := generator.Generate(ds, inputv1beta1.Defaults{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				p, err := Write(context.Background(), ds, out)
-				if err != nil {
-					t.Fatal(err)
-				}
-				page := string(p.Markdown)
+				out, page := pageOf(t, ds)
 				_, block, ok := strings.Cut(page, "## Example\n")
 				if !ok {
 					t.Fatal("the page has no example")
@@ -86,6 +79,20 @@ func TestBundledPages(t *testing.T) {
 	}
 }
 
+// pageOf generates ds and writes its page.
+func pageOf(t *testing.T, ds *v1alpha1.DataService) (*generator.Output, string) {
+	t.Helper()
+	out, err := generator.Generate(ds, inputv1beta1.Defaults{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Write(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, string(p.Markdown)
+}
+
 func ptr[T any](v T) *T { return &v }
 
 func TestAllowedValues(t *testing.T) {
@@ -106,6 +113,13 @@ func TestAllowedValues(t *testing.T) {
 				Pattern: "^[a-z]+$",
 			}},
 			want: "one of `\"a\"`, `\"b\"`, matching `^[a-z]+$`",
+		},
+		"ArrayItems": {
+			reason: "What each item of an array may be is what the field allows.",
+			schema: structuralschema.Structural{Generic: structuralschema.Generic{Type: "array"}, Items: &structuralschema.Structural{
+				ValueValidation: &structuralschema.ValueValidation{Enum: []structuralschema.JSON{{Object: "TLSv1.2"}, {Object: "TLSv1.3"}}},
+			}},
+			want: "each item one of `\"TLSv1.2\"`, `\"TLSv1.3\"`",
 		},
 		"Bounds": {
 			reason: "Bounds say whether they are inclusive; lengths are counted.",
@@ -152,4 +166,46 @@ func TestRuleText(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPageShowsWhatTheResolvedAPIOffers: hidden plans are marked and never the example's; a mix
+// of a composition that lists plans and one that offers the whole catalog shows both, with each
+// plan's values.
+func TestPageShowsWhatTheResolvedAPIOffers(t *testing.T) {
+	page := func(t *testing.T, ds *v1alpha1.DataService) string {
+		t.Helper()
+		_, p := pageOf(t, ds)
+		return p
+	}
+	read := func(t *testing.T, path string) *v1alpha1.DataService {
+		t.Helper()
+		return testtools.ReadDataService(t, filepath.Join("..", "..", "examples", path))
+	}
+
+	t.Run("HiddenPlansMarked", func(t *testing.T) {
+		ds := read(t, "internal/v2/valkey.yaml")
+		ds.Spec.Plan.Hidden = []string{"small"}
+		p := page(t, ds)
+		for _, want := range []string{"| `small` (hidden) | 500m |", "Plans marked hidden are no longer offered", "  plan: medium\n"} {
+			if !strings.Contains(p, want) {
+				t.Errorf("the page lacks %q:\n%s", want, p)
+			}
+		}
+	})
+	t.Run("ListedAndCatalogCompositions", func(t *testing.T) {
+		ds := read(t, "internal/v2/valkey.yaml")
+		second := ds.Spec.Compositions[0]
+		second.Name = "valkey-small-only"
+		second.Plans = []string{"small"}
+		ds.Spec.Compositions = append(ds.Spec.Compositions, second)
+		p := page(t, ds)
+		for _, want := range []string{"### Composition `valkey` (default)", "### Composition `valkey-small-only`", "| `large` | 2 | 16Gi | 50Gi | 3 |", "name: valkey\n"} {
+			if !strings.Contains(p, want) {
+				t.Errorf("the page lacks %q:\n%s", want, p)
+			}
+		}
+		if strings.Contains(p, "No services or plans to choose") {
+			t.Error("a composition that offers the catalog has plans to choose")
+		}
+	})
 }

@@ -4,9 +4,9 @@
 // classified as safe or breaking with a one-line reason, so that CI can refuse a release that would
 // break claims already in use. It does no I/O.
 //
-// schema.go is above 450 lines because it is one recursive walk over two OpenAPI schemas: every
-// keyword's comparison needs the walk's path and both sides, and splitting it would scatter one
-// decision (is this schema change breaking?) over files.
+// schema.go walks two OpenAPI schemas, constraints.go compares one node's constraints, and
+// plans.go judges the plan and service rules by what they answer over what the resolved API of
+// each release offers (generator.ReadAPI).
 package compat
 
 import (
@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -138,10 +139,10 @@ func (a API) Name() string { return a.XRD.Object.GetName() }
 // renamed group or kind shows as what it is rather than as one API removed and another added.
 func Compare(old, next []API) (Report, error) {
 	if err := checkUnique(old); err != nil {
-		return Report{}, fmt.Errorf("old: %w", err)
+		return Report{}, errors.Wrap(err, "old")
 	}
 	if err := checkUnique(next); err != nil {
-		return Report{}, fmt.Errorf("new: %w", err)
+		return Report{}, errors.Wrap(err, "new")
 	}
 	var changes []Change
 	matched := map[string]bool{}
@@ -188,7 +189,7 @@ func checkUnique(apis []API) error {
 	seen := map[string]string{}
 	for _, a := range apis {
 		if w, ok := seen[a.Name()]; ok {
-			return fmt.Errorf("XRD %s is defined twice, in %s and in %s: pass each API once", a.Name(), w, a.XRD.Where)
+			return errors.Errorf("XRD %s is defined twice, in %s and in %s: pass each API once", a.Name(), w, a.XRD.Where)
 		}
 		seen[a.Name()] = a.XRD.Where
 	}
@@ -251,9 +252,18 @@ func compareAPI(o, n API) ([]Change, error) {
 	c.identity(ox, nx)
 	ocs, ncs := knownCompositions(ox, oc), knownCompositions(nx, nc)
 	c.compositions(ocs, ncs)
+	c.parameterKeys(oc, nc)
 	c.versions(ox, nx, ncs)
 	c.schemas(ox, nx, ocs, ncs)
-	if err := c.planChanges(o.XRD.Object, n.XRD.Object, domainOf(ox, ocs), domainOf(nx, ncs)); err != nil {
+	od, err := domainOf(o)
+	if err != nil {
+		return nil, err
+	}
+	nd, err := domainOf(n)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.planChanges(o.XRD.Object, n.XRD.Object, od, nd); err != nil {
 		return nil, err
 	}
 	c.connectionSecretKeys(ox.spec.ConnectionSecretKeys, nx.spec.ConnectionSecretKeys)
@@ -287,7 +297,7 @@ func (c *comparison) add(breaking bool, path string, k Kind, format string, args
 // Kinds whose breakage a new API version served beside the old one avoids: existing claims keep the
 // old version's schema.
 var versionable = map[Kind]bool{
-	FieldRemoved: true, RequiredFieldAdded: true, FieldRequired: true, TypeChanged: true,
+	FieldRemoved: true, PossibleRename: true, RequiredFieldAdded: true, FieldRequired: true, TypeChanged: true,
 	EnumAdded: true, EnumValueRemoved: true, PlanRemoved: true, ServiceRemoved: true,
 	ValidationTightened: true, RuleAdded: true, RuleChanged: true, DefaultChanged: true, SchemaChanged: true,
 }
@@ -320,7 +330,8 @@ var dataServiceFixes = []struct {
 	{[]Kind{PlanRemoved}, "To retire a plan, keep it in the composition's plans and list it in spec.plan.hidden: instances that have it keep it, new claims cannot choose it (dataservice plans shows it as kept)."},
 	{[]Kind{PlanChangeRefused, ValueRefused}, "Plan changes existing claims could make are refused now: if they must keep them, keep the old plan rules (dataservice plans shows the grid of each release); to stop new moves to a plan, hide it with spec.plan.hidden instead."},
 	{[]Kind{ServiceRemoved}, "Keep removed services in the compositions until no claim uses them."},
-	{[]Kind{FieldRemoved}, "Keep removed fields (say in their description that they are deprecated) until no claim sets them."},
+	{[]Kind{FieldRemoved, PossibleRename}, "Keep removed fields (say in their description that they are deprecated) until no claim sets them."},
+	{[]Kind{ParameterKeyChanged}, "Keep the keys backends read their parameters under: set spec.parameters.keys (or keyStyle) to the old ones until every backend reads the new ones."},
 	{[]Kind{RequiredFieldAdded, FieldRequired}, "Make new required fields optional, or give them a default."},
 	{[]Kind{TypeChanged, SchemaChanged}, "Add a field of the new type beside the one whose type changes, and keep the old one until no claim sets it."},
 	{[]Kind{EnumAdded, EnumValueRemoved}, "Keep the values existing claims may hold in the enum."},
@@ -329,7 +340,7 @@ var dataServiceFixes = []struct {
 }
 
 func suggestFor(changes []Change, versions map[string]string, dataService bool) string {
-	var schema, ident, version, reference, comps, export, keys, breaks bool
+	var schema, ident, version, reference, comps, export, keys, paramKeys, breaks bool
 	kinds := map[Kind]bool{}
 	cur := ""
 	for _, c := range changes {
@@ -348,6 +359,7 @@ func suggestFor(changes []Change, versions map[string]string, dataService bool) 
 		comps = comps || c.Kind == CompositionRemoved || c.Kind == DefaultCompositionRemoved || c.Kind == EnforcedCompositionChanged
 		export = export || c.Kind == ExportRemoved || c.Kind == ExportSelectorChanged || c.Kind == PermissionClaimsChanged
 		keys = keys || c.Kind == ConnectionSecretKeyRemoved
+		paramKeys = paramKeys || c.Kind == ParameterKeyChanged
 	}
 	if !breaks {
 		return ""
@@ -393,6 +405,9 @@ func suggestFor(changes []Change, versions map[string]string, dataService bool) 
 	}
 	if keys {
 		s = append(s, "Connection secrets are not versioned: keep publishing removed keys until no app reads them.")
+	}
+	if paramKeys && !dataService {
+		s = append(s, "Compositions are not versioned: keep passing parameters under the keys backends read until every backend reads the new ones.")
 	}
 	return strings.Join(s, " ")
 }

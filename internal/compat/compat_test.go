@@ -49,21 +49,25 @@ func TestCompareDataServices(t *testing.T) {
 			old:  param("maxConnections", "{type: integer}"),
 			want: []change{{"spec.parameters.maxConnections", compat.FieldRemoved, true}},
 		},
-		"RenamedFieldIsRemovedPlusAddedWithRenameHint": {
-			new: renameField("acceptsIncomplete", "acceptIncomplete"),
-			want: []change{
-				{"spec.acceptsIncomplete", compat.FieldRemoved, true},
-				{"spec.acceptsIncomplete", compat.PossibleRename, true},
-				{"spec.acceptIncomplete", compat.FieldAdded, false},
-			},
+		"RenamedFieldIsOneRenameWithItsHint": {
+			new:  renameField("acceptsIncomplete", "acceptIncomplete"),
+			want: []change{{"spec.acceptsIncomplete", compat.PossibleRename, true}},
 		},
-		"CaseRenamedFieldGetsRenameHint": {
-			new: renameField("acceptsIncomplete", "acceptsincomplete"),
-			want: []change{
-				{"spec.acceptsIncomplete", compat.FieldRemoved, true},
-				{"spec.acceptsIncomplete", compat.PossibleRename, true},
-				{"spec.acceptsincomplete", compat.FieldAdded, false},
-			},
+		"CaseRenamedFieldIsOneRename": {
+			new:  renameField("acceptsIncomplete", "acceptsincomplete"),
+			want: []change{{"spec.acceptsIncomplete", compat.PossibleRename, true}},
+		},
+		"ParameterKeyRenamedIsBreaking": {
+			old: param("maxConnections", "{type: integer}"),
+			new: both(param("maxConnections", "{type: integer}"), func(_ *testing.T, ds *v1alpha1.DataService) {
+				ds.Spec.Parameters.Keys = []v1alpha1.ParameterKey{{Parameter: "maxConnections", Key: "max-connections"}}
+			}),
+			want: []change{{"composition[a9s-mongodb].spec.parameters.maxConnections", compat.ParameterKeyChanged, true}},
+		},
+		"KebabRenamedParameterIsOneRename": {
+			old:  param("maxConnections", "{type: integer}"),
+			new:  param("max-connections", "{type: integer}"),
+			want: []change{{"spec.parameters.maxConnections", compat.PossibleRename, true}},
 		},
 
 		// Breaking: narrowed enums, removed plans and services.
@@ -243,6 +247,7 @@ func TestCompareDataServices(t *testing.T) {
 			new: func(t *testing.T, ds *v1alpha1.DataService) {
 				ds.Spec.Export = &v1alpha1.Export{PermissionClaims: []bindv1alpha1.PermissionClaim{{
 					GroupResource: bindv1alpha1.GroupResource{Resource: "secrets"}, Version: "v1",
+					Selector: bindv1alpha1.ResourceSelector{Owner: bindv1alpha1.OwnerProvider},
 				}}}
 			},
 			want: []change{{"exportTemplate[klutch-bind].spec.permissionClaims[core/secrets]", compat.PermissionClaimsChanged, true}},

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -12,34 +15,114 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
+// errReadComposition is the error of a Composition that cannot be read.
+const errReadComposition = "%s: cannot read Composition %s"
+
 // typeRef is a Composition's compositeTypeRef.
 type typeRef = xv1.TypeReference
 
-// composition is the part of a Composition claims depend on: its name, which they select, and the
-// composite type it composes.
+// composition is the part of a Composition claims depend on: its name, which they select, the
+// composite type it composes, and where each composed resource takes each parameter (the keys the
+// backend reads them under).
 type composition struct {
 	name string
 	ref  typeRef
+	// params maps resource/parameter path (spec.parameters.x) to where the resource takes it.
+	params map[string]string
+}
+
+// ptInput is what a Composition's function-patch-and-transform step holds that a comparison reads.
+type ptInput struct {
+	Kind      string `json:"kind"`
+	Resources []struct {
+		Name    string `json:"name"`
+		Patches []struct {
+			Type          string `json:"type"`
+			FromFieldPath string `json:"fromFieldPath"`
+			ToFieldPath   string `json:"toFieldPath"`
+		} `json:"patches"`
+	} `json:"resources"`
 }
 
 func decodeCompositions(objs []Object) ([]composition, error) {
 	out := make([]composition, 0, len(objs))
 	for _, o := range objs {
-		// Only the compositeTypeRef of Crossplane's CompositionSpec: the rest of a Composition is
-		// not compared, so it need not be well-formed here.
+		// Only the compositeTypeRef of Crossplane's CompositionSpec and the patches of parameters:
+		// the rest of a Composition is not compared, so it need not be well-formed here.
 		var spec struct {
 			CompositeTypeRef xv1.TypeReference `json:"compositeTypeRef"`
+			Pipeline         []struct {
+				Input json.RawMessage `json:"input"`
+			} `json:"pipeline"`
 		}
 		raw, err := json.Marshal(o.Object.Object["spec"])
 		if err == nil {
 			err = json.Unmarshal(raw, &spec)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: cannot read Composition %s: %w", o.Where, o.Object.GetName(), err)
+			return nil, errors.Wrapf(err, errReadComposition, o.Where, o.Object.GetName())
 		}
-		out = append(out, composition{name: o.Object.GetName(), ref: spec.CompositeTypeRef})
+		c := composition{name: o.Object.GetName(), ref: spec.CompositeTypeRef, params: map[string]string{}}
+		for _, st := range spec.Pipeline {
+			in := ptInput{}
+			if json.Unmarshal(st.Input, &in) != nil || in.Kind != "Resources" {
+				continue
+			}
+			for _, r := range in.Resources {
+				for _, p := range r.Patches {
+					if (p.Type == "" || p.Type == "FromCompositeFieldPath") && strings.HasPrefix(p.FromFieldPath, "spec.parameters.") {
+						c.params[r.Name+"/"+p.FromFieldPath] = p.ToFieldPath
+					}
+				}
+			}
+		}
+		out = append(out, c)
 	}
 	return out, nil
+}
+
+// ParameterKeyChanged: a composed resource takes a parameter under another key or path, e.g. a
+// key style changed from snake_case to kebab-case.
+const ParameterKeyChanged Kind = "ParameterKeyChanged"
+
+// parameterKeys compares where the Compositions of both releases pass each parameter: a backend
+// that takes a parameter under another key gets the value there on the instances' next reconcile,
+// keeps the old key as it was, and reads the new one, which it may not know.
+func (c *comparison) parameterKeys(o, n []composition) {
+	for _, oc := range o {
+		i := slices.IndexFunc(n, func(x composition) bool { return x.name == oc.name })
+		if i < 0 {
+			continue
+		}
+		nc := n[i]
+		for _, k := range slices.Sorted(maps.Keys(oc.params)) {
+			to, ok := nc.params[k]
+			if !ok || to == oc.params[k] {
+				continue
+			}
+			res, from, _ := strings.Cut(k, "/")
+			was, now := keyOf(oc.params[k], from), keyOf(to, from)
+			how := "another path"
+			if was != now && similar(was, now) {
+				how = fmt.Sprintf("a renamed key (%s → %s)", was, now)
+			}
+			param := strings.TrimPrefix(from, "spec.parameters.")
+			c.breaking(fmt.Sprintf("composition[%s].%s", oc.name, from), ParameterKeyChanged,
+				"resource %s takes parameters.%s under %s: %s instead of %s: existing instances' %s get the value under the new key on their next reconcile and keep the old one; if the backend reads the old key, keep it with spec.parameters.keys: [{parameter: %s, key: %s}]",
+				res, param, how, to, oc.params[k], res, strings.SplitN(param, ".", 2)[0], was)
+		}
+	}
+}
+
+// keyOf is the key a top-level parameter has in a resource: the segment of to where the
+// parameter's path below spec.parameters starts.
+func keyOf(to, from string) string {
+	below := strings.Count(strings.TrimPrefix(from, "spec.parameters."), ".")
+	segs := strings.Split(to, ".")
+	if i := len(segs) - 1 - below; i >= 0 {
+		return segs[i]
+	}
+	return to
 }
 
 // compositionSet is every Composition a side of the comparison knows of: those given as objects and

@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
 )
 
@@ -27,39 +29,19 @@ const (
 	RulesUnevaluable Kind = "RulesUnevaluable"
 )
 
-// domainOf is what instances of x may hold: the compositions, services and plans its enums and
-// offering rules (referenceable version) name, or the compositions known to serve it.
-func domainOf(x *xrd, cs compositionSet) planmatrix.Domain {
-	var d planmatrix.Domain
-	ref := x.referenceable()
-	if x.version(ref) == nil {
-		return d
+// domainOf is what instances of an API may hold: the compositions, services and plans its XRD
+// offers, read back as the resolved API (generator.ReadAPI: enums and offering rules of the
+// referenceable version), with the Compositions given beside it.
+func domainOf(a API) (planmatrix.Domain, error) {
+	comps := make([]*unstructured.Unstructured, 0, len(a.Compositions))
+	for _, c := range a.Compositions {
+		comps = append(comps, c.Object)
 	}
-	s := x.schema(ref)
-	offs := takeOfferingRules(s)
-	for _, f := range []string{planmatrix.FieldService, planmatrix.FieldPlan} {
-		if offs[f] == nil {
-			offs[f] = &offering{}
-		}
+	ra, _, err := generator.ReadAPI(a.XRD.Object, comps)
+	if err != nil {
+		return planmatrix.Domain{}, errors.Wrap(err, a.XRD.Where)
 	}
-	takeEnums(s, offs)
-	for _, f := range []string{planmatrix.FieldService, planmatrix.FieldPlan} {
-		o := offs[f]
-		d.Compositions = union(d.Compositions, o.order)
-		vals := o.enum
-		for _, c := range o.order {
-			vals = union(vals, o.byComposition[c])
-		}
-		if f == planmatrix.FieldPlan {
-			d.Plans = vals
-		} else {
-			d.Services = vals
-		}
-	}
-	if len(d.Compositions) == 0 {
-		d.Compositions = cs.names()
-	}
-	return d
+	return planmatrix.DomainOf(ra), nil
 }
 
 // planChanges compares which plan and service changes existing claims may make, by evaluating both

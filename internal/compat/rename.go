@@ -4,34 +4,52 @@ import (
 	"strings"
 )
 
-// PossibleRename is a removed field beside an added one of a similar name. It is a hint beside the
-// FieldRemoved change, not a change of its own: whether the field was renamed only its author knows.
+// PossibleRename is a removed field beside an added one of a similar name: one change, breaking,
+// in place of the removal and the addition, so that a rename counts once. Whether the field was
+// renamed only its author knows; the reason says how to rename without breaking claims.
 const PossibleRename Kind = "PossibleRename"
 
-// renameHints adds a hint for each removed field that has an added sibling of a similar name:
-// equal but for case, '_' or '-', or a small edit distance, so that a rename is not mistaken for an
-// unrelated removal and addition.
+// renameHints replaces each removed field that has an added sibling of a similar name (equal but
+// for case, '_' or '-', or a small edit distance) and the addition by one PossibleRename change,
+// so that a rename is neither mistaken for an unrelated removal and addition nor counted twice.
 func renameHints(changes []Change) []Change {
-	var hints []Change
-	for _, r := range changes {
+	paired := map[int]bool{}
+	out := make([]Change, 0, len(changes))
+	for i, r := range changes {
 		if r.Kind != FieldRemoved {
 			continue
 		}
 		rp, rn := splitPath(r.Path)
-		for _, a := range changes {
-			if a.API != r.API || (a.Kind != FieldAdded && a.Kind != RequiredFieldAdded) {
+		for j, a := range changes {
+			if paired[j] || a.API != r.API || (a.Kind != FieldAdded && a.Kind != RequiredFieldAdded) {
 				continue
 			}
 			ap, an := splitPath(a.Path)
 			if ap != rp || !similar(rn, an) {
 				continue
 			}
-			hints = append(hints, Change{API: r.API, Path: r.Path, Kind: PossibleRename, Breaking: r.Breaking,
-				Reason: "possible rename to " + a.Path + ": claims setting " + rn + " lose the value, the backend gets nothing under its key; " +
+			paired[i], paired[j] = true, true
+			how := "a small edit apart"
+			if fold(rn) == fold(an) {
+				how = "equal but for case, '_' or '-'"
+			}
+			out = append(out, Change{API: r.API, Path: r.Path, Kind: PossibleRename, Breaking: true,
+				Reason: "field is removed beside " + a.Path + " (" + how + "), a possible rename: claims setting " + rn + " lose the value, the backend gets nothing under its key; " +
 					"to rename without breaking them keep " + rn + " beside " + an + " (say in its description it is deprecated) until no claim sets it"})
+			break
 		}
 	}
-	return append(changes, hints...)
+	for i, c := range changes {
+		if !paired[i] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// fold is a name with case and the separators '_' and '-' dropped.
+func fold(s string) string {
+	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
 }
 
 // splitPath splits a field path into its parent and its last name.
@@ -48,9 +66,6 @@ func splitPath(p string) (parent, name string) {
 func similar(a, b string) bool {
 	if a == b {
 		return false
-	}
-	fold := func(s string) string {
-		return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
 	}
 	fa, fb := fold(a), fold(b)
 	if fa == fb {

@@ -12,6 +12,7 @@ func TestSimilar(t *testing.T) {
 		want bool
 	}{
 		"CaseOnly":          {a: "maxConnections", b: "maxconnections", want: true},
+		"KebabCase":         {a: "maxConnections", b: "max-connections", want: true},
 		"SnakeCase":         {a: "max_connections", b: "maxConnections", want: true},
 		"Typo":              {a: "workMem", b: "workMen", want: true},
 		"Unrelated":         {a: "workMem", b: "tempFileLimit", want: false},
@@ -34,11 +35,11 @@ func TestRenameHints(t *testing.T) {
 	other := Change{API: "x", Path: "spec.parameters.workMem", Kind: FieldAdded, Reason: "new optional field"}
 	elsewhere := Change{API: "x", Path: "spec.maxconnections", Kind: FieldAdded, Reason: "new optional field"}
 	got := renameHints([]Change{removed, added, other, elsewhere})
-	want := []Change{removed, added, other, elsewhere, {
+	want := []Change{{
 		API: "x", Path: "spec.parameters.maxConnections", Kind: PossibleRename, Breaking: true,
-		Reason: "possible rename to spec.parameters.maxconnections: claims setting maxConnections lose the value, the backend gets nothing under its key; " +
+		Reason: "field is removed beside spec.parameters.maxconnections (equal but for case, '_' or '-'), a possible rename: claims setting maxConnections lose the value, the backend gets nothing under its key; " +
 			"to rename without breaking them keep maxConnections beside maxconnections (say in its description it is deprecated) until no claim sets it",
-	}}
+	}, other, elsewhere}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("renameHints(): -want, +got:\n%s", diff)
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
@@ -26,23 +27,26 @@ type xrd struct {
 
 const xrdGroup = xpline.XRDGroup
 
+// errReadXRD is the error of an XRD that cannot be read.
+const errReadXRD = "%s: cannot read XRD %s"
+
 func decodeXRD(o Object) (*xrd, error) {
 	u := o.Object
 	gv := strings.SplitN(u.GetAPIVersion(), "/", 2)
 	if len(gv) != 2 || gv[0] != xrdGroup || u.GetKind() != "CompositeResourceDefinition" {
-		return nil, fmt.Errorf("%s: %s %s is not a Crossplane CompositeResourceDefinition", o.Where, u.GetAPIVersion(), u.GetKind())
+		return nil, errors.Errorf("%s: %s %s is not a Crossplane CompositeResourceDefinition", o.Where, u.GetAPIVersion(), u.GetKind())
 	}
 	spec, ok := u.Object["spec"]
 	if !ok {
-		return nil, fmt.Errorf("%s: XRD %s has no spec", o.Where, u.GetName())
+		return nil, errors.Errorf("%s: XRD %s has no spec", o.Where, u.GetName())
 	}
 	raw, err := json.Marshal(spec)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot read XRD %s: %w", o.Where, u.GetName(), err)
+		return nil, errors.Wrapf(err, errReadXRD, o.Where, u.GetName())
 	}
 	x := &xrd{where: o.Where, line: gv[1]}
 	if err := json.Unmarshal(raw, &x.spec); err != nil {
-		return nil, fmt.Errorf("%s: cannot read XRD %s: %w", o.Where, u.GetName(), err)
+		return nil, errors.Wrapf(err, errReadXRD, o.Where, u.GetName())
 	}
 	x.schemas = make([]*extv1.JSONSchemaProps, len(x.spec.Versions))
 	for i, v := range x.spec.Versions {
@@ -51,7 +55,7 @@ func decodeXRD(o Object) (*xrd, error) {
 		}
 		x.schemas[i] = &extv1.JSONSchemaProps{}
 		if err := json.Unmarshal(v.Schema.OpenAPIV3Schema.Raw, x.schemas[i]); err != nil {
-			return nil, fmt.Errorf("%s: cannot read XRD %s: %w", o.Where, u.GetName(), err)
+			return nil, errors.Wrapf(err, errReadXRD, o.Where, u.GetName())
 		}
 	}
 	return x, nil

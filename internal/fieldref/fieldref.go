@@ -1,6 +1,7 @@
-// Package fieldref is the DataService field reference read without a cluster: the schema the
-// control plane serves (apis/definition.yaml), explained field by field as kubectl explain does,
-// or written whole as a Markdown page. Error messages of the generator point to it.
+// Package fieldref is the field reference of the DataService and the DataServiceOverlay read without
+// a cluster: the schema the control plane serves (apis/definition.yaml), or the one an overlay is
+// decoded with (apis/overlay.yaml), explained field by field as kubectl explain does, or written
+// whole as a Markdown page. Error messages of the generator point to it.
 package fieldref
 
 import (
@@ -11,11 +12,20 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 )
 
 // indices are the [0] and [key] parts of a field path as errors print it: explain ignores them.
 var indices = regexp.MustCompile(`\[[^\]]*\]`)
+
+// A Reference is the schema of one kind.
+type Reference struct {
+	// Kind and APIVersion name it in the output.
+	Kind, APIVersion string
+	// Schema is its OpenAPI v3 schema, with every description.
+	Schema *extv1.JSONSchemaProps
+}
 
 // Lookup finds the schema of a dotted field path below root, e.g. spec.compositions[0].backend.
 // Array items are stepped through: a path names fields, never items.
@@ -33,7 +43,7 @@ func Lookup(root *extv1.JSONSchemaProps, path string) (*extv1.JSONSchemaProps, e
 			if len(walked) > 0 {
 				at = strings.Join(walked, ".")
 			}
-			return nil, fmt.Errorf("%s has no field %q; its fields: %s", at, name, strings.Join(fieldNames(s), ", "))
+			return nil, errors.Errorf("%s has no field %q; its fields: %s", at, name, strings.Join(fieldNames(s), ", "))
 		}
 		walked = append(walked, name)
 		s = &c
@@ -78,15 +88,15 @@ func typeOf(s *extv1.JSONSchemaProps) string {
 	return s.Type
 }
 
-// Explain writes the field at path of root: its type, description and fields, recursively when
-// asked.
-func Explain(w io.Writer, root *extv1.JSONSchemaProps, path string, recursive bool) error {
-	s, err := Lookup(root, path)
+// Explain writes the field at path of the reference: its type, description and fields,
+// recursively when asked.
+func Explain(w io.Writer, ref Reference, path string, recursive bool) error {
+	s, err := Lookup(ref.Schema, path)
 	if err != nil {
 		return err
 	}
 	clean := strings.Trim(indices.ReplaceAllString(path, ""), ".")
-	fmt.Fprintf(w, "KIND:     DataService\nVERSION:  dataservice.klutch.io/v1alpha1\n")
+	fmt.Fprintf(w, "KIND:     %s\nVERSION:  %s\n", ref.Kind, ref.APIVersion)
 	if clean != "" {
 		fmt.Fprintf(w, "FIELD:    %s <%s>\n", clean, typeOf(s))
 	}
@@ -145,22 +155,22 @@ func indent(s, prefix string) string {
 
 // Markdown writes the whole reference below path as one Markdown page: a section per object, a
 // table of its fields.
-func Markdown(w io.Writer, root *extv1.JSONSchemaProps, path string) error {
-	s, err := Lookup(root, path)
+func Markdown(w io.Writer, ref Reference, path string) error {
+	s, err := Lookup(ref.Schema, path)
 	if err != nil {
 		return err
 	}
 	clean := strings.Trim(indices.ReplaceAllString(path, ""), ".")
-	fmt.Fprintf(w, "# DataService field reference\n\n")
-	fmt.Fprintf(w, "Generated from the DataService schema (`dataservice explain --markdown`); `dataservice explain <path>` shows one field.\n\n")
-	markdownSection(w, items(s), clean)
+	fmt.Fprintf(w, "# %s field reference\n\n", ref.Kind)
+	fmt.Fprintf(w, "Generated from the %s schema (`dataservice explain --markdown`); `dataservice explain <path>` shows one field.\n\n", ref.Kind)
+	markdownSection(w, items(s), clean, ref.Kind)
 	return nil
 }
 
-func markdownSection(w io.Writer, s *extv1.JSONSchemaProps, path string) {
+func markdownSection(w io.Writer, s *extv1.JSONSchemaProps, path, kind string) {
 	title := path
 	if title == "" {
-		title = "DataService"
+		title = kind
 	}
 	fmt.Fprintf(w, "## %s\n\n%s\n\n", title, strings.TrimSpace(s.Description))
 	if len(s.Properties) == 0 {
@@ -188,7 +198,7 @@ func markdownSection(w io.Writer, s *extv1.JSONSchemaProps, path string) {
 		if path != "" {
 			p = path + "." + n
 		}
-		markdownSection(w, items(&c), p)
+		markdownSection(w, items(&c), p, kind)
 	}
 }
 

@@ -14,6 +14,7 @@ func TestExplain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ref := fieldref.Reference{Kind: "DataService", APIVersion: "dataservice.klutch.io/v1alpha1", Schema: schema}
 	cases := map[string]struct {
 		path      string
 		recursive bool
@@ -30,7 +31,7 @@ func TestExplain(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer
-			err := fieldref.Explain(&b, schema, tc.path, tc.recursive)
+			err := fieldref.Explain(&b, ref, tc.path, tc.recursive)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("Explain(%q): want error containing %q, got %v", tc.path, tc.err, err)
@@ -55,12 +56,29 @@ func TestMarkdownCoversEveryObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := fieldref.Markdown(&b, schema, ""); err != nil {
+	if err := fieldref.Markdown(&b, fieldref.Reference{Kind: "DataService", Schema: schema}, ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, w := range []string{"## spec.compositions.backend\n", "## spec.plan.catalog\n", "| `readinessChecks` |"} {
 		if !strings.Contains(b.String(), w) {
 			t.Errorf("Markdown lacks %q", w)
+		}
+	}
+}
+
+// TestExplainOverlay: overlays, which have no API in a cluster, have a field reference too.
+func TestExplainOverlay(t *testing.T) {
+	schema, err := apis.OverlaySchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := fieldref.Explain(&b, fieldref.Reference{Kind: "DataServiceOverlay", APIVersion: "dataservice.klutch.io/v1alpha1", Schema: schema}, "spec.plans", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"KIND:     DataServiceOverlay", "renamePrefix\t<Object>", "hide\t<[]string>"} {
+		if !strings.Contains(b.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, b.String())
 		}
 	}
 }

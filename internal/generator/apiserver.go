@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -20,7 +21,7 @@ import (
 // passes yields an XRD Crossplane can establish. Errors point at the DataService field they came
 // from where one is known. The checks are the API server's own, answered from its verdicts on the
 // parts of the CRDs it has seen before where they can be (crdcheck.go).
-func checkXRD(m *model, xrd xrdObject, prov provenance) field.ErrorList {
+func checkXRD(m *model, xrd xrdObject, prov provenance, ck *Checker) field.ErrorList {
 	crds, err := crossplaneCRDs(xrd)
 	if err != nil {
 		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
@@ -28,7 +29,7 @@ func checkXRD(m *model, xrd xrdObject, prov provenance) field.ErrorList {
 	var errs field.ErrorList
 	seen := map[string]bool{}
 	for _, crd := range crds {
-		found, _ := apiServerChecks.validate(crd)
+		found, _ := ck.checks.validate(crd)
 		for _, e := range found {
 			te := m.translate(e, prov, crd.Name)
 			key := te.Field + "\x00" + te.Detail + "\x00" + string(te.Type)
@@ -59,7 +60,7 @@ func checkXRD(m *model, xrd xrdObject, prov provenance) field.ErrorList {
 func crossplaneCRDs(xrd xrdObject) ([]*extv1.CustomResourceDefinition, error) {
 	line, ok := xpline.OfXRD(xrd.APIVersion)
 	if !ok {
-		return nil, fmt.Errorf("%q is not the apiVersion of an XRD", xrd.APIVersion)
+		return nil, errors.Errorf("%q is not the apiVersion of an XRD", xrd.APIVersion)
 	}
 	var versions []versionSchema
 	for _, v := range xrd.Spec.Versions {
@@ -84,7 +85,7 @@ func crossplaneCRDs(xrd xrdObject) ([]*extv1.CustomResourceDefinition, error) {
 		crds = append(crds, crdFor{scope: scope, names: xrd.Spec.Names, inject: line.CompositeSpecProperties()})
 	} else {
 		if xrd.Spec.ClaimNames == nil {
-			return nil, fmt.Errorf("the XRD of a line with claims has no claimNames")
+			return nil, errors.New("the XRD of a line with claims has no claimNames")
 		}
 		crds = append(crds,
 			crdFor{scope: extv1.ClusterScoped, names: extv1.CustomResourceDefinitionNames{Kind: xrd.Spec.Names.Kind, Plural: xrd.Spec.Names.Plural}, inject: line.CompositeSpecProperties()},
@@ -105,7 +106,7 @@ func crossplaneCRDs(xrd xrdObject) ([]*extv1.CustomResourceDefinition, error) {
 		for _, v := range versions {
 			s := &extv1.JSONSchemaProps{}
 			if err := json.Unmarshal(v.raw, s); err != nil {
-				return nil, fmt.Errorf("cannot decode the schema of version %s: %w", v.name, err)
+				return nil, errors.Wrapf(err, "cannot decode the schema of version %s", v.name)
 			}
 			crd.Spec.Versions = append(crd.Spec.Versions, extv1.CustomResourceDefinitionVersion{
 				Name: v.name, Served: v.served, Storage: v.storage,

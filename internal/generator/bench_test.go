@@ -14,12 +14,13 @@ import (
 
 // BenchmarkGenerateMongoDB is the generator alone on Klutch's MongoDB (3 objects), with no output
 // cache: what the API server's checks compiled of its rules is reused from the first iteration on
-// (crdcheck.go), as a process generating it again reuses it.
+// (a Checker, crdcheck.go), as a process generating it again with one Checker reuses it.
 func BenchmarkGenerateMongoDB(b *testing.B) {
 	ds := mongoDB(b)
+	ck := generator.NewChecker(generator.DefaultCheckerSize)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+		if _, err := generator.GenerateChecked(ds, inputv1beta1.Defaults{}, ck); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -32,8 +33,7 @@ func BenchmarkGenerateMongoDBColdChecks(b *testing.B) {
 	ds := mongoDB(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		generator.ResetCRDChecks()
-		if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+		if _, err := generator.GenerateChecked(ds, inputv1beta1.Defaults{}, generator.NewChecker(generator.DefaultCheckerSize)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -45,12 +45,13 @@ func BenchmarkGenerateMongoDBColdChecks(b *testing.B) {
 func BenchmarkGenerateMongoDBPlanChanged(b *testing.B) {
 	ds := mongoDB(b)
 	plans := ds.Spec.Compositions[0].Plans
+	ck := generator.NewChecker(generator.DefaultCheckerSize)
 	i := 0
 	b.ReportAllocs()
 	for b.Loop() {
 		i++
 		plans[0] = fmt.Sprintf("mongodbsspl-single-nano-%d", i)
-		if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+		if _, err := generator.GenerateChecked(ds, inputv1beta1.Defaults{}, ck); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -68,9 +69,10 @@ func BenchmarkGenerateScaling(b *testing.B) {
 	for _, n := range []int{1, 10, 100, 1000} {
 		b.Run(fmt.Sprintf("plans=%d", n), func(b *testing.B) {
 			ds := scaled(b, n, 1)
+			ck := generator.NewChecker(generator.DefaultCheckerSize)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+				if _, err := generator.GenerateChecked(ds, inputv1beta1.Defaults{}, ck); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -80,9 +82,10 @@ func BenchmarkGenerateScaling(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("parameters=%d", n), func(b *testing.B) {
 			ds := scaled(b, 2, n)
+			ck := generator.NewChecker(generator.DefaultCheckerSize)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+				if _, err := generator.GenerateChecked(ds, inputv1beta1.Defaults{}, ck); err != nil {
 					b.Fatal(err)
 				}
 			}

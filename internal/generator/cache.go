@@ -34,6 +34,8 @@ import (
 // one into the other would make the generator know the function's wire format, or the function
 // re-implement the generator's keying.
 type Cache struct {
+	// checker runs the API server's checks with the verdicts it remembers.
+	checker *Checker
 	// seen are the keys of the accepted XRDs.
 	seen *lru.Map[[sha256.Size]byte, struct{}]
 	// last is what each DataService, by name, generated last.
@@ -46,9 +48,10 @@ type generated struct {
 	out   *Output
 }
 
-// NewCache returns a cache of up to max accepted XRDs and max DataServices' outputs.
+// NewCache returns a cache of up to max accepted XRDs and max DataServices' outputs, with a
+// Checker of its own.
 func NewCache(max int) *Cache {
-	return &Cache{seen: lru.New[[sha256.Size]byte, struct{}](max), last: lru.New[string, generated](max)}
+	return &Cache{checker: NewChecker(DefaultCheckerSize), seen: lru.New[[sha256.Size]byte, struct{}](max), last: lru.New[string, generated](max)}
 }
 
 func (c *Cache) key(xrd xrdObject) ([sha256.Size]byte, bool) {
@@ -99,7 +102,11 @@ func (c *Cache) remember(name string, k [sha256.Size]byte, out *Output) {
 
 // deepCopy copies an output, so that a caller may change what it was given.
 func (o *Output) deepCopy() *Output {
-	cp := &Output{API: o.API, XRD: o.XRD.DeepCopy(), Notes: slices.Clone(o.Notes)}
+	cp := &Output{API: o.API, Resolved: o.Resolved, XRD: o.XRD.DeepCopy(), Notes: slices.Clone(o.Notes)}
+	for _, g := range o.Grants {
+		g.Verbs = slices.Clone(g.Verbs)
+		cp.Grants = append(cp.Grants, g)
+	}
 	for _, u := range o.Compositions {
 		cp.Compositions = append(cp.Compositions, u.DeepCopy())
 	}

@@ -7,11 +7,11 @@ import (
 )
 
 // check checks the built objects as the API server would: the XRD's size, then its schemas and CEL
-// rules (apiserver.go), then each Composition's size. errs are the spec's own errors from
-// validate; the result is every error to report, none when the objects may be returned. c, when
-// not nil, spares the API server's checks of an XRD it accepted before, and remembers this one if
-// it passes.
-func check(m *model, o *objects, errs field.ErrorList, c *Cache) field.ErrorList {
+// rules (apiserver.go, with ck's verdicts), then each Composition's size. errs are the spec's own
+// errors from validate; the result is every error to report, none when the objects may be
+// returned. c, when not nil, spares the API server's checks of an XRD it accepted before, and
+// remembers this one if it passes.
+func check(m *model, o *objects, errs field.ErrorList, ck *Checker, c *Cache) field.ErrorList {
 	if e := checkXRDSize(o.xrd); e != nil {
 		return append(errs, e)
 	}
@@ -25,7 +25,7 @@ func check(m *model, o *objects, errs field.ErrorList, c *Cache) field.ErrorList
 	}
 	var xerrs field.ErrorList
 	if !cached {
-		xerrs = checkXRD(m, o.xrd, o.prov)
+		xerrs = checkXRD(m, o.xrd, o.prov, ck)
 		if c != nil && len(errs) == 0 && len(xerrs) == 0 {
 			c.add(key)
 		}
@@ -51,5 +51,6 @@ func check(m *model, o *objects, errs field.ErrorList, c *Cache) field.ErrorList
 			sizeErrs = append(sizeErrs, e)
 		}
 	}
-	return sizeErrs
+	// The templates as klutch-bind's and kube-bind's CRDs judge them (exportcheck.go).
+	return append(sizeErrs, checkExportTemplates(o)...)
 }

@@ -36,7 +36,7 @@ func buildComposition(m *model, c *resolvedComposition) *xv1.Composition {
 		TypeMeta:   metav1.TypeMeta{APIVersion: xv1.SchemeGroupVersion.String(), Kind: xv1.CompositionKind},
 		ObjectMeta: metav1.ObjectMeta{Name: c.spec.Name, Labels: c.spec.Labels},
 		Spec: xv1.CompositionSpec{
-			CompositeTypeRef: xv1.TypeReference{APIVersion: m.group + "/" + m.refVersion, Kind: m.xrKind},
+			CompositeTypeRef: xv1.TypeReference{APIVersion: m.Group + "/" + m.Referenceable(), Kind: m.CompositeKind},
 			Mode:             xv1.CompositionModePipeline,
 			Pipeline:         pipeline,
 		},

@@ -1,15 +1,19 @@
 package generator
 
 import (
-	"fmt"
+	"slices"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // convert turns the checked objects into the Output callers get.
 func convert(m *model, o *objects) (*Output, error) {
-	out := &Output{API: m.servedAPI(), Notes: m.notes}
+	// Beside what resolve assumed, the notes report what the API needs granted and what its
+	// claims do (safety.go, claims.go).
+	notes := append(append(slices.Clone(m.notes), m.privilegeReports()...), m.claimReports()...)
+	out := &Output{API: m.ServedAPI(), Resolved: m.API, Notes: notes, Grants: m.grants()}
 	var err error
 	if out.XRD, err = toUnstructured(o.xrd); err != nil {
 		return nil, err
@@ -43,7 +47,7 @@ func convert(m *model, o *objects) (*Output, error) {
 func toUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
-		return nil, fmt.Errorf("cannot convert %T to unstructured: %w", obj, err)
+		return nil, errors.Wrapf(err, "cannot convert %T to unstructured", obj)
 	}
 	delete(m, "status")
 	if md, ok := m["metadata"].(map[string]any); ok {

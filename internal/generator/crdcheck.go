@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	extvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
@@ -77,14 +78,27 @@ type crdChecks struct {
 	costs *lru.Map[[sha256.Size]byte, uint64]
 }
 
-// apiServerChecks are the verdicts and costs of this process. They are process-wide because
-// Generate, which the CLI, the function and the benchmarks call, takes no cache, and because each
-// is a pure function of its key, the JSON of a CRD (and of a rule) checked by the
-// apiextensions-apiserver linked into this binary: sharing them between callers and goroutines
-// changes how long a check takes, never what it finds. Bounded (an entry is some 150 bytes), least
+// A Checker is the API server's checks of the CRDs Crossplane derives from generated XRDs, with
+// the verdicts and costs it remembers (crdChecks). Each is a pure function of its key, the JSON of
+// a CRD (and of a rule) checked by the apiextensions-apiserver linked into this binary: sharing a
+// Checker between calls and goroutines changes how long a check takes, never what it finds. It is
+// a value its owner passes in (the function's Cache holds one; the CLI and tests may share one or
+// take a fresh one per call), never process-wide state. Bounded (an entry is some 150 bytes), least
 // recently used first out, so that the units every spec shares stay while specs come and go; safe
 // for concurrent use.
-var apiServerChecks = newCRDChecks(4096)
+type Checker struct {
+	checks *crdChecks
+}
+
+// NewChecker returns a Checker remembering up to max verdicts and as many costs.
+func NewChecker(max int) *Checker { return &Checker{checks: newCRDChecks(max)} }
+
+// perCallVerdicts bounds what a Checker made for one call remembers: the units of the composite's
+// and the claim's CRD of one XRD, which share most of them.
+const perCallVerdicts = 512
+
+// DefaultCheckerSize is what a long-lived Checker remembers: the units of many specs.
+const DefaultCheckerSize = 4096
 
 func newCRDChecks(max int) *crdChecks {
 	return &crdChecks{verdicts: lru.New[[sha256.Size]byte, bool](max), costs: lru.New[[sha256.Size]byte, uint64](max)}
@@ -117,7 +131,7 @@ func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorLi
 func key(crd *extv1.CustomResourceDefinition) ([sha256.Size]byte, error) {
 	b, err := json.Marshal(crd)
 	if err != nil {
-		return [sha256.Size]byte{}, fmt.Errorf("cannot key the CRD: %w", err)
+		return [sha256.Size]byte{}, errors.Wrap(err, "cannot key the CRD")
 	}
 	return sha256.Sum256(b), nil
 }
@@ -134,7 +148,7 @@ func validateWhole(crd *extv1.CustomResourceDefinition) field.ErrorList {
 func toInternal(crd *extv1.CustomResourceDefinition) (*apiextensions.CustomResourceDefinition, error) {
 	internal := &apiextensions.CustomResourceDefinition{}
 	if err := extv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(crd, internal, nil); err != nil {
-		return nil, fmt.Errorf("cannot convert the CRD: %w", err)
+		return nil, errors.Wrap(err, "cannot convert the CRD")
 	}
 	return internal, nil
 }
@@ -208,7 +222,7 @@ func (c *crdChecks) cost(u ruleUnit) (uint64, error) {
 	for i, r := range u.node.XValidations {
 		b, err := json.Marshal(r)
 		if err != nil {
-			return 0, fmt.Errorf("cannot key a rule: %w", err)
+			return 0, errors.Wrap(err, "cannot key a rule")
 		}
 		keys[i] = sha256.Sum256(append(bare[:], b...))
 		if cost, ok := c.costs.Get(keys[i]); ok {
@@ -252,7 +266,7 @@ func ruleCosts(crd *extv1.CustomResourceDefinition, hops []hop) ([]uint64, error
 		s = internal.Spec.Versions[0].Schema.OpenAPIV3Schema
 	}
 	if s == nil {
-		return nil, fmt.Errorf("the unit has no schema")
+		return nil, errors.New("the unit has no schema")
 	}
 	ctx := extvalidation.RootCELContext(s)
 	for _, h := range hops {
@@ -271,12 +285,12 @@ func ruleCosts(crd *extv1.CustomResourceDefinition, hops []hop) ([]uint64, error
 	}
 	ti, err := ctx.TypeInfo()
 	if err != nil || ti == nil {
-		return nil, fmt.Errorf("cannot type the CEL rules' schema: %v", err)
+		return nil, errors.Errorf("cannot type the CEL rules' schema: %v", err)
 	}
 	envSet := environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
 	results, err := apiservercel.Compile(ti.Schema, ti.DeclType, celconfig.PerCallLimit, envSet, apiservercel.NewExpressionsEnvLoader())
 	if err != nil {
-		return nil, fmt.Errorf("cannot compile the CEL rules: %w", err)
+		return nil, errors.Wrap(err, "cannot compile the CEL rules")
 	}
 	costs := make([]uint64, len(results))
 	for i, r := range results {
@@ -290,12 +304,6 @@ func ruleCosts(crd *extv1.CustomResourceDefinition, hops []hop) ([]uint64, error
 		}
 	}
 	return costs, nil
-}
-
-// reset forgets every verdict and cost.
-func (c *crdChecks) reset() {
-	c.verdicts.Reset()
-	c.costs.Reset()
 }
 
 // addCost and mulCost saturate at the largest cost, as the API server's sums and products do.

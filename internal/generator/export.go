@@ -15,11 +15,11 @@ func buildExportTemplate(m *model) *bindv1alpha1.APIServiceExportTemplate {
 	e := m.export
 	return &bindv1alpha1.APIServiceExportTemplate{
 		TypeMeta:   metav1.TypeMeta{APIVersion: bindv1alpha1.GroupVersion.String(), Kind: bindv1alpha1.APIServiceExportTemplateKind},
-		ObjectMeta: metav1.ObjectMeta{Name: e.name, Namespace: e.namespace},
+		ObjectMeta: metav1.ObjectMeta{Name: e.Name, Namespace: e.Namespace},
 		Spec: bindv1alpha1.APIServiceExportTemplateSpec{
 			APIServiceSelector: bindv1alpha1.APIServiceSelector{
-				GroupResource: bindv1alpha1.GroupResource{Group: m.group, Resource: e.resource},
-				Version:       e.spec.Version,
+				GroupResource: bindv1alpha1.GroupResource{Group: m.Group, Resource: e.Resource},
+				Version:       e.Version,
 			},
 			PermissionClaims: e.spec.PermissionClaims,
 		},
@@ -31,18 +31,18 @@ func buildExportTemplate(m *model) *bindv1alpha1.APIServiceExportTemplate {
 func buildKubeBindTemplate(m *model) *kubebindv1alpha2.APIServiceExportTemplate {
 	kb := m.kubeBind
 	scope := kubebindv1alpha2.NamespacedScope
-	if !m.line.Claims && m.scope == v1alpha1.ScopeCluster {
+	if !m.Line.Claims && m.Scope == v1alpha1.ScopeCluster {
 		scope = kubebindv1alpha2.ClusterScope
 	}
 	return &kubebindv1alpha2.APIServiceExportTemplate{
 		TypeMeta:   metav1.TypeMeta{APIVersion: kubebindv1alpha2.GroupVersion.String(), Kind: kubebindv1alpha2.APIServiceExportTemplateKind},
-		ObjectMeta: metav1.ObjectMeta{Name: kb.name},
+		ObjectMeta: metav1.ObjectMeta{Name: kb.Name},
 		Spec: kubebindv1alpha2.APIServiceExportTemplateSpec{
 			Description: kb.spec.Description,
 			Scope:       scope,
 			Resources: []kubebindv1alpha2.APIServiceExportResource{{
-				GroupResource: kubebindv1alpha2.GroupResource{Group: m.group, Resource: kb.resource},
-				Versions:      kb.versions,
+				GroupResource: kubebindv1alpha2.GroupResource{Group: m.Group, Resource: kb.Resource},
+				Versions:      kb.Versions,
 			}},
 			PermissionClaims:   kb.spec.PermissionClaims,
 			SchemaUpdatePolicy: kubebindv1alpha2.SchemaUpdatePolicy(kb.spec.SchemaUpdatePolicy),

@@ -13,10 +13,6 @@ import (
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 )
 
-// ResetCRDChecks forgets every verdict of the API server's checks this process remembers, so that
-// a benchmark can measure generating from nothing.
-func ResetCRDChecks() { apiServerChecks.reset() }
-
 // CRDCheck is one CRD validated by ValidateCustomResourceDefinition whole and in parts.
 type CRDCheck struct {
 	Name string

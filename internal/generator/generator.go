@@ -1,14 +1,22 @@
-// Package generator turns a DataService into the objects that serve it: a CompositeResourceDefinition,
-// the Compositions that have a backend, and an APIServiceExportTemplate for klutch-bind. It is the one
-// place these decisions are made; the composition function and the CLI both call Generate. It does no
-// I/O and its output depends on nothing but its input.
+// Package generator turns a DataService into its resolved API (internal/resolved) and the objects
+// written from it: a CompositeResourceDefinition, the Compositions that have a backend, and an
+// APIServiceExportTemplate for klutch-bind. It is the one place these decisions are made; the
+// composition function and the CLI both call Generate, and every reader of what an API offers
+// reads Output.Resolved (or ReadAPI's, for what was generated before). It does no I/O and its
+// output depends on nothing but its input.
 //
 // Generate runs phases, each in files named for it: limits (limits.go), resolve (resolve.go: every
-// default, once, into the model of model.go; schemas parsed by schema.go), validate (validate.go,
-// names.go), build (build.go: xrd.go, composition.go, export.go, planrules.go), check (check.go:
-// sizes, and the API server's checks of apiserver.go, answered in parts by crdcheck.go from the
-// split of crdsplit.go, remembered in internal/lru), convert (convert.go). The CEL shapes it writes that
-// import and check-compat read back are parsed beside their writers.
+// default, once, into the resolved API and the model of model.go around it; schemas parsed by
+// schema.go, catalogs by values.go), validate (validate.go: the registry of every rule, which the
+// rule files names.go, resources.go, transforms.go, validate_plans.go, validate_export.go,
+// safety.go, claims.go, exportcheck.go contribute to, then schemacheck.go), build (build.go:
+// xrd.go, composition.go, resources.go, export.go, planrules.go), check (check.go: sizes, the
+// templates against klutch-bind's and kube-bind's CRDs, and the API server's checks of
+// apiserver.go, answered in parts by crdcheck.go from the split of crdsplit.go, with the verdicts a
+// Checker remembers), convert (convert.go). The CEL shapes it writes are
+// parsed beside their writers (offering.go, planrules.go), and readapi.go reads a resolved API back
+// from a generated XRD with them. Packaging metadata (crossplane.yaml, the ClusterRole) is the
+// packaging side's (internal/pkgmeta).
 package generator
 
 import (
@@ -20,6 +28,7 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/resolved"
 )
 
 // Output is what a DataService generates.
@@ -33,11 +42,17 @@ type Output struct {
 	ExportTemplate *unstructured.Unstructured
 	// KubeBindTemplate is upstream kube-bind's APIServiceExportTemplate, when the spec asks for it.
 	KubeBindTemplate *unstructured.Unstructured
-	// API is the API app developers use.
+	// API is the API app developers use, as the DataService's status reports it.
 	API v1alpha1.ServedAPI
+	// Resolved is the resolved API the objects were written from: what every reader of the
+	// API reads. Shared with the generator's cache: do not change it.
+	Resolved *resolved.API
+	// Grants are the kinds the Compositions compose, which Crossplane's service account must be
+	// allowed to manage (safety.go): what the package's ClusterRole grants.
+	Grants []Grant
 	// Notes say what was assumed that the DataService does not say (e.g. where parameters go in
-	// a backend that is not an a9s broker's), for the CLI to print on stderr and the function to
-	// report as warnings.
+	// a backend that is not an a9s broker's), and report what the API needs granted and what its
+	// permission claims do, for the CLI to print on stderr and the function to report as warnings.
 	Notes []string
 }
 
@@ -76,9 +91,19 @@ func (e *InvalidError) Error() string {
 }
 
 // Generate validates ds with defaults d and returns the objects it generates. An invalid DataService
-// yields an *InvalidError listing every problem; nothing is generated from it.
+// yields an *InvalidError listing every problem; nothing is generated from it. It keeps nothing
+// between calls: GenerateChecked and GenerateCached remember what the API server's checks found.
 func Generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*Output, error) {
-	return GenerateCached(ds, d, nil)
+	return GenerateChecked(ds, d, nil)
+}
+
+// GenerateChecked is Generate with the API server's checks of ck, which answers what it has
+// checked before from its verdicts. A nil ck checks from nothing.
+func GenerateChecked(ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Checker) (*Output, error) {
+	if ck == nil {
+		ck = NewChecker(perCallVerdicts)
+	}
+	return generate(ds, d, ck, nil)
 }
 
 // GenerateCached is Generate that skips the API server's checks for XRDs the cache has seen
@@ -86,7 +111,7 @@ func Generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*Output, error
 // it again. A nil cache checks and generates every time.
 func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
 	if c == nil {
-		return generate(ds, d, nil)
+		return Generate(ds, d)
 	}
 	k, ok := inputKey(ds, d)
 	if ok {
@@ -94,33 +119,49 @@ func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache)
 			return out, nil
 		}
 	}
-	out, err := generate(ds, d, c)
+	out, err := generate(ds, d, c.checker, c)
 	if err == nil && ok {
 		c.remember(ds.GetName(), k, out)
 	}
 	return out, err
 }
 
-// generate runs the phases in order; each takes what the one before made. c, when not nil,
-// spares the API server's checks of XRDs it accepted before.
-func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
-	invalid := func(errs field.ErrorList) error { return &InvalidError{Name: ds.GetName(), Errs: errs} }
+// Resolve validates ds with defaults d and returns its resolved API, without writing the objects
+// or running the API server's checks on them (Generate does both, and returns the same value as
+// Output.Resolved). An invalid DataService yields an *InvalidError listing every problem.
+func Resolve(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*resolved.API, error) {
+	m, errs := resolveValid(ds, d)
+	if len(errs) > 0 {
+		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
+	}
+	return m.API, nil
+}
+
+// resolveValid runs the phases up to validation: the model, and what is wrong with the spec.
+func resolveValid(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*model, field.ErrorList) {
 	// 0. limits (limits.go): a spec beyond them is not looked at further.
 	if errs := checkLimits(ds); len(errs) > 0 {
-		return nil, invalid(errs)
+		return nil, errs
 	}
 	// 1. resolve (resolve.go): every default applied, once; schemas parsed.
 	m := resolve(ds, d.WithFallbacks())
 	// 2. validate (validate.go): everything the spec itself says wrong.
-	errs := validate(m)
-	if len(errs) > 0 && m.tooBig {
+	return m, validate(m)
+}
+
+// generate runs the phases in order; each takes what the one before made. ck checks the XRD as
+// the API server would; c, when not nil, spares those checks for XRDs it accepted before.
+func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Checker, c *Cache) (*Output, error) {
+	invalid := func(errs field.ErrorList) error { return &InvalidError{Name: ds.GetName(), Errs: errs} }
+	m, errs := resolveValid(ds, d)
+	if m == nil || (len(errs) > 0 && m.tooBig) {
 		return nil, invalid(errs)
 	}
 	// 3. build (build.go): the XRD always, so that the API server's checks of it report alongside
 	// the spec's errors; the other objects from a valid spec only.
 	objs := build(m, len(errs) == 0)
 	// 4. check (check.go): every object's size, and the XRD as the API server would.
-	if errs := check(m, objs, errs, c); len(errs) > 0 {
+	if errs := check(m, objs, errs, ck, c); len(errs) > 0 {
 		return nil, invalid(errs)
 	}
 	// 5. convert (convert.go): typed objects to the plain ones callers get.

@@ -191,7 +191,8 @@ func TestGenerate(t *testing.T) {
 				s.Versions = []v1alpha1.APIVersion{{Name: "v1alpha1"}, {Name: "v1"}}
 				s.Export = &v1alpha1.Export{KubeBind: &v1alpha1.KubeBindExport{
 					Description: "Key-value stores", SchemaUpdatePolicy: "Always",
-					PermissionClaims: []kubebindv1alpha2.PermissionClaim{{GroupResource: kubebindv1alpha2.GroupResource{Resource: "secrets"}}},
+					PermissionClaims: []kubebindv1alpha2.PermissionClaim{{GroupResource: kubebindv1alpha2.GroupResource{Resource: "secrets"},
+						Selector: kubebindv1alpha2.Selector{NamedResources: []kubebindv1alpha2.NamedResource{{Name: "keyvalue-creds"}}}}},
 				}}
 			},
 			checks: []check{

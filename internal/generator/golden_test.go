@@ -118,7 +118,7 @@ func exampleInput(t *testing.T, sources []string) *v1alpha1.DataService {
 	if err := yaml.UnmarshalStrict(data, o); err != nil {
 		t.Fatalf("%s: %v", sources[1], err)
 	}
-	ds, err = overlay.Apply(ds, o)
+	ds, _, err = overlay.Apply(ds, o)
 	if err != nil {
 		t.Fatalf("%s: %v", sources[1], err)
 	}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/resolved"
 )
 
 // Limits on a DataService. They keep a generated XRD within what the API server stores (objects in
@@ -68,16 +69,30 @@ func checkLimits(ds *v1alpha1.DataService) field.ErrorList {
 		}
 	}
 	tooMany(sp.Child("compositions"), len(s.Compositions), MaxCompositions, "compositions")
+	// What the compositions offer counts, however it is declared: listed, or the whole catalog
+	// of a composition that lists none (resolved.Offered), once the catalogs are within bounds.
+	var serviceCatalog, planCatalog []resolved.Offering
+	if s.Service != nil {
+		tooMany(sp.Child("service", "catalog"), len(s.Service.Catalog), MaxServices, "services")
+		serviceCatalog = offerings(s.Service.Catalog)
+	}
+	if s.Plan != nil {
+		tooMany(sp.Child("plan", "catalog"), len(s.Plan.Catalog), MaxPlans, "plans")
+		planCatalog = offerings(s.Plan.Catalog)
+	}
 	services, plans := 0, 0
+	bounded := len(errs) == 0
 	for i, c := range s.Compositions {
-		services += len(c.Services)
-		plans += len(c.Plans)
+		if bounded {
+			services += len(resolved.Offered(c.Services, serviceCatalog))
+			plans += len(resolved.Offered(c.Plans, planCatalog))
+		}
 		if b := c.Backend; b != nil {
 			tooMany(sp.Child("compositions").Index(i).Child("backend", "fields"), len(b.Fields)+len(b.Status), MaxMappings, "mappings")
 		}
 	}
-	tooMany(sp.Child("compositions"), services, MaxServices, "services")
-	tooMany(sp.Child("compositions"), plans, MaxPlans, "plans")
+	tooMany(sp.Child("compositions"), services, MaxServices, "services offered by the compositions together")
+	tooMany(sp.Child("compositions"), plans, MaxPlans, "plans offered by the compositions together")
 	tooMany(sp.Child("fields"), len(s.Fields), MaxFields, "fields")
 	tooMany(sp.Child("rules"), len(s.Rules), MaxRules, "rules")
 	tooMany(sp.Child("versions"), len(s.Versions), MaxVersions, "versions")
@@ -91,6 +106,15 @@ func checkLimits(ds *v1alpha1.DataService) field.ErrorList {
 		errs = append(errs, tooLarge(sp, "the spec", len(b), "shorten descriptions and schemas, or split the data service into several"))
 	}
 	return errs
+}
+
+// offerings are the names of a catalog, as resolved.Offered reads them.
+func offerings(catalog []v1alpha1.Offering) []resolved.Offering {
+	out := make([]resolved.Offering, len(catalog))
+	for i, o := range catalog {
+		out[i] = resolved.Offering{Name: o.Name}
+	}
+	return out
 }
 
 // checkXRDSize rejects an XRD larger than the API server stores, before its CEL rules are compiled.

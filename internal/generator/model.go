@@ -6,32 +6,21 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
-	"github.com/function-dataservice/function-dataservice/internal/xpline"
+	"github.com/function-dataservice/function-dataservice/internal/resolved"
 )
 
-// model is a DataService with every default applied and every embedded schema parsed (resolve.go):
-// validate.go checks it, and the builders (xrd.go, composition.go, export.go) build from it and
-// never look at a default again.
+// model is a DataService resolved (resolve.go): the resolved API, the value every reader gets,
+// and beside it what only the generator needs to write the objects (parsed schemas and bases,
+// each backend's defaults) and to say what is wrong (what did not parse). validate.go checks it,
+// and the builders (xrd.go, composition.go, export.go) build from it and never look at a default
+// again.
 type model struct {
-	name string
+	*resolved.API
 	spec *v1alpha1.DataServiceSpec
-	// lineName is the Crossplane line the spec or the defaults name; line is that line, the zero
-	// Line when the name is none (validate reports it).
+	// lineName is the Crossplane line the spec or the defaults name; API.Line is that line, or the
+	// default line when the name is none (validate reports it).
 	lineName string
-	line     xpline.Line
-	group    string
-	kind     string // what app developers create: claim kind on v1, composite kind on v2
-	plural   string
-	xrKind   string
-	xrPlural string
-	scope    string // v2 only
-
-	versions   []v1alpha1.APIVersion // served and referenceable resolved
-	refVersion string
-	refs       int // versions the spec marks referenceable
-
-	hasService bool
-	hasPlan    bool
+	refs     int // versions the spec marks referenceable
 
 	fields []resolvedField
 	params *extv1.JSONSchemaProps
@@ -41,8 +30,7 @@ type model struct {
 	// backendKeys name each top-level parameter for the backend.
 	backendKeys map[string]string
 
-	compositions       []resolvedComposition
-	defaultComposition string
+	compositions []resolvedComposition
 
 	// planCatalog and serviceCatalog hold the values plans and services carry (values.go), never
 	// nil; catalogErrs are why their declarations are wrong.
@@ -69,10 +57,11 @@ type resolvedField struct {
 }
 
 type resolvedComposition struct {
-	// spec is the composition with its offerings resolved: a composition that lists no plans (or
-	// services) offers every one of the catalog.
-	spec  v1alpha1.Composition
-	index int
+	// spec is the composition as the DataService lists it.
+	spec v1alpha1.Composition
+	// offers is what the resolved API says of it: what it offers.
+	offers *resolved.Composition
+	index  int
 	// backend is the composition's backend with its defaults, nil without one.
 	backend *resolvedBackend
 	// resources are the further resources composed beside the backend.
@@ -112,18 +101,16 @@ type resolvedBackend struct {
 	status []v1alpha1.StatusMapping
 }
 
+// resolvedKubeBind is the kube-bind template of the resolved API, with the spec it came from.
 type resolvedKubeBind struct {
-	name     string
-	resource string
-	versions []string
-	spec     *v1alpha1.KubeBindExport
+	*resolved.KubeBind
+	spec *v1alpha1.KubeBindExport
 }
 
+// resolvedExport is the klutch-bind template of the resolved API, with the spec it came from.
 type resolvedExport struct {
-	name      string
-	namespace string
-	resource  string
-	spec      *v1alpha1.Export
+	*resolved.Export
+	spec *v1alpha1.Export
 }
 
 // paramLeaf is a parameter passed to the backend as one value: a scalar, an array, or an object
@@ -133,10 +120,3 @@ type paramLeaf struct {
 }
 
 func (l paramLeaf) top() string { return l.path[0] }
-
-func (m *model) servedAPI() v1alpha1.ServedAPI {
-	return v1alpha1.ServedAPI{
-		Group: m.group, Version: m.refVersion, Kind: m.kind, Resource: m.plural,
-		CompositeKind: m.xrKind, CompositeResource: m.xrPlural,
-	}
-}

@@ -7,7 +7,7 @@ import (
 
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
-	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/resolved"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
@@ -59,11 +59,11 @@ func ComparedCompositions(rule string) []string {
 // offeringRule is the spec-level rule that says, per composition, which values of a field it
 // offers: (ref == 'a' && (self.plan == 'x' || …)) || (ref == 'b' && …). ref is the CEL path of the
 // composition reference.
-func offeringRule(ref, fieldName string, cs []v1alpha1.Composition, values func(v1alpha1.Composition) []string) string {
+func offeringRule(ref, fieldName string, cs []resolved.Composition) string {
 	terms := make([]string, 0, len(cs))
 	for _, c := range cs {
 		r := fmt.Sprintf("%s == %s", ref, celString(c.Name))
-		vs := values(c)
+		vs := c.Offers(fieldName)
 		if len(vs) == 0 {
 			terms = append(terms, "("+r+")")
 			continue
@@ -112,14 +112,14 @@ func ParseOffering(r extv1.ValidationRule, defaultComposition string) (o Offerin
 	if !ok || f != m[1] {
 		return Offering{}, false
 	}
-	cs := make([]v1alpha1.Composition, len(order))
+	cs := make([]resolved.Composition, len(order))
 	for i, n := range order {
-		cs[i] = v1alpha1.Composition{Name: n, Services: by[n]}
+		cs[i] = resolved.Composition{Name: n, Services: by[n], Plans: by[n]}
 	}
 	want := canonCEL(r.Rule)
 	for _, l := range xpline.All {
 		for _, required := range []bool{true, false} {
-			got := offeringRule(selectedComposition(l, defaultComposition, required), f, cs, func(c v1alpha1.Composition) []string { return c.Services })
+			got := offeringRule(selectedComposition(l, defaultComposition, required), f, cs)
 			if canonCEL(got) == want {
 				return Offering{Field: f, Name: m[2], Values: by, Order: order, RequiresRef: bareRefRE.MatchString(want)}, true
 			}

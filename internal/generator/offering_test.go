@@ -6,7 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
-	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/resolved"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
@@ -76,14 +76,13 @@ func TestParseOfferingRule(t *testing.T) {
 // composition reference bare or defaulted, and no other rule. It moved here from internal/importer
 // with the parser.
 func TestParseOffering(t *testing.T) {
-	cs := []v1alpha1.Composition{{Name: "a9s-pg", Plans: []string{"small", "big"}}, {Name: "a8s-pg"}}
-	plans := func(c v1alpha1.Composition) []string { return c.Plans }
+	cs := []resolved.Composition{{Name: "a9s-pg", Plans: []string{"small", "big"}}, {Name: "a8s-pg"}}
 	values := map[string][]string{"a9s-pg": {"small", "big"}, "a8s-pg": nil}
 	order := []string{"a9s-pg", "a8s-pg"}
 	for _, l := range xpline.All {
 		for _, dc := range []string{"", "a8s-pg"} {
 			for _, required := range []bool{true, false} {
-				r := extv1.ValidationRule{Rule: offeringRule(selectedComposition(l, dc, required), "plan", cs, plans), Message: offeringMessage("plan", "postgresql")}
+				r := extv1.ValidationRule{Rule: offeringRule(selectedComposition(l, dc, required), "plan", cs), Message: offeringMessage("plan", "postgresql")}
 				want := Offering{Field: "plan", Name: "postgresql", Values: values, Order: order, RequiresRef: required || dc == ""}
 				got, ok := ParseOffering(r, dc)
 				if !ok {
@@ -97,7 +96,7 @@ func TestParseOffering(t *testing.T) {
 		}
 	}
 
-	generated := extv1.ValidationRule{Rule: offeringRule(selectedComposition(xpline.V1, "a8s-pg", false), "plan", cs, plans), Message: offeringMessage("plan", "postgresql")}
+	generated := extv1.ValidationRule{Rule: offeringRule(selectedComposition(xpline.V1, "a8s-pg", false), "plan", cs), Message: offeringMessage("plan", "postgresql")}
 	cases := map[string]struct {
 		r  extv1.ValidationRule
 		dc string

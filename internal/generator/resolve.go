@@ -14,6 +14,7 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/resolved"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
@@ -23,7 +24,7 @@ import (
 // where. d must have its fallbacks applied.
 func resolve(ds *v1alpha1.DataService, d inputv1beta1.Defaults) *model {
 	s := &ds.Spec
-	m := &model{name: ds.GetName(), spec: s}
+	m := &model{API: &resolved.API{Name: ds.GetName()}, spec: s}
 
 	m.lineName = s.CrossplaneVersion
 	if m.lineName == "" {
@@ -32,30 +33,33 @@ func resolve(ds *v1alpha1.DataService, d inputv1beta1.Defaults) *model {
 	// An unknown line is reported by validate; the default line keeps building the XRD for the
 	// API server's checks of the rest.
 	var ok bool
-	if m.line, ok = xpline.Named(m.lineName); !ok {
-		m.line = xpline.Default
+	if m.Line, ok = xpline.Named(m.lineName); !ok {
+		m.Line = xpline.Default
 	}
 
-	m.group, m.kind = s.Group, s.Kind
-	m.plural = s.Plural
-	if m.plural == "" {
-		m.plural = strings.ToLower(s.Kind) + "s"
+	m.Group, m.Kind = s.Group, s.Kind
+	m.Plural = s.Plural
+	if m.Plural == "" {
+		m.Plural = strings.ToLower(s.Kind) + "s"
 	}
-	if m.line.Claims {
-		m.xrKind, m.xrPlural = "X"+m.kind, "x"+m.plural
+	m.Categories, m.ShortNames = s.Categories, s.ShortNames
+	m.ConnectionSecretKeys = s.ConnectionSecretKeys
+	m.RequireCompositionRef = s.RequireCompositionRef
+	if m.Line.Claims {
+		m.CompositeKind, m.CompositePlural = "X"+m.Kind, "x"+m.Plural
 		if c := s.Composite; c != nil {
 			if c.Kind != "" {
-				m.xrKind = c.Kind
+				m.CompositeKind = c.Kind
 			}
 			if c.Plural != "" {
-				m.xrPlural = c.Plural
+				m.CompositePlural = c.Plural
 			}
 		}
 	} else {
-		m.xrKind, m.xrPlural = m.kind, m.plural
-		m.scope = s.Scope
-		if m.scope == "" {
-			m.scope = v1alpha1.ScopeNamespaced
+		m.CompositeKind, m.CompositePlural = m.Kind, m.Plural
+		m.Scope = s.Scope
+		if m.Scope == "" {
+			m.Scope = v1alpha1.ScopeNamespaced
 		}
 	}
 
@@ -73,42 +77,51 @@ func (m *model) resolveVersions() {
 		vs = []v1alpha1.APIVersion{{Name: "v1"}}
 	}
 	for _, v := range vs {
-		if v.Served == nil {
-			t := true
-			v.Served = &t
-		}
 		if v.Referenceable {
 			m.refs++
 		}
-		m.versions = append(m.versions, v)
+		m.Versions = append(m.Versions, resolved.Version{
+			Name: v.Name, Served: v.Served == nil || *v.Served, Referenceable: v.Referenceable,
+			Deprecated: v.Deprecated, DeprecationWarning: v.DeprecationWarning,
+		})
 	}
 	if m.refs == 0 {
-		m.versions[len(m.versions)-1].Referenceable = true
-	}
-	for _, v := range m.versions {
-		if v.Referenceable {
-			m.refVersion = v.Name
-		}
+		m.Versions[len(m.Versions)-1].Referenceable = true
 	}
 }
 
+// resolveCompositions decides what each composition offers, once: the services and plans it
+// lists, or every one of the catalog when it lists none (resolved.Offered).
 func (m *model) resolveCompositions(d inputv1beta1.Defaults) {
 	m.resolveCatalogs()
+	hasService, hasPlan := false, false
+	m.Compositions = make([]resolved.Composition, len(m.spec.Compositions))
 	for i, c := range m.spec.Compositions {
-		// A composition that lists none offers the catalog's plans (services).
-		if len(c.Plans) == 0 {
-			c.Plans = m.planCatalog.names()
+		rc := &m.Compositions[i]
+		*rc = resolved.Composition{
+			Name:                c.Name,
+			Services:            resolved.Offered(c.Services, m.serviceCatalog.offers),
+			Plans:               resolved.Offered(c.Plans, m.planCatalog.offers),
+			ExclusiveParameters: c.ExclusiveParameters,
+			Generated:           c.Backend != nil,
 		}
-		if len(c.Services) == 0 {
-			c.Services = m.serviceCatalog.names()
+		hasService = hasService || len(rc.Services) > 0
+		hasPlan = hasPlan || len(rc.Plans) > 0
+	}
+	if hasService {
+		m.Service = m.serviceCatalog.field()
+		if sf := m.spec.Service; sf != nil {
+			m.Service.Description, m.Service.Mutable = sf.Description, sf.Mutable
 		}
-		if len(c.Services) > 0 {
-			m.hasService = true
+	}
+	if hasPlan {
+		m.Plan = m.planCatalog.field()
+		if pf := m.spec.Plan; pf != nil {
+			m.Plan.Description, m.Plan.Hidden, m.Plan.Changes = pf.Description, pf.Hidden, pf.Changes
 		}
-		if len(c.Plans) > 0 {
-			m.hasPlan = true
-		}
-		rc := resolvedComposition{spec: c, index: i}
+	}
+	for i, c := range m.spec.Compositions {
+		rc := resolvedComposition{spec: c, offers: &m.Compositions[i], index: i}
 		if c.Backend != nil {
 			rc.backend = m.resolveBackend(i, c, d)
 		}
@@ -120,31 +133,30 @@ func (m *model) resolveCompositions(d inputv1beta1.Defaults) {
 		}
 		m.compositions = append(m.compositions, rc)
 	}
-	m.defaultComposition = m.spec.DefaultComposition
-	if m.defaultComposition == "" && len(m.spec.Compositions) > 0 {
-		m.defaultComposition = m.spec.Compositions[0].Name
+	m.DefaultComposition = m.spec.DefaultComposition
+	if m.DefaultComposition == "" && len(m.spec.Compositions) > 0 {
+		m.DefaultComposition = m.spec.Compositions[0].Name
 	}
-	if m.spec.DeletePolicy != "" && !m.line.Claims {
-		m.notes = append(m.notes, fmt.Sprintf("spec.deletePolicy: %s is written to the XRD's defaultCompositeDeletePolicy, which does nothing on Crossplane %s (it applies to claims, and v2 has none): remove it unless you keep it to match an existing XRD", m.spec.DeletePolicy, m.line.Name))
+	if m.spec.DeletePolicy != "" && !m.Line.Claims {
+		m.notes = append(m.notes, fmt.Sprintf("spec.deletePolicy: %s is written to the XRD's defaultCompositeDeletePolicy, which does nothing on Crossplane %s (it applies to claims, and v2 has none): remove it unless you keep it to match an existing XRD", m.spec.DeletePolicy, m.Line.Name))
 	}
 }
 
 // resolveCatalogs reads the values plans and services carry.
 func (m *model) resolveCatalogs() {
-	var errs field.ErrorList
 	var plan, service field.ErrorList
+	pp, sp := field.NewPath("spec", "plan"), field.NewPath("spec", "service")
 	if p := m.spec.Plan; p != nil {
-		m.planCatalog, plan = resolveCatalog(field.NewPath("spec", "plan"), "plan", p.Values, p.Catalog)
+		m.planCatalog, plan = resolveCatalog(pp, resolved.FieldPlan, p.Values, p.Catalog)
 	} else {
-		m.planCatalog, _ = resolveCatalog(field.NewPath("spec", "plan"), "plan", nil, nil)
+		m.planCatalog, _ = resolveCatalog(pp, resolved.FieldPlan, nil, nil)
 	}
 	if s := m.spec.Service; s != nil {
-		m.serviceCatalog, service = resolveCatalog(field.NewPath("spec", "service"), "service", s.Values, s.Catalog)
+		m.serviceCatalog, service = resolveCatalog(sp, resolved.FieldService, s.Values, s.Catalog)
 	} else {
-		m.serviceCatalog, _ = resolveCatalog(field.NewPath("spec", "service"), "service", nil, nil)
+		m.serviceCatalog, _ = resolveCatalog(sp, resolved.FieldService, nil, nil)
 	}
-	errs = append(errs, plan...)
-	m.catalogErrs = append(errs, service...)
+	m.catalogErrs = append(plan, service...)
 }
 
 // brokerGroup is the API group of the a9s service brokers' kinds (provider-anynines).
@@ -165,7 +177,7 @@ func (m *model) resolveBackend(i int, c v1alpha1.Composition, d inputv1beta1.Def
 			rb.functions.AutoReady = f.AutoReady
 		}
 	}
-	rb.claimLabels = m.line.Claims && (b.ClaimLabels == nil || *b.ClaimLabels)
+	rb.claimLabels = m.Line.Claims && (b.ClaimLabels == nil || *b.ClaimLabels)
 
 	// The ProviderConfig name pattern of the input is an a9s broker's: another kind gets a
 	// ProviderConfig only when the spec or the base names one.
@@ -184,11 +196,9 @@ func (m *model) resolveBackend(i int, c v1alpha1.Composition, d inputv1beta1.Def
 	case b.NoParameters:
 	case b.ParametersTo != "":
 		rb.parametersTo, _ = fieldpath.Parse(b.ParametersTo) // validate reports a path that does not parse
-	default:
+	case rb.broker || m.spec.Parameters == nil:
+		// Where a9s brokers take them; validate refuses to guess it for any other kind.
 		rb.parametersTo, _ = fieldpath.Parse(inputv1beta1.DefaultParametersTo)
-		if !rb.broker && m.spec.Parameters != nil {
-			m.notes = append(m.notes, fmt.Sprintf("%s: parameters go to %s of %s %s, where a9s brokers take them: set parametersTo, or noParameters: true and map them under fields", bp, inputv1beta1.DefaultParametersTo, b.APIVersion, b.Kind))
-		}
 	}
 	rb.status = statusTargets(b.Status)
 	return rb
@@ -306,40 +316,38 @@ func (m *model) resolveExport(d inputv1beta1.Defaults) {
 	if e != nil && e.Disabled {
 		return
 	}
-	re := &resolvedExport{spec: e, namespace: d.ExportNamespace, resource: m.plural}
+	re := &resolvedExport{Export: &resolved.Export{Namespace: d.ExportNamespace, Resource: m.Plural}, spec: e}
 	if e == nil {
 		re.spec = &v1alpha1.Export{}
 	} else {
 		if e.Namespace != "" {
-			re.namespace = e.Namespace
+			re.Namespace = e.Namespace
 		}
 		if e.Resource != "" {
-			re.resource = e.Resource
+			re.Resource = e.Resource
 		}
-		re.name = e.Name
+		re.Name, re.Version = e.Name, e.Version
 	}
-	if re.name == "" {
-		re.name = re.resource
+	if re.Name == "" {
+		re.Name = re.Resource
 	}
 	m.export = re
+	m.API.Export = re.Export
 }
 
 func (m *model) resolveKubeBind() {
 	kb := m.spec.Export.KubeBind
-	r := &resolvedKubeBind{spec: kb, resource: m.plural, versions: kb.Versions}
+	r := &resolvedKubeBind{KubeBind: &resolved.KubeBind{Resource: m.Plural, Versions: kb.Versions, Description: kb.Description}, spec: kb}
 	if m.spec.Export.Resource != "" {
-		r.resource = m.spec.Export.Resource
+		r.Resource = m.spec.Export.Resource
 	}
-	r.name = kb.Name
-	if r.name == "" {
-		r.name = r.resource + "." + m.group
+	r.Name = kb.Name
+	if r.Name == "" {
+		r.Name = r.Resource + "." + m.Group
 	}
 	if len(kb.Versions) == 0 {
-		for _, v := range m.versions {
-			if *v.Served {
-				r.versions = append(r.versions, v.Name)
-			}
-		}
+		r.Versions = m.Served()
 	}
 	m.kubeBind = r
+	m.API.KubeBind = r.KubeBind
 }

@@ -83,11 +83,11 @@ func (m *model) backendTemplate(c *resolvedComposition) ptv1beta1.ComposedTempla
 	case pc != nil && pc.Name != "":
 		setPath(base, pc.Name, "spec", "providerConfigRef", "name")
 	case rb.broker:
-		setPath(base, strings.Replace(rb.providerConfigFormat, "%s", m.name, 1), "spec", "providerConfigRef", "name")
+		setPath(base, strings.Replace(rb.providerConfigFormat, "%s", m.Name, 1), "spec", "providerConfigRef", "name")
 	}
 
 	if cs := b.ConnectionSecret; cs != nil {
-		if m.line.Claims {
+		if m.Line.Claims {
 			patches = append(patches,
 				patch(xpline.LabelClaimNamespace, "spec.writeConnectionSecretToRef.namespace"),
 				patch(xpline.LabelClaimName, "spec.writeConnectionSecretToRef.name", formatTransforms(cs.NameFormat)...),
@@ -155,9 +155,9 @@ func (m *model) mappingPatch(c *resolvedComposition, p *field.Path, f v1alpha1.M
 		if !ok {
 			return patch(from, f.To), field.ErrorList{field.Invalid(p.Child("value"), f.Value, "must be plan.<value> or service.<value>, e.g. plan.memory, naming a value declared under spec.plan.values (spec.service.values)")}
 		}
-		cat, offered, offeredPath := m.planCatalog, c.spec.Plans, field.NewPath("spec", "compositions").Index(c.index).Child("plans")
+		cat, offered, offeredPath := m.planCatalog, c.offers.Plans, field.NewPath("spec", "compositions").Index(c.index).Child("plans")
 		if what == "service" {
-			cat, offered, offeredPath = m.serviceCatalog, c.spec.Services, field.NewPath("spec", "compositions").Index(c.index).Child("services")
+			cat, offered, offeredPath = m.serviceCatalog, c.offers.Services, field.NewPath("spec", "compositions").Index(c.index).Child("services")
 		}
 		from = "spec." + what
 		t, terrs := cat.mapTransform(p, name, f.Default, offered, offeredPath)
@@ -266,8 +266,8 @@ func (m *model) validateCatalogOfferings(cp *field.Path, c *resolvedComposition)
 		child  string
 		listed bool
 	}{
-		{m.planCatalog, c.spec.Plans, "plans", len(m.spec.Compositions[c.index].Plans) > 0},
-		{m.serviceCatalog, c.spec.Services, "services", len(m.spec.Compositions[c.index].Services) > 0},
+		{m.planCatalog, c.spec.Plans, "plans", len(c.spec.Plans) > 0},
+		{m.serviceCatalog, c.spec.Services, "services", len(c.spec.Services) > 0},
 	} {
 		if len(k.cat.offers) == 0 || !k.listed {
 			continue

@@ -3,11 +3,11 @@ package generator
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/fieldpath"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -36,7 +36,7 @@ func errorAt(p *field.Path, err error) *field.Error {
 
 func decodeSchema(raw runtime.RawExtension, into *extv1.JSONSchemaProps) error {
 	if len(raw.Raw) == 0 {
-		return fmt.Errorf("is empty: give an OpenAPI v3 schema, e.g. {type: string}")
+		return errors.New("is empty: give an OpenAPI v3 schema, e.g. {type: string}")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw.Raw))
 	dec.DisallowUnknownFields()
@@ -47,7 +47,7 @@ func decodeSchema(raw runtime.RawExtension, into *extv1.JSONSchemaProps) error {
 			_ = json.Unmarshal(raw.Raw, &m)
 			return &schemaError{at: locateKey(m, key), msg: key}
 		}
-		return fmt.Errorf("is not an OpenAPI v3 schema: %v", err)
+		return errors.Errorf("is not an OpenAPI v3 schema: %v", err)
 	}
 	return nil
 }

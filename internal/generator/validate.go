@@ -10,22 +10,67 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
-// validate checks everything that can be checked on the resolved spec itself, and returns every
-// problem, in the order of the spec's fields. What only the API server can judge (structural
-// schemas, CEL) is checked on the generated XRD (check.go).
+// A rule is one check of a resolved DataService: it returns every problem it finds, each with the
+// field path of the spec and the fix.
+type rule func(m *model) field.ErrorList
+
+// rules are every check of a DataService, in the order their errors are reported: the one place
+// a reader finds them all. A rule file (validate_*.go, names.go, resources.go …) defines its
+// checks and adds them here. What only the API server can judge (structural schemas, CEL) is
+// checked on the generated XRD (check.go).
+var rules = []rule{
+	(*model).validateIdentity,
+	(*model).validateVersions,
+	(*model).validateCompositions,
+	(*model).validateFields,
+	(*model).validateParameters,
+	(*model).validatePlanChanges,
+	(*model).validateCatalogs,
+	(*model).validateCompositionRefs,
+	(*model).validateExport,
+	// What the API may make Crossplane compose (safety.go), claim from app clusters (claims.go)
+	// and export (exportcheck.go).
+	(*model).validatePrivileges,
+	(*model).validateClaims,
+	(*model).validateOwnership,
+}
+
+// validate runs every rule on the resolved spec and returns every problem, in the order of rules;
+// then what the DataService's own schema refuses beside them (schemacheck.go), which needs to
+// know what the rules reported.
 func validate(m *model) field.ErrorList {
 	var errs field.ErrorList
-	sp := field.NewPath("spec")
+	for _, r := range rules {
+		errs = append(errs, r(m)...)
+	}
+	if !m.tooBig {
+		errs = append(errs, m.validateSchema(errs)...)
+	}
+	return errs
+}
+
+// msgParametersTo says why a backend that is not an a9s broker's needs parametersTo.
+const msgParametersTo = "%s %s takes the DataService's parameters only where parametersTo says (it is not an a9s service broker's kind, which takes them at %s): set parametersTo to the field that holds them, e.g. spec.forProvider.manifest.spec.config, or noParameters: true and map them one by one under fields"
+
+// specPath is where every rule's paths start.
+var specPath = field.NewPath("spec")
+
+// validateIdentity checks what names the API: the DataService, its line, group, kinds and plurals,
+// categories and short names.
+func (m *model) validateIdentity() field.ErrorList {
+	var errs field.ErrorList
+	sp := specPath
 	s := m.spec
 
-	if m.name == "" {
+	if m.Name == "" {
 		errs = append(errs, field.Required(field.NewPath("metadata", "name"), "name the DataService, e.g. mongodb: it names the ProviderConfig by default"))
 	} else {
-		for _, msg := range validation.IsDNS1123Subdomain(m.name) {
-			errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), m.name, msg))
+		for _, msg := range validation.IsDNS1123Subdomain(m.Name) {
+			errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), m.Name, msg))
 		}
 	}
 	if _, ok := xpline.Named(m.lineName); !ok {
@@ -34,9 +79,9 @@ func validate(m *model) field.ErrorList {
 
 	errs = append(errs, validateGroup(sp.Child("group"), s.Group)...)
 	errs = append(errs, validateKind(sp.Child("kind"), s.Kind)...)
-	errs = append(errs, validatePlural(sp.Child("plural"), m.plural)...)
+	errs = append(errs, validatePlural(sp.Child("plural"), m.Plural)...)
 
-	if m.line.Claims {
+	if m.Line.Claims {
 		if c := s.Composite; c != nil {
 			if c.Kind != "" {
 				errs = append(errs, validateKind(sp.Child("composite", "kind"), c.Kind)...)
@@ -45,11 +90,11 @@ func validate(m *model) field.ErrorList {
 				errs = append(errs, validatePlural(sp.Child("composite", "plural"), c.Plural)...)
 			}
 		}
-		if m.xrKind == m.kind {
-			errs = append(errs, field.Invalid(sp.Child("composite", "kind"), m.xrKind, "the composite kind must differ from the claim kind spec.kind"))
+		if m.CompositeKind == m.Kind {
+			errs = append(errs, field.Invalid(sp.Child("composite", "kind"), m.CompositeKind, "the composite kind must differ from the claim kind spec.kind"))
 		}
-		if m.xrPlural == m.plural {
-			errs = append(errs, field.Invalid(sp.Child("composite", "plural"), m.xrPlural, "the composite plural must differ from the claim plural"))
+		if m.CompositePlural == m.Plural {
+			errs = append(errs, field.Invalid(sp.Child("composite", "plural"), m.CompositePlural, "the composite plural must differ from the claim plural"))
 		}
 		if s.Scope != "" {
 			errs = append(errs, field.Forbidden(sp.Child("scope"), "scope applies to Crossplane v2 only: v1 composites are cluster scoped and claims namespaced; remove spec.scope or set spec.crossplaneVersion: v2"))
@@ -60,21 +105,17 @@ func validate(m *model) field.ErrorList {
 
 	errs = append(errs, validateNameList(sp.Child("categories"), s.Categories)...)
 	errs = append(errs, validateNameList(sp.Child("shortNames"), s.ShortNames)...)
-	errs = append(errs, m.validateVersions(sp.Child("versions"))...)
-	errs = append(errs, m.validateCompositions(sp)...)
-	errs = append(errs, m.validateFields(sp)...)
-	errs = append(errs, m.validateParameters(sp.Child("parameters"))...)
-	errs = append(errs, m.validatePlanChanges(sp.Child("plan", "changes"))...)
-	errs = append(errs, m.catalogErrs...)
-	errs = append(errs, m.validateCompositionRefs(sp)...)
-	errs = append(errs, m.validateExport(sp.Child("export"))...)
 	return errs
 }
 
-func (m *model) validateVersions(p *field.Path) field.ErrorList {
+// validateCatalogs reports what is wrong with the declarations of the plan and service catalogs.
+func (m *model) validateCatalogs() field.ErrorList { return m.catalogErrs }
+
+func (m *model) validateVersions() field.ErrorList {
 	var errs field.ErrorList
+	p := specPath.Child("versions")
 	seen := map[string]bool{}
-	for i, v := range m.versions {
+	for i, v := range m.Versions {
 		vp := p.Index(i).Child("name")
 		for _, msg := range validation.IsDNS1035Label(v.Name) {
 			errs = append(errs, field.Invalid(vp, v.Name, msg+" (versions are named like v1, v1beta1)"))
@@ -87,16 +128,17 @@ func (m *model) validateVersions(p *field.Path) field.ErrorList {
 	if m.refs > 1 {
 		errs = append(errs, field.Invalid(p, m.refs, "exactly one version may be referenceable (it is the storage version Compositions reference)"))
 	}
-	for _, v := range m.versions {
-		if v.Referenceable && !*v.Served {
+	for _, v := range m.Versions {
+		if v.Referenceable && !v.Served {
 			errs = append(errs, field.Invalid(p, v.Name, "the referenceable version must be served"))
 		}
 	}
 	return errs
 }
 
-func (m *model) validateCompositions(sp *field.Path) field.ErrorList {
+func (m *model) validateCompositions() field.ErrorList {
 	var errs field.ErrorList
+	sp := specPath
 	p := sp.Child("compositions")
 	if len(m.spec.Compositions) == 0 {
 		errs = append(errs, field.Required(p, "add at least one composition, e.g. {name: a9s-mongodb, services: [...], plans: [...], backend: {...}}"))
@@ -112,6 +154,7 @@ func (m *model) validateCompositions(sp *field.Path) field.ErrorList {
 			errs = append(errs, field.Duplicate(cp.Child("name"), c.Name))
 		}
 		seen[c.Name] = true
+		// The names a composition lists; the catalog's are checked where they are declared.
 		errs = append(errs, validateTokens(cp.Child("services"), c.Services, "service")...)
 		errs = append(errs, validateTokens(cp.Child("plans"), c.Plans, "plan")...)
 		if rc.backend != nil {
@@ -121,13 +164,13 @@ func (m *model) validateCompositions(sp *field.Path) field.ErrorList {
 		errs = append(errs, m.validateResources(cp, &m.compositions[i])...)
 		errs = append(errs, m.validateCatalogOfferings(cp, &m.compositions[i])...)
 	}
-	if m.defaultComposition != "" && !seen[m.defaultComposition] {
-		errs = append(errs, field.NotFound(sp.Child("defaultComposition"), m.defaultComposition))
+	if m.DefaultComposition != "" && !seen[m.DefaultComposition] {
+		errs = append(errs, field.NotFound(sp.Child("defaultComposition"), m.DefaultComposition))
 	}
-	if m.spec.Service != nil && !m.hasService {
+	if m.spec.Service != nil && m.Service == nil {
 		errs = append(errs, field.Invalid(sp.Child("service"), "", "no composition offers services: list them under spec.compositions[].services or remove spec.service"))
 	}
-	if m.spec.Plan != nil && !m.hasPlan {
+	if m.spec.Plan != nil && m.Plan == nil {
 		errs = append(errs, field.Invalid(sp.Child("plan"), "", "no composition offers plans: list them under spec.compositions[].plans or remove spec.plan"))
 	}
 	return errs
@@ -152,13 +195,16 @@ func (m *model) validateBackend(bp *field.Path, rb *resolvedBackend) field.Error
 			errs = append(errs, field.Invalid(bp.Child("providerConfig", "disabled"), true, "a disabled providerConfig names none: remove name, fromField and format, or disabled"))
 		}
 	}
+	if !b.NoParameters && b.ParametersTo == "" && !rb.broker && m.spec.Parameters != nil {
+		errs = append(errs, field.Required(bp.Child("parametersTo"), fmt.Sprintf(msgParametersTo, b.APIVersion, b.Kind, inputv1beta1.DefaultParametersTo)))
+	}
 	if b.NoParameters && b.ParametersTo != "" {
 		errs = append(errs, field.Invalid(bp.Child("parametersTo"), b.ParametersTo, "noParameters passes none: remove parametersTo or noParameters"))
 	}
 	if cs := b.ConnectionSecret; cs != nil && strings.Count(cs.NameFormat, "%s") != 1 {
 		errs = append(errs, field.Invalid(bp.Child("connectionSecret", "nameFormat"), cs.NameFormat, "must contain %s exactly once, e.g. %s-creds"))
 	}
-	if b.ClaimLabels != nil && *b.ClaimLabels && m.line == xpline.V2 {
+	if b.ClaimLabels != nil && *b.ClaimLabels && m.Line == xpline.V2 {
 		errs = append(errs, field.Forbidden(bp.Child("claimLabels"), "Crossplane v2 has no claims to take labels from"))
 	}
 	if b.ParametersTo != "" {
@@ -167,9 +213,10 @@ func (m *model) validateBackend(bp *field.Path, rb *resolvedBackend) field.Error
 	return errs
 }
 
-func (m *model) validateFields(sp *field.Path) field.ErrorList {
+func (m *model) validateFields() field.ErrorList {
 	var errs field.ErrorList
-	seen := map[string]bool{"service": m.hasService, "plan": m.hasPlan, "parameters": m.spec.Parameters != nil}
+	sp := specPath
+	seen := map[string]bool{"service": m.Service != nil, "plan": m.Plan != nil, "parameters": m.spec.Parameters != nil}
 	for i, rf := range m.fields {
 		f := rf.spec
 		fp := sp.Child("fields").Index(i)
@@ -188,7 +235,8 @@ func (m *model) validateFields(sp *field.Path) field.ErrorList {
 	return errs
 }
 
-func (m *model) validateParameters(p *field.Path) field.ErrorList {
+func (m *model) validateParameters() field.ErrorList {
+	p := specPath.Child("parameters")
 	ps := m.spec.Parameters
 	if ps == nil {
 		return nil
@@ -221,100 +269,11 @@ func (m *model) validateParameters(p *field.Path) field.ErrorList {
 	return errs
 }
 
-func (m *model) validatePlanChanges(p *field.Path) field.ErrorList {
-	if m.spec.Plan == nil {
-		return nil
-	}
-	var errs field.ErrorList
-	var plans []string
-	for _, rc := range m.compositions {
-		c := rc.spec
-		plans = append(plans, c.Plans...)
-	}
-	inPlans := func(tok string) bool {
-		for _, pl := range plans {
-			if strings.Contains(pl, tok) {
-				return true
-			}
-		}
-		return false
-	}
-	checkToken := func(tp *field.Path, tok, what string) {
-		switch {
-		case tok == "":
-			errs = append(errs, field.Required(tp, "name the "+what+" as a substring of plan names"))
-		case !planToken.MatchString(tok):
-			errs = append(errs, field.Invalid(tp, tok, "may hold only letters, digits, '.', '_' and '-'"))
-		case !inPlans(tok):
-			errs = append(errs, field.Invalid(tp, tok, fmt.Sprintf("no plan name contains %q: a %s must be a substring of plan names, e.g. %s", tok, what, examplePlan(plans))))
-		}
-	}
-	hp := field.NewPath("spec", "plan", "hidden")
-	for i, h := range m.spec.Plan.Hidden {
-		if !slices.Contains(plans, h) {
-			errs = append(errs, field.NotFound(hp.Index(i), h))
-		}
-		if slices.Contains(m.spec.Plan.Hidden[:i], h) {
-			errs = append(errs, field.Duplicate(hp.Index(i), h))
-		}
-	}
-	for i, c := range m.spec.Plan.Changes {
-		cp := p.Index(i)
-		set := 0
-		if n := c.NoDownsizing; n != nil {
-			set++
-			seen := map[string]bool{}
-			for j, sz := range n.Sizes {
-				checkToken(cp.Child("noDownsizing", "sizes").Index(j), sz, "size")
-				if seen[sz] {
-					errs = append(errs, field.Duplicate(cp.Child("noDownsizing", "sizes").Index(j), sz))
-				}
-				seen[sz] = true
-			}
-			if len(n.Sizes) < 2 {
-				errs = append(errs, field.Invalid(cp.Child("noDownsizing", "sizes"), n.Sizes, "list at least two sizes, smallest first, e.g. [nano, small, big]"))
-			}
-			for j, t := range n.To {
-				if !seen[t] {
-					errs = append(errs, field.NotFound(cp.Child("noDownsizing", "to").Index(j), t))
-				} else if t == n.Sizes[len(n.Sizes)-1] {
-					errs = append(errs, field.Invalid(cp.Child("noDownsizing", "to").Index(j), t, "nothing is bigger than the biggest size: remove it"))
-				}
-			}
-		}
-		if o := c.OneWay; o != nil {
-			set++
-			checkToken(cp.Child("oneWay", "from"), o.From, "plan family")
-			checkToken(cp.Child("oneWay", "to"), o.To, "plan family")
-		}
-		if k := c.Keep; k != nil {
-			set++
-			checkToken(cp.Child("keep", "feature"), k.Feature, "plan feature")
-		}
-		if c.Immutable {
-			set++
-		}
-		if c.Rule != "" {
-			set++
-		}
-		if set != 1 {
-			errs = append(errs, field.Invalid(cp, set, "set exactly one of noDownsizing, oneWay, keep, immutable or rule"))
-		}
-	}
-	return errs
-}
-
-func examplePlan(plans []string) string {
-	if len(plans) == 0 {
-		return "(no plans are declared)"
-	}
-	return plans[0]
-}
-
 // validateCompositionRefs checks what refers to parameters and fields: mappings and exclusive
 // parameters.
-func (m *model) validateCompositionRefs(sp *field.Path) field.ErrorList {
+func (m *model) validateCompositionRefs() field.ErrorList {
 	var errs field.ErrorList
+	sp := specPath
 	for i, c := range m.spec.Compositions {
 		cp := sp.Child("compositions").Index(i)
 		for j, pn := range c.ExclusiveParameters {
@@ -357,7 +316,7 @@ func (m *model) sourceProblem(path string) string {
 	}
 	top := segs[1].Field
 	switch {
-	case top == "service" && m.hasService, top == "plan" && m.hasPlan:
+	case top == "service" && m.Service != nil, top == "plan" && m.Plan != nil:
 		return ""
 	case top == "parameters" && m.params != nil:
 		if schemaHas(m.params, segs[2:]) {
@@ -372,60 +331,4 @@ func (m *model) sourceProblem(path string) string {
 		}
 	}
 	return fmt.Sprintf("spec has no field %s: declare it under spec.fields (or parameters), or fix the path", strings.TrimPrefix(path, "spec."))
-}
-
-func (m *model) validateExport(p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	if m.kubeBind != nil {
-		errs = append(errs, m.validateKubeBind(p.Child("kubeBind"))...)
-	}
-	re := m.export
-	if re == nil {
-		return errs
-	}
-	for _, msg := range validation.IsDNS1123Subdomain(re.name) {
-		errs = append(errs, field.Invalid(p.Child("name"), re.name, msg))
-	}
-	for _, msg := range validation.IsDNS1123Label(re.namespace) {
-		errs = append(errs, field.Invalid(p.Child("namespace"), re.namespace, msg))
-	}
-	errs = append(errs, validatePlural(p.Child("resource"), re.resource)...)
-	for i, pc := range re.spec.PermissionClaims {
-		cp := p.Child("permissionClaims").Index(i)
-		if pc.Resource == "" {
-			errs = append(errs, field.Required(cp.Child("resource"), "e.g. secrets"))
-		}
-		if pc.Version == "" {
-			errs = append(errs, field.Required(cp.Child("version"), "e.g. v1"))
-		}
-		if pc.AutoAdopt && pc.AutoDonate {
-			errs = append(errs, field.Invalid(cp, "autoAdopt and autoDonate", "donate and adopt are mutually exclusive"))
-		}
-	}
-	return errs
-}
-
-func (m *model) validateKubeBind(p *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	r := m.kubeBind
-	for _, msg := range validation.IsDNS1123Subdomain(r.name) {
-		errs = append(errs, field.Invalid(p.Child("name"), r.name, msg))
-	}
-	served := map[string]bool{}
-	for _, v := range m.versions {
-		if *v.Served {
-			served[v.Name] = true
-		}
-	}
-	for i, v := range r.spec.Versions {
-		if !served[v] {
-			errs = append(errs, field.Invalid(p.Child("versions").Index(i), v, "not a served version of the API: export one of spec.versions"))
-		}
-	}
-	for i, pc := range r.spec.PermissionClaims {
-		if pc.Resource == "" {
-			errs = append(errs, field.Required(p.Child("permissionClaims").Index(i).Child("resource"), "e.g. secrets"))
-		}
-	}
-	return errs
 }

@@ -55,6 +55,14 @@ func TestValidation(t *testing.T) {
 		edit func(s *v1alpha1.DataServiceSpec, ds *v1alpha1.DataService)
 		want []want
 	}{
+		"ParametersWithoutParametersToOnOtherKind": {
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Compositions[0].Backend.APIVersion = "kubernetes.crossplane.io/v1alpha2"
+				s.Compositions[0].Backend.Kind = "Object"
+				s.Compositions[0].Backend.ProviderConfig = &v1alpha1.ProviderConfig{Disabled: true}
+			},
+			want: []want{{"spec.compositions[0].backend.parametersTo", "set parametersTo"}},
+		},
 		"GroupWithoutDot": {
 			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) { s.Group = "example" },
 			want: []want{{"spec.group", "must contain a dot"}},
@@ -261,6 +269,24 @@ func TestValidation(t *testing.T) {
 				}
 			},
 			want: []want{{"spec.compositions", "at most 2048 are allowed"}},
+		},
+		"TooManyPlansOfferedFromACatalog": {
+			// 40 compositions offering a catalog of 60 plans offer 2400: counted as offered,
+			// however declared.
+			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {
+				s.Plan.Changes = nil
+				for i := range 60 {
+					s.Plan.Catalog = append(s.Plan.Catalog, v1alpha1.Offering{Name: fmt.Sprintf("kv-%d", i)})
+				}
+				c := s.Compositions[0]
+				c.Plans = nil
+				s.Compositions = nil
+				for i := range 40 {
+					c.Name = fmt.Sprintf("kv-%d", i)
+					s.Compositions = append(s.Compositions, c)
+				}
+			},
+			want: []want{{"spec.compositions", "2400 plans offered by the compositions together, at most 2048 are allowed"}},
 		},
 		"SchemaTooDeep": {
 			edit: func(s *v1alpha1.DataServiceSpec, _ *v1alpha1.DataService) {

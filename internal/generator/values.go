@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/resolved"
 )
 
 // A catalog holds the values plans (or services) carry. A mapping that takes value plan.memory
@@ -24,7 +25,12 @@ type catalog struct {
 	what   string      // plan or service: the field of the API it keys on
 	path   *field.Path // spec.plan or spec.service
 	decls  []v1alpha1.ValueDeclaration
-	offers []v1alpha1.Offering
+	offers []resolved.Offering
+}
+
+// field is the resolved API's field of the catalog: its declarations and entries.
+func (c *catalog) field() *resolved.Field {
+	return &resolved.Field{Name: c.what, Values: c.decls, Catalog: c.offers}
 }
 
 // resolveCatalog validates the value declarations and the catalog of a plan or service field.
@@ -70,7 +76,7 @@ func resolveCatalog(p *field.Path, what string, decls []v1alpha1.ValueDeclaratio
 				errs = append(errs, field.Invalid(vp, string(o.Values[k].Raw), msg))
 			}
 		}
-		c.offers = append(c.offers, o)
+		c.offers = append(c.offers, resolved.Offering{Name: o.Name, Description: o.Description, Values: o.Values})
 	}
 	return c, errs
 }
@@ -85,13 +91,7 @@ func (c *catalog) decl(name string) (v1alpha1.ValueDeclaration, bool) {
 }
 
 // names lists the catalog's plans or services in order.
-func (c *catalog) names() []string {
-	out := make([]string, 0, len(c.offers))
-	for _, o := range c.offers {
-		out = append(out, o.Name)
-	}
-	return out
-}
+func (c *catalog) names() []string { return resolved.Offered(nil, c.offers) }
 
 func (c *catalog) value(offer, name string) (extv1.JSON, bool) {
 	for _, o := range c.offers {

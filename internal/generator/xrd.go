@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/resolved"
 )
 
 // provenance maps each generated CEL rule, keyed by where it sits in the XRD schema
@@ -44,36 +44,30 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 	sp := field.NewPath("spec")
 	spec := extv1.JSONSchemaProps{Properties: map[string]extv1.JSONSchemaProps{}}
 
-	if m.hasService {
-		svc := extv1.JSONSchemaProps{Type: "string"}
-		if m.spec.Service != nil {
-			svc.Description = withCatalog(m.spec.Service.Description, m.serviceCatalog)
+	if m.Service != nil {
+		svc := extv1.JSONSchemaProps{Type: "string", Description: withCatalog(m.Service.Description, m.serviceCatalog)}
+		if len(m.Compositions) == 1 {
+			svc.Enum = enumOf(m.Compositions[0].Services)
 		}
-		if len(m.compositions) == 1 {
-			svc.Enum = enumOf(m.compositions[0].spec.Services)
-		}
-		if m.spec.Service == nil || !m.spec.Service.Mutable {
+		if !m.Service.Mutable {
 			prov[ruleAt{"spec.service", len(svc.XValidations)}] = sp.Child("service")
 			svc.XValidations = append(svc.XValidations, serviceImmutableRule())
 		}
 		spec.Properties["service"] = svc
 		spec.Required = append(spec.Required, "service")
 	}
-	if m.hasPlan {
-		plan := extv1.JSONSchemaProps{Type: "string"}
-		if m.spec.Plan != nil {
-			plan.Description = withCatalog(m.spec.Plan.Description, m.planCatalog)
-			for i, c := range m.spec.Plan.Changes {
-				prov[ruleAt{"spec.plan", len(plan.XValidations)}] = sp.Child("plan", "changes").Index(i)
-				plan.XValidations = append(plan.XValidations, planRule(c))
-			}
-			if len(m.spec.Plan.Hidden) > 0 {
-				prov[ruleAt{"spec.plan", len(plan.XValidations)}] = sp.Child("plan", "hidden")
-				plan.XValidations = append(plan.XValidations, hiddenPlansRule(m.spec.Plan.Hidden))
-			}
+	if m.Plan != nil {
+		plan := extv1.JSONSchemaProps{Type: "string", Description: withCatalog(m.Plan.Description, m.planCatalog)}
+		for i, c := range m.Plan.Changes {
+			prov[ruleAt{"spec.plan", len(plan.XValidations)}] = sp.Child("plan", "changes").Index(i)
+			plan.XValidations = append(plan.XValidations, planRule(c))
 		}
-		if len(m.compositions) == 1 {
-			plan.Enum = enumOf(m.compositions[0].spec.Plans)
+		if len(m.Plan.Hidden) > 0 {
+			prov[ruleAt{"spec.plan", len(plan.XValidations)}] = sp.Child("plan", "hidden")
+			plan.XValidations = append(plan.XValidations, hiddenPlansRule(m.Plan.Hidden))
+		}
+		if len(m.Compositions) == 1 {
+			plan.Enum = enumOf(m.Compositions[0].Plans)
 		}
 		spec.Properties["plan"] = plan
 		spec.Required = append(spec.Required, "plan")
@@ -90,14 +84,12 @@ func (m *model) xrdSchema() (*extv1.JSONSchemaProps, provenance) {
 
 	// Spec-level rules: which services and plans each composition offers (with several
 	// compositions enums cannot say it), verbatim rules, then parameters only some compositions take.
-	if len(m.compositions) > 1 {
-		if m.hasService {
-			prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("compositions")
-			spec.XValidations = append(spec.XValidations, m.offering("service", func(c v1alpha1.Composition) []string { return c.Services }))
-		}
-		if m.hasPlan {
-			prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("compositions")
-			spec.XValidations = append(spec.XValidations, m.offering("plan", func(c v1alpha1.Composition) []string { return c.Plans }))
+	if len(m.Compositions) > 1 {
+		for _, f := range []*resolved.Field{m.Service, m.Plan} {
+			if f != nil {
+				prov[ruleAt{"spec", len(spec.XValidations)}] = sp.Child("compositions")
+				spec.XValidations = append(spec.XValidations, m.offering(f.Name))
+			}
 		}
 	}
 	for i, r := range m.spec.Rules {
@@ -138,26 +130,16 @@ func IsServiceImmutableRule(r extv1.ValidationRule) bool {
 
 // compositionRef is how the generated rules read the composition an instance selects.
 func (m *model) compositionRef() string {
-	return selectedComposition(m.line, m.defaultComposition, m.spec.RequireCompositionRef)
+	return selectedComposition(m.Line, m.DefaultComposition, m.RequireCompositionRef)
 }
 
 // offering is the rule that says, per composition, which values of a field it offers.
-func (m *model) offering(fieldName string, values func(v1alpha1.Composition) []string) extv1.ValidationRule {
-	cs := make([]v1alpha1.Composition, len(m.compositions))
-	for i, c := range m.compositions {
-		cs[i] = c.spec
-	}
-	return extv1.ValidationRule{Rule: offeringRule(m.compositionRef(), fieldName, cs, values), Message: offeringMessage(fieldName, m.name)}
+func (m *model) offering(fieldName string) extv1.ValidationRule {
+	return extv1.ValidationRule{Rule: offeringRule(m.compositionRef(), fieldName, m.Compositions), Message: offeringMessage(fieldName, m.Name)}
 }
 
 func (m *model) otherCompositions(name string) []string {
-	var out []string
-	for _, c := range m.compositions {
-		if c.spec.Name != name {
-			out = append(out, c.spec.Name)
-		}
-	}
-	return out
+	return slices.DeleteFunc(m.CompositionNames(), func(n string) bool { return n == name })
 }
 
 // sortedByName orders compositions by name so exclusive-parameter rules come in a stable order
@@ -203,31 +185,31 @@ func buildXRD(m *model) (xrdObject, provenance) {
 		deletePolicy = &p
 	}
 	userNames := extv1.CustomResourceDefinitionNames{
-		Kind: m.kind, Plural: m.plural, Categories: m.spec.Categories, ShortNames: m.spec.ShortNames,
+		Kind: m.Kind, Plural: m.Plural, Categories: m.Categories, ShortNames: m.ShortNames,
 	}
 
 	// One typed object serves both lines: an apiextensions.crossplane.io/v2 XRD has every field of
 	// a v1 one, and the fields a line does not use stay empty.
 	x := &xv2.CompositeResourceDefinition{
 		TypeMeta:   metav1.TypeMeta{APIVersion: xv2.SchemeGroupVersion.String(), Kind: xv2.CompositeResourceDefinitionKind},
-		ObjectMeta: metav1.ObjectMeta{Name: m.xrPlural + "." + m.group},
+		ObjectMeta: metav1.ObjectMeta{Name: m.XRDName()},
 		Spec: xv2.CompositeResourceDefinitionSpec{
-			Group:                        m.group,
+			Group:                        m.Group,
 			Names:                        userNames,
-			Scope:                        xv2.CompositeResourceScope(m.scope),
-			DefaultCompositionRef:        &xv2.CompositionReference{Name: m.defaultComposition},
+			Scope:                        xv2.CompositeResourceScope(m.Scope),
+			DefaultCompositionRef:        &xv2.CompositionReference{Name: m.DefaultComposition},
 			DefaultCompositeDeletePolicy: deletePolicy,
-			ConnectionSecretKeys:         m.spec.ConnectionSecretKeys,
+			ConnectionSecretKeys:         m.ConnectionSecretKeys,
 		},
 	}
-	if m.line.Claims {
-		x.APIVersion = m.line.XRDAPIVersion
-		x.Spec.Names = extv1.CustomResourceDefinitionNames{Kind: m.xrKind, Plural: m.xrPlural}
+	if m.Line.Claims {
+		x.APIVersion = m.Line.XRDAPIVersion
+		x.Spec.Names = extv1.CustomResourceDefinitionNames{Kind: m.CompositeKind, Plural: m.CompositePlural}
 		x.Spec.ClaimNames = &userNames
 	}
-	for _, v := range m.versions {
+	for _, v := range m.Versions {
 		x.Spec.Versions = append(x.Spec.Versions, xv2.CompositeResourceDefinitionVersion{
-			Name: v.Name, Served: *v.Served, Referenceable: v.Referenceable,
+			Name: v.Name, Served: v.Served, Referenceable: v.Referenceable,
 			Deprecated: optBool(v.Deprecated), DeprecationWarning: optString(v.DeprecationWarning),
 			Schema:                   &xv2.CompositeResourceValidation{OpenAPIV3Schema: runtime.RawExtension{Raw: raw}},
 			AdditionalPrinterColumns: columns,

@@ -5,10 +5,11 @@
 // anything else verbatim where the DataService can hold it. It then generates from its result and
 // compares with the input, so it can say exactly what, if anything, does not round-trip.
 //
-// compositions.go is above 450 lines because it is the one reader of what a Composition's
-// patch-and-transform input means to a DataService: the patch patterns of claim labels, the
-// ProviderConfig, connection secrets, parameters and status each need the others' cases to tell
-// them apart.
+// What the API offers (services and plans per composition, hidden plans, plan-change rules, the
+// default composition, parameters only one composition takes) is the resolved API read back from
+// the XRD (generator.ReadAPI), the one reader that decides it; importer.go reads the rest of the
+// XRD, compositions.go the Compositions, patches.go their patches, naming.go the name and the
+// export template, compare.go the round trip.
 package importer
 
 import (
@@ -27,6 +28,7 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/resolved"
 	"github.com/function-dataservice/function-dataservice/internal/semantic"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
@@ -60,10 +62,14 @@ const Comparison = "every object equal as parsed YAML; CEL rules compared as par
 func (r *Result) Exact() bool { return len(r.Differences) == 0 }
 
 type importer struct {
-	in    Input
-	line  xpline.Line
-	ds    *v1alpha1.DataService
-	spec  specSchema
+	in   Input
+	line xpline.Line
+	ds   *v1alpha1.DataService
+	spec specSchema
+	// api is the resolved API the XRD says, and rules its spec-level rules that are not the API's
+	// offerings: kept verbatim.
+	api   *resolved.API
+	rules []extv1.ValidationRule
 	notes []string
 	// pcNames are fixed ProviderConfig names of backends, dropped once the name derives them.
 	pcNames []pcName
@@ -91,6 +97,9 @@ func Import(in Input) (*Result, error) {
 		return nil, err
 	}
 	im.line = line
+	if im.api, im.rules, err = generator.ReadAPI(in.XRD, in.Compositions); err != nil {
+		return nil, err
+	}
 	if err := im.importXRD(x); err != nil {
 		return nil, err
 	}
@@ -226,7 +235,6 @@ func defaultComposition(x *xv2.CompositeResourceDefinition) string {
 // specSchema is the spec of the XRD schema split in what a DataService declares.
 type specSchema struct {
 	service, plan *extv1.JSONSchemaProps
-	rules         []extv1.ValidationRule
 }
 
 func (im *importer) importSchema(root *extv1.JSONSchemaProps) error {
@@ -255,7 +263,7 @@ func (im *importer) importSchema(root *extv1.JSONSchemaProps) error {
 	if spec.Description != "" {
 		im.note("dropped the description of spec")
 	}
-	im.spec = specSchema{rules: spec.XValidations}
+	im.spec = specSchema{}
 	required := slices.Clone(spec.Required)
 	names := make([]string, 0, len(spec.Properties))
 	for n := range spec.Properties {
@@ -278,26 +286,21 @@ func (im *importer) importSchema(root *extv1.JSONSchemaProps) error {
 			if p.Description != "" {
 				s.Service = &v1alpha1.ServiceField{Description: p.Description}
 			}
-			switch {
-			case len(p.XValidations) == 1 && generator.IsServiceImmutableRule(p.XValidations[0]):
-			case len(p.XValidations) == 0:
+			if im.api.Service != nil && im.api.Service.Mutable {
 				if s.Service == nil {
 					s.Service = &v1alpha1.ServiceField{}
 				}
 				s.Service.Mutable = true
-			default:
+			}
+			if n := len(p.XValidations); n > 1 || (n == 1 && im.api.Service != nil && im.api.Service.Mutable) {
 				im.note("dropped the rules of spec.service other than immutability")
 			}
 			continue
 		case "plan":
 			im.spec.plan = &p
 			s.Plan = &v1alpha1.PlanField{Description: p.Description}
-			for _, r := range p.XValidations {
-				if h := generator.ParseHiddenPlans(r); h != nil {
-					s.Plan.Hidden = h
-					continue
-				}
-				s.Plan.Changes = append(s.Plan.Changes, generator.ParsePlanChange(r))
+			if im.api.Plan != nil {
+				s.Plan.Hidden, s.Plan.Changes = im.api.Plan.Hidden, im.api.Plan.Changes
 			}
 			continue
 		case "parameters":

@@ -1,7 +1,13 @@
 // Package overlay applies a DataServiceOverlay to a DataService: the white-labelling and plan edits
 // an operator makes to an existing data service API. Renames follow every reference the spec holds
-// (compositions, default composition, plan-change rules, CEL string literals); what the generator
-// derives from the spec (XRD names, patches, export selector) follows by construction.
+// (compositions, default composition, plan-change rules, hidden plans, catalog entries with their
+// values, CEL string literals); what the generator derives from the spec (XRD names, patches,
+// export selector) follows by construction. Edits apply to what the compositions offer, however it
+// is declared (listed, or the whole catalog of a composition that lists none: resolved.Offered),
+// and an edit that would drop a rule or widen what a composition offers either keeps them in step,
+// saying so in a note, or fails naming what it cannot keep.
+//
+// edit.go edits the services and plans, rules.go keeps the plan-change rules in step with them.
 package overlay
 
 import (
@@ -16,10 +22,22 @@ import (
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 )
 
-// Apply returns the DataService the overlay makes of base. base is not changed.
-func Apply(base *v1alpha1.DataService, o *v1alpha1.DataServiceOverlay) (*v1alpha1.DataService, error) {
+// Errors of Apply.
+const (
+	errOtherBase       = "overlay %q applies to DataService %q, not %q"
+	errNoComposition   = "spec.compositions[%d].from: base has no composition %q"
+	errOverlay         = "overlay %q"
+	errMergedNotSpec   = "the merged spec is not a DataService spec"
+	errMergeNotJSON    = "not JSON"
+	errMerge           = "spec.merge"
+	noteRebrandRenamed = "composition %s is renamed %s after the rebrand, so that the base's and the overlay's Compositions (cluster-scoped) never share a name on one control plane: rename it under spec.compositions to choose another name"
+)
+
+// Apply returns the DataService the overlay makes of base, and notes saying what it decided that
+// the overlay does not say (for stderr). base is not changed.
+func Apply(base *v1alpha1.DataService, o *v1alpha1.DataServiceOverlay) (*v1alpha1.DataService, []string, error) {
 	if o.Spec.Base != base.Name {
-		return nil, errors.Errorf("overlay %q applies to DataService %q, not %q", o.Name, o.Spec.Base, base.Name)
+		return nil, nil, errors.Errorf(errOtherBase, o.Name, o.Spec.Base, base.Name)
 	}
 	ds := base.DeepCopy()
 	if o.Name != "" && o.Name != base.Name {
@@ -29,6 +47,7 @@ func Apply(base *v1alpha1.DataService, o *v1alpha1.DataServiceOverlay) (*v1alpha
 	s := &ds.Spec
 	ov := &o.Spec
 	var errs []error
+	var notes []string
 
 	if ov.Group != "" {
 		s.Group = ov.Group
@@ -47,29 +66,45 @@ func Apply(base *v1alpha1.DataService, o *v1alpha1.DataServiceOverlay) (*v1alpha
 	}
 
 	literals := map[string]string{}
+	renamed := map[string]bool{}
 	for i, r := range ov.Compositions {
-		found := false
-		for j := range s.Compositions {
-			if s.Compositions[j].Name == r.From {
-				s.Compositions[j].Name = r.To
-				found = true
-			}
+		j := slices.IndexFunc(s.Compositions, func(c v1alpha1.Composition) bool { return c.Name == r.From })
+		if j < 0 {
+			errs = append(errs, errors.Errorf(errNoComposition, i, r.From))
+			continue
 		}
-		if !found {
-			errs = append(errs, errors.Errorf("spec.compositions[%d].from: base has no composition %q", i, r.From))
-		}
+		s.Compositions[j].Name = r.To
+		renamed[r.To] = true
 		if s.DefaultComposition == r.From {
 			s.DefaultComposition = r.To
 		}
 		literals[r.From] = r.To
 	}
+	// A rebrand makes a second API beside the base's: Compositions it keeps the name of would
+	// replace the base's on a control plane that serves both.
+	if b := brand(base, o); b != "" {
+		for j := range s.Compositions {
+			c := &s.Compositions[j]
+			if renamed[c.Name] || c.Backend == nil {
+				continue
+			}
+			to := rebranded(c.Name, base.Name, b)
+			notes = append(notes, fmt.Sprintf(noteRebrandRenamed, c.Name, to))
+			if s.DefaultComposition == c.Name {
+				s.DefaultComposition = to
+			}
+			literals[c.Name] = to
+			c.Name = to
+		}
+	}
 
 	if ov.Services != nil {
-		errs = append(errs, edit(s, ov.Services, "services", func(c *v1alpha1.Composition) *[]string { return &c.Services }, literals)...)
+		n, e := editField(s, serviceField, ov.Services, literals)
+		notes, errs = append(notes, n...), append(errs, e...)
 	}
 	if ov.Plans != nil {
-		errs = append(errs, edit(s, ov.Plans, "plans", func(c *v1alpha1.Composition) *[]string { return &c.Plans }, literals)...)
-		prunePlanChanges(s)
+		n, e := editField(s, planField, ov.Plans, literals)
+		notes, errs = append(notes, n...), append(errs, e...)
 	}
 
 	for i := range s.Rules {
@@ -85,13 +120,40 @@ func Apply(base *v1alpha1.DataService, o *v1alpha1.DataServiceOverlay) (*v1alpha
 
 	if ov.Merge != nil && len(ov.Merge.Raw) > 0 {
 		if err := mergeSpec(s, ov.Merge.Raw); err != nil {
-			errs = append(errs, errors.Wrap(err, "spec.merge"))
+			errs = append(errs, errors.Wrap(err, errMerge))
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errors.Errorf("overlay %q: %w", o.Name, errors.Join(errs...))
+		return nil, nil, errors.Wrapf(errors.Join(errs...), errOverlay, o.Name)
 	}
-	return ds, nil
+	return ds, notes, nil
+}
+
+// brand is what a rebranding overlay's names derive from: its own name when it renames the
+// DataService, else its kind, else the first label of its group; "" for an overlay that does not
+// rebrand (keeps the group and kind).
+func brand(base *v1alpha1.DataService, o *v1alpha1.DataServiceOverlay) string {
+	ov := &o.Spec
+	if (ov.Group == "" || ov.Group == base.Spec.Group) && (ov.Kind == "" || ov.Kind == base.Spec.Kind) {
+		return ""
+	}
+	switch {
+	case o.Name != "" && o.Name != base.Name:
+		return o.Name
+	case ov.Kind != "" && ov.Kind != base.Spec.Kind:
+		return strings.ToLower(ov.Kind)
+	}
+	g, _, _ := strings.Cut(ov.Group, ".")
+	return g
+}
+
+// rebranded is a composition's name after a rebrand: the base's name in it replaced by the brand
+// (a9s-mongodb: a9s-documentdb), else the brand before it.
+func rebranded(name, baseName, brand string) string {
+	if baseName != "" && strings.Contains(name, baseName) {
+		return strings.Replace(name, baseName, brand, 1)
+	}
+	return brand + "-" + name
 }
 
 // pinProviderConfigs keeps the backends on the ProviderConfig they used: its default name derives
@@ -115,107 +177,6 @@ func pinProviderConfigs(ds *v1alpha1.DataService, baseName string) {
 	}
 }
 
-// edit removes, renames and adds services or plans of every composition.
-func edit(s *v1alpha1.DataServiceSpec, e *v1alpha1.ListEdit, what string, list func(*v1alpha1.Composition) *[]string, literals map[string]string) []error {
-	var errs []error
-	has := func(name string) bool {
-		for i := range s.Compositions {
-			if slices.Contains(*list(&s.Compositions[i]), name) {
-				return true
-			}
-		}
-		return false
-	}
-	for i, n := range e.Remove {
-		if !has(n) {
-			errs = append(errs, errors.Errorf("spec.%s.remove[%d]: base has no %s %q", what, i, strings.TrimSuffix(what, "s"), n))
-		}
-		for j := range s.Compositions {
-			l := list(&s.Compositions[j])
-			*l = slices.DeleteFunc(*l, func(x string) bool { return x == n })
-		}
-	}
-	rename := map[string]string{}
-	for i, r := range e.Rename {
-		if !has(r.From) {
-			errs = append(errs, errors.Errorf("spec.%s.rename[%d].from: base has no %s %q", what, i, strings.TrimSuffix(what, "s"), r.From))
-		}
-		rename[r.From] = r.To
-	}
-	for j := range s.Compositions {
-		l := list(&s.Compositions[j])
-		for k, n := range *l {
-			to, ok := rename[n]
-			if !ok && e.RenamePrefix != nil && strings.HasPrefix(n, e.RenamePrefix.From) {
-				to, ok = e.RenamePrefix.To+strings.TrimPrefix(n, e.RenamePrefix.From), true
-			}
-			if ok {
-				(*l)[k] = to
-				literals[n] = to
-			}
-		}
-	}
-	for i, a := range e.Add {
-		idx := 0
-		if a.Composition != "" {
-			idx = slices.IndexFunc(s.Compositions, func(c v1alpha1.Composition) bool { return c.Name == a.Composition })
-		}
-		if idx < 0 || idx >= len(s.Compositions) {
-			errs = append(errs, errors.Errorf("spec.%s.add[%d].composition: no composition %q", what, i, a.Composition))
-			continue
-		}
-		l := list(&s.Compositions[idx])
-		for _, n := range a.Names {
-			if !slices.Contains(*l, n) {
-				*l = append(*l, n)
-			}
-		}
-	}
-	return errs
-}
-
-// prunePlanChanges drops what plan-change rules say about sizes and features no plan has any more,
-// so that removing every nano plan does not leave a rule about nano behind.
-func prunePlanChanges(s *v1alpha1.DataServiceSpec) {
-	if s.Plan == nil {
-		return
-	}
-	var plans []string
-	for _, c := range s.Compositions {
-		plans = append(plans, c.Plans...)
-	}
-	present := func(tok string) bool {
-		return slices.ContainsFunc(plans, func(p string) bool { return strings.Contains(p, tok) })
-	}
-	var kept []v1alpha1.PlanChange
-	for _, c := range s.Plan.Changes {
-		switch {
-		case c.NoDownsizing != nil:
-			n := c.NoDownsizing
-			n.Sizes = slices.DeleteFunc(n.Sizes, func(x string) bool { return !present(x) })
-			if len(n.Sizes) < 2 {
-				continue
-			}
-			split := len(n.To) > 0
-			biggest := n.Sizes[len(n.Sizes)-1]
-			n.To = slices.DeleteFunc(n.To, func(x string) bool { return !present(x) || x == biggest })
-			if split && len(n.To) == 0 {
-				continue // an empty split would widen to every size
-			}
-		case c.OneWay != nil:
-			if !present(c.OneWay.From) || !present(c.OneWay.To) {
-				continue
-			}
-		case c.Keep != nil:
-			if !present(c.Keep.Feature) {
-				continue
-			}
-		}
-		kept = append(kept, c)
-	}
-	s.Plan.Changes = kept
-}
-
 // mergeSpec applies a JSON merge patch to the spec and decodes the result strictly.
 func mergeSpec(s *v1alpha1.DataServiceSpec, patch []byte) error {
 	cur, err := json.Marshal(s)
@@ -227,7 +188,7 @@ func mergeSpec(s *v1alpha1.DataServiceSpec, patch []byte) error {
 		return err
 	}
 	if err := json.Unmarshal(patch, &p); err != nil {
-		return errors.Wrap(err, "not JSON")
+		return errors.Wrap(err, errMergeNotJSON)
 	}
 	merged, err := json.Marshal(mergePatch(doc, p))
 	if err != nil {
@@ -237,7 +198,7 @@ func mergeSpec(s *v1alpha1.DataServiceSpec, patch []byte) error {
 	dec := json.NewDecoder(strings.NewReader(string(merged)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&out); err != nil {
-		return fmt.Errorf("the merged spec is not a DataService spec: %w", err)
+		return errors.Wrap(err, errMergedNotSpec)
 	}
 	*s = out
 	return nil

@@ -58,7 +58,7 @@ func get(t *testing.T, obj map[string]any, path string) any {
 
 func TestRebrandMongoDB(t *testing.T) {
 	base := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
-	ds, err := overlay.Apply(base, decodeOverlay(t, acmeOverlay))
+	ds, _, err := overlay.Apply(base, decodeOverlay(t, acmeOverlay))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ spec:
   services:
     rename: [{from: a9s-postgresql13, to: acme-pg13}]
 `)
-	ds, err := overlay.Apply(base, o)
+	ds, _, err := overlay.Apply(base, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,11 +160,106 @@ func TestOverlayErrors(t *testing.T) {
 		"AddToUnknownCompose": {"spec: {base: mongodb, plans: {add: [{composition: nope, names: [x]}]}}", `no composition "nope"`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := overlay.Apply(base, decodeOverlay(t, "apiVersion: dataservice.klutch.io/v1alpha1\nkind: DataServiceOverlay\n"+tc.overlay))
+			_, _, err := overlay.Apply(base, decodeOverlay(t, "apiVersion: dataservice.klutch.io/v1alpha1\nkind: DataServiceOverlay\n"+tc.overlay))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("want an error containing %q, got %v", tc.want, err)
 			}
 		})
+	}
+}
+
+// TestCatalogPlans edits the plans of Valkey, whose composition lists none and offers the whole
+// catalog: removals, renames and hiding apply to the catalog, and the plan-change rules and hidden
+// plans keep in step, or the overlay fails naming the rule it cannot keep.
+func TestCatalogPlans(t *testing.T) {
+	base := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", "internal", "v2", "valkey.yaml"))
+	apply := func(t *testing.T, plans string) (*v1alpha1.DataService, []string, error) {
+		t.Helper()
+		return overlay.Apply(base, decodeOverlay(t, "apiVersion: dataservice.klutch.io/v1alpha1\nkind: DataServiceOverlay\nspec: {base: valkey, plans: "+plans+"}"))
+	}
+	offered := func(t *testing.T, ds *v1alpha1.DataService) []string {
+		t.Helper()
+		a, err := generator.Resolve(ds, inputv1beta1.Defaults{})
+		if err != nil {
+			t.Fatalf("the overlaid spec must resolve: %v", err)
+		}
+		return a.Offered("plan")
+	}
+
+	t.Run("RemoveDropsTheEntryAndTheSize", func(t *testing.T) {
+		ds, notes, err := apply(t, "{remove: [small]}")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"medium", "large"}, offered(t, ds)); diff != "" {
+			t.Errorf("offered plans (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]string{"medium", "large"}, ds.Spec.Plan.Changes[0].NoDownsizing.Sizes); diff != "" {
+			t.Errorf("noDownsizing sizes (-want +got):\n%s", diff)
+		}
+		if !strings.Contains(strings.Join(notes, "\n"), `dropped "small"`) {
+			t.Errorf("the dropped size should be said, got notes %q", notes)
+		}
+	})
+	t.Run("RenameKeepsValuesAndRules", func(t *testing.T) {
+		ds, _, err := apply(t, "{renamePrefix: {from: '', to: valkey-}, hide: [valkey-small]}")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"valkey-small", "valkey-medium", "valkey-large"}, offered(t, ds)); diff != "" {
+			t.Errorf("offered plans (-want +got):\n%s", diff)
+		}
+		if got := string(ds.Spec.Plan.Catalog[1].Values["memory"].Raw); got != `"4Gi"` {
+			t.Errorf("the renamed plan lost its values: memory %s", got)
+		}
+		if diff := cmp.Diff([]string{"valkey-small"}, ds.Spec.Plan.Hidden); diff != "" {
+			t.Errorf("hidden (-want +got):\n%s", diff)
+		}
+		if len(ds.Spec.Plan.Changes) != 1 {
+			t.Errorf("the size rule must stay, got %+v", ds.Spec.Plan.Changes)
+		}
+	})
+	t.Run("RenameThatLosesASizeFails", func(t *testing.T) {
+		_, _, err := apply(t, "{rename: [{from: medium, to: m}]}")
+		if err == nil || !strings.Contains(err.Error(), `spec.plan.changes[0].noDownsizing.sizes "medium"`) {
+			t.Fatalf("want an error naming the rule that would lose medium, got %v", err)
+		}
+	})
+	t.Run("AddListsTheCatalogFirst", func(t *testing.T) {
+		ds, notes, err := apply(t, "{add: [{names: [xlarge-medium]}]}")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"small", "medium", "large", "xlarge-medium"}, ds.Spec.Compositions[0].Plans); diff != "" {
+			t.Errorf("the composition's plans (-want +got):\n%s", diff)
+		}
+		if !strings.Contains(strings.Join(notes, "\n"), "added without values") {
+			t.Errorf("the plan without values should be said, got notes %q", notes)
+		}
+	})
+}
+
+// TestRebrandRenamesCompositions: a rebrand that does not rename a generated Composition gives it
+// a name of the new brand, so that the base's and the overlay's never clash, and says so.
+func TestRebrandRenamesCompositions(t *testing.T) {
+	base := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
+	ds, notes, err := overlay.Apply(base, decodeOverlay(t, `
+apiVersion: dataservice.klutch.io/v1alpha1
+kind: DataServiceOverlay
+metadata: {name: documentdb}
+spec: {base: mongodb, group: dbaas.acme.io}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ds.Spec.Compositions[0].Name; got != "a9s-documentdb" {
+		t.Errorf("composition: want a9s-documentdb, got %s", got)
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "a9s-mongodb is renamed a9s-documentdb") {
+		t.Errorf("the rename should be said, got notes %q", notes)
+	}
+	if _, err := generator.Generate(ds, inputv1beta1.Defaults{}); err != nil {
+		t.Fatalf("the rebranded spec must generate: %v", err)
 	}
 }
 

@@ -23,7 +23,7 @@ func TestRebrandedAPIValidatesWithCrossplane(t *testing.T) {
 	}
 	xp := testtools.Crossplane(t, testtools.CrossplaneV2)
 	base := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
-	ds, err := overlay.Apply(base, decodeOverlay(t, acmeOverlay))
+	ds, _, err := overlay.Apply(base, decodeOverlay(t, acmeOverlay))
 	if err != nil {
 		t.Fatal(err)
 	}

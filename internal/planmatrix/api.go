@@ -3,10 +3,10 @@ package planmatrix
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
@@ -18,6 +18,9 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
+
+// errVersionSchema is the error of a version whose schema cannot be read or validated with.
+const errVersionSchema = "XRD %s: spec.versions[%d].schema"
 
 // API is a generated XRD ready to have objects validated against it: per served version, the
 // validator of the CRD app developers' objects live in (the claim on Crossplane v1, the composite
@@ -51,17 +54,17 @@ func (v Version) Validator() *crvalidate.Validator { return v.validator }
 func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, error) {
 	x := &xv2.CompositeResourceDefinition{}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(xrd.Object, x); err != nil {
-		return nil, fmt.Errorf("cannot decode XRD %s: %w", xrd.GetName(), err)
+		return nil, errors.Wrapf(err, "cannot decode XRD %s", xrd.GetName())
 	}
 	line, ok := xpline.OfXRD(x.APIVersion)
 	if !ok {
-		return nil, fmt.Errorf("%s is not a CompositeResourceDefinition of a known Crossplane line (%s)", x.GetName(), x.APIVersion)
+		return nil, errors.Errorf("%s is not a CompositeResourceDefinition of a known Crossplane line (%s)", x.GetName(), x.APIVersion)
 	}
 	a := &API{Name: x.GetName(), Group: x.Spec.Group, Kind: x.Spec.Names.Kind, Line: line, Namespaced: true, XRD: x}
 	switch {
 	case line.Claims:
 		if x.Spec.ClaimNames == nil {
-			return nil, fmt.Errorf("XRD %s offers no claims: app developers cannot create objects of it", x.GetName())
+			return nil, errors.Errorf("XRD %s offers no claims: app developers cannot create objects of it", x.GetName())
 		}
 		a.Kind = x.Spec.ClaimNames.Kind
 	case x.Spec.Scope == xv2.CompositeResourceScopeCluster:
@@ -72,20 +75,20 @@ func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, erro
 			continue
 		}
 		if v.Schema == nil || len(v.Schema.OpenAPIV3Schema.Raw) == 0 {
-			return nil, fmt.Errorf("XRD %s: spec.versions[%d] (%s) has no schema", x.GetName(), i, v.Name)
+			return nil, errors.Errorf("XRD %s: spec.versions[%d] (%s) has no schema", x.GetName(), i, v.Name)
 		}
 		s := &extv1.JSONSchemaProps{}
 		if err := json.Unmarshal(v.Schema.OpenAPIV3Schema.Raw, s); err != nil {
-			return nil, fmt.Errorf("XRD %s: spec.versions[%d].schema: %w", x.GetName(), i, err)
+			return nil, errors.Wrapf(err, errVersionSchema, x.GetName(), i)
 		}
 		val, err := crvalidate.New(generator.CRDSchema(line, line.Claims, s), opts...)
 		if err != nil {
-			return nil, fmt.Errorf("XRD %s: spec.versions[%d].schema: %w", x.GetName(), i, err)
+			return nil, errors.Wrapf(err, errVersionSchema, x.GetName(), i)
 		}
 		a.Versions = append(a.Versions, Version{Name: v.Name, validator: val})
 	}
 	if len(a.Versions) == 0 {
-		return nil, fmt.Errorf("XRD %s serves no version", x.GetName())
+		return nil, errors.Errorf("XRD %s serves no version", x.GetName())
 	}
 	return a, nil
 }

@@ -98,7 +98,7 @@ func TestCompare(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			d := Union(DomainOf(tc.old), DomainOf(tc.next))
+			d := Union(domainOf(t, tc.old), domainOf(t, tc.next))
 			o, err := Compute(context.Background(), generated(t, tc.old), d)
 			if err != nil {
 				t.Fatal(err)

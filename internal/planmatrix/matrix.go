@@ -9,16 +9,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
-	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/resolved"
 )
 
 // Fields a matrix is about.
 const (
-	FieldPlan    = "plan"
-	FieldService = "service"
+	FieldPlan    = resolved.FieldPlan
+	FieldService = resolved.FieldService
 )
 
 // Domain is what an existing instance may hold: the candidate compositions, services and plans.
@@ -31,25 +30,18 @@ type Domain struct {
 	Plans        []string `json:"plans,omitempty"`
 }
 
-// DomainOf is the domain of a DataService: its compositions and every service and plan they name,
-// in the order they first appear.
-func DomainOf(ds *v1alpha1.DataService) Domain {
-	var d Domain
-	for _, c := range ds.Spec.Compositions {
-		d.Compositions = append(d.Compositions, c.Name)
-		for _, s := range c.Services {
-			if !slices.Contains(d.Services, s) {
-				d.Services = append(d.Services, s)
-			}
-		}
-		for _, p := range c.Plans {
-			if !slices.Contains(d.Plans, p) {
-				d.Plans = append(d.Plans, p)
-			}
-		}
+// DomainOf is the domain of a resolved API: its compositions and every service and plan they
+// offer, however the API declares them, in the order they first appear.
+func DomainOf(a *resolved.API) Domain {
+	return Domain{
+		Compositions: a.CompositionNames(),
+		Services:     a.Offered(resolved.FieldService),
+		Plans:        a.Offered(resolved.FieldPlan),
 	}
-	return d
 }
+
+// Empty says whether the domain holds no service and no plan: no instance changes either.
+func (d Domain) Empty() bool { return len(d.Services) == 0 && len(d.Plans) == 0 }
 
 // Result is every matrix of one API.
 type Result struct {

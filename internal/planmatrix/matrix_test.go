@@ -31,6 +31,16 @@ func spec(t *testing.T, path string, edit func(*v1alpha1.DataService)) *v1alpha1
 	return ds
 }
 
+// domainOf is the domain of the API the generator resolves of ds.
+func domainOf(t *testing.T, ds *v1alpha1.DataService) Domain {
+	t.Helper()
+	a, err := generator.Resolve(ds, inputv1beta1.Defaults{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return DomainOf(a)
+}
+
 // generated loads the XRD the generator makes of ds.
 func generated(t *testing.T, ds *v1alpha1.DataService, opts ...crvalidate.Option) *API {
 	t.Helper()
@@ -229,7 +239,7 @@ func TestCompute(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			a := generated(t, tc.args.ds, tc.args.opts...)
-			got, err := Compute(context.Background(), a, DomainOf(tc.args.ds))
+			got, err := Compute(context.Background(), a, domainOf(t, tc.args.ds))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,7 +270,7 @@ func TestGeneratedMongoDBMatchesKlutch(t *testing.T) {
 		t.Fatal(err)
 	}
 	ds := spec(t, mongodbSpec, nil)
-	d := DomainOf(ds)
+	d := domainOf(t, ds)
 	want, err := Compute(context.Background(), ref, d)
 	if err != nil {
 		t.Fatal(err)

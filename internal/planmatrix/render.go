@@ -90,11 +90,13 @@ func summary(m Matrix) (string, bool) {
 			}
 		}
 	}
+	// The values are named: the summary stands for a grid that would list them.
+	among := fmt.Sprintf("among %ss %s", m.Field, strings.Join(m.Values, ", "))
 	switch {
 	case refused == 0:
-		return "every change allowed", true
+		return "every change allowed " + among, true
 	case allowed == 0 && same:
-		return fmt.Sprintf("no change allowed: %s: %s", first.Path, first.Message), true
+		return fmt.Sprintf("no change allowed %s: %s: %s", among, first.Path, first.Message), true
 	}
 	return "", false
 }

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/pkgmeta"
 )
 
 // Files returns the content of every file the sources generate, by path.
@@ -67,7 +68,7 @@ func Files(srcs []Source, l Layout) (map[string][]byte, error) {
 	for _, s := range sorted {
 		outs = append(outs, s.Output)
 	}
-	pm, err := generator.Package(l.Name, l.Crossplane, outs)
+	pm, err := pkgmeta.Package(l.Name, l.Crossplane, outs)
 	if err != nil {
 		return nil, err
 	}
@@ -86,11 +87,11 @@ func Files(srcs []Source, l Layout) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		files[l.RBAC] = append([]byte(Marker+". DO NOT EDIT.\n# Lets Crossplane manage the kinds the package's Compositions compose: apply it to the control plane beside the package.\n"), cr...)
+		files[l.RBAC] = append([]byte(Marker+". DO NOT EDIT.\n"+ownerLine(l, l.RBAC)+"# Lets Crossplane manage the kinds the package's Compositions compose: apply it to the control plane beside the package.\n"), cr...)
 	}
 	if len(templates) > 0 {
 		var b bytes.Buffer
-		b.WriteString(Marker + ". DO NOT EDIT.\n" + exportsOwner(l) + "# APIServiceExportTemplates for klutch-bind (and kube-bind): apply them to the control plane beside the package.\n")
+		b.WriteString(Marker + ". DO NOT EDIT.\n" + ownerLine(l, l.Exports) + "# APIServiceExportTemplates for klutch-bind (and kube-bind): apply them to the control plane beside the package.\n")
 		for i, t := range templates {
 			if i > 0 {
 				b.WriteString("---\n")
@@ -110,18 +111,19 @@ func document(u *unstructured.Unstructured, from string) ([]byte, error) {
 	return append([]byte(fmt.Sprintf("%s from DataService %s. DO NOT EDIT.\n", Marker, from)), b...), nil
 }
 
-// exportsOwner is the line of the exports manifest that names the package root it belongs to,
-// so that generate for another root sharing the folder does not replace it.
-func exportsOwner(l Layout) string {
-	return ownerPrefix + rootName(l) + "\n"
+// ownerLine is the line of a manifest beside the root (the export templates, the ClusterRole)
+// that names the package root it belongs to, so that generate for another root sharing the
+// folder does not replace it.
+func ownerLine(l Layout, file string) string {
+	return ownerPrefix + rootName(l, file) + "\n"
 }
 
 const ownerPrefix = "# Package root: "
 
-// rootName is the package root as the exports manifest names it: relative to the manifest's
+// rootName is the package root as a manifest beside it names it: relative to the manifest's
 // folder, so that moving both together keeps the ownership.
-func rootName(l Layout) string {
-	if r, err := filepath.Rel(filepath.Dir(l.Exports), l.Root); err == nil {
+func rootName(l Layout, file string) string {
+	if r, err := filepath.Rel(filepath.Dir(file), l.Root); err == nil {
 		return filepath.ToSlash(r)
 	}
 	return filepath.ToSlash(l.Root)

@@ -70,8 +70,10 @@ func (l Layout) Plan(want map[string][]byte) (*Plan, error) {
 				continue // the operator's own meta
 			}
 			pl.Conflicts = append(pl.Conflicts, p)
-		case p == l.Exports && owner(old) != "" && owner(old) != rootName(l):
+		case p == l.Exports && owner(old) != "" && owner(old) != rootName(l, p):
 			pl.Conflicts = append(pl.Conflicts, fmt.Sprintf("%s (the templates of package root %s: pass --exports FILE to keep both)", p, owner(old)))
+		case p == l.RBAC && owner(old) != "" && owner(old) != rootName(l, p):
+			pl.Conflicts = append(pl.Conflicts, fmt.Sprintf("%s (the ClusterRole of package root %s: pass --rbac FILE to keep both)", p, owner(old)))
 		}
 		if !bytes.Equal(old, want[p]) {
 			pl.Changes = append(pl.Changes, Change{Path: p, Old: old, New: want[p]})

@@ -14,6 +14,7 @@ import (
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/pkgmeta"
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
@@ -45,7 +46,7 @@ func TestControlPlaneComposesInternalValkey(t *testing.T) {
 		t.Fatalf("generate %s: %v", spec, err)
 	}
 	// What generate writes beside the package as crossplane-rbac.yaml.
-	pm, err := generator.Package(ds.GetName(), "", []*generator.Output{out})
+	pm, err := pkgmeta.Package(ds.GetName(), "", []*generator.Output{out})
 	if err != nil {
 		t.Fatalf("package meta of %s: %v", spec, err)
 	}

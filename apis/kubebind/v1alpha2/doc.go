@@ -2,7 +2,9 @@
 // cluster-scoped template grouping the resources (and permission claims) a provider offers to
 // consumer clusters. The generator writes it, beside Klutch's own template, for DataServices that
 // ask for it, so the project serves kube-bind users beyond Klutch. Only the fields a provider sets
-// are mirrored; status is kube-bind's.
+// are mirrored, without kube-bind's validation markers; status is kube-bind's. kube-bind's own CRD
+// (module github.com/kube-bind/kube-bind v0.8.2, generated there from sdk/apis/kubebind/v1alpha2)
+// is vendored in internal/bindcrds, and every generated template is validated against it.
 //
 // +kubebuilder:object:generate=true
 // +groupName=kube-bind.io

@@ -29,7 +29,7 @@ func klutchRoot(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	root := filepath.Join(dir, "package")
-	must(t, nil, cli(t), "generate", "-f", "examples/klutch", "-o", root)
+	must(t, nil, cli(t), "generate", "-f", "examples/klutch", "-o", root, "--name", "dataservices")
 	write(t, filepath.Join(root, "examples", "mongodb.yaml"), claim)
 	return root
 }

@@ -1,19 +1,25 @@
-package generator
+// Package pkgmeta writes the packaging side of generated APIs: the meta of the Configuration package
+// that carries them (crossplane.yaml) and the ClusterRole that lets Crossplane compose what their
+// Compositions compose. It reads the generator's outputs and writes no file (internal/tree lays
+// them out).
+package pkgmeta
 
 import (
-	"encoding/json"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
-	ptv1beta1 "github.com/crossplane-contrib/function-patch-and-transform/input/v1beta1"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
@@ -39,8 +45,8 @@ const AggregateToCrossplane = "rbac.crossplane.io/aggregate-to-crossplane"
 type PackageMeta struct {
 	// Meta is the Configuration (meta.pkg.crossplane.io/v1), for crossplane.yaml.
 	Meta *unstructured.Unstructured
-	// ClusterRole lets Crossplane manage every kind the Compositions compose, nil when they compose
-	// nothing.
+	// ClusterRole lets Crossplane manage every kind the Compositions compose (the grants of the
+	// outputs) with the verbs composing needs (generator.ComposeVerbs), nil when they compose nothing.
 	ClusterRole *unstructured.Unstructured
 	// Notes say what was assumed, for stderr.
 	Notes []string
@@ -48,7 +54,7 @@ type PackageMeta struct {
 
 // Package describes the package of outs named name. constraint is the Crossplane version
 // constraint asked for ("" for the one the XRDs' line needs).
-func Package(name, constraint string, outs []*Output) (*PackageMeta, error) {
+func Package(name, constraint string, outs []*generator.Output) (*PackageMeta, error) {
 	pm := &PackageMeta{}
 	line := xpline.V1
 	functions := map[string]bool{}
@@ -61,39 +67,22 @@ func Package(name, constraint string, outs []*Output) (*PackageMeta, error) {
 		for _, c := range o.Compositions {
 			comp := &xv1.Composition{}
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(c.Object, comp); err != nil {
-				return nil, fmt.Errorf("Composition %s: %w", c.GetName(), err)
+				return nil, errors.Wrapf(err, "Composition %s", c.GetName())
 			}
 			for _, st := range comp.Spec.Pipeline {
 				functions[st.FunctionRef.Name] = true
-				if st.Input == nil {
-					continue
-				}
-				in := &ptv1beta1.Resources{}
-				if err := json.Unmarshal(st.Input.Raw, in); err != nil || in.Kind != "Resources" {
-					continue
-				}
-				for _, r := range in.Resources {
-					if r.Base == nil {
-						continue
-					}
-					u := &unstructured.Unstructured{}
-					if err := json.Unmarshal(r.Base.Raw, &u.Object); err != nil {
-						continue
-					}
-					gv, err := schema.ParseGroupVersion(u.GetAPIVersion())
-					if err != nil {
-						continue
-					}
-					kinds[kind{group: gv.Group, resource: resourceOf(u.GetKind())}] = true
-				}
 			}
+		}
+		// What the Compositions compose, as the generator found it (safety.go).
+		for _, g := range o.Grants {
+			kinds[kind{group: g.Group, resource: g.Resource}] = true
 		}
 	}
 
 	if constraint == "" {
 		constraint = line.PackageConstraint
 	} else if !line.Claims && strings.HasPrefix(strings.TrimLeft(constraint, ">=~^ "), "v1") {
-		return nil, fmt.Errorf("Crossplane version constraint %q admits Crossplane 1.x, which cannot install the package's apiextensions.crossplane.io/v2 XRDs: use %q or leave it unset", constraint, line.PackageConstraint)
+		return nil, errors.Errorf("Crossplane version constraint %q admits Crossplane 1.x, which cannot install the package's apiextensions.crossplane.io/v2 XRDs: use %q or leave it unset", constraint, line.PackageConstraint)
 	}
 
 	var deps []any
@@ -140,12 +129,12 @@ func Package(name, constraint string, outs []*Output) (*PackageMeta, error) {
 			rules[n-1].Resources = append(rules[n-1].Resources, k.resource)
 			continue
 		}
-		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{k.group}, Resources: []string{k.resource}, Verbs: []string{"*"}})
+		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{k.group}, Resources: []string{k.resource}, Verbs: slices.Clone(generator.ComposeVerbs)})
 	}
 	cr := &rbacv1.ClusterRole{
 		TypeMeta: metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
 		ObjectMeta: metav1.ObjectMeta{
-			Name:   "crossplane:composite:" + name,
+			Name:   ClusterRoleName(name),
 			Labels: map[string]string{AggregateToCrossplane: "true"},
 		},
 		Rules: rules,
@@ -159,16 +148,29 @@ func Package(name, constraint string, outs []*Output) (*PackageMeta, error) {
 	return pm, nil
 }
 
-// resourceOf guesses the resource of a kind without its CRD: the lower-cased kind with the
-// English plural ending (Valkey: valkeys, NetworkPolicy: networkpolicies, Object: objects), as
-// CRDs are named by convention.
-func resourceOf(kind string) string {
-	k := strings.ToLower(kind)
-	switch {
-	case strings.HasSuffix(k, "y") && len(k) > 1 && !strings.ContainsRune("aeiou", rune(k[len(k)-2])):
-		return k[:len(k)-1] + "ies"
-	case strings.HasSuffix(k, "s"), strings.HasSuffix(k, "x"), strings.HasSuffix(k, "z"), strings.HasSuffix(k, "ch"), strings.HasSuffix(k, "sh"):
-		return k + "es"
+// ClusterRoleName is the name of the ClusterRole of the package named name.
+func ClusterRoleName(name string) string { return "crossplane:composite:" + name }
+
+// maxDefaultName bounds a package name made of DataService names: a DNS label, so that the
+// package, its meta and its ClusterRole's name stay valid.
+const maxDefaultName = 63
+
+// DefaultName is the name of a package of the DataServices named names when none is given: their
+// names, sorted and joined (mongodb-postgresql-servicebinding), so that two packages of other
+// DataServices on one control plane never share a Configuration name or ClusterRole; a name
+// beyond a DNS label keeps the first DataService's name and a digest of all of them.
+func DefaultName(names []string) string {
+	sorted := slices.Clone(names)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	n := strings.Join(sorted, "-")
+	if len(n) <= maxDefaultName {
+		return n
 	}
-	return k + "s"
+	sum := sha256.Sum256([]byte(n))
+	first := sorted[0]
+	if len(first) > maxDefaultName-9 {
+		first = strings.TrimRight(first[:maxDefaultName-9], "-.")
+	}
+	return first + "-" + hex.EncodeToString(sum[:4])
 }

@@ -1,4 +1,4 @@
-package generator_test
+package pkgmeta_test
 
 import (
 	"path/filepath"
@@ -10,8 +10,12 @@ import (
 
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/pkgmeta"
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
+
+// composeVerbs are the verbs the ClusterRole grants on every composed kind: never "*".
+var composeVerbs = []any{"get", "list", "watch", "create", "update", "patch", "delete"}
 
 // TestPackage asserts the meta of a package of generated APIs: the functions its Compositions
 // pipe to as dependsOn, the Crossplane its XRDs need, and the ClusterRole that lets Crossplane
@@ -27,13 +31,13 @@ func TestPackage(t *testing.T) {
 	}{
 		"V1KlutchMongoDB": {
 			specs: []string{"klutch/mongodb.yaml"}, version: ">=v1.17.1",
-			rules: []any{map[string]any{"apiGroups": []any{"dataservices.anynines.com"}, "resources": []any{"serviceinstances"}, "verbs": []any{"*"}}},
+			rules: []any{map[string]any{"apiGroups": []any{"dataservices.anynines.com"}, "resources": []any{"serviceinstances"}, "verbs": composeVerbs}},
 		},
 		"V2InternalValkey": {
 			specs: []string{"internal/v2/valkey.yaml"}, version: ">=v2.0.0",
 			rules: []any{
-				map[string]any{"apiGroups": []any{"hyperspike.io"}, "resources": []any{"valkeys"}, "verbs": []any{"*"}},
-				map[string]any{"apiGroups": []any{"networking.k8s.io"}, "resources": []any{"networkpolicies"}, "verbs": []any{"*"}},
+				map[string]any{"apiGroups": []any{"hyperspike.io"}, "resources": []any{"valkeys"}, "verbs": composeVerbs},
+				map[string]any{"apiGroups": []any{"networking.k8s.io"}, "resources": []any{"networkpolicies"}, "verbs": composeVerbs},
 			},
 		},
 		"V1AndV2NeedV2": {specs: []string{"klutch/mongodb.yaml", "internal/v2/valkey.yaml"}, version: ">=v2.0.0"},
@@ -56,7 +60,7 @@ func TestPackage(t *testing.T) {
 				}
 				outs = append(outs, out)
 			}
-			pm, err := generator.Package("platform", tc.constraint, outs)
+			pm, err := pkgmeta.Package("platform", tc.constraint, outs)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("want error containing %q, got %v", tc.err, err)
@@ -83,7 +87,7 @@ func TestPackage(t *testing.T) {
 				if diff := cmp.Diff(tc.rules, got); diff != "" {
 					t.Errorf("ClusterRole rules: -want +got:\n%s", diff)
 				}
-				if l := pm.ClusterRole.GetLabels()[generator.AggregateToCrossplane]; l != "true" {
+				if l := pm.ClusterRole.GetLabels()[pkgmeta.AggregateToCrossplane]; l != "true" {
 					t.Errorf("ClusterRole is not aggregated to Crossplane's: labels %v", pm.ClusterRole.GetLabels())
 				}
 			}
