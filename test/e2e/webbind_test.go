@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,10 +12,8 @@ import (
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
-	"github.com/function-dataservice/function-dataservice/internal/overlay"
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
@@ -96,9 +93,10 @@ func testWebBind(t *testing.T, kb *testtools.KlutchBind) {
 	kc := cp.Client
 
 	// Step 1: the DataServices composed by the function; ACME's is the one the overlay makes.
-	mongo := testtools.ReadDataService(t, filepath.Join(root, "examples", "klutch", "mongodb.yaml"))
-	binding := testtools.ReadDataService(t, filepath.Join(root, "examples", "klutch", "servicebinding.yaml"))
-	acme := applyOverlay(t, mongo, filepath.Join(root, "examples", "overlays", "acme-documentdb.yaml"))
+	examples := testtools.Examples(t, filepath.Join(root, "examples"))
+	mongo := example(t, examples, "klutch/mongodb.yaml")
+	binding := example(t, examples, "klutch/servicebinding.yaml")
+	acme := example(t, examples, "overlays/acme-documentdb.yaml on klutch/mongodb.yaml")
 	var apis []webAPI
 	for _, ds := range []*v1alpha1.DataService{mongo, binding, acme} {
 		cp.Apply(t, dataServiceObject(t, ds))
@@ -336,23 +334,18 @@ func apiNames(apis []webAPI) string {
 	return strings.Join(names, ", ")
 }
 
-// applyOverlay returns the DataService the overlay in file makes of base, as `dataservice generate`
-// applies it: what an operator applies to a control plane to get the rebrand there.
-func applyOverlay(t *testing.T, base *v1alpha1.DataService, file string) *v1alpha1.DataService {
+// example is the DataService of the bundled example of that name (testtools.Example.Name).
+func example(t *testing.T, examples []testtools.Example, name string) *v1alpha1.DataService {
 	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
+	var names []string
+	for _, e := range examples {
+		if e.Name == name {
+			return e.DataService
+		}
+		names = append(names, e.Name)
 	}
-	o := &v1alpha1.DataServiceOverlay{}
-	if err := yaml.UnmarshalStrict(b, o); err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	ds, err := overlay.Apply(base, o)
-	if err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	return ds
+	t.Fatalf("no example %q among %q", name, names)
+	return nil
 }
 
 // dataServiceObject is ds as an object to apply.
