@@ -55,14 +55,7 @@ func TestKlutchLifecycle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: starts a control plane, an app cluster and klutch-bind; run without -short")
 	}
-	// Built before entering the namespace, which cannot reach the module proxy.
-	kb := testtools.KlutchBindBinaries(t)
-	testtools.KubeAPIServer(t)
-	testtools.KubeControllerManager(t)
-	testtools.CrossplaneCoreBinary(t, testtools.CrossplaneCore)
-	testtools.CrossplaneCRDs(t, testtools.CrossplaneCore)
-	testtools.Function(t, patchAndTransform, testtools.PatchAndTransform)
-	testtools.Crossplane(t, testtools.CrossplaneV2)
+	kb := buildAppClusterTools(t)
 	if testtools.RunInNetworkNamespace(t) {
 		return
 	}
@@ -194,27 +187,8 @@ func TestKlutchLifecycle(t *testing.T) {
 	cpClaim := waitOnControlPlane(t, cp, mongodbClaimGVK, claim.GetName())
 	cp.Lap(t, "claim %s of the app cluster is %s on the control plane", objectKey(claim), objectKey(cpClaim))
 	si := waitForServiceInstance(t, cp, cpClaim, "mongodbsspl-single-nano-ssl")
-	// The provider's part: the ServiceInstance's observed state.
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		u := get(ctx, t, kc, serviceInstanceGVK, client.ObjectKeyFromObject(si))
-		_ = unstructured.SetNestedField(u.Object, "succeeded", "status", "atProvider", "state")
-		_ = unstructured.SetNestedField(u.Object, "2026-12-01T00:00:00Z", "status", "atProvider", "provisionedAt")
-		return kc.Status().Update(ctx, u)
-	})
-	if err != nil {
-		t.Fatalf("cannot set the status of ServiceInstance %s: %v", si.GetName(), err)
-	}
-	app.Eventually(t, "status.managed.state of the ServiceInstance to reach the claim on the app cluster", bindTimeout, func(ctx context.Context) (bool, string) {
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(mongodbClaimGVK)
-		if err := ac.Get(ctx, client.ObjectKeyFromObject(claim), u); err != nil {
-			return false, err.Error()
-		}
-		if s := field(u, "status.managed.state"); s != "succeeded" {
-			return false, "status.managed.state is " + s
-		}
-		return true, ""
-	})
+	setServiceInstanceState(ctx, t, kc, si, "succeeded")
+	waitForManagedState(t, app, claim, "succeeded")
 	t.Run("AppClusterEnforcesPlanTransitions", func(t *testing.T) {
 		updatePlan(t, ac, client.ObjectKeyFromObject(claim), mongodbClaimGVK, "mongodbsspl-single-small-ssl", "")
 		waitForServiceInstance(t, cp, cpClaim, "mongodbsspl-single-small-ssl")
@@ -236,21 +210,7 @@ func TestKlutchLifecycle(t *testing.T) {
 		t.Fatalf("cannot create ServiceBinding claim on the app cluster: %v", err)
 	}
 	cpSB := waitOnControlPlane(t, cp, bindingClaimGVK, sb.GetName())
-	// The provider writes the credentials where the Composition points it: <claim>-creds beside the
-	// claim, in the namespace klutch-bind maps the app namespace to.
-	creds := sb.GetName() + "-creds"
-	cp.CreateSecret(t, cpSB.GetNamespace(), creds, map[string][]byte{"username": []byte("app"), "password": []byte("s3cret")})
-	app.Eventually(t, "Secret "+creds+" to reach the app cluster next to the ServiceBinding claim", bindTimeout, func(ctx context.Context) (bool, string) {
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(secretGVK)
-		if err := ac.Get(ctx, client.ObjectKey{Namespace: appNS, Name: creds}, u); err != nil {
-			return false, err.Error()
-		}
-		if field(u, "data.password") == "" {
-			return false, "no password"
-		}
-		return true, ""
-	})
+	creds := provideCredentials(t, cp, app, cpSB, appNS)
 	ph.end("step 4: ServiceBinding claim on the control plane in " + cpSB.GetNamespace() + "; its Secret " + creds + " on the app cluster")
 
 	// Step 5: the operator adds a plan.

@@ -10,7 +10,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
@@ -51,14 +50,8 @@ func TestWebBind(t *testing.T) {
 		t.Skip("end-to-end: starts a control plane, an app cluster, dex, klutch-bind and Chromium; run without -short")
 	}
 	// Built before entering the namespace, which cannot reach the module proxy.
-	kb := testtools.KlutchBindBinaries(t)
+	kb := buildAppClusterTools(t)
 	testtools.Dex(t)
-	testtools.KubeAPIServer(t)
-	testtools.KubeControllerManager(t)
-	testtools.CrossplaneCoreBinary(t, testtools.CrossplaneCore)
-	testtools.CrossplaneCRDs(t, testtools.CrossplaneCore)
-	testtools.Function(t, patchAndTransform, testtools.PatchAndTransform)
-	testtools.Crossplane(t, testtools.CrossplaneV2)
 	for _, line := range webBindLines() {
 		t.Run("crossplane-"+line, func(t *testing.T) {
 			if testtools.RunInNetworkNamespace(t) {
@@ -181,17 +174,7 @@ func testWebBind(t *testing.T, kb *testtools.KlutchBind) {
 		cpClaim := waitOnControlPlane(t, cp, c.GroupVersionKind(), c.GetName())
 		si := waitForServiceInstance(t, cp, cpClaim, field(c, "spec.plan"))
 		setServiceInstanceState(ctx, t, kc, si, "succeeded")
-		app.Eventually(t, "status.managed.state of the ServiceInstance to reach "+c.GetKind()+" "+objectKey(c)+" on the app cluster", bindTimeout, func(ctx context.Context) (bool, string) {
-			u := &unstructured.Unstructured{}
-			u.SetGroupVersionKind(c.GroupVersionKind())
-			if err := ac.Get(ctx, client.ObjectKeyFromObject(c), u); err != nil {
-				return false, err.Error()
-			}
-			if s := field(u, "status.managed.state"); s != "succeeded" {
-				return false, "status.managed.state is " + s
-			}
-			return true, ""
-		})
+		waitForManagedState(t, app, c, "succeeded")
 		cp.Lap(t, "%s %s: %s on the control plane, ServiceInstance %s composed, its state back on the app cluster", c.GetKind(), objectKey(c), objectKey(cpClaim), si.GetName())
 	}
 	ph.end("step 5: " + mongoAPI.kind + " and " + acmeAPI.kind + " claims composed on the control plane; the provider's status back on the app cluster")
@@ -204,21 +187,7 @@ func testWebBind(t *testing.T, kb *testtools.KlutchBind) {
 		t.Fatalf("cannot create %s on the app cluster: %v", bindingAPI.kind, err)
 	}
 	cpSB := waitOnControlPlane(t, cp, sb.GroupVersionKind(), sb.GetName())
-	// The provider writes the credentials where the Composition points it: <claim>-creds beside the
-	// claim, in the namespace klutch-bind maps the app namespace to.
-	creds := sb.GetName() + "-creds"
-	cp.CreateSecret(t, cpSB.GetNamespace(), creds, map[string][]byte{"username": []byte("app"), "password": []byte("s3cret")})
-	app.Eventually(t, "Secret "+creds+" to reach the app cluster next to the ServiceBinding", bindTimeout, func(ctx context.Context) (bool, string) {
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(secretGVK)
-		if err := ac.Get(ctx, client.ObjectKey{Namespace: appNS, Name: creds}, u); err != nil {
-			return false, err.Error()
-		}
-		if field(u, "data.password") == "" {
-			return false, "no password"
-		}
-		return true, ""
-	})
+	creds := provideCredentials(t, cp, app, cpSB, appNS)
 	ph.end("step 6: ServiceBinding on the control plane in " + cpSB.GetNamespace() + "; its Secret " + creds + " on the app cluster")
 }
 
@@ -388,18 +357,4 @@ func appClaim(api webAPI, ns, name string, spec map[string]any) *unstructured.Un
 	u.SetNamespace(ns)
 	u.SetName(name)
 	return u
-}
-
-// setServiceInstanceState does the provider's part: the state it observed of the ServiceInstance.
-func setServiceInstanceState(ctx context.Context, t *testing.T, kc client.Client, si *unstructured.Unstructured, state string) {
-	t.Helper()
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		u := get(ctx, t, kc, serviceInstanceGVK, client.ObjectKeyFromObject(si))
-		_ = unstructured.SetNestedField(u.Object, state, "status", "atProvider", "state")
-		_ = unstructured.SetNestedField(u.Object, "2026-12-01T00:00:00Z", "status", "atProvider", "provisionedAt")
-		return kc.Status().Update(ctx, u)
-	})
-	if err != nil {
-		t.Fatalf("cannot set the status of ServiceInstance %s: %v", si.GetName(), err)
-	}
 }
