@@ -345,7 +345,8 @@ func composedAPI(t *testing.T, cp *testtools.ControlPlane, ds *v1alpha1.DataServ
 	if len(tmpl) != 2 {
 		t.Fatalf("DataService %s reports no export template (status.generated.exportTemplate %q)", ds.Name, field(u, "status.generated.exportTemplate"))
 	}
-	get(context.Background(), t, cp.Client, exportTemplateGVK, client.ObjectKey{Namespace: tmpl[0], Name: tmpl[1]})
+	// On Crossplane 1.x provider-kubernetes creates it from the Object the function composed.
+	waitExists(t, cp, exportTemplateGVK, client.ObjectKey{Namespace: tmpl[0], Name: tmpl[1]})
 	return api
 }
 
