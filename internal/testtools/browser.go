@@ -115,8 +115,8 @@ func (cp *ControlPlane) StartBrowser(t testing.TB) *Browser {
 	return b
 }
 
-// run runs an action on the browser's tab with browserTimeout.
-func run[T any](b *Browser, a chromedp.Action[T]) (T, error) {
+// browse runs an action on the browser's tab with browserTimeout.
+func browse[T any](b *Browser, a chromedp.Action[T]) (T, error) {
 	ctx, cancel := context.WithTimeout(b.ctx, browserTimeout)
 	defer cancel()
 	return chromedp.Run(ctx, a)
@@ -143,7 +143,7 @@ func (b *Browser) Cards(t testing.TB) []Card {
 		LinkURL string   `json:"linkURL"`
 	}
 	// innerText is the text as laid out on the screen, what the user reads.
-	cards, err := run(b, chromedp.Evaluate[[]card](`Array.from(document.querySelectorAll('.card')).map(c => {
+	cards, err := browse(b, chromedp.Evaluate[[]card](`Array.from(document.querySelectorAll('.card')).map(c => {
   const a = c.querySelector('a');
   return {
     title: (c.querySelector('.card-header') || c).innerText.trim(),
@@ -165,7 +165,7 @@ func (b *Browser) Cards(t testing.TB) []Card {
 // Screenshot saves the whole page as web/NAME.png in the run folder and returns its path.
 func (b *Browser) Screenshot(t testing.TB, name string) string {
 	t.Helper()
-	png, err := run(b, chromedp.FullScreenshot(100))
+	png, err := browse(b, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("browser: cannot take a screenshot: %v", err)
 	}
@@ -190,7 +190,7 @@ func (b *Browser) Click(t testing.TB, c Card) (landed string, hops []string) {
 	deadline := time.Now().Add(browserTimeout)
 	for {
 		// Scripts fail while a page is replaced; the next round asks again.
-		state, err := run(b, chromedp.Evaluate[[]string](`[document.location.href, document.readyState]`))
+		state, err := browse(b, chromedp.Evaluate[[]string](`[document.location.href, document.readyState]`))
 		if err == nil && state[0] != page && state[1] == "complete" {
 			return state[0], b.hopsSince(from)
 		}
@@ -204,7 +204,7 @@ func (b *Browser) Click(t testing.TB, c Card) (landed string, hops []string) {
 // Text returns the text of the page's body, as rendered.
 func (b *Browser) Text(t testing.TB) string {
 	t.Helper()
-	s, err := run(b, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
+	s, err := browse(b, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
 	if err != nil {
 		t.Fatalf("browser: cannot read the page: %v", err)
 	}
@@ -213,7 +213,7 @@ func (b *Browser) Text(t testing.TB) string {
 
 func (b *Browser) location(t testing.TB) string {
 	t.Helper()
-	l, err := run(b, chromedp.Location())
+	l, err := browse(b, chromedp.Location())
 	if err != nil {
 		t.Fatalf("browser: cannot read the location: %v", err)
 	}
