@@ -127,7 +127,7 @@ func browse[T any](b *Browser, a chromedp.Action[T]) (T, error) {
 func (b *Browser) Open(t testing.TB, url string) (landed string, hops []string) {
 	t.Helper()
 	from := b.hopCount()
-	if err := chromedp.Do(b.ctx, chromedp.Navigate(url)); err != nil {
+	if _, err := browse(b, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("browser: cannot open %s: %v (requested: %s)", url, err, strings.Join(b.hopsSince(from), " -> "))
 	}
 	return b.location(t), b.hopsSince(from)
@@ -184,7 +184,7 @@ func (b *Browser) Click(t testing.TB, c Card) (landed string, hops []string) {
 	from := b.hopCount()
 	page := b.location(t)
 	sel := chromedp.JSPath(fmt.Sprintf(`document.querySelectorAll('.card')[%d].querySelector('a')`, c.index))
-	if err := chromedp.Do(b.ctx, chromedp.Click(sel)); err != nil {
+	if _, err := browse(b, chromedp.Click(sel)); err != nil {
 		t.Fatalf("browser: cannot click %q of card %q: %v", c.Link, c.Title, err)
 	}
 	deadline := time.Now().Add(browserTimeout)
