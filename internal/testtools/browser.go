@@ -64,14 +64,14 @@ type Card struct {
 	index         int
 }
 
-// StartBrowser starts Chromium with the flags that work on a closed network (no background
-// connections, no QUIC, no names resolved but localhost) and a new, empty profile; it is stopped
-// with the test.
-func (cp *ControlPlane) StartBrowser(t testing.TB) *Browser {
+// StartBrowser starts Chromium, the browser of the app developer of the app cluster app, with the
+// flags that work on a closed network (no background connections, no QUIC, no names resolved but
+// localhost) and a new, empty profile in app's run folder; it is stopped with the test.
+func (app *ControlPlane) StartBrowser(t testing.TB) *Browser {
 	t.Helper()
 	bin := Chromium(t)
-	b := &Browser{dir: cp.run.mkdir(t, "web")}
-	logFile, err := os.Create(filepath.Join(cp.LogDir, "chromium.log"))
+	b := &Browser{dir: app.run.mkdir(t, "web")}
+	logFile, err := os.Create(filepath.Join(app.LogDir, "chromium.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func (cp *ControlPlane) StartBrowser(t testing.TB) *Browser {
 		// Names other than localhost resolve to nothing: the pages' CDN links (klutch-bind's page loads
 		// Bootstrap from cdn.jsdelivr.net) fail at once, on an open network as on a closed one.
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
-		chromedp.UserDataDir(cp.run.mkdir(t, "web", "profile")),
+		chromedp.UserDataDir(app.run.mkdir(t, "web", "profile")),
 		chromedp.WindowSize(1280, 900),
 		chromedp.CombinedOutput(logFile))
 	logf := func(format string, args ...any) { fmt.Fprintf(logFile, "chromedp: "+format+"\n", args...) }
@@ -111,7 +111,7 @@ func (cp *ControlPlane) StartBrowser(t testing.TB) *Browser {
 	if err != nil {
 		t.Fatalf("chromium does not answer: %v; its output is in %s", err, logFile.Name())
 	}
-	cp.run.lap(t, "chromium started headless (%s); screenshots go to %s (the run folder is kept when the test fails or $%s is set)", version, b.dir, EnvKeep)
+	app.run.lap(t, "chromium started headless (%s); screenshots go to %s (the run folder is kept when the test fails or $%s is set)", version, b.dir, EnvKeep)
 	return b
 }
 

@@ -30,8 +30,8 @@ type OIDCIssuer struct {
 	ClientID, ClientSecret string
 }
 
-// startDex starts dex on addr, in memory, with one static client redirecting to redirectURL, and
-// waits for its OIDC discovery document.
+// startDex starts dex on addr, in memory, with one static client redirecting to redirectURL, until
+// t ends, and waits for its OIDC discovery document.
 func (r *runDir) startDex(t testing.TB, bin, addr, redirectURL string) (*OIDCIssuer, *process) {
 	t.Helper()
 	iss := &OIDCIssuer{URL: "http://" + addr + "/dex", ClientID: "klutch-bind", ClientSecret: randomHex(t, 16)}
@@ -49,7 +49,7 @@ staticClients:
 connectors:
 - {type: mockCallback, id: mock, name: Mock}
 `, iss.URL, addr, iss.ClientID, iss.ClientSecret, strconv.Quote(redirectURL)), 0o600)
-	p := r.start(t, "dex", processGrace, nil, bin, "serve", config)
+	p := r.startFor(t, nil, "dex", processGrace, nil, bin, "serve", config)
 	discovery := iss.URL + "/.well-known/openid-configuration"
 	r.waitFor(t, "dex to serve "+discovery, p, startTimeout, func() (bool, string) {
 		return httpOK(http.DefaultClient, discovery)

@@ -25,7 +25,7 @@ done
 func TestBindSessionAnswersPromptsOnATerminal(t *testing.T) {
 	cli := filepath.Join(t.TempDir(), "kubectl-bind")
 	writeFile(t, cli, fakeKubectlBind, 0o755)
-	r := newRunDir(t)
+	r := newRunDir(t, t)
 	app := &ControlPlane{Dir: r.dir, LogDir: r.logs, run: r, Kubeconfig: "/app.kubeconfig"}
 	s := app.KubectlBind(t, &KlutchBind{KubectlBind: cli}, "http://127.0.0.1:1/export")
 	if got, want := s.AuthorizeURL(t), "http://127.0.0.1:1/authorize?p=1&s=x"; got != want {

@@ -12,22 +12,7 @@ import (
 )
 
 // What the tests that bind the generated APIs into an app cluster (TestKlutchLifecycle, TestWebBind)
-// share: the tools they build before entering their network namespace, and the provider's part,
-// which no provider plays on the test's control plane.
-
-// buildAppClusterTools builds what a test of the platform with klutch-bind runs, before it enters a
-// network namespace of its own, which cannot reach the module proxy, and returns klutch-bind.
-func buildAppClusterTools(t *testing.T) *testtools.KlutchBind {
-	t.Helper()
-	kb := testtools.KlutchBindBinaries(t)
-	testtools.KubeAPIServer(t)
-	testtools.KubeControllerManager(t)
-	testtools.CrossplaneCoreBinary(t, testtools.CrossplaneCore)
-	testtools.CrossplaneCRDs(t, testtools.CrossplaneCore)
-	testtools.Function(t, patchAndTransform, testtools.PatchAndTransform)
-	testtools.Crossplane(t, testtools.CrossplaneV2)
-	return kb
-}
+// share: the provider's part, which no provider plays on the test's control plane.
 
 // setServiceInstanceState does the provider's part: the state it observed of the ServiceInstance.
 func setServiceInstanceState(ctx context.Context, t *testing.T, kc client.Client, si *unstructured.Unstructured, state string) {

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
@@ -20,13 +21,12 @@ import (
 // kubeconfig on the app cluster.
 const klutchBindNamespace = "klutch-bind"
 
-// TestWebBind is the app developer's side of Klutch, on each Crossplane line the harness runs. On
-// the install test's control plane (startPlatform: our Function and Configuration installed from a
-// loopback registry) the function composes Klutch's MongoDB and ServiceBinding DataServices and
-// ACME's DocumentDatabase (MongoDB rebranded by examples/overlays/acme-documentdb.yaml, applied as
-// the DataService the overlay makes); klutch-bind's example-backend serves app developers in OIDC
-// mode, dex its identity provider, and its konnector serves an app cluster. Then, as an app
-// developer does:
+// TestWebBind is the app developer's side of Klutch, on each Crossplane line, on the line's
+// platform (our Function and Configuration installed from a loopback registry): the function
+// composes Klutch's MongoDB and ServiceBinding DataServices and ACME's DocumentDatabase (MongoDB
+// rebranded by examples/overlays/acme-documentdb.yaml, applied as the DataService the overlay
+// makes); klutch-bind's example-backend serves app developers in OIDC mode, dex its identity
+// provider, and its konnector serves an app cluster. Then, as an app developer does:
 //
 //  1. for each API, `kubectl bind <backend>/export` (klutch-bind's kubectl-bind, on a terminal)
 //     prints a login URL; headless Chromium opens it and follows the real redirects (/authorize ->
@@ -40,30 +40,14 @@ const klutchBindNamespace = "klutch-bind"
 //     status comes back to the app cluster;
 //  4. a ServiceBinding's credentials Secret reaches the app cluster through the accepted
 //     permission claims.
-//
-// Everything runs in a network namespace of the test's own: the konnector binds :8080 on every
-// interface.
 func TestWebBind(t *testing.T) {
 	// Chromium first, so that make unit (-short) says how to get it when it is missing.
 	testtools.Chromium(t)
-	if testing.Short() {
-		t.Skip("end-to-end: starts a control plane, an app cluster, dex, klutch-bind and Chromium; run without -short")
-	}
-	// Built before entering the namespace, which cannot reach the module proxy.
-	kb := buildAppClusterTools(t)
+	skipControlPlaneIfShort(t)
+	kb := testtools.KlutchBindBinaries(t)
 	testtools.Dex(t)
-	for _, line := range webBindLines() {
-		t.Run("crossplane-"+line, func(t *testing.T) {
-			if testtools.RunInNetworkNamespace(t) {
-				return
-			}
-			testWebBind(t, kb)
-		})
-	}
+	forEachLine(t, func(t *testing.T, p *platform) { testWebBind(t, p, kb) })
 }
-
-// webBindLines are the Crossplane core releases the control-plane harness starts.
-func webBindLines() []string { return []string{testtools.CrossplaneCore} }
 
 // A webAPI is a DataService's API as an app developer meets it.
 type webAPI struct {
@@ -76,24 +60,33 @@ type webAPI struct {
 // name is the API's resource.group, the name of its CRD and of its APIServiceBinding.
 func (a webAPI) name() string { return a.resource + "." + a.group }
 
-func testWebBind(t *testing.T, kb *testtools.KlutchBind) {
+func testWebBind(t *testing.T, p *platform, kb *testtools.KlutchBind) {
 	ctx := context.Background()
 	ph := newPhases(t)
 	root := testtools.RepoRoot(t)
-
-	cp, reg := startPlatform(t, root)
-	ph.end("control plane up, Functions and platform Configuration installed from registry " + reg.Host)
-	kc := cp.Client
+	cp, kc := p.cp, p.cp.Client
+	installKlutchCRDs(t, cp)
 
 	// Step 1: the DataServices composed by the function; ACME's is the one the overlay makes.
 	examples := testtools.Examples(t, filepath.Join(root, "examples"))
 	mongo := example(t, examples, "klutch/mongodb.yaml")
 	binding := example(t, examples, "klutch/servicebinding.yaml")
 	acme := example(t, examples, "overlays/acme-documentdb.yaml on klutch/mongodb.yaml")
-	var apis []webAPI
+	// Deleted when the test ends, and with them what they composed (and the claims of their APIs):
+	// the line stays as the platform left it.
+	defaults := compositionDefaults(t, filepath.Join(root, "apis", "composition.yaml"))
+	var dss, composed []*unstructured.Unstructured
 	for _, ds := range []*v1alpha1.DataService{mongo, binding, acme} {
-		cp.Apply(t, dataServiceObject(t, ds))
+		out, err := generator.Generate(ds, defaults)
+		if err != nil {
+			t.Fatalf("DataService %s: %v", ds.Name, err)
+		}
+		dss = append(dss, dataServiceObject(t, ds))
+		composed = append(composed, out.Objects()...)
 	}
+	deleteAfter(t, cp, dss, composed)
+	cp.Apply(t, dss...)
+	var apis []webAPI
 	for _, ds := range []*v1alpha1.DataService{mongo, binding, acme} {
 		apis = append(apis, composedAPI(t, cp, ds))
 	}
@@ -105,10 +98,8 @@ func testWebBind(t *testing.T, kb *testtools.KlutchBind) {
 	}
 	backend := cp.StartWebBindBackend(t, kb)
 	app := testtools.StartAppCluster(t)
-	// Crossplane's RBAC manager has granted the XRDs' types (they are Offered); it holds :8080.
-	cp.StopRBACManager(t)
-	app.StartAppKonnector(t, kb)
-	browser := cp.StartBrowser(t)
+	app.StartAppKonnector(t, kb, cp)
+	browser := app.StartBrowser(t)
 	ph.end("step 2: dex and klutch-bind's backend (OIDC) on the control plane, konnector on the app cluster, Chromium")
 
 	// Step 3: bind each API as an app developer.
