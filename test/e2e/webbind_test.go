@@ -10,6 +10,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
@@ -130,17 +131,10 @@ func testWebBind(t *testing.T, p *platform, kb *testtools.KlutchBind) {
 		t.Fatalf("cannot create %s %s on the app cluster: %v", mongoAPI.kind, objectKey(claim), err)
 	}
 	t.Run("AppClusterRefusesDownsize", func(t *testing.T) {
-		updatePlan(t, ac, client.ObjectKeyFromObject(claim), claim.GroupVersionKind(), "mongodbsspl-single-nano-ssl",
-			"Transition from bigger to smaller plan size is not supported.")
+		refusedUpdate(ctx, t, ac, claim, "spec.plan", "mongodbsspl-single-nano-ssl", "Transition from bigger to smaller plan size is not supported.")
 	})
 	t.Run("AppClusterRefusesServiceChange", func(t *testing.T) {
-		u := get(ctx, t, ac, claim.GroupVersionKind(), client.ObjectKeyFromObject(claim))
-		_ = unstructured.SetNestedField(u.Object, "a9s-mongodb50", "spec", "service")
-		err := ac.Update(ctx, u)
-		if err == nil || !strings.Contains(err.Error(), "Service is an immutable field") {
-			t.Fatalf("app cluster: changing the service of %s: got %v, want it refused: Service is an immutable field", objectKey(claim), err)
-		}
-		t.Logf("refused: %v", err)
+		refusedUpdate(ctx, t, ac, claim, "spec.service", "a9s-mongodb50", "Service is an immutable field")
 	})
 	acmeClaim := appClaim(acmeAPI, appNS, "billing-db", map[string]any{
 		"service": "acme-documentdb70", "plan": "acme-docdb-single-small", "compositionRef": map[string]any{"name": "acme-documentdb"},
@@ -247,6 +241,24 @@ func webBind(t *testing.T, app *testtools.ControlPlane, kb *testtools.KlutchBind
 	app.WaitForConditions(t, crdGVK, client.ObjectKey{Name: api.name()}, "Established")
 	app.Lap(t, "bound %s: browser %s, then %s; permission claims accepted: %v; CRD established on the app cluster; transcript %s",
 		api.name(), paths(loginHops), paths(bindHops), claims, s.Log)
+}
+
+// refusedUpdate sets the field at path (dotted) of the object on the app cluster to value and
+// fails the test unless the API server refuses the update with wantErr. Conflicts, with the
+// konnector writing the object's status, are retried.
+func refusedUpdate(ctx context.Context, t *testing.T, ac client.Client, obj *unstructured.Unstructured, path, value, wantErr string) {
+	t.Helper()
+	var old string
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		u := get(ctx, t, ac, obj.GroupVersionKind(), client.ObjectKeyFromObject(obj))
+		old = field(u, path)
+		_ = unstructured.SetNestedField(u.Object, value, strings.Split(path, ".")...)
+		return ac.Update(ctx, u)
+	})
+	if err == nil || !strings.Contains(err.Error(), wantErr) {
+		t.Fatalf("app cluster: %s of %s %s from %s to %s: got %v, want it refused: %s", path, obj.GetKind(), objectKey(obj), old, value, err, wantErr)
+	}
+	t.Logf("refused: %v", err)
 }
 
 // wantHops fails the test unless the browser requested documents starting with each prefix, in
