@@ -2,6 +2,7 @@ package testtools
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -35,7 +36,7 @@ func Chromium(t testing.TB) string {
 	if os.Geteuid() == 0 {
 		sudo = ""
 	}
-	msg := fmt.Sprintf("%s drives Debian's chromium (headless) through klutch-bind's web pages; it is not installed: run  %sapt-get install -y chromium", t.Name(), sudo)
+	msg := fmt.Sprintf("%s drives Debian's chromium (headless) through klutch-bind's web pages; no chromium on the PATH: run  %sapt-get update && %sapt-get install -y chromium", t.Name(), sudo, sudo)
 	if os.Getenv(EnvCI) == "true" {
 		t.Fatalf("%s (CI=true: .ci/run installs it before make test)", msg)
 	}
@@ -111,7 +112,11 @@ func (app *ControlPlane) StartBrowser(t testing.TB) *Browser {
 	if err != nil {
 		t.Fatalf("chromium does not answer: %v; its output is in %s", err, logFile.Name())
 	}
-	app.run.lap(t, "chromium started headless (%s); screenshots go to %s (the run folder is kept when the test fails or $%s is set)", version, b.dir, EnvKeep)
+	where := fmt.Sprintf("%s (the run folder is kept when the test fails or $%s is set; go test -artifacts keeps them in any case)", b.dir, EnvKeep)
+	if artifacts() {
+		where = "the test's artifact folder (go test -artifacts)"
+	}
+	app.run.lap(t, "chromium started headless (%s); screenshots go to %s", version, where)
 	return b
 }
 
@@ -162,14 +167,21 @@ func (b *Browser) Cards(t testing.TB) []Card {
 	return out
 }
 
-// Screenshot saves the whole page as web/NAME.png in the run folder and returns its path.
+// Screenshot saves the whole page as NAME.png with the test's output and returns its path: in
+// the test's artifact folder under `go test -artifacts` (make test and make e2e pass it, with
+// -outputdir _output/test), which outlives the test; else in web/ of the run folder, kept when
+// the test fails or $DATASERVICE_E2E_KEEP is set.
 func (b *Browser) Screenshot(t testing.TB, name string) string {
 	t.Helper()
 	png, err := browse(b, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("browser: cannot take a screenshot: %v", err)
 	}
-	p := filepath.Join(b.dir, name+".png")
+	dir := b.dir
+	if artifacts() {
+		dir = t.ArtifactDir()
+	}
+	p := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(p, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -230,4 +242,11 @@ func (b *Browser) hopsSince(n int) []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]string(nil), b.hops[n:]...)
+}
+
+// artifacts reports whether the test runs with `go test -artifacts`, whose artifact folders are
+// kept (under -outputdir) after the test; without it they are removed with the test.
+func artifacts() bool {
+	f := flag.Lookup("test.artifacts")
+	return f != nil && f.Value.String() == "true"
 }
