@@ -42,6 +42,7 @@ unit: ## Fast inner loop: unit and fidelity tests, no external binaries (seconds
 
 .PHONY: test
 test: deps lint check-generate fuzz-short tools ## Everything: lint, generated files, unit, fidelity and end-to-end tests with real binaries (builds the tools first).
+	@mkdir -p _output/test
 	$(GO) test -count=1 -timeout 40m $(TEST_ARTIFACTS) ./...
 
 # What make test needs besides Go: every tool is built from the Go module proxy, so only commands of
@@ -97,11 +98,13 @@ push: xpkg ## Push the packages: make push REGISTRY=ghcr.io/acme VERSION=v0.1.0
 	$(BIN)/dataservice push $(REGISTRY)/dataservice-platform:$(VERSION) -f $(XPKG)/dataservice-platform.xpkg
 	$(BIN)/dataservice push $(REGISTRY)/function-dataservice:$(VERSION) -f $(XPKG)/function-dataservice-amd64.xpkg -f $(XPKG)/function-dataservice-arm64.xpkg
 
-# What tests keep of a run (the web-bind test's screenshots) goes to _output/test/_artifacts/<package>/<test>/.
+# What tests keep of a run (the web-bind test's screenshots) goes to a folder per test under
+# _output/test/_artifacts (go test wants the -outputdir folder to exist).
 TEST_ARTIFACTS := -artifacts -outputdir=_output/test
 
 .PHONY: e2e
 e2e: tools ## End-to-end tests on a real control plane per Crossplane line ($DATASERVICE_CROSSPLANE_LINES) on 127.0.0.1: etcd, kube-apiserver, Crossplane core, registry, provider-kubernetes (binaries built once into ~/.cache).
+	@mkdir -p _output/test
 	$(GO) test -count=1 -timeout 40m -v $(TEST_ARTIFACTS) ./test/e2e/...
 
 .PHONY: bench
