@@ -167,6 +167,16 @@ func (b *Browser) Cards(t testing.TB) []Card {
 	return out
 }
 
+// Outline frames a card, so that a screenshot shows the one the test chose; the page is otherwise
+// left as the user reads it.
+func (b *Browser) Outline(t testing.TB, c Card) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const c = document.querySelectorAll('.card')[%d]; c.style.outline = '3px solid #d00'; c.style.outlineOffset = '4px'; return true; })()`, c.index)
+	if _, err := browse(b, chromedp.Evaluate[bool](js)); err != nil {
+		t.Fatalf("browser: cannot outline card %q: %v", c.Title, err)
+	}
+}
+
 // Screenshot saves the whole page as NAME.png with the test's output and returns its path: in
 // the test's artifact folder under `go test -artifacts` (make test and make e2e pass it, with
 // -outputdir _output/test), which outlives the test; else in web/ of the run folder, kept when

@@ -32,9 +32,10 @@ const klutchBindNamespace = "klutch-bind"
 //  1. for each API, `kubectl bind <backend>/export` (klutch-bind's kubectl-bind, on a terminal)
 //     prints a login URL; headless Chromium opens it and follows the real redirects (/authorize ->
 //     dex -> /callback -> /resources), the API's card is found by the names the DataService gives
-//     (the rebrand's too), a screenshot kept, and its Bind link clicked (/bind -> the CLI's
-//     localhost callback); the CLI asks about each permission claim the DataService declares,
-//     answered on the terminal, and creates the APIServiceBinding; the konnector installs the CRD;
+//     (the rebrand's too), a screenshot kept with the card outlined, and its Bind link clicked
+//     (/bind -> the CLI's localhost callback); the CLI asks about each permission claim the
+//     DataService declares, answered on the terminal, and creates the APIServiceBinding; the
+//     konnector installs the CRD;
 //  2. the app cluster's API server enforces the generated rules: an unknown plan, a downsize and
 //     a service change are refused there with our messages, and so is a plan the rebrand removed;
 //  3. claims created on the app cluster are composed on the control plane, and the provider's
@@ -200,6 +201,9 @@ func webBind(t *testing.T, app *testtools.ControlPlane, kb *testtools.KlutchBind
 		if c.Title == strings.ToLower(api.ds.Spec.Kind) && hasLine(c.Lines, "Group: "+api.ds.Spec.Group) {
 			card = &cards[i]
 		}
+	}
+	if card != nil {
+		browser.Outline(t, *card)
 	}
 	shot := browser.Screenshot(t, "resources-"+api.name())
 	if card == nil {
