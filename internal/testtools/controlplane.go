@@ -83,6 +83,8 @@ type ControlPlane struct {
 	crossplane            *process
 	rbacManager           *process
 	kcmBin, crossplaneBin string
+	// kcmArgs are further flags of kube-controller-manager (enableServiceAccountTokens).
+	kcmArgs []string
 	// coreNet is Crossplane core's network namespace when it binds fixed ports (v1.17), else nil:
 	// what core must reach is forwarded into it (see Reach).
 	coreNet *isolatedNet
@@ -258,8 +260,8 @@ func (cp *ControlPlane) StartControllerManager(t testing.TB) {
 		cp.kcmLogOffset = fi.Size()
 	}
 	cp.controllerManager = cp.run.start(t, "kube-controller-manager", processGrace, nil, cp.kcmBin,
-		"--kubeconfig="+cp.Kubeconfig, "--controllers=garbagecollector,namespace,clusterrole-aggregation",
-		"--leader-elect=false", "--secure-port=0", "--use-service-account-credentials=false")
+		append([]string{"--kubeconfig=" + cp.Kubeconfig, "--controllers=garbagecollector,namespace,clusterrole-aggregation",
+			"--leader-elect=false", "--secure-port=0", "--use-service-account-credentials=false"}, cp.kcmArgs...)...)
 	// Nothing to probe with --secure-port=0: it is up once it holds a connection to the API server.
 	// Give it a moment to fail fast on bad flags.
 	cp.run.waitFor(t, "kube-controller-manager to start its controllers", cp.controllerManager, startTimeout, func() (bool, string) {
