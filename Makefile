@@ -64,7 +64,7 @@ DATASERVICE_CROSSPLANE_LINES ?= v1.20.7,v2.2.1
 export DATASERVICE_CROSSPLANE_LINES
 
 .PHONY: tools
-tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core of each line, functions, provider-kubernetes, etcd, kube-apiserver, kube-controller-manager, registry, klutch-bind, dex (cached).
+tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core of each line, functions, provider-kubernetes, etcd, kube-apiserver, kube-controller-manager, registry, klutch-bind, dex (cached); installs Debian's chromium when missing.
 	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crank >/dev/null
 	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.20.7 ./cmd/crank >/dev/null
 	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.16.0 ./cmd/crank >/dev/null
@@ -78,6 +78,7 @@ tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core of
 	@test/tools/gobin.sh provider-kubernetes github.com/crossplane-contrib/provider-kubernetes v0.18.0 ./cmd/provider >/dev/null
 	@test/tools/klutchbind.sh >/dev/null || [ $$? = 3 ] # 3: no klutch-bind source beside the project (the Klutch test skips)
 	@test/tools/dex.sh v0.0.0-20260303133905-11d2eeb52b42 >/dev/null # dex v2.45.1, the web-bind tests' OIDC issuer
+	@test/tools/chromium.sh >/dev/null # Debian's chromium, installed when missing (root or passwordless sudo), else the web-bind tests skip
 
 # Packages, built and pushed with the dataservice CLI: no Docker engine. The platform Configuration
 # is crossplane.yaml with apis/ as its only content and the Klutch DataServices as examples.
