@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
@@ -38,12 +39,17 @@ type API struct {
 	Versions []Version
 	// XRD is the XRD as read, for what its callers show of it (every version, served or not).
 	XRD *xv2.CompositeResourceDefinition
+
+	// evaluations counts the questions asked of the API server's validation.
+	evaluations atomic.Int64
 }
 
 // Version is one served version of an API.
 type Version struct {
 	Name      string
 	validator *crvalidate.Validator
+	// schema is the version's schema as the XRD holds it: versions with the same answer the same.
+	schema string
 }
 
 // Validator validates objects of the version as the API server does.
@@ -85,7 +91,7 @@ func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, erro
 		if err != nil {
 			return nil, errors.Wrapf(err, errVersionSchema, x.GetName(), i)
 		}
-		a.Versions = append(a.Versions, Version{Name: v.Name, validator: val})
+		a.Versions = append(a.Versions, Version{Name: v.Name, validator: val, schema: string(v.Schema.OpenAPIV3Schema.Raw)})
 	}
 	if len(a.Versions) == 0 {
 		return nil, errors.Errorf("XRD %s serves no version", x.GetName())
@@ -131,6 +137,32 @@ func (a *API) Object(in Instance) map[string]any {
 		}
 	}
 	return obj
+}
+
+// Evaluations is how many creates and updates the API's validation has been asked to judge, by
+// every Compute on it together.
+func (a *API) Evaluations() int { return int(a.evaluations.Load()) }
+
+// versionGroups groups the served versions that answer every question the same, in the order they
+// are served, each group's first version first: versions with the same schema, whose objects
+// differ only in apiVersion, unless a rule on the whole object could read it. A generated XRD
+// repeats one schema in every version.
+func (a *API) versionGroups() [][]string {
+	var groups [][]string
+	at := map[string]int{}
+	for _, v := range a.Versions {
+		if len(v.validator.Structural().XValidations) > 0 {
+			groups = append(groups, []string{v.Name})
+			continue
+		}
+		if i, ok := at[v.schema]; ok {
+			groups[i] = append(groups[i], v.Name)
+			continue
+		}
+		at[v.schema] = len(groups)
+		groups = append(groups, []string{v.Name})
+	}
+	return groups
 }
 
 func (a *API) version(name string) *Version {
@@ -207,12 +239,14 @@ type evalError struct {
 
 // create validates in as a new object.
 func (a *API) create(ctx context.Context, in Instance) verdict {
+	a.evaluations.Add(1)
 	v := a.version(in.Version)
 	return classify(v.validator.Structural(), v.validator.Create(ctx, a.Object(in)))
 }
 
 // update validates changing from to to.
 func (a *API) update(ctx context.Context, from, to Instance) verdict {
+	a.evaluations.Add(1)
 	v := a.version(to.Version)
 	return classify(v.validator.Structural(), v.validator.Update(ctx, a.Object(to), a.Object(from)))
 }
