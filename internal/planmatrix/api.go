@@ -50,6 +50,8 @@ type Version struct {
 	validator *crvalidate.Validator
 	// schema is the version's schema as the XRD holds it: versions with the same answer the same.
 	schema string
+	// cel is how many bytes of CEL the schema's rules hold: every evaluation runs them.
+	cel int
 }
 
 // Validator validates objects of the version as the API server does.
@@ -91,7 +93,7 @@ func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, erro
 		if err != nil {
 			return nil, errors.Wrapf(err, errVersionSchema, x.GetName(), i)
 		}
-		a.Versions = append(a.Versions, Version{Name: v.Name, validator: val, schema: string(v.Schema.OpenAPIV3Schema.Raw)})
+		a.Versions = append(a.Versions, Version{Name: v.Name, validator: val, schema: string(v.Schema.OpenAPIV3Schema.Raw), cel: celBytes(val.Structural())})
 	}
 	if len(a.Versions) == 0 {
 		return nil, errors.Errorf("XRD %s serves no version", x.GetName())
@@ -163,6 +165,26 @@ func (a *API) versionGroups() [][]string {
 		groups = append(groups, []string{v.Name})
 	}
 	return groups
+}
+
+// celBytes counts the bytes of the CEL rules and message expressions of a schema and everything
+// below it.
+func celBytes(s *structuralschema.Structural) int {
+	if s == nil {
+		return 0
+	}
+	n := 0
+	for _, r := range s.XValidations {
+		n += len(r.Rule) + len(r.MessageExpression)
+	}
+	for _, p := range s.Properties {
+		n += celBytes(&p)
+	}
+	n += celBytes(s.Items)
+	if s.AdditionalProperties != nil {
+		n += celBytes(s.AdditionalProperties.Structural)
+	}
+	return n
 }
 
 func (a *API) version(name string) *Version {

@@ -1,50 +1,107 @@
 package planmatrix
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
-// MaxEvaluations bounds the questions one Compute asks the API server's validation (a create or
-// an update of one object each). A grid of n plans takes n² of them per version, composition and
-// service, each a whole object's validation (schema, enums and every CEL rule: 0.1 to 1 ms), so a
-// spec within the generator's limits (2,048 plans, 256 services, 64 compositions) could ask for
-// billions: plans and docs ran for hours and out of memory. Within this bound they answer in
-// about a minute on a loaded 2-core machine, holding some ten MiB of matrices; Klutch's largest
-// data service (PostgreSQL, 23 plans) asks about 2,600.
+// MaxEvaluations bounds the work of one Compute, in evaluations of the API server's validation (a
+// create or an update of one object each, with its schema, enums and every CEL rule). A grid of n
+// plans takes n² of them per version, composition and service, so a spec within the generator's
+// limits (2,048 plans, 256 services, 64 compositions, 16 versions) could take billions: plans and
+// docs ran for hours. Within this bound Compute takes 20 to 30 s of CPU on the 2-core machine the
+// tests run on (0.2 to 0.3 ms per evaluation, rules weighed) and some 100 MiB; Klutch's largest
+// data service (PostgreSQL: 2 compositions, 4 services, 23 plans) takes 988 evaluations, weighed
+// 1,850.
 const MaxEvaluations = 100_000
+
+// celPerEvaluation is how many bytes of CEL rules weigh as one more evaluation. Every evaluation
+// runs every rule of the schema, and the rules grow with what the spec offers (the offering rule of
+// 32 compositions of 32 plans holds 47 KiB, and made an evaluation 2 ms instead of 0.2): an
+// evaluation of a schema holding c bytes of rules counts as 1 + c/celPerEvaluation, which keeps the
+// time per counted evaluation between 0.15 and 0.3 ms on the measured shapes.
+const celPerEvaluation = 4 << 10
+
+// weight is what one evaluation of a version's objects counts as.
+func (v *Version) weight() float64 { return 1 + float64(v.cel)/celPerEvaluation }
 
 // TooLargeError is the error of an API whose matrices would take more than MaxEvaluations, found
 // before they are evaluated.
 type TooLargeError struct {
 	// XRD is the name of the XRD.
 	XRD string
-	// Evaluations is what the matrices would take.
+	// Evaluations is what the matrices would take, weighed.
 	Evaluations int
-	// What says what they count.
+	// What says what is counted.
 	What string
 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("XRD %s: its plan and service changes take %d evaluations of the API server's validation (%s), at most %d are made (the plan matrix's limit): offer fewer plans and services per composition (n values of a field take n² changes per composition and value of the other field), or split the data service into several", e.XRD, e.Evaluations, e.What, MaxEvaluations)
+	return fmt.Sprintf("XRD %s: its plan and service changes take the work of %d evaluations of the API server's validation (%s), at most %d are made (the plan matrix's limit): offer fewer plans and services per composition (n values of a field take n² changes per composition and value of the other field), or split the data service into several", e.XRD, e.Evaluations, e.What, MaxEvaluations)
 }
 
 // checkCreates refuses an API whose creates alone are beyond the limit, before any is evaluated:
-// every version group, composition, service and plan once.
-func checkCreates(a *API, groups, comps, services, plans int) error {
-	n := groups * comps * services * plans
-	if n <= MaxEvaluations {
+// every composition, service and plan of d once per version group.
+func checkCreates(a *API, groups [][]string, d Domain) error {
+	per := len(orNone(d.Compositions)) * len(orNone(d.Services)) * len(orNone(d.Plans))
+	work, heaviest := 0.0, (*Version)(nil)
+	for _, g := range groups {
+		v := a.version(g[0])
+		work += float64(per) * v.weight()
+		if heaviest == nil || v.cel > heaviest.cel {
+			heaviest = v
+		}
+	}
+	if work <= MaxEvaluations {
 		return nil
 	}
-	return &TooLargeError{XRD: a.Name, Evaluations: n, What: fmt.Sprintf("%d versions with their own schema × %d compositions × %d services × %d plans to create, before any change", groups, comps, services, plans)}
+	factors := []string{count(len(groups), "version schema")}
+	for _, f := range []struct {
+		n    int
+		noun string
+	}{{len(d.Compositions), "composition"}, {len(d.Services), "service"}, {len(d.Plans), "plan"}} {
+		if f.n > 0 {
+			factors = append(factors, count(f.n, f.noun))
+		}
+	}
+	what := strings.Join(factors, " × ") + " to create, before any change" + weighs(heaviest)
+	return &TooLargeError{XRD: a.Name, Evaluations: int(work), What: what}
 }
 
 // checkChanges refuses an API whose changes are beyond the limit once the values each context
-// holds are known, before any change is evaluated: done is what was evaluated so far.
-func checkChanges(a *API, done, changes int, cs []*evalContext) error {
-	if done+changes <= MaxEvaluations {
+// holds are known, before any change is evaluated: done is the work done so far.
+func checkChanges(a *API, done float64, cs []*evalContext) error {
+	work, changes, largest := done, 0, 0
+	heaviest := (*Version)(nil)
+	for _, ec := range cs {
+		v := a.version(ec.base.Version)
+		n := len(ec.m.Values) * len(ec.m.Values)
+		work += float64(n) * v.weight()
+		changes += n
+		largest = max(largest, len(ec.m.Values))
+		if heaviest == nil || v.cel > heaviest.cel {
+			heaviest = v
+		}
+	}
+	if work <= MaxEvaluations {
 		return nil
 	}
-	largest := 0
-	for _, ec := range cs {
-		largest = max(largest, len(ec.m.Values))
+	what := fmt.Sprintf("%s in %s, the largest of %s, after the creates", count(changes, "change"), count(len(cs), "grid"), count(largest, "value")) + weighs(heaviest)
+	return &TooLargeError{XRD: a.Name, Evaluations: int(work), What: what}
+}
+
+// weighs says what an evaluation of v counts as, when its rules make it count as more than one.
+func weighs(v *Version) string {
+	if v == nil || v.cel == 0 {
+		return ""
 	}
-	return &TooLargeError{XRD: a.Name, Evaluations: done + changes, What: fmt.Sprintf("%d creates, then %d changes in %d grids, the largest of %d values", done, changes, len(cs), largest)}
+	return fmt.Sprintf("; each evaluation runs %.1f KiB of CEL rules and counts as %.2f (1, and 1 per %d KiB of rules)", float64(v.cel)/1024, v.weight(), celPerEvaluation/1024)
+}
+
+// count says n things.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -71,7 +71,26 @@ func TestLimits(t *testing.T) {
 		}
 		a := generated(t, spec(t, mongodbSpec, nil))
 		_, err := Compute(context.Background(), a, d)
-		assertTooLarge(t, err, fmt.Sprintf("%d evaluations", generator.MaxCompositions*generator.MaxServices*generator.MaxPlans))
+		assertTooLarge(t, err, fmt.Sprintf("1 version schema × %d compositions × %d services × %d plans to create, before any change", generator.MaxCompositions, generator.MaxServices, generator.MaxPlans))
+		if n := a.Evaluations(); n != 0 {
+			t.Errorf("%d evaluations before refusing, want none", n)
+		}
+	})
+	t.Run("RulesWeigh", func(t *testing.T) {
+		// Every evaluation runs every rule: 30,000 creates of a schema holding 14 KiB of rules
+		// take the work of 138,000 evaluations of one holding little.
+		heavy := spec(t, mongodbSpec, func(ds *v1alpha1.DataService) {
+			for i := range 15 {
+				ds.Spec.Rules = append(ds.Spec.Rules, v1alpha1.Rule{Rule: strings.Repeat(fmt.Sprintf("self.plan != 'x%d' && ", i), 45) + "true", Message: "never"})
+			}
+		})
+		d := Domain{Compositions: []string{"a9s-mongodb"}, Services: mongodbServices[:1]}
+		for i := range 30_000 {
+			d.Plans = append(d.Plans, fmt.Sprintf("p%d", i))
+		}
+		a := generated(t, heavy)
+		_, err := Compute(context.Background(), a, d)
+		assertTooLarge(t, err, "1 composition × 1 service × 30000 plans to create, before any change; each evaluation runs 14.4 KiB of CEL rules and counts as 4.61")
 		if n := a.Evaluations(); n != 0 {
 			t.Errorf("%d evaluations before refusing, want none", n)
 		}
@@ -90,7 +109,7 @@ func TestLimits(t *testing.T) {
 		a := generated(t, ds)
 		_, err := Compute(context.Background(), a, domainOf(t, ds))
 		// Every change of the plan grid, and each plan's service grid of one service.
-		assertTooLarge(t, err, fmt.Sprintf("%d creates, then %d changes", generator.MaxPlans, generator.MaxPlans*generator.MaxPlans+generator.MaxPlans))
+		assertTooLarge(t, err, fmt.Sprintf("%d changes in %d grids, the largest of %d values, after the creates", generator.MaxPlans*generator.MaxPlans+generator.MaxPlans, generator.MaxPlans+1, generator.MaxPlans))
 		// The plan grid's creates, and the service grid's, which are the same instances.
 		if n := a.Evaluations(); n != generator.MaxPlans {
 			t.Errorf("%d evaluations before refusing, want the %d creates only", n, generator.MaxPlans)

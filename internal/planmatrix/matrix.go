@@ -145,15 +145,15 @@ func (in Instance) String() string {
 // the same are evaluated as one and their contexts share the answers, and an instance created
 // (or kept) is evaluated once for the plan and the service matrices that both hold it. What is
 // left grows with the grids (n values of a field in a context take n² changes): Compute counts
-// it before it asks, and refuses beyond MaxEvaluations (ErrTooLarge) instead of running for
-// hours and out of memory.
+// it before it asks, and refuses beyond MaxEvaluations (TooLargeError) instead of running for
+// hours.
 func Compute(ctx context.Context, a *API, d Domain) (Result, error) {
 	r := Result{API: a.Name, Group: a.Group, Kind: a.Kind, Domain: d}
 	comps := orNone(d.Compositions)
 	services, plans := orNone(d.Services), orNone(d.Plans)
 	groups := a.versionGroups()
 	if !d.Empty() {
-		if err := checkCreates(a, len(groups), len(comps), len(services), len(plans)); err != nil {
+		if err := checkCreates(a, groups, d); err != nil {
 			return Result{}, err
 		}
 	}
@@ -183,11 +183,7 @@ func Compute(ctx context.Context, a *API, d Domain) (Result, error) {
 			}
 		}
 	}
-	changes := 0
-	for _, ec := range cs {
-		changes += len(ec.m.Values) * len(ec.m.Values)
-	}
-	if err := checkChanges(a, a.Evaluations(), changes, cs); err != nil {
+	if err := checkChanges(a, e.work, cs); err != nil {
 		return Result{}, err
 	}
 	for _, ec := range cs {
@@ -257,25 +253,29 @@ type evaluation struct {
 	// created is the verdict on each instance created, kept on each instance updated to itself
 	// (a plan kept by an existing instance, and the diagonal of every grid).
 	created, kept map[Instance]verdict
+	// work is what was evaluated, each evaluation weighed (MaxEvaluations).
+	work float64
 }
 
 func (e *evaluation) create(ctx context.Context, in Instance) verdict {
 	if v, ok := e.created[in]; ok {
 		return v
 	}
+	e.work += e.a.version(in.Version).weight()
 	v := e.a.create(ctx, in)
 	e.created[in] = v
 	return v
 }
 
 func (e *evaluation) update(ctx context.Context, from, to Instance) verdict {
-	if from != to {
-		return e.a.update(ctx, from, to)
-	}
-	if v, ok := e.kept[to]; ok {
+	if v, ok := e.kept[to]; ok && from == to {
 		return v
 	}
+	e.work += e.a.version(to.Version).weight()
 	v := e.a.update(ctx, from, to)
+	if from != to {
+		return v
+	}
 	e.kept[to] = v
 	return v
 }
