@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -14,8 +13,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
-	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
-	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
@@ -63,14 +60,7 @@ func TestHostileTextStaysText(t *testing.T) {
 			"x-kubernetes-validations": [{"rule": "self.size() < 100", "message": ` + fmt.Sprintf("%q", hostileLine) + `}]}`)}},
 		{Name: "mode", Schema: runtime.RawExtension{Raw: []byte(`{"type": "string", "enum": ["` + "`a" + `", "b` + "``" + `"]}`)}},
 	}
-	out, err := generator.Generate(ds, inputv1beta1.Defaults{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Write(context.Background(), out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := writePage(t, ds)
 	page := string(p.Markdown)
 
 	// '<' is never written as it is; a link's "](" only escaped.

@@ -82,6 +82,13 @@ func TestBundledPages(t *testing.T) {
 // pageOf generates ds and writes its page.
 func pageOf(t *testing.T, ds *v1alpha1.DataService) (*generator.Output, string) {
 	t.Helper()
+	out, p := writePage(t, ds)
+	return out, string(p.Markdown)
+}
+
+// writePage generates ds and writes its page.
+func writePage(t *testing.T, ds *v1alpha1.DataService) (*generator.Output, *Page) {
+	t.Helper()
 	out, err := generator.Generate(ds, inputv1beta1.Defaults{})
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +97,7 @@ func pageOf(t *testing.T, ds *v1alpha1.DataService) (*generator.Output, string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out, string(p.Markdown)
+	return out, p
 }
 
 func ptr[T any](v T) *T { return &v }

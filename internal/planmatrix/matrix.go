@@ -149,8 +149,6 @@ func (in Instance) String() string {
 // hours.
 func Compute(ctx context.Context, a *API, d Domain) (Result, error) {
 	r := Result{API: a.Name, Group: a.Group, Kind: a.Kind, Domain: d}
-	comps := orNone(d.Compositions)
-	services, plans := orNone(d.Services), orNone(d.Plans)
 	groups := a.versionGroups()
 	if !d.Empty() {
 		if err := checkCreates(a, groups, d); err != nil {
@@ -159,29 +157,28 @@ func Compute(ctx context.Context, a *API, d Domain) (Result, error) {
 	}
 	e := &evaluation{a: a, created: map[Instance]verdict{}, kept: map[Instance]verdict{}}
 	// The contexts of one version of each group, in the order their matrices are shown.
+	firsts := make([]string, len(groups))
+	group := map[string]string{}
+	for i, g := range groups {
+		firsts[i] = g[0]
+		for _, v := range g {
+			group[v] = g[0]
+		}
+	}
 	var cs []*evalContext
 	byKey := map[ctxKey]*evalContext{}
-	for _, field := range []string{FieldPlan, FieldService} {
-		values, others := d.Plans, services
-		if field == FieldService {
-			values, others = d.Services, plans
+	err := eachContext(d, firsts, func(k ctxKey, values []string) error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if len(values) == 0 {
-			continue
-		}
-		for _, g := range groups {
-			for _, c := range comps {
-				for _, o := range others {
-					if err := ctx.Err(); err != nil {
-						return Result{}, err
-					}
-					ec := &evalContext{field: field, base: Instance{Version: g[0], Composition: c}, other: o}
-					e.values(ctx, ec, values)
-					cs = append(cs, ec)
-					byKey[ctxKey{field, g[0], c, o}] = ec
-				}
-			}
-		}
+		ec := &evalContext{field: k.field, base: Instance{Version: k.version, Composition: k.composition}, other: k.other}
+		e.values(ctx, ec, values)
+		cs = append(cs, ec)
+		byKey[k] = ec
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
 	}
 	if err := checkChanges(a, e.work, cs); err != nil {
 		return Result{}, err
@@ -192,42 +189,55 @@ func Compute(ctx context.Context, a *API, d Domain) (Result, error) {
 		}
 	}
 	// Every version shows its group's answers, in the order versions are served.
-	group := map[string]string{}
-	for _, g := range groups {
-		for _, v := range g {
-			group[v] = g[0]
-		}
+	served := make([]string, len(a.Versions))
+	for i, v := range a.Versions {
+		served[i] = v.Name
 	}
 	var all []keyed
+	_ = eachContext(d, served, func(k ctxKey, _ []string) error {
+		version := k.version
+		k.version = group[version]
+		ec := byKey[k]
+		r.Errors = append(r.Errors, inVersion(ec.errs, version)...)
+		// A context no instance can be in (a service the composition does not offer) has no
+		// changes to show.
+		if len(ec.m.Values) > 0 {
+			if ec.key == "" {
+				ec.key = key(ec.m)
+			}
+			m := ec.m
+			m.Contexts = []Instance{with(Instance{Version: version, Composition: k.composition}, k.field, "", k.other)}
+			all = append(all, keyed{m, ec.key})
+		}
+		return nil
+	})
+	r.Matrices = merge(all)
+	return r, nil
+}
+
+// eachContext calls fn with each context of d's matrices in versions, in the order they are
+// shown: the plan's, then the service's; by version, composition and value of the other field.
+// values are the field's values in d.
+func eachContext(d Domain, versions []string, fn func(k ctxKey, values []string) error) error {
 	for _, field := range []string{FieldPlan, FieldService} {
-		values, others := d.Plans, services
+		values, others := d.Plans, orNone(d.Services)
 		if field == FieldService {
-			values, others = d.Services, plans
+			values, others = d.Services, orNone(d.Plans)
 		}
 		if len(values) == 0 {
 			continue
 		}
-		for _, v := range a.Versions {
-			for _, c := range comps {
+		for _, v := range versions {
+			for _, c := range orNone(d.Compositions) {
 				for _, o := range others {
-					ec := byKey[ctxKey{field, group[v.Name], c, o}]
-					r.Errors = append(r.Errors, inVersion(ec.errs, v.Name)...)
-					// A context no instance can be in (a service the composition does not offer)
-					// has no changes to show.
-					if len(ec.m.Values) > 0 {
-						if ec.key == "" {
-							ec.key = key(ec.m)
-						}
-						m := ec.m
-						m.Contexts = []Instance{with(Instance{Version: v.Name, Composition: c}, field, "", o)}
-						all = append(all, keyed{m, ec.key})
+					if err := fn(ctxKey{field, v, c, o}, values); err != nil {
+						return err
 					}
 				}
 			}
 		}
 	}
-	r.Matrices = merge(all)
-	return r, nil
+	return nil
 }
 
 func orNone(vs []string) []string {
