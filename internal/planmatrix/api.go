@@ -141,52 +141,6 @@ func (a *API) Object(in Instance) map[string]any {
 	return obj
 }
 
-// Evaluations is how many creates and updates the API's validation has been asked to judge, by
-// every Compute on it together.
-func (a *API) Evaluations() int { return int(a.evaluations.Load()) }
-
-// versionGroups groups the served versions that answer every question the same, in the order they
-// are served, each group's first version first: versions with the same schema, whose objects
-// differ only in apiVersion, unless a rule on the whole object could read it. A generated XRD
-// repeats one schema in every version.
-func (a *API) versionGroups() [][]string {
-	var groups [][]string
-	at := map[string]int{}
-	for _, v := range a.Versions {
-		if len(v.validator.Structural().XValidations) > 0 {
-			groups = append(groups, []string{v.Name})
-			continue
-		}
-		if i, ok := at[v.schema]; ok {
-			groups[i] = append(groups[i], v.Name)
-			continue
-		}
-		at[v.schema] = len(groups)
-		groups = append(groups, []string{v.Name})
-	}
-	return groups
-}
-
-// celBytes counts the bytes of the CEL rules and message expressions of a schema and everything
-// below it.
-func celBytes(s *structuralschema.Structural) int {
-	if s == nil {
-		return 0
-	}
-	n := 0
-	for _, r := range s.XValidations {
-		n += len(r.Rule) + len(r.MessageExpression)
-	}
-	for _, p := range s.Properties {
-		n += celBytes(&p)
-	}
-	n += celBytes(s.Items)
-	if s.AdditionalProperties != nil {
-		n += celBytes(s.AdditionalProperties.Structural)
-	}
-	return n
-}
-
 func (a *API) version(name string) *Version {
 	i := slices.IndexFunc(a.Versions, func(v Version) bool { return v.Name == name })
 	if i < 0 {

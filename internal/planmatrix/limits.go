@@ -3,6 +3,8 @@ package planmatrix
 import (
 	"fmt"
 	"strings"
+
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 )
 
 // MaxEvaluations bounds the work of one Compute, in evaluations of the API server's validation (a
@@ -104,4 +106,50 @@ func count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// Evaluations is how many creates and updates the API's validation has been asked to judge, by
+// every Compute on it together.
+func (a *API) Evaluations() int { return int(a.evaluations.Load()) }
+
+// versionGroups groups the served versions that answer every question the same, in the order they
+// are served, each group's first version first: versions with the same schema, whose objects
+// differ only in apiVersion, unless a rule on the whole object could read it. A generated XRD
+// repeats one schema in every version.
+func (a *API) versionGroups() [][]string {
+	var groups [][]string
+	at := map[string]int{}
+	for _, v := range a.Versions {
+		if len(v.validator.Structural().XValidations) > 0 {
+			groups = append(groups, []string{v.Name})
+			continue
+		}
+		if i, ok := at[v.schema]; ok {
+			groups[i] = append(groups[i], v.Name)
+			continue
+		}
+		at[v.schema] = len(groups)
+		groups = append(groups, []string{v.Name})
+	}
+	return groups
+}
+
+// celBytes counts the bytes of the CEL rules and message expressions of a schema and everything
+// below it.
+func celBytes(s *structuralschema.Structural) int {
+	if s == nil {
+		return 0
+	}
+	n := 0
+	for _, r := range s.XValidations {
+		n += len(r.Rule) + len(r.MessageExpression)
+	}
+	for _, p := range s.Properties {
+		n += celBytes(&p)
+	}
+	n += celBytes(s.Items)
+	if s.AdditionalProperties != nil {
+		n += celBytes(s.AdditionalProperties.Structural)
+	}
+	return n
 }
