@@ -38,29 +38,7 @@ const (
 // everywhere, that code it quotes (defaults, enums, patterns, rules) is delimited by more backticks
 // than it holds, and that the example reads back whole from its fenced block.
 func TestHostileTextStaysText(t *testing.T) {
-	ds := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", "internal", "v2", "valkey.yaml"))
-	s := &ds.Spec
-	s.Versions = []v1alpha1.APIVersion{{Name: "v1alpha1", Deprecated: true, DeprecationWarning: hostile}, {Name: "v1"}}
-	s.Plan.Description = hostile
-	s.Plan.Values[0].Description = hostile
-	// The generator joins the plan's description and its catalog's into the field's: two stray
-	// backticks would pair there into a code span, where everything is text too, but which this
-	// test would not tell from the page's own.
-	s.Plan.Catalog[0].Description = strings.ReplaceAll(hostile, "`", "")
-	s.Plan.Catalog[0].Values["cpu"] = extv1.JSON{Raw: []byte(fmt.Sprintf("%q", hostile))}
-	s.Service.Description = hostile
-	// medium → large is refused by this rule first: the grid's legend names it by its message.
-	s.Plan.Changes = append(s.Plan.Changes, v1alpha1.PlanChange{Rule: "!(self == 'large' && oldSelf == 'medium')", Message: hostileLine})
-	s.Rules = []v1alpha1.Rule{{Rule: "has(self.plan)", Message: hostileLine}}
-	s.Export = &v1alpha1.Export{KubeBind: &v1alpha1.KubeBindExport{Description: hostile}}
-	s.Fields = []v1alpha1.Field{
-		{Name: "greeting", Required: true, Schema: runtime.RawExtension{Raw: []byte(`{
-			"type": "string", "description": ` + fmt.Sprintf("%q", hostile) + `,
-			"default": "` + "``" + `hi` + "```" + `", "pattern": ".*` + "`" + `.*",
-			"x-kubernetes-validations": [{"rule": "self.size() < 100", "message": ` + fmt.Sprintf("%q", hostileLine) + `}]}`)}},
-		{Name: "mode", Schema: runtime.RawExtension{Raw: []byte(`{"type": "string", "enum": ["` + "`a" + `", "b` + "``" + `"]}`)}},
-	}
-	_, p := writePage(t, ds)
+	p := hostilePage(t)
 	page := string(p.Markdown)
 
 	// '<' is never written as it is; a link's "](" only escaped.
@@ -113,4 +91,35 @@ func TestHostileTextStaysText(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("the example read back from the page differs: -want, +got:\n%s", diff)
 	}
+}
+
+// hostilePage is the page of Valkey with hostile text in everything of its spec a page shows
+// (descriptions of the API, its fields, services, plans and their values, a plan's values,
+// deprecation warnings, rule messages on fields, on the spec and on plan changes).
+func hostilePage(t *testing.T) *Page {
+	t.Helper()
+	ds := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", "internal", "v2", "valkey.yaml"))
+	s := &ds.Spec
+	s.Versions = []v1alpha1.APIVersion{{Name: "v1alpha1", Deprecated: true, DeprecationWarning: hostile}, {Name: "v1"}}
+	s.Plan.Description = hostile
+	s.Plan.Values[0].Description = hostile
+	// The generator joins the plan's description and its catalog's into the field's: two stray
+	// backticks would pair there into a code span, where everything is text too, but which this
+	// test would not tell from the page's own.
+	s.Plan.Catalog[0].Description = strings.ReplaceAll(hostile, "`", "")
+	s.Plan.Catalog[0].Values["cpu"] = extv1.JSON{Raw: []byte(fmt.Sprintf("%q", hostile))}
+	s.Service.Description = hostile
+	// medium → large is refused by this rule first: the grid's legend names it by its message.
+	s.Plan.Changes = append(s.Plan.Changes, v1alpha1.PlanChange{Rule: "!(self == 'large' && oldSelf == 'medium')", Message: hostileLine})
+	s.Rules = []v1alpha1.Rule{{Rule: "has(self.plan)", Message: hostileLine}}
+	s.Export = &v1alpha1.Export{KubeBind: &v1alpha1.KubeBindExport{Description: hostile}}
+	s.Fields = []v1alpha1.Field{
+		{Name: "greeting", Required: true, Schema: runtime.RawExtension{Raw: []byte(`{
+			"type": "string", "description": ` + fmt.Sprintf("%q", hostile) + `,
+			"default": "` + "``" + `hi` + "```" + `", "pattern": ".*` + "`" + `.*",
+			"x-kubernetes-validations": [{"rule": "self.size() < 100", "message": ` + fmt.Sprintf("%q", hostileLine) + `}]}`)}},
+		{Name: "mode", Schema: runtime.RawExtension{Raw: []byte(`{"type": "string", "enum": ["` + "`a" + `", "b` + "``" + `"]}`)}},
+	}
+	_, p := writePage(t, ds)
+	return p
 }
