@@ -33,7 +33,7 @@ var blockStart = regexp.MustCompile(`^(?:>|(?:#{1,6}|[-+*_=]|\d{1,9}[.)])(?:[ \t
 // link, and it closes within s; a backtick that closes nothing in s is escaped, so that it cannot
 // pair with one the page writes after it.
 func Text(s string) string {
-	s = lineBreaks.Replace(strings.TrimLeft(s, " \t"))
+	s = strings.TrimLeft(lineBreaks.Replace(s), " \t")
 	var b strings.Builder
 	for s != "" {
 		i := strings.IndexByte(s, '`')

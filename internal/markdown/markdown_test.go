@@ -29,6 +29,7 @@ func TestText(t *testing.T) {
 		"Rule":       {reason: "A thematic break.", in: "***", want: `\***`},
 		"NotABlock":  {reason: "A dash inside a word starts nothing.", in: "-single- plans, 3.5 GiB", want: "-single- plans, 3.5 GiB"},
 		"Indented":   {reason: "Leading blanks (an indented code block) are dropped, as Markdown drops them.", in: "    # x", want: `\# x`},
+		"BreakFirst": {reason: "A leading line break is a blank too: it cannot hide what starts a block (found by FuzzText).", in: "\r# x", want: `\# x`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
