@@ -146,3 +146,26 @@ func utf8Clean(s string) bool {
 	}
 	return true
 }
+
+// FuzzCell: Text and Code of anything, made a cell, stay one cell of their row: the cells after
+// them are the page's.
+func FuzzCell(f *testing.F) {
+	for _, s := range []string{"a | b", "x|y", "`a|b`", "a\n| b |", "\\|", "<td>x</td>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8Clean(s) {
+			t.Skip()
+		}
+		for _, c := range []string{Cell(Text(s)), Cell(Code(s))} {
+			md := "| a | b | c |\n|---|---|---|\n| `x` | " + c + " | `end` |\n"
+			r := render(t, md)
+			if n := strings.Count(strings.Join(r.elements, " "), "td"); n != 3 {
+				t.Fatalf("the cell %q makes %d cells of its row: %v", c, n, r.elements)
+			}
+			if r.codes[0] != "x" || r.codes[len(r.codes)-1] != "end" {
+				t.Fatalf("the cell %q takes in the cells beside it: code spans %q", c, r.codes)
+			}
+		}
+	})
+}
