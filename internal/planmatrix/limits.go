@@ -3,6 +3,8 @@ package planmatrix
 import (
 	"fmt"
 	"strings"
+	"syscall"
+	"time"
 
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 )
@@ -11,17 +13,38 @@ import (
 // create or an update of one object each, with its schema, enums and every CEL rule). A grid of n
 // plans takes n² of them per version, composition and service, so a spec within the generator's
 // limits (2,048 plans, 256 services, 64 compositions, 16 versions) could take billions: plans and
-// docs ran for hours. Within this bound Compute takes 20 to 30 s of CPU on the 2-core machine the
-// tests run on (0.2 to 0.3 ms per evaluation, rules weighed) and some 100 MiB; Klutch's largest
-// data service (PostgreSQL: 2 compositions, 4 services, 23 plans) takes 988 evaluations, weighed
-// 1,850.
+// docs ran for hours. At this bound the largest specs measured (one composition of 300 plans, in 1
+// or 16 versions; 2 compositions of 100 plans) took `dataservice plans` 16 to 20 s of CPU and at
+// most 320 MiB (0.15 to 0.2 ms per evaluation, rules weighed); rules that cost more than their
+// size says are stopped by MaxCPU. Klutch's largest data service (PostgreSQL: 2 compositions, 4
+// services, 23 plans) takes 988 evaluations, weighed 1,850.
 const MaxEvaluations = 100_000
+
+// MaxCPU bounds the CPU time of one Compute's evaluations, where counting them cannot: what an
+// evaluation costs depends on what its rules do, not only on their size. A rule of && chained
+// field reads runs every read (each copies the properties of the object it reads, as the API
+// server's CEL adaptor does), where an offering rule of ||s stops at the first plan that matches:
+// 16 rules of 38 reads each (14.6 KiB) made an evaluation 8 ms, where 47 KiB of offering rules
+// made one 2 ms, and a spec the count let through took 158 s. With it, plans and docs answer
+// within 60 s of a machine's undivided core or refuse, naming it.
+const MaxCPU = 30 * time.Second
+
+// processCPU is the CPU time the process has used: Compute's work, as the CLI runs nothing beside
+// it, and the same on a busy machine as on an idle one.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // celPerEvaluation is how many bytes of CEL rules weigh as one more evaluation. Every evaluation
 // runs every rule of the schema, and the rules grow with what the spec offers (the offering rule of
 // 32 compositions of 32 plans holds 47 KiB, and made an evaluation 2 ms instead of 0.2): an
 // evaluation of a schema holding c bytes of rules counts as 1 + c/celPerEvaluation, which keeps the
-// time per counted evaluation between 0.15 and 0.3 ms on the measured shapes.
+// time per counted evaluation between 0.15 and 0.3 ms on the generated rules' shapes (rules of
+// chained reads cost up to 1.7 ms: MaxCPU).
 const celPerEvaluation = 4 << 10
 
 // weight is what one evaluation of a version's objects counts as.
@@ -36,9 +59,15 @@ type TooLargeError struct {
 	Evaluations int
 	// What says what is counted.
 	What string
+	// Spent is the CPU time after which the evaluations were stopped (MaxCPU), when time stopped
+	// them, not their count.
+	Spent time.Duration
 }
 
 func (e *TooLargeError) Error() string {
+	if e.Spent > 0 {
+		return fmt.Sprintf("XRD %s: its plan and service changes were stopped after %s of CPU, at most %s are spent (the plan matrix's time limit), and %d evaluations of the API server's validation (%s): simplify the rules that every evaluation runs, offer fewer plans and services per composition, or split the data service into several", e.XRD, e.Spent.Round(time.Second), MaxCPU, e.Evaluations, e.What)
+	}
 	return fmt.Sprintf("XRD %s: its plan and service changes take the work of %d evaluations of the API server's validation (%s), at most %d are made (the plan matrix's limit): offer fewer plans and services per composition (n values of a field take n² changes per composition and value of the other field), or split the data service into several", e.XRD, e.Evaluations, e.What, MaxEvaluations)
 }
 
@@ -90,6 +119,20 @@ func checkChanges(a *API, done float64, cs []*evalContext) error {
 	}
 	what := fmt.Sprintf("%s in %s, the largest of %s, after the creates", count(changes, "change"), count(len(cs), "grid"), count(largest, "value")) + weighs(heaviest)
 	return &TooLargeError{XRD: a.Name, Evaluations: int(work), What: what}
+}
+
+// checkCPU refuses to go on once the evaluations have spent more than MaxCPU since start: n
+// evaluations were made.
+func checkCPU(a *API, start time.Duration, n int) error {
+	spent := a.cpu() - start
+	if spent <= MaxCPU {
+		return nil
+	}
+	what := "none made"
+	if n > 0 {
+		what = fmt.Sprintf("%s each", (spent / time.Duration(n)).Round(100*time.Microsecond))
+	}
+	return &TooLargeError{XRD: a.Name, Evaluations: n, What: what, Spent: spent}
 }
 
 // weighs says what an evaluation of v counts as, when its rules make it count as more than one.

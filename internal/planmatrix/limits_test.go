@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -115,6 +116,30 @@ func TestLimits(t *testing.T) {
 			t.Errorf("%d evaluations before refusing, want the %d creates only", n, generator.MaxPlans)
 		}
 	})
+}
+
+// TestCPULimit: what an evaluation costs depends on what its rules do, which counting cannot
+// tell; Compute stops once its evaluations have spent MaxCPU, naming the limit, and asks nothing
+// more.
+func TestCPULimit(t *testing.T) {
+	ds := spec(t, mongodbSpec, nil)
+	a := generated(t, ds)
+	// A clock on which every evaluation takes a second.
+	var now time.Duration
+	a.cpu = func() time.Duration { now += time.Second; return now }
+	_, err := Compute(context.Background(), a, domainOf(t, ds))
+	var tl *TooLargeError
+	if !errors.As(err, &tl) || tl.Spent == 0 {
+		t.Fatalf("want a TooLargeError for time, got %v", err)
+	}
+	for _, want := range []string{"were stopped after 31s of CPU, at most 30s are spent (the plan matrix's time limit), and 30 evaluations", "(1.0333s each)", "simplify the rules"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error lacks %q: %v", want, err)
+		}
+	}
+	if n := a.Evaluations(); n != 30 {
+		t.Errorf("%d evaluations, want the 30 made within the limit", n)
+	}
 }
 
 func assertTooLarge(t *testing.T, err error, detail string) {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/function-dataservice/function-dataservice/internal/resolved"
 )
@@ -146,7 +147,8 @@ func (in Instance) String() string {
 // (or kept) is evaluated once for the plan and the service matrices that both hold it. What is
 // left grows with the grids (n values of a field in a context take n² changes): Compute counts
 // it before it asks, and refuses beyond MaxEvaluations (TooLargeError) instead of running for
-// hours.
+// hours; and it stops once its evaluations have spent MaxCPU, which rules that cost more than
+// their size says reach first.
 func Compute(ctx context.Context, a *API, d Domain) (Result, error) {
 	r := Result{API: a.Name, Group: a.Group, Kind: a.Kind, Domain: d}
 	groups := a.versionGroups()
@@ -155,7 +157,7 @@ func Compute(ctx context.Context, a *API, d Domain) (Result, error) {
 			return Result{}, err
 		}
 	}
-	e := &evaluation{a: a, created: map[Instance]verdict{}, kept: map[Instance]verdict{}}
+	e := &evaluation{a: a, created: map[Instance]verdict{}, kept: map[Instance]verdict{}, start: a.cpu()}
 	// The contexts of one version of each group, in the order their matrices are shown.
 	firsts := make([]string, len(groups))
 	group := map[string]string{}
@@ -173,6 +175,9 @@ func Compute(ctx context.Context, a *API, d Domain) (Result, error) {
 		}
 		ec := &evalContext{field: k.field, base: Instance{Version: k.version, Composition: k.composition}, other: k.other}
 		e.values(ctx, ec, values)
+		if e.err != nil {
+			return e.err
+		}
 		cs = append(cs, ec)
 		byKey[k] = ec
 		return nil
@@ -187,6 +192,9 @@ func Compute(ctx context.Context, a *API, d Domain) (Result, error) {
 		if err := e.cells(ctx, ec); err != nil {
 			return Result{}, err
 		}
+	}
+	if e.err != nil {
+		return Result{}, e.err
 	}
 	// Every version shows its group's answers, in the order versions are served.
 	served := make([]string, len(a.Versions))
@@ -265,13 +273,33 @@ type evaluation struct {
 	created, kept map[Instance]verdict
 	// work is what was evaluated, each evaluation weighed (MaxEvaluations).
 	work float64
+	// n counts the evaluations; start is the CPU time when they began (MaxCPU).
+	n     int
+	start time.Duration
+	// err is why the evaluations stopped: once it is set, every question is left unasked.
+	err error
+}
+
+// spend counts one evaluation of v, or says that the evaluations went past MaxCPU and stop.
+func (e *evaluation) spend(v *Version) bool {
+	if e.err == nil {
+		e.err = checkCPU(e.a, e.start, e.n)
+	}
+	if e.err != nil {
+		return false
+	}
+	e.work += v.weight()
+	e.n++
+	return true
 }
 
 func (e *evaluation) create(ctx context.Context, in Instance) verdict {
 	if v, ok := e.created[in]; ok {
 		return v
 	}
-	e.work += e.a.version(in.Version).weight()
+	if !e.spend(e.a.version(in.Version)) {
+		return verdict{}
+	}
 	v := e.a.create(ctx, in)
 	e.created[in] = v
 	return v
@@ -281,7 +309,9 @@ func (e *evaluation) update(ctx context.Context, from, to Instance) verdict {
 	if v, ok := e.kept[to]; ok && from == to {
 		return v
 	}
-	e.work += e.a.version(to.Version).weight()
+	if !e.spend(e.a.version(to.Version)) {
+		return verdict{}
+	}
 	v := e.a.update(ctx, from, to)
 	if from != to {
 		return v
@@ -339,9 +369,12 @@ func (e *evaluation) cells(ctx context.Context, ec *evalContext) error {
 	for _, from := range m.Values {
 		row := make([]Cell, 0, len(m.Values))
 		for _, to := range m.Values {
-			// A grid can take long: Ctrl-C stops it between two changes.
+			// A grid can take long: Ctrl-C, or MaxCPU, stops it between two changes.
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			if e.err != nil {
+				return e.err
 			}
 			fi, ti := with(ec.base, ec.field, from, ec.other), with(ec.base, ec.field, to, ec.other)
 			vd := e.update(ctx, fi, ti)
