@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
@@ -43,8 +42,8 @@ type API struct {
 
 	// evaluations counts the questions asked of the API server's validation.
 	evaluations atomic.Int64
-	// cpu is the clock of MaxCPU: the CPU time the process has used (processCPU).
-	cpu func() time.Duration
+	// clock is the clock of MaxCPU (now).
+	clock func() instant
 }
 
 // Version is one served version of an API.
@@ -71,7 +70,7 @@ func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, erro
 	if !ok {
 		return nil, errors.Errorf("%s is not a CompositeResourceDefinition of a known Crossplane line (%s)", x.GetName(), x.APIVersion)
 	}
-	a := &API{Name: x.GetName(), Group: x.Spec.Group, Kind: x.Spec.Names.Kind, Line: line, Namespaced: true, XRD: x, cpu: processCPU}
+	a := &API{Name: x.GetName(), Group: x.Spec.Group, Kind: x.Spec.Names.Kind, Line: line, Namespaced: true, XRD: x, clock: now}
 	switch {
 	case line.Claims:
 		if x.Spec.ClaimNames == nil {

@@ -125,8 +125,9 @@ func TestCPULimit(t *testing.T) {
 	ds := spec(t, mongodbSpec, nil)
 	a := generated(t, ds)
 	// A clock on which every evaluation takes a second.
-	var now time.Duration
-	a.cpu = func() time.Duration { now += time.Second; return now }
+	t0 := time.Now()
+	var cpu time.Duration
+	a.clock = func() instant { cpu += time.Second; return instant{cpu: cpu, wall: t0.Add(cpu)} }
 	_, err := Compute(context.Background(), a, domainOf(t, ds))
 	var tl *TooLargeError
 	if !errors.As(err, &tl) || tl.Spent == 0 {
@@ -139,6 +140,23 @@ func TestCPULimit(t *testing.T) {
 	}
 	if n := a.Evaluations(); n != 30 {
 		t.Errorf("%d evaluations, want the 30 made within the limit", n)
+	}
+}
+
+// TestCPULimitIsThisCompute: the CPU time a process spends beside Compute (other tests, other
+// Computes at once) is not Compute's: what it spends is at most the time that passed.
+func TestCPULimitIsThisCompute(t *testing.T) {
+	ds := spec(t, mongodbSpec, nil)
+	a := generated(t, ds)
+	// A process whose other goroutines spend a minute of CPU while a second passes.
+	t0 := time.Now()
+	var calls time.Duration
+	a.clock = func() instant {
+		calls++
+		return instant{cpu: calls * time.Minute, wall: t0.Add(calls * time.Millisecond)}
+	}
+	if _, err := Compute(context.Background(), a, domainOf(t, ds)); err != nil {
+		t.Fatalf("the time of the process is not the time of Compute: %v", err)
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/function-dataservice/function-dataservice/internal/resolved"
 )
@@ -157,7 +156,7 @@ func Compute(ctx context.Context, a *API, d Domain) (Result, error) {
 			return Result{}, err
 		}
 	}
-	e := &evaluation{a: a, created: map[Instance]verdict{}, kept: map[Instance]verdict{}, start: a.cpu()}
+	e := &evaluation{a: a, created: map[Instance]verdict{}, kept: map[Instance]verdict{}, start: a.clock()}
 	// The contexts of one version of each group, in the order their matrices are shown.
 	firsts := make([]string, len(groups))
 	group := map[string]string{}
@@ -275,7 +274,7 @@ type evaluation struct {
 	work float64
 	// n counts the evaluations; start is the CPU time when they began (MaxCPU).
 	n     int
-	start time.Duration
+	start instant
 	// err is why the evaluations stopped: once it is set, every question is left unasked.
 	err error
 }
