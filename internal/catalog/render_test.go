@@ -1,17 +1,14 @@
 package catalog
 
 import (
-	"bytes"
-	"io"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
-	gmhtml "github.com/yuin/goldmark/renderer/html"
 	"golang.org/x/net/html"
+
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 // pageElements are the HTML elements a catalog page renders to: what its own Markdown writes
@@ -26,35 +23,22 @@ var safeHref = regexp.MustCompile(`^https?://`)
 // alignment is the style of a table column the page aligns (the plan grids are centred).
 var alignment = regexp.MustCompile(`^text-align:(left|center|right)$`)
 
-// renderPage renders a page as its readers' Markdown renderers do (CommonMark with GitHub's
-// extensions: tables, autolinks, strikethrough), raw HTML passed through as renderers without a
-// sanitizer do, and checks the HTML: only pageElements, no attribute but a code block's language,
+// renderPage renders a page as its readers' Markdown renderers do (testtools.RenderMarkdown) and
+// checks the HTML: only pageElements, no attribute but a code block's language,
 // a column's alignment and an autolink's http(s) href, and no comment but the page's marker. It returns the text the
 // reader sees, one line per block.
 func renderPage(t *testing.T, md []byte) string {
 	t.Helper()
-	var out bytes.Buffer
-	gm := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(gmhtml.WithUnsafe()))
-	if err := gm.Convert(md, &out); err != nil {
-		t.Fatal(err)
-	}
 	var text strings.Builder
-	z := html.NewTokenizer(&out)
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			if z.Err() != io.EOF {
-				t.Fatal(z.Err())
-			}
-			return text.String()
+	for _, tok := range testtools.RenderMarkdown(t, md) {
+		switch tok.Type {
 		case html.CommentToken:
-			if c := string(z.Token().Data); !strings.HasPrefix("<!--"+c, Marker) {
-				t.Errorf("the rendered page holds a comment the page did not write: <!--%s-->", c)
+			if !strings.HasPrefix("<!--"+tok.Data, Marker) {
+				t.Errorf("the rendered page holds a comment the page did not write: <!--%s-->", tok.Data)
 			}
 		case html.DoctypeToken:
-			t.Errorf("the rendered page holds a doctype: %s", z.Token())
+			t.Errorf("the rendered page holds a doctype: %s", tok)
 		case html.StartTagToken, html.SelfClosingTagToken:
-			tok := z.Token()
 			if !slices.Contains(pageElements, tok.Data) {
 				t.Errorf("the rendered page holds a <%s> element: %s", tok.Data, tok)
 			}
@@ -68,13 +52,14 @@ func renderPage(t *testing.T, md []byte) string {
 				}
 			}
 		case html.EndTagToken:
-			if tok := z.Token(); slices.Contains([]string{"h1", "h2", "h3", "p", "li", "th", "td", "pre"}, tok.Data) {
+			if slices.Contains([]string{"h1", "h2", "h3", "p", "li", "th", "td", "pre"}, tok.Data) {
 				text.WriteString("\n")
 			}
 		case html.TextToken:
-			text.WriteString(z.Token().Data)
+			text.WriteString(tok.Data)
 		}
 	}
+	return text.String()
 }
 
 // TestHostileTextRendersAsText renders the page of TestHostileTextStaysText's hostile spec as HTML:

@@ -1,23 +1,19 @@
 package markdown
 
 import (
-	"bytes"
-	"io"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
-	gmhtml "github.com/yuin/goldmark/renderer/html"
 	"golang.org/x/net/html"
+
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
-// rendered is Markdown as a reader's renderer makes it HTML (CommonMark with GitHub's
-// extensions, raw HTML passed through as renderers without a sanitizer do): the elements it
-// opens, the attributes they carry and the text a reader sees.
+// rendered is Markdown as a reader's renderer makes it HTML (testtools.RenderMarkdown): the
+// elements it opens, the attributes they carry, the text a reader sees and its code spans.
 type rendered struct {
 	elements []string
 	attrs    []string
@@ -27,27 +23,14 @@ type rendered struct {
 
 func render(t *testing.T, md string) rendered {
 	t.Helper()
-	var out bytes.Buffer
-	gm := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(gmhtml.WithUnsafe()))
-	if err := gm.Convert([]byte(md), &out); err != nil {
-		t.Fatal(err)
-	}
 	var r rendered
 	var text, code strings.Builder
 	inCode := 0
-	z := html.NewTokenizer(&out)
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			if z.Err() != io.EOF {
-				t.Fatal(z.Err())
-			}
-			r.text = text.String()
-			return r
+	for _, tok := range testtools.RenderMarkdown(t, []byte(md)) {
+		switch tok.Type {
 		case html.CommentToken, html.DoctypeToken:
-			r.elements = append(r.elements, "!"+z.Token().Data)
+			r.elements = append(r.elements, "!"+tok.Data)
 		case html.StartTagToken, html.SelfClosingTagToken:
-			tok := z.Token()
 			r.elements = append(r.elements, tok.Data)
 			for _, a := range tok.Attr {
 				r.attrs = append(r.attrs, tok.Data+" "+a.Key+"="+a.Val)
@@ -57,18 +40,19 @@ func render(t *testing.T, md string) rendered {
 				code.Reset()
 			}
 		case html.EndTagToken:
-			if z.Token().Data == "code" && inCode > 0 {
+			if tok.Data == "code" && inCode > 0 {
 				inCode--
 				r.codes = append(r.codes, code.String())
 			}
 		case html.TextToken:
-			s := z.Token().Data
-			text.WriteString(s)
+			text.WriteString(tok.Data)
 			if inCode > 0 {
-				code.WriteString(s)
+				code.WriteString(tok.Data)
 			}
 		}
 	}
+	r.text = text.String()
+	return r
 }
 
 // formatting is what Text may render to besides a paragraph: code spans the text held whole,
