@@ -68,11 +68,12 @@ const celPerEvaluation = 4 << 10
 func (v *Version) weight() float64 { return 1 + float64(v.cel)/celPerEvaluation }
 
 // TooLargeError is the error of an API whose matrices would take more than MaxEvaluations, found
-// before they are evaluated.
+// before they are evaluated, or took more than MaxCPU, found as they were.
 type TooLargeError struct {
 	// XRD is the name of the XRD.
 	XRD string
-	// Evaluations is what the matrices would take, weighed.
+	// Evaluations is what the matrices would take, weighed; or, stopped by MaxCPU, how many were
+	// made.
 	Evaluations int
 	// What says what is counted.
 	What string
