@@ -9,6 +9,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/markdown"
 	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
 )
 
@@ -93,7 +94,7 @@ func (c *plansCmd) Run(ctx context.Context, s streams) error {
 			if i > 0 {
 				fmt.Fprintln(s.Out)
 			}
-			fmt.Fprintf(s.Out, "# %s: %s (%s)\n\n", r.DataService, r.Result.Kind, r.Result.Group)
+			fmt.Fprintf(s.Out, "# %s\n\n", markdown.Text(fmt.Sprintf("%s: %s (%s)", r.DataService, r.Result.Kind, r.Result.Group)))
 			if err := planmatrix.WriteMarkdown(s.Out, r.Result, 2); err != nil {
 				return errors.Wrap(err, errWriteMatrices)
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
@@ -38,12 +39,21 @@ type API struct {
 	Versions []Version
 	// XRD is the XRD as read, for what its callers show of it (every version, served or not).
 	XRD *xv2.CompositeResourceDefinition
+
+	// evaluations counts the questions asked of the API server's validation.
+	evaluations atomic.Int64
+	// clock is the clock of MaxCPU (now).
+	clock func() instant
 }
 
 // Version is one served version of an API.
 type Version struct {
 	Name      string
 	validator *crvalidate.Validator
+	// schema is the version's schema as the XRD holds it: versions with the same answer the same.
+	schema string
+	// cel is how many bytes of CEL the schema's rules hold: every evaluation runs them.
+	cel int
 }
 
 // Validator validates objects of the version as the API server does.
@@ -60,7 +70,7 @@ func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, erro
 	if !ok {
 		return nil, errors.Errorf("%s is not a CompositeResourceDefinition of a known Crossplane line (%s)", x.GetName(), x.APIVersion)
 	}
-	a := &API{Name: x.GetName(), Group: x.Spec.Group, Kind: x.Spec.Names.Kind, Line: line, Namespaced: true, XRD: x}
+	a := &API{Name: x.GetName(), Group: x.Spec.Group, Kind: x.Spec.Names.Kind, Line: line, Namespaced: true, XRD: x, clock: now}
 	switch {
 	case line.Claims:
 		if x.Spec.ClaimNames == nil {
@@ -85,7 +95,7 @@ func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, erro
 		if err != nil {
 			return nil, errors.Wrapf(err, errVersionSchema, x.GetName(), i)
 		}
-		a.Versions = append(a.Versions, Version{Name: v.Name, validator: val})
+		a.Versions = append(a.Versions, Version{Name: v.Name, validator: val, schema: string(v.Schema.OpenAPIV3Schema.Raw), cel: celBytes(val.Structural())})
 	}
 	if len(a.Versions) == 0 {
 		return nil, errors.Errorf("XRD %s serves no version", x.GetName())
@@ -207,12 +217,14 @@ type evalError struct {
 
 // create validates in as a new object.
 func (a *API) create(ctx context.Context, in Instance) verdict {
+	a.evaluations.Add(1)
 	v := a.version(in.Version)
 	return classify(v.validator.Structural(), v.validator.Create(ctx, a.Object(in)))
 }
 
 // update validates changing from to to.
 func (a *API) update(ctx context.Context, from, to Instance) verdict {
+	a.evaluations.Add(1)
 	v := a.version(to.Version)
 	return classify(v.validator.Structural(), v.validator.Update(ctx, a.Object(to), a.Object(from)))
 }
