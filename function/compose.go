@@ -30,6 +30,7 @@ var (
 	compositionKind    = schema.GroupKind{Group: "apiextensions.crossplane.io", Kind: "Composition"}
 	exportTemplateKind = bindv1alpha1.GroupVersion.WithKind(bindv1alpha1.APIServiceExportTemplateKind).GroupKind()
 	kubeBindKind       = kubebindv1alpha2.GroupVersion.WithKind(kubebindv1alpha2.APIServiceExportTemplateKind).GroupKind()
+	objectKind         = generator.ProviderKubernetesObject.GroupKind()
 )
 
 // composedName names the composed resource of a generated object: xrd, composition-<name>,
@@ -50,24 +51,50 @@ func composedName(u *unstructured.Unstructured) resource.Name {
 	}
 }
 
-// composedResources returns every generated object as a desired composed resource, each with its
-// readiness judged from what Crossplane observed.
-func composedResources(out *generator.Output, observed map[resource.Name]resource.ObservedComposed) (map[resource.Name]*resource.DesiredComposed, error) {
-	dcds := map[resource.Name]*resource.DesiredComposed{}
-	for _, u := range out.Objects() {
-		name := composedName(u)
-		if _, dup := dcds[name]; dup {
-			return nil, errors.Errorf("two generated objects would both be composed as %q", name)
+// composedObject is a generated object as it is composed: under its composed resource name, on
+// Crossplane 1.x a namespaced one inside a provider-kubernetes Object (object.go).
+type composedObject struct {
+	name resource.Name
+	// obj is what is composed: the generated object, or the Object that holds it.
+	obj *unstructured.Unstructured
+}
+
+// toCompose lists what the generated objects of the DataService xr are composed as on the control
+// plane cp.
+func toCompose(out *generator.Output, cp controlPlane, xr string) ([]composedObject, error) {
+	objs := out.Objects()
+	list := make([]composedObject, 0, len(objs))
+	seen := make(map[resource.Name]bool, len(objs))
+	for _, u := range objs {
+		c := composedObject{name: composedName(u), obj: u}
+		// A generated object is namespaced exactly when it carries its namespace.
+		if !cp.line.NamespacedRefs && u.GetNamespace() != "" {
+			c.obj = wrapInObject(u, xr, c.name, cp.providerConfig)
+			c.name += objectSuffix
 		}
-		cd, err := composed.From(u)
+		if seen[c.name] {
+			return nil, errors.Errorf("two generated objects would both be composed as %q", c.name)
+		}
+		seen[c.name] = true
+		list = append(list, c)
+	}
+	return list, nil
+}
+
+// composedResources returns what is composed as desired composed resources, each with its
+// readiness judged from what Crossplane observed.
+func composedResources(list []composedObject, observed map[resource.Name]resource.ObservedComposed) (map[resource.Name]*resource.DesiredComposed, error) {
+	dcds := make(map[resource.Name]*resource.DesiredComposed, len(list))
+	for _, c := range list {
+		cd, err := composed.From(c.obj)
 		if err != nil {
-			return nil, errors.Wrapf(err, "cannot convert %s %q to a composed resource", u.GetKind(), u.GetName())
+			return nil, errors.Wrapf(err, "cannot convert %s %q to a composed resource", c.obj.GetKind(), c.obj.GetName())
 		}
 		dcd := &resource.DesiredComposed{Resource: cd, Ready: resource.ReadyFalse}
-		if o, ok := observed[name]; ok && isReady(u, o) {
+		if o, ok := observed[c.name]; ok && isReady(c.obj, o) {
 			dcd.Ready = resource.ReadyTrue
 		}
-		dcds[name] = dcd
+		dcds[c.name] = dcd
 	}
 	return dcds, nil
 }

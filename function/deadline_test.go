@@ -52,7 +52,7 @@ func returned(t *testing.T, done <-chan error) error {
 }
 
 func TestRunFunctionHonoursItsContext(t *testing.T) {
-	req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}}}
+	req := &fnv1.RunFunctionRequest{Meta: onV22(""), Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}}}
 	run := func(f *Function, ctx context.Context) <-chan error {
 		done := make(chan error, 1)
 		go func() {

@@ -66,7 +66,7 @@ func TestRejectedShouldBeReplayed(t *testing.T) {
 	f := New(logging.NewNopLogger())
 	f.generate = g.generate
 	req := func(spec string) *fnv1.RunFunctionRequest {
-		return &fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "evil", spec)}}}
+		return &fnv1.RunFunctionRequest{Meta: onV22(""), Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "evil", spec)}}}
 	}
 	bad := hostileSpec(t, 64, 1000)
 	first, err := f.RunFunction(context.Background(), req(bad))
@@ -113,7 +113,7 @@ func TestFairness(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, name, spec)}}}
+			req := &fnv1.RunFunctionRequest{Meta: onV22(""), Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, name, spec)}}}
 			for {
 				select {
 				case <-stop:
@@ -127,7 +127,7 @@ func TestFairness(t *testing.T) {
 			}
 		}()
 	}
-	small := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}}}
+	small := &fnv1.RunFunctionRequest{Meta: onV22(""), Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}}}
 	for i := range 20 {
 		// Crossplane's default function deadline is 30 s; a much shorter one shows that the
 		// small DataService never waits for the hostile ones' CEL.

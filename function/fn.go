@@ -19,6 +19,7 @@ import (
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
 // cacheSize bounds the XRDs the generator remembers as accepted: a control plane serves a few dozen
@@ -56,22 +57,28 @@ func New(log logging.Logger) *Function {
 // RunFunction composes the XRD, the Compositions and the APIServiceExportTemplate of the observed
 // DataService, and reports the served API and the generated objects in its status.
 //
-// It asks Crossplane for nothing (no required resources, no capabilities), so that Crossplane v1
-// (including v1.16's v1beta1 protocol, served by the SDK) and v2 run it alike. A call whose context
-// ends before the objects are generated (Crossplane's deadline, a cancelled reconcile) returns the
-// context's error as a gRPC status at once.
+// How they are composed depends on the Crossplane line of the control plane (controlplane.go): on
+// 1.x the namespaced template goes inside a provider-kubernetes Object (object.go). The line is the
+// input's controlPlane.crossplane, or detected: Crossplane v2.2 and later advertise capabilities;
+// an older one is asked for one resource, the CRD of XRDs, as requirements.extra_resources, which
+// Crossplane 1.x (v1.16's v1beta1 protocol too, served by the SDK) and v2 answer by calling the
+// function again with it. The first call, which has no answer yet, returns only that requirement. A
+// call whose context ends before the objects are generated (Crossplane's deadline, a cancelled
+// reconcile) returns the context's error as a gRPC status at once.
 func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	log := f.log.WithValues("tag", req.GetMeta().GetTag())
 	log.Debug("Running function")
 
 	rsp := response.To(req, response.DefaultTTL)
 
-	// A reconcile of a DataService whose spec and input did not change is answered as the last one
-	// was, with readiness judged anew (see replays).
-	name, key, keyed := replayKey(req)
+	// A reconcile of a DataService whose spec and input did not change, on a control plane that says
+	// the same of itself, is answered as the last one was, with readiness judged anew (see replays).
+	seen := observe(req)
+	name, key, keyed := replayKey(req, seen)
 	if keyed {
 		if p := f.replays.get(name, key); p != nil && p.rejected != nil {
 			log.Debug("Invalid DataService, unchanged since it was rejected", "xr-name", name, "error", p.rejected)
+			rsp.Requirements = p.requirements
 			response.Fatal(rsp, p.rejected)
 			return rsp, nil
 		} else if p != nil && p.respond(req, rsp) {
@@ -81,9 +88,19 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	}
 
 	// The input is an opaque object nested in a Composition: the API server validates none of it.
-	defaults, err := getDefaults(req)
+	in, err := getInput(req)
 	if err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "invalid Function input"))
+		return rsp, nil
+	}
+	defaults := in.Defaults
+
+	// Every response asks again for what the function asked for, fatal ones included: Crossplane
+	// calls it until its requirements stay the same.
+	cp := decideControlPlane(in.ControlPlane, seen)
+	rsp.Requirements = cp.requirements()
+	if cp.unanswered {
+		log.Debug("Asking Crossplane for the CRD of XRDs to tell its line", "requirements", rsp.GetRequirements())
 		return rsp, nil
 	}
 
@@ -96,6 +113,7 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		"xr-version", oxr.Resource.GetAPIVersion(),
 		"xr-kind", oxr.Resource.GetKind(),
 		"xr-name", oxr.Resource.GetName(),
+		"crossplane", cp.line.Name,
 	)
 
 	ds, unknown, err := dataServiceFrom(oxr.Resource)
@@ -108,7 +126,7 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	remember := func(err error) {
 		var ie *generator.InvalidError
 		if keyed && errors.As(err, &ie) {
-			f.replays.put(name, &replay{key: key, rejected: invalid(ds.GetName(), unknown, err)})
+			f.replays.put(name, &replay{key: key, rejected: invalid(ds.GetName(), unknown, err), requirements: rsp.GetRequirements()})
 		}
 	}
 	out, err := f.generateWithin(ctx, ds, defaults, remember)
@@ -124,6 +142,19 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
+	// An API the control plane cannot serve is refused: composing its XRD would only fail there.
+	if api, ok := xpline.OfXRD(out.XRD.GetAPIVersion()); ok {
+		if msg := cp.refuse(ds.GetName(), api); msg != "" {
+			log.Info("DataService generates an API this control plane cannot serve", "api", api.Name)
+			err := errors.New(msg)
+			if keyed {
+				f.replays.put(name, &replay{key: key, rejected: err, requirements: rsp.GetRequirements()})
+			}
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+	}
+
 	observed, err := request.GetObservedComposedResources(req)
 	if err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot get observed composed resources"))
@@ -137,7 +168,12 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
-	composed, err := composedResources(out, observed)
+	list, err := toCompose(out, cp, ds.GetName())
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, "cannot compose the generated objects"))
+		return rsp, nil
+	}
+	composed, err := composedResources(list, observed)
 	if err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot compose the generated objects"))
 		return rsp, nil
@@ -160,7 +196,11 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
-	// What the generator assumed that the DataService does not say, as the CLI prints it.
+	// What the function assumed of the control plane, and what the generator assumed that the
+	// DataService does not say, as the CLI prints it.
+	if cp.assumed != "" {
+		response.Warning(rsp, errors.New(cp.assumed))
+	}
 	for _, n := range out.Notes {
 		response.Warning(rsp, errors.New(n))
 	}
@@ -175,7 +215,7 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	}
 
 	if keyed {
-		if p, err := newReplay(key, out, rsp); err == nil {
+		if p, err := newReplay(key, out, list, rsp); err == nil {
 			f.replays.put(name, p)
 		}
 	}

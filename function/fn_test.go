@@ -81,7 +81,7 @@ func TestRunFunction(t *testing.T) {
 		"WithoutInputComposesWithBuiltInDefaults": {
 			reason: "A step without input composes the XRD, the Composition and the export template from the built-in defaults, none ready before Crossplane observed them, and reports the API in the status.",
 			args: args{req: &fnv1.RunFunctionRequest{
-				Meta:     &fnv1.RequestMeta{Tag: "hello"},
+				Meta:     onV22("hello"),
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
@@ -100,6 +100,7 @@ func TestRunFunction(t *testing.T) {
 		"InputDefaultsArePassedToTheGenerator": {
 			reason: "The input's defaults reach the generator: the export template goes to the input's namespace and the ProviderConfig follows its name pattern.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta: onV22(""),
 				Input: resource.MustStructJSON(`{"apiVersion": "dataservice.fn.crossplane.io/v1beta1", "kind": "Input",
 					"defaults": {"exportNamespace": "klutch-exports", "providerConfigNameFormat": "broker-%s"}}`),
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
@@ -124,6 +125,7 @@ func TestRunFunction(t *testing.T) {
 		"UnknownInputFieldsAreFatal": {
 			reason: "A misspelt default would silently fall back for every DataService of the Composition, so unknown input fields are fatal, each with its path.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta: onV22(""),
 				Input: resource.MustStructJSON(`{"apiVersion": "dataservice.fn.crossplane.io/v1beta1", "kind": "Input",
 					"defaults": {"exportNamspace": "klutch-exports"}, "default": {}}`),
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
@@ -141,6 +143,7 @@ func TestRunFunction(t *testing.T) {
 		"InvalidInputDefaultsAreFatal": {
 			reason: "The API server never validates a function input, so the function reports every invalid default with its path.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta: onV22(""),
 				Input: resource.MustStructJSON(`{"apiVersion": "dataservice.fn.crossplane.io/v1beta1", "kind": "Input",
 					"defaults": {"crossplaneVersion": "v3", "exportNamespace": "Klutch", "providerConfigNameFormat": "%d-broker", "patchAndTransform": "P&T"}}`),
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
@@ -160,6 +163,7 @@ func TestRunFunction(t *testing.T) {
 		"InputOfAnotherKindIsFatal": {
 			reason: "An input meant for another function (e.g. a patch-and-transform Resources) is refused with what is expected.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta:     onV22(""),
 				Input:    resource.MustStructJSON(`{"apiVersion": "pt.fn.crossplane.io/v1beta1", "kind": "Resources"}`),
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}},
@@ -175,6 +179,7 @@ func TestRunFunction(t *testing.T) {
 		"InvalidDataServiceIsFatalAndComposesNothing": {
 			reason: "An invalid DataService gets one fatal result listing every problem with its field path, unknown fields included, and nothing is composed from it; what earlier steps desired is returned as it was.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta: onV22(""),
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", `{
 					"group": "nodot", "kind": "CacheInstance", "plns": ["small"],
 					"compositions": [{"name": "cache", "plan": "small", "plans": ["small"]}]}`)}},
@@ -200,6 +205,7 @@ func TestRunFunction(t *testing.T) {
 		"WhatCrossplaneAddsToTheXRIsIgnored": {
 			reason: "The fields Crossplane and the API server add to an XR's spec and metadata, and the status, are not part of the DataService and are not reported as unknown.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta:     onV22(""),
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: withCrossplaneFields(t, dataService(t, "cache", cacheSpec))}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
@@ -218,6 +224,7 @@ func TestRunFunction(t *testing.T) {
 		"AnotherCompositeIsFatal": {
 			reason: "The function composes only DataServices; another XR is refused with what it takes.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta:     onV22(""),
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"apiVersion": "example.org/v1", "kind": "XR", "metadata": {"name": "x"}}`)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
@@ -232,6 +239,7 @@ func TestRunFunction(t *testing.T) {
 		"DesiredResourcesOfEarlierStepsAreKept": {
 			reason: "Composed resources desired by earlier steps of the pipeline are returned beside ours, and so is the desired XR's status.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta:     onV22(""),
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"earlier": "step"}}`)},
@@ -257,6 +265,7 @@ func TestRunFunction(t *testing.T) {
 		"ReadyOnceEstablishedOfferedAndObserved": {
 			reason: "An XRD with claims is ready once Crossplane reports it Established and Offered; the Composition and the export template once they exist.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta: onV22(""),
 				Observed: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)},
 					Resources: map[string]*fnv1.Resource{
@@ -282,6 +291,7 @@ func TestRunFunction(t *testing.T) {
 		"XRDWithClaimsIsNotReadyBeforeOffered": {
 			reason: "Until the claim is offered app developers cannot create what the DataService promises, so an XRD with claims that is only Established is not ready.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta: onV22(""),
 				Observed: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)},
 					Resources: map[string]*fnv1.Resource{
@@ -306,6 +316,7 @@ func TestRunFunction(t *testing.T) {
 		"XRDWithoutClaimsIsReadyOnceEstablished": {
 			reason: "A Crossplane v2 XRD has no claim to offer: Established is enough.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta: onV22(""),
 				Observed: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: dataService(t, "cache", `{"crossplaneVersion": "v2", "group": "example.org", "kind": "CacheInstance",
 						"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)},
@@ -334,6 +345,7 @@ func TestRunFunction(t *testing.T) {
 		"DisabledExportComposesNoTemplate": {
 			reason: "A DataService that klutch-bind does not export composes no APIServiceExportTemplate and names none in its status.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta: onV22(""),
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", `{"group": "example.org", "kind": "CacheInstance", "export": {"disabled": true},
 					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
 			}},
@@ -355,6 +367,7 @@ func TestRunFunction(t *testing.T) {
 		"KubeBindTemplateIsComposedBesideKlutchs": {
 			reason: "A DataService that asks for an upstream kube-bind template gets it composed beside klutch-bind's, and named in its status.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta: onV22(""),
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", `{"group": "example.org", "kind": "CacheInstance", "export": {"kubeBind": {"description": "Caches"}},
 					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
 			}},
@@ -379,6 +392,7 @@ func TestRunFunction(t *testing.T) {
 		"EachGeneratedCompositionIsComposedUnderItsName": {
 			reason: "Every composition with a backend is composed as composition-<name>; one without a backend is provided elsewhere and not composed.",
 			args: args{req: &fnv1.RunFunctionRequest{
+				Meta: onV22(""),
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", `{"group": "example.org", "kind": "CacheInstance",
 					"compositions": [
 						{"name": "cache-a", "plans": ["a-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}},
@@ -402,6 +416,169 @@ func TestRunFunction(t *testing.T) {
 						"export-template":     {Resource: asStruct(t, cacheTwo.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
 					},
 				},
+			}},
+		},
+		"CapabilitiesMeanV2TheTemplateIsComposedDirectly": {
+			reason: "Crossplane v2.2 and later advertise capabilities: a v2 control plane, whose cluster-scoped DataService composes the namespaced template directly, and nothing is asked for.",
+			args: args{req: &fnv1.RunFunctionRequest{
+				Meta:     onV22(""),
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
+			}},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
+				Desired: &fnv1.State{
+					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
+					Resources: map[string]*fnv1.Resource{
+						"xrd":               {Resource: asStruct(t, cache.XRD), Ready: fnv1.Ready_READY_FALSE},
+						"composition-cache": {Resource: asStruct(t, cache.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
+						"export-template":   {Resource: asStruct(t, cache.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
+					},
+				},
+			}},
+		},
+		"WithoutCapabilitiesTheFirstCallAsksForTheCRDOfXRDs": {
+			reason: "A Crossplane before v2.2 is asked for the CRD of XRDs; until it answers (its first call) nothing is composed, and Crossplane calls again with it.",
+			args: args{req: &fnv1.RunFunctionRequest{
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
+				Desired:  &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"earlier": "step"}}`)}},
+			}},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Desired:      &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"earlier": "step"}}`)}},
+				Requirements: askXRDCRD(),
+			}},
+		},
+		"CRDServingV2MeansV2TheTemplateIsComposedDirectly": {
+			reason: "Crossplane v2.0 and v2.1 advertise no capabilities, but their CRD of XRDs serves v2: the template is composed directly, and the requirement stays.",
+			args: args{req: withCRD(&fnv1.RunFunctionRequest{
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
+			}, "v1", "v2")},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
+				Desired: &fnv1.State{
+					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
+					Resources: map[string]*fnv1.Resource{
+						"xrd":               {Resource: asStruct(t, cache.XRD), Ready: fnv1.Ready_READY_FALSE},
+						"composition-cache": {Resource: asStruct(t, cache.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
+						"export-template":   {Resource: asStruct(t, cache.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
+					},
+				},
+				Requirements: askXRDCRD(),
+			}},
+		},
+		"CRDServingOnlyV1MeansTheTemplateGoesInsideAnObject": {
+			reason: "Crossplane 1.x cannot record a namespaced resource of a cluster-scoped composite: the template is composed inside a cluster-scoped provider-kubernetes Object named after the DataService, the status still names the template.",
+			args: args{req: withCRD(&fnv1.RunFunctionRequest{
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
+			}, "v1")},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
+				Desired: &fnv1.State{
+					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
+					Resources: map[string]*fnv1.Resource{
+						"xrd":                    {Resource: asStruct(t, cache.XRD), Ready: fnv1.Ready_READY_FALSE},
+						"composition-cache":      {Resource: asStruct(t, cache.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
+						"export-template-object": {Resource: inObject(t, cache.ExportTemplate, "cache-export-template", "kubernetes-provider"), Ready: fnv1.Ready_READY_FALSE},
+					},
+				},
+				Requirements: askXRDCRD(),
+			}},
+		},
+		"NoCRDDeliveredAssumes1xWithAWarning": {
+			reason: "Without capabilities and without the CRD (crossplane render without --extra-resources), Crossplane 1.x is assumed, and a warning says so and how to say otherwise.",
+			args: args{req: withoutCRD(&fnv1.RunFunctionRequest{
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
+			})},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Desired: &fnv1.State{
+					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
+					Resources: map[string]*fnv1.Resource{
+						"xrd":                    {Resource: asStruct(t, cache.XRD), Ready: fnv1.Ready_READY_FALSE},
+						"composition-cache":      {Resource: asStruct(t, cache.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
+						"export-template-object": {Resource: inObject(t, cache.ExportTemplate, "cache-export-template", "kubernetes-provider"), Ready: fnv1.Ready_READY_FALSE},
+					},
+				},
+				Results: append([]*fnv1.Result{{
+					Severity: fnv1.Severity_SEVERITY_WARNING,
+					Message: "cannot tell which Crossplane runs function-dataservice: it advertises no capabilities (Crossplane before v2.2) " +
+						"and did not deliver the CustomResourceDefinition compositeresourcedefinitions.apiextensions.crossplane.io it was asked for (crossplane render without it among --extra-resources?): " +
+						"composing for Crossplane 1.x, namespaced objects inside provider-kubernetes Objects; set controlPlane.crossplane (v1 or v2) in the function's input to say which",
+					Target: fnv1.Target_TARGET_COMPOSITE.Enum(),
+				}}, warnings(cache)...),
+				Requirements: askXRDCRD(),
+			}},
+		},
+		"V2APIOn1xIsFatal": {
+			reason: "Crossplane 1.x cannot serve an apiextensions.crossplane.io/v2 XRD: a DataService generating one is refused, naming the line and how it was told, and nothing is composed.",
+			args: args{req: withCRD(&fnv1.RunFunctionRequest{
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", `{"crossplaneVersion": "v2", "group": "example.org", "kind": "CacheInstance",
+					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
+			}, "v1")},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: []*fnv1.Result{{
+					Severity: fnv1.Severity_SEVERITY_FATAL,
+					Message: `DataService "cache" generates an API for Crossplane v2 (an apiextensions.crossplane.io/v2 XRD), which Crossplane 1.x cannot serve, ` +
+						`and this control plane runs Crossplane 1.x (its CustomResourceDefinition compositeresourcedefinitions.apiextensions.crossplane.io serves no version v2): ` +
+						`set spec.crossplaneVersion: v1 (or the input's defaults.crossplaneVersion) to generate an API it serves, or compose it on Crossplane v2`,
+					Target: fnv1.Target_TARGET_COMPOSITE.Enum(),
+				}},
+				Requirements: askXRDCRD(),
+			}},
+		},
+		"InputSaysV1": {
+			reason: "The input's controlPlane.crossplane decides the line without asking, and names the provider-kubernetes ProviderConfig of the Object.",
+			args: args{req: &fnv1.RunFunctionRequest{
+				Meta: onV22(""),
+				Input: resource.MustStructJSON(`{"apiVersion": "dataservice.fn.crossplane.io/v1beta1", "kind": "Input",
+					"controlPlane": {"crossplane": "v1", "kubernetesProviderConfig": "in-cluster"}}`),
+				Observed: &fnv1.State{
+					Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)},
+					Resources: map[string]*fnv1.Resource{
+						"export-template-object": {Resource: withConditions(t, &unstructured.Unstructured{Object: map[string]any{"apiVersion": "kubernetes.crossplane.io/v1alpha2", "kind": "Object"}}, "Ready", "Synced")},
+					},
+				},
+			}},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cache),
+				Desired: &fnv1.State{
+					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
+					Resources: map[string]*fnv1.Resource{
+						"xrd":                    {Resource: asStruct(t, cache.XRD), Ready: fnv1.Ready_READY_FALSE},
+						"composition-cache":      {Resource: asStruct(t, cache.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
+						"export-template-object": {Resource: inObject(t, cache.ExportTemplate, "cache-export-template", "in-cluster"), Ready: fnv1.Ready_READY_TRUE},
+					},
+				},
+			}},
+		},
+		"KubeBindTemplateIsClusterScopedOn1x": {
+			reason: "kube-bind's template is cluster-scoped: on 1.x it is composed directly, beside klutch-bind's inside its Object.",
+			args: args{req: withCRD(&fnv1.RunFunctionRequest{
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", `{"group": "example.org", "kind": "CacheInstance", "export": {"kubeBind": {"description": "Caches"}},
+					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
+			}, "v1")},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results: warnings(cacheKubeBind),
+				Desired: &fnv1.State{
+					Composite: &fnv1.Resource{Resource: withStatus(`{
+						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
+							"compositeKind": "XCacheInstance", "compositeResource": "xcacheinstances"},
+						"generated": {"xrd": "xcacheinstances.example.org", "compositions": ["cache"],
+							"exportTemplate": "crossplane-system/cacheinstances", "kubeBindTemplate": "` + cacheKubeBind.KubeBindTemplate.GetName() + `"}}`)},
+					Resources: map[string]*fnv1.Resource{
+						"xrd":                      {Resource: asStruct(t, cacheKubeBind.XRD), Ready: fnv1.Ready_READY_FALSE},
+						"composition-cache":        {Resource: asStruct(t, cacheKubeBind.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
+						"export-template-object":   {Resource: inObject(t, cacheKubeBind.ExportTemplate, "cache-export-template", "kubernetes-provider"), Ready: fnv1.Ready_READY_FALSE},
+						"kubebind-export-template": {Resource: asStruct(t, cacheKubeBind.KubeBindTemplate), Ready: fnv1.Ready_READY_FALSE},
+					},
+				},
+				Requirements: askXRDCRD(),
 			}},
 		},
 	}

@@ -12,21 +12,17 @@ import (
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 )
 
-// getDefaults reads and validates the pipeline input (see inputv1beta1.Decode). A step without
-// input uses the defaults Klutch's own data services follow.
-func getDefaults(req *fnv1.RunFunctionRequest) (inputv1beta1.Defaults, error) {
+// getInput reads and validates the pipeline input (see inputv1beta1.Decode). A step without input
+// uses the defaults Klutch's own data services follow and detects the control plane.
+func getInput(req *fnv1.RunFunctionRequest) (*inputv1beta1.Input, error) {
 	if req.GetInput() == nil {
-		return inputv1beta1.Defaults{}, nil
+		return &inputv1beta1.Input{}, nil
 	}
 	data, err := protojson.Marshal(req.GetInput())
 	if err != nil {
-		return inputv1beta1.Defaults{}, errors.Wrap(err, "cannot marshal the input to JSON")
+		return nil, errors.Wrap(err, "cannot marshal the input to JSON")
 	}
-	in, err := inputv1beta1.Decode(data)
-	if err != nil {
-		return inputv1beta1.Defaults{}, err
-	}
-	return in.Defaults, nil
+	return inputv1beta1.Decode(data)
 }
 
 // joinErrors formats field errors on one line, as Crossplane shows a result in one event.

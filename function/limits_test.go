@@ -32,7 +32,7 @@ func TestRunFunctionRefusesHugeDataServices(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", tc.spec)}}}
+			req := &fnv1.RunFunctionRequest{Meta: onV22(""), Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", tc.spec)}}}
 			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
 			if err != nil {
 				t.Fatalf("%s\nRunFunction(...): %v", tc.reason, err)

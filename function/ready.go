@@ -16,8 +16,17 @@ import (
 // An XRD is ready when Crossplane serves its composite (Established) and, for an XRD with claims,
 // its claim (Offered): before that, app developers cannot create what the DataService promises.
 // Objects without a status to wait for (Compositions, export templates) are ready once they exist.
+//
+// A provider-kubernetes Object (an export template on Crossplane 1.x, object.go) is ready when
+// provider-kubernetes reports it Ready, which its SuccessfulCreate policy means the template was
+// created, and Synced, which means its last apply succeeded: the template in the cluster is the
+// one composed, not one an update (e.g. refused by RBAC) left behind.
 func isReady(generated *unstructured.Unstructured, observed resource.ObservedComposed) bool {
-	if generated.GroupVersionKind().GroupKind() != xrdKind {
+	switch generated.GroupVersionKind().GroupKind() {
+	case xrdKind:
+	case objectKind:
+		return conditionTrue(observed.Resource.Object, xpv2.TypeReady) && conditionTrue(observed.Resource.Object, xpv2.TypeSynced)
+	default:
 		return true
 	}
 	if !conditionTrue(observed.Resource.Object, xpv1.TypeEstablished) {

@@ -31,6 +31,7 @@ func TestIsReady(t *testing.T) {
 	}
 	cond := func(typ, status string) map[string]any { return map[string]any{"type": typ, "status": status} }
 	composition := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apiextensions.crossplane.io/v1", "kind": "Composition"}}
+	object := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "kubernetes.crossplane.io/v1alpha2", "kind": "Object"}}
 
 	cases := map[string]struct {
 		reason    string
@@ -45,6 +46,10 @@ func TestIsReady(t *testing.T) {
 		"XRDWithClaimsOfferedFalse":    {"An XRD whose claim is not offered is not ready.", xrd(true), observed(cond("Established", "True"), cond("Offered", "False")), false},
 		"XRDWithClaimsOffered":         {"An XRD serving its composite and its claim is ready.", xrd(true), observed(cond("Established", "True"), cond("Offered", "True")), true},
 		"CompositionExists":            {"A Composition has no status: observed is ready.", composition, observed(), true},
+		"ObjectObserved":               {"An Object provider-kubernetes has not reconciled yet is not ready.", object, observed(), false},
+		"ObjectReadyAndSynced":         {"The template inside an Object exists and is as composed.", object, observed(cond("Ready", "True"), cond("Synced", "True")), true},
+		"ObjectReadyNotSynced":         {"The template exists, but the last apply failed (e.g. refused by RBAC): it may not be as composed.", object, observed(cond("Ready", "True"), cond("Synced", "False")), false},
+		"ObjectSyncedNotReady":         {"Not created yet.", object, observed(cond("Ready", "False"), cond("Synced", "True")), false},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

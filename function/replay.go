@@ -39,7 +39,8 @@ func newReplays() replays { return replays{last: lru.New[string, *replay](replay
 // shared by every response that replays them.
 type replay struct {
 	key [sha256.Size]byte
-	// generated are the generated objects by composed resource name, to judge readiness by.
+	// generated are the composed objects by composed resource name, as generated or inside their
+	// Object, to judge readiness by.
 	generated map[string]*unstructured.Unstructured
 	// composed are the desired composed objects by name, as returned.
 	composed map[string]*structpb.Struct
@@ -49,8 +50,12 @@ type replay struct {
 	// invalid DataService get its fatal result again without generating (a hostile spec within
 	// the limits costs up to a second of CPU, every reconcile, for every tenant otherwise).
 	rejected error
-	// results are the warnings the full path gave (what the generator assumed).
+	// results are the warnings the full path gave (what the generator assumed, what the function
+	// assumed of the control plane).
 	results []*fnv1.Result
+	// requirements are what the full path asked Crossplane for, asked again by every response
+	// (Crossplane calls a function until its requirements stay the same).
+	requirements *fnv1.Requirements
 }
 
 func (r *replays) get(name string, key [sha256.Size]byte) *replay {
@@ -62,21 +67,23 @@ func (r *replays) get(name string, key [sha256.Size]byte) *replay {
 
 func (r *replays) put(name string, p *replay) { r.last.Put(name, p) }
 
-// replayKey hashes what a composition depends on: the input and the observed XR without its
-// status and without the metadata the API server and Crossplane write (what FromComposite drops).
-// It returns the DataService's name too; false when there is no observed XR.
+// replayKey hashes what a composition depends on: what the request says of the control plane
+// (controlplane.go), the input and the observed XR without its status and without the metadata the
+// API server and Crossplane write (what FromComposite drops). It returns the DataService's name
+// too; false when there is no observed XR.
 //
 // It runs on every reconcile, before anything else: hashing the deterministic protobuf encoding
 // of the XR was 12% of the function's CPU at concurrency 16 (sorting map keys by reflection), so
 // the values are written to the hash as they are walked (appendValue).
-func replayKey(req *fnv1.RunFunctionRequest) (string, [sha256.Size]byte, bool) {
+func replayKey(req *fnv1.RunFunctionRequest, o observation) (string, [sha256.Size]byte, bool) {
 	xr := req.GetObserved().GetComposite().GetResource()
 	if xr == nil {
 		return "", [sha256.Size]byte{}, false
 	}
+	e := &keyEncoder{b: make([]byte, 0, 4<<10)}
+	e.b = append(e.b, boolByte(o.capabilities), byte(o.crd))
 	// A missing input and an empty one are different: the one takes the defaults, the other is
 	// fatal.
-	e := &keyEncoder{b: make([]byte, 0, 4<<10)}
 	e.b = append(e.b, boolByte(req.GetInput() != nil))
 	e.appendStruct(req.GetInput())
 	fields := xr.GetFields()
@@ -181,9 +188,9 @@ func boolByte(b bool) byte {
 	return 0
 }
 
-// newReplay remembers a successful composition: the generated objects, the composed resources
-// the response holds for them and the status fields.
-func newReplay(key [sha256.Size]byte, out *generator.Output, rsp *fnv1.RunFunctionResponse) (*replay, error) {
+// newReplay remembers a successful composition: what was composed of the generated objects, the
+// composed resources the response holds for them and the status fields.
+func newReplay(key [sha256.Size]byte, out *generator.Output, list []composedObject, rsp *fnv1.RunFunctionResponse) (*replay, error) {
 	m, err := statusFields(out)
 	if err != nil {
 		return nil, err
@@ -192,10 +199,11 @@ func newReplay(key [sha256.Size]byte, out *generator.Output, rsp *fnv1.RunFuncti
 	if err != nil {
 		return nil, err
 	}
-	p := &replay{key: key, generated: map[string]*unstructured.Unstructured{}, composed: map[string]*structpb.Struct{}, status: st.GetFields(), results: rsp.GetResults()}
-	for _, u := range out.Objects() {
-		name := string(composedName(u))
-		p.generated[name] = u
+	p := &replay{key: key, generated: map[string]*unstructured.Unstructured{}, composed: map[string]*structpb.Struct{},
+		status: st.GetFields(), results: rsp.GetResults(), requirements: rsp.GetRequirements()}
+	for _, c := range list {
+		name := string(c.name)
+		p.generated[name] = c.obj
 		p.composed[name] = rsp.GetDesired().GetResources()[name].GetResource()
 	}
 	return p, nil
@@ -240,6 +248,7 @@ func (p *replay) respond(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResp
 	}
 	rsp.Desired = &fnv1.State{Composite: &fnv1.Resource{Resource: dxr, ConnectionDetails: cd}, Resources: desired}
 	rsp.Results = append(rsp.Results, p.results...)
+	rsp.Requirements = p.requirements
 	return true
 }
 

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -21,16 +22,56 @@ import (
 // Function (which has nothing to replay) answers to it.
 func TestReplay(t *testing.T) {
 	cache := generate(t, "cache", cacheSpec, inputv1beta1.Defaults{})
-	first := func() *fnv1.RunFunctionRequest {
-		return &fnv1.RunFunctionRequest{
-			Meta:     &fnv1.RequestMeta{Tag: "first"},
+	// first is the first reconcile, on Crossplane v2.2, or on 1.x once it delivered the CRD of XRDs.
+	first := func(onePointX bool) *fnv1.RunFunctionRequest {
+		req := &fnv1.RunFunctionRequest{
+			Meta:     onV22("first"),
 			Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: withCrossplaneFields(t, dataService(t, "cache", cacheSpec))}},
 		}
+		if onePointX {
+			withCRD(withMeta(req, nil), "v1")
+		}
+		return req
 	}
 	cases := map[string]struct {
 		reason string
-		second func(req *fnv1.RunFunctionRequest)
+		// onePointX runs the reconciles on Crossplane 1.x.
+		onePointX bool
+		second    func(req *fnv1.RunFunctionRequest)
 	}{
+		"UnchangedOn1xIsAnsweredAlike": {
+			reason:    "On Crossplane 1.x a second reconcile gets the same response, the template inside its Object and the requirement included.",
+			onePointX: true,
+			second:    func(*fnv1.RunFunctionRequest) {},
+		},
+		"ObjectReadinessIsJudgedAgain": {
+			reason:    "The Object that holds the template is judged from what Crossplane observed in this reconcile.",
+			onePointX: true,
+			second: func(req *fnv1.RunFunctionRequest) {
+				o := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "kubernetes.crossplane.io/v1alpha2", "kind": "Object"}}
+				req.Observed.Resources = map[string]*fnv1.Resource{"export-template-object": {Resource: withConditions(t, o, "Ready", "Synced")}}
+			},
+		},
+		"AnotherLineIsComposedAgain": {
+			reason: "The same DataService on a Crossplane without capabilities whose CRD of XRDs serves only v1 is composed for 1.x.",
+			second: func(req *fnv1.RunFunctionRequest) { withCRD(withMeta(req, nil), "v1") },
+		},
+		"CRDNotDeliveredIsComposedAgain": {
+			reason:    "When the CRD of XRDs is no longer delivered, 1.x is assumed with a warning.",
+			onePointX: true,
+			second:    func(req *fnv1.RunFunctionRequest) { withoutCRD(req) },
+		},
+		"CRDServingV2IsComposedAgain": {
+			reason:    "When the CRD of XRDs serves v2 (Crossplane v2.0 or v2.1), the template is composed directly.",
+			onePointX: true,
+			second:    func(req *fnv1.RunFunctionRequest) { withCRD(req, "v1", "v2") },
+		},
+		"ControlPlaneInputIsComposedAgain": {
+			reason: "The input's controlPlane decides the line.",
+			second: func(req *fnv1.RunFunctionRequest) {
+				req.Input = resource.MustStructJSON(`{"apiVersion": "dataservice.fn.crossplane.io/v1beta1", "kind": "Input", "controlPlane": {"crossplane": "v1"}}`)
+			},
+		},
 		"UnchangedDataServiceIsAnsweredAlike": {
 			reason: "A second reconcile of the same DataService gets the same response.",
 			second: func(*fnv1.RunFunctionRequest) {},
@@ -104,10 +145,10 @@ func TestReplay(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			f := New(logging.NewNopLogger())
-			if _, err := f.RunFunction(context.Background(), first()); err != nil {
+			if _, err := f.RunFunction(context.Background(), first(tc.onePointX)); err != nil {
 				t.Fatal(err)
 			}
-			req := first()
+			req := first(tc.onePointX)
 			req.Meta.Tag = "second"
 			tc.second(req)
 			want, err := New(logging.NewNopLogger()).RunFunction(context.Background(), proto.Clone(req).(*fnv1.RunFunctionRequest))

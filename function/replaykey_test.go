@@ -89,11 +89,41 @@ func TestReplayKey(t *testing.T) {
 			a:      req(base, `{"defaults": {"exportNamespace": "a"}}`),
 			b:      req(base, `{"defaults": {"exportNamespace": "b"}}`),
 		},
+		"Capabilities": {
+			reason: "A Crossplane that advertises its capabilities is v2.2 or later, one that does not may be 1.x: other objects are composed.",
+			a:      req(base, ""),
+			b:      withMeta(req(base, ""), v22),
+		},
+		"CRDDelivered": {
+			reason: "The CRD of XRDs delivered says the line; not delivered, it is assumed.",
+			a:      req(base, ""),
+			b:      withCRD(req(base, ""), "v1"),
+		},
+		"CRDServesV2": {
+			reason: "A CRD of XRDs that serves v2 is Crossplane v2's.",
+			a:      withCRD(req(base, ""), "v1"),
+			b:      withCRD(req(base, ""), "v1", "v2"),
+		},
+		"CRDNotAnswered": {
+			reason: "Asked and not delivered is not the same as not asked yet.",
+			a:      req(base, ""),
+			b:      withoutCRD(req(base, "")),
+		},
+		"CRDUnchangedLine": {
+			reason: "Only the versions the CRD serves matter, not its other fields.",
+			a:      withCRD(req(base, ""), "v1"),
+			b: func() *fnv1.RunFunctionRequest {
+				r := withCRD(req(base, ""), "v1")
+				r.ExtraResources[requiredXRDCRD].Items[0].Resource.Fields["metadata"] = structpb.NewStructValue(resource.MustStructJSON(`{"name": "` + xrdCRDName + `", "resourceVersion": "9"}`))
+				return r
+			}(),
+			same: true,
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, ka, oka := replayKey(tc.a)
-			_, kb, okb := replayKey(tc.b)
+			_, ka, oka := replayKey(tc.a, observe(tc.a))
+			_, kb, okb := replayKey(tc.b, observe(tc.b))
 			if !oka || !okb {
 				t.Fatalf("replayKey(...): no key (%t, %t)", oka, okb)
 			}
@@ -125,7 +155,7 @@ func BenchmarkReplayKey(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, ok := replayKey(req); !ok {
+		if _, _, ok := replayKey(req, observe(req)); !ok {
 			b.Fatal("no key")
 		}
 	}

@@ -55,8 +55,10 @@ func TestRunFunctionGrantsClaimsAndExportsNoMoreThanNeeded(t *testing.T) {
 	}
 	const grantCache = "grants: Crossplane composes 1 kind beyond the API's own and needs get, list, watch, create, update, patch, delete on each: caches.example.org"
 
-	roleBinding := safeSpec(`, "resources": [{"name": "reader", "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding"}]`,
-		`"allowPrivilegeEscalation": ["rolebindings.rbac.authorization.k8s.io"],`)
+	// A cluster-scoped kind: cacheSpec's API is for Crossplane v1, whose composites compose a
+	// namespaced kind (a RoleBinding) only inside a provider-kubernetes Object.
+	roleBinding := safeSpec(`, "resources": [{"name": "reader", "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole"}]`,
+		`"allowPrivilegeEscalation": ["clusterroles.rbac.authorization.k8s.io"],`)
 	withRoleBinding := generate(t, "cache", roleBinding, inputv1beta1.Defaults{})
 	adopt := safeSpec("", `"export": {"permissionClaims": [{"group": "", "resource": "configmaps", "version": "v1", "selector": {"owner": "Consumer"}, "autoAdopt": true}]},`)
 	withAdopt := generate(t, "cache", adopt, inputv1beta1.Defaults{})
@@ -76,7 +78,7 @@ func TestRunFunctionGrantsClaimsAndExportsNoMoreThanNeeded(t *testing.T) {
 			reason: "With the opt-in the kind is composed, and a warning lists every grant the API needs, the privilege-bearing one marked.",
 			spec:   roleBinding,
 			want: composedCache(t, withRoleBinding, warning("grants: Crossplane composes 2 kinds beyond the API's own and needs get, list, watch, create, update, patch, delete on each: "+
-				"caches.example.org, rolebindings.rbac.authorization.k8s.io (privilege-bearing, allowed by spec.allowPrivilegeEscalation)")),
+				"caches.example.org, clusterroles.rbac.authorization.k8s.io (privilege-bearing, allowed by spec.allowPrivilegeEscalation)")),
 		},
 		"ProviderKubernetesObjectIsJudgedByItsManifest": {
 			reason: "An Object creating a ServiceAccount bears the ServiceAccount's privilege, and a claim may not choose the Object's kind.",
@@ -137,7 +139,7 @@ func TestRunFunctionGrantsClaimsAndExportsNoMoreThanNeeded(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			f := New(logging.NewNopLogger())
-			req := &fnv1.RunFunctionRequest{Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", tc.spec)}}}
+			req := &fnv1.RunFunctionRequest{Meta: onV22(""), Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", tc.spec)}}}
 			// Twice: the second call is answered from the function's replays and caches.
 			for _, call := range []string{"first call", "second call"} {
 				rsp, err := f.RunFunction(context.Background(), req)

@@ -73,8 +73,9 @@ func TestGenerateShouldGrantClaimAndExportNoMoreThanNeeded(t *testing.T) {
 			},
 		},
 		"OptedInPrivilegeIsGrantedExplicitlyAndSaid": {
+			// A RoleBinding is namespaced: an API for Crossplane v1 could compose it only inside an Object.
 			reason: "An opt-in by name composes the kind; the grant has explicit verbs and is reported as privilege-bearing.",
-			spec:   "  allowPrivilegeEscalation: [rolebindings.rbac.authorization.k8s.io]\n" + resources("{name: reader, apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding}"),
+			spec:   "  crossplaneVersion: v2\n  allowPrivilegeEscalation: [rolebindings.rbac.authorization.k8s.io]\n" + resources("{name: reader, apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding}"),
 			stderr: []string{`note: grants: Crossplane composes 2 kinds beyond the API's own and needs get, list, watch, create, update, patch, delete on each: caches.example.org, rolebindings.rbac.authorization.k8s.io (privilege-bearing, allowed by spec.allowPrivilegeEscalation)`},
 			rules:  map[string]string{"caches.example.org": composeVerbs, "rolebindings.rbac.authorization.k8s.io": composeVerbs},
 		},

@@ -227,7 +227,8 @@ func request(t *testing.T) *fnv1.RunFunctionRequest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fnv1.RunFunctionRequest{Meta: &fnv1.RequestMeta{Tag: "test"}, Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}}}
+	// As Crossplane v2.2 sends it: one that advertises no capabilities is first asked for the CRD of XRDs.
+	return &fnv1.RunFunctionRequest{Meta: &fnv1.RequestMeta{Tag: "test", Capabilities: []fnv1.Capability{fnv1.Capability_CAPABILITY_CAPABILITIES}}, Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}}}
 }
 
 // call runs a RunFunction call with a bounded deadline (so that a broken server fails the test

@@ -45,6 +45,7 @@ func Decode(data []byte) (*Input, error) {
 		errs = append(errs, field.InternalError(nil, err))
 	}
 	errs = append(errs, in.Defaults.Validate(field.NewPath("defaults"))...)
+	errs = append(errs, in.ControlPlane.Validate(field.NewPath("controlPlane"))...)
 	if len(errs) > 0 {
 		msgs := make([]string, len(errs))
 		for i, e := range errs {
@@ -53,6 +54,20 @@ func Decode(data []byte) (*Input, error) {
 		return nil, errors.New(strings.Join(msgs, "; "))
 	}
 	return in, nil
+}
+
+// Validate checks the control plane: every problem is returned, each with its path below p.
+func (c ControlPlane) Validate(p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if _, ok := xpline.Named(c.Crossplane); !ok && c.Crossplane != "" && c.Crossplane != ControlPlaneAuto {
+		errs = append(errs, field.NotSupported(p.Child("crossplane"), c.Crossplane, append([]string{ControlPlaneAuto}, xpline.Names()...)))
+	}
+	if c.KubernetesProviderConfig != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(c.KubernetesProviderConfig) {
+			errs = append(errs, field.Invalid(p.Child("kubernetesProviderConfig"), c.KubernetesProviderConfig, msg+" (the name of a provider-kubernetes ProviderConfig)"))
+		}
+	}
+	return errs
 }
 
 // Validate checks defaults: every problem is returned, each with its path below p.

@@ -38,3 +38,50 @@ func TestValidateDefaults(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateControlPlane(t *testing.T) {
+	p := field.NewPath("controlPlane")
+	cases := map[string]struct {
+		reason string
+		c      inputv1beta1.ControlPlane
+		want   []string // field paths with errors
+	}{
+		"Empty":          {"Every field is optional.", inputv1beta1.ControlPlane{}, nil},
+		"Builtins":       {"The built-in defaults are valid.", inputv1beta1.ControlPlane{}.WithFallbacks(), nil},
+		"V1":             {"Crossplane 1.x is the line v1.", inputv1beta1.ControlPlane{Crossplane: "v1", KubernetesProviderConfig: "in-cluster"}, nil},
+		"V2":             {"Crossplane v2.", inputv1beta1.ControlPlane{Crossplane: "v2"}, nil},
+		"Version":        {"A version is not a line: 1.20 is v1.", inputv1beta1.ControlPlane{Crossplane: "1.20"}, []string{"controlPlane.crossplane"}},
+		"ProviderConfig": {"A ProviderConfig name is an object name.", inputv1beta1.ControlPlane{KubernetesProviderConfig: "Kubernetes_Provider"}, []string{"controlPlane.kubernetesProviderConfig"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var got []string
+			for _, err := range tc.c.Validate(p) {
+				got = append(got, err.Field)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nValidate(...): -want paths, +got paths:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestDecodeControlPlane(t *testing.T) {
+	in, err := inputv1beta1.Decode([]byte(`apiVersion: dataservice.fn.crossplane.io/v1beta1
+kind: Input
+controlPlane:
+  crossplane: v1
+  kubernetesProviderConfig: in-cluster
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := inputv1beta1.ControlPlane{Crossplane: "v1", KubernetesProviderConfig: "in-cluster"}
+	if diff := cmp.Diff(want, in.ControlPlane); diff != "" {
+		t.Errorf("Decode(...).ControlPlane: -want, +got:\n%s", diff)
+	}
+	_, err = inputv1beta1.Decode([]byte(`{"apiVersion": "dataservice.fn.crossplane.io/v1beta1", "kind": "Input", "controlPlane": {"crossplane": "1.20"}}`))
+	if want := `controlPlane.crossplane: Unsupported value: "1.20": supported values: "auto", "v1", "v2"`; err == nil || err.Error() != want {
+		t.Errorf("Decode(...) of an unknown line: want error %q, got %v", want, err)
+	}
+}

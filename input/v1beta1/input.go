@@ -1,5 +1,5 @@
 // Package v1beta1 holds the pipeline input of function-dataservice: the defaults shared by every
-// DataService a Composition composes.
+// DataService a Composition composes, and what the function knows of the control plane it runs in.
 //
 // +kubebuilder:object:generate=true
 // +groupName=dataservice.fn.crossplane.io
@@ -22,7 +22,13 @@ const (
 	DefaultProviderConfigNameFormat = "%s-service-broker"
 	DefaultPatchAndTransform        = "function-patch-and-transform"
 	DefaultParametersTo             = "spec.forProvider.parameters"
+	// DefaultKubernetesProviderConfig is the provider-kubernetes ProviderConfig Klutch's own
+	// Compositions name (crossplane-api/deploy/config-in-cluster.yaml of klutchio).
+	DefaultKubernetesProviderConfig = "kubernetes-provider"
 )
+
+// ControlPlaneAuto detects the Crossplane line of the control plane (see ControlPlane.Crossplane).
+const ControlPlaneAuto = "auto"
 
 // Input configures function-dataservice in a Composition's pipeline. Every field is optional: an
 // empty input uses the defaults Klutch's own data services follow.
@@ -37,6 +43,30 @@ type Input struct {
 	// Defaults apply to every DataService composed by this pipeline step.
 	// +optional
 	Defaults Defaults `json:"defaults,omitempty"`
+
+	// ControlPlane is the Crossplane that runs this function, which decides how what a DataService
+	// generates is composed. It is not the line of the generated APIs (defaults.crossplaneVersion).
+	// +optional
+	ControlPlane ControlPlane `json:"controlPlane,omitempty"`
+}
+
+// ControlPlane describes the control plane that runs the function: the same for every DataService
+// of the Composition, never chosen per DataService.
+type ControlPlane struct {
+	// Crossplane is the line of the Crossplane that calls the function: v1 (every 1.x, e.g. Klutch's
+	// 1.17 to 1.20), v2, or auto to detect it (Crossplane v2.2 and later advertise their
+	// capabilities; an older one is asked for the CompositeResourceDefinition CRD, which serves
+	// version v2 on Crossplane v2 only). On v1 a namespaced object a DataService composes (the
+	// APIServiceExportTemplate) goes inside a cluster-scoped provider-kubernetes Object, and a
+	// DataService generating a v2 API is refused. Defaults to auto.
+	// +optional
+	// +kubebuilder:validation:Enum=auto;v1;v2
+	Crossplane string `json:"crossplane,omitempty"`
+
+	// KubernetesProviderConfig names the provider-kubernetes ProviderConfig of those Objects.
+	// Defaults to kubernetes-provider, as Klutch names it.
+	// +optional
+	KubernetesProviderConfig string `json:"kubernetesProviderConfig,omitempty"`
 }
 
 // Defaults apply to every DataService unless it says otherwise.
@@ -66,6 +96,17 @@ type Defaults struct {
 	// Compositions.
 	// +optional
 	AutoReady string `json:"autoReady,omitempty"`
+}
+
+// WithFallbacks returns c with every unset field set to its default.
+func (c ControlPlane) WithFallbacks() ControlPlane {
+	if c.Crossplane == "" {
+		c.Crossplane = ControlPlaneAuto
+	}
+	if c.KubernetesProviderConfig == "" {
+		c.KubernetesProviderConfig = DefaultKubernetesProviderConfig
+	}
+	return c
 }
 
 // WithFallbacks returns d with every unset field set to its default.

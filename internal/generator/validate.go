@@ -26,6 +26,7 @@ var rules = []rule{
 	(*model).validateIdentity,
 	(*model).validateVersions,
 	(*model).validateCompositions,
+	(*model).validateComposedScopes, // scope.go
 	(*model).validateFields,
 	(*model).validateParameters,
 	(*model).validatePlanChanges,

@@ -1,7 +1,9 @@
 // Package xpline says what a Crossplane line (v1 or v2, the value of a DataService's
 // spec.crossplaneVersion and of the pipeline input's defaults.crossplaneVersion) means for the
-// objects generated for it. It is the one place that knows: the generator, the importer, the
-// compatibility check and the input's validation ask a Line instead of comparing strings.
+// objects generated for it, and for a control plane that runs it (the input's
+// controlPlane.crossplane: v1 is every Crossplane 1.x). It is the one place that knows: the
+// generator, the importer, the compatibility check, the function and the input's validation ask a
+// Line instead of comparing strings.
 package xpline
 
 import (
@@ -33,6 +35,12 @@ type Line struct {
 	// PackageConstraint is the oldest Crossplane a Configuration package of the line's XRDs
 	// installs on, as a version constraint of its meta (crossplane.yaml spec.crossplane.version).
 	PackageConstraint string
+	// NamespacedRefs says whether a control plane of the line records a namespace in a composite's
+	// spec.resourceRefs. Crossplane 1.x records apiVersion, kind and name only (its
+	// internal/xcrd/schemas.go), and writes every ref before it creates anything: a cluster-scoped
+	// composite that composes a namespaced resource composes nothing at all there. v2 records the
+	// namespace.
+	NamespacedRefs bool
 }
 
 // The two lines.
@@ -51,6 +59,7 @@ var (
 		CompositionRefPath: "self.crossplane.compositionRef.name",
 		DefaultScope:       v1alpha1.ScopeNamespaced,
 		PackageConstraint:  ">=v2.0.0",
+		NamespacedRefs:     true,
 	}
 )
 
@@ -89,6 +98,10 @@ func OfXRD(apiVersion string) (Line, bool) {
 	}
 	return Line{}, false
 }
+
+// Serves says whether a control plane of line l serves the XRDs of line api: Crossplane v2 serves
+// both (apiextensions.crossplane.io/v1 XRDs with claims are its legacy kind), 1.x only its own.
+func (l Line) Serves(api Line) bool { return l.Name == api.Name || l.Name == V2.Name }
 
 // Version is the version of apiextensions.crossplane.io the line's XRDs have: v1 or v2.
 func (l Line) Version() string { return strings.TrimPrefix(l.XRDAPIVersion, XRDGroup+"/") }

@@ -38,3 +38,19 @@ func TestLinesAreCrossplanes(t *testing.T) {
 		t.Error("only v1 has claims")
 	}
 }
+
+// TestControlPlaneLines: a Crossplane v2 control plane serves the XRDs of both lines and records
+// namespaces in resourceRefs; a 1.x one serves its own XRDs only and records none.
+func TestControlPlaneLines(t *testing.T) {
+	for _, c := range []struct {
+		control, api Line
+		serves       bool
+	}{{V1, V1, true}, {V1, V2, false}, {V2, V1, true}, {V2, V2, true}} {
+		if got := c.control.Serves(c.api); got != c.serves {
+			t.Errorf("a %s control plane serves %s XRDs: %t, want %t", c.control.Name, c.api.Name, got, c.serves)
+		}
+	}
+	if V1.NamespacedRefs || !V2.NamespacedRefs {
+		t.Error("only v2 records namespaces in a composite's resourceRefs")
+	}
+}

@@ -14,6 +14,7 @@ import (
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
+	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
 // TestRender runs function-dataservice, built from this checkout and served on loopback, under the
@@ -23,6 +24,7 @@ func TestRender(t *testing.T) {
 	skipRenderIfShort(t)
 	fn := serveDataServiceFunction(t)
 	t.Run("Examples", func(t *testing.T) { testRenderExamples(t, fn) })
+	t.Run("ControlPlaneLines", func(t *testing.T) { testRenderControlPlaneLines(t, fn) })
 	t.Run("BrokenDataServiceFails", func(t *testing.T) { testRenderBrokenDataServiceFails(t, fn) })
 	t.Run("RenderedObjectsValidate", func(t *testing.T) { testRenderedObjectsValidate(t, fn) })
 	t.Run("ClaimsThroughGeneratedComposition", func(t *testing.T) { testRenderClaimsThroughGeneratedComposition(t, fn) })
@@ -30,7 +32,10 @@ func TestRender(t *testing.T) {
 
 // testRenderExamples renders every example DataService with each CLI and asserts that what the
 // function composes is exactly what the generator generates, under stable names, with the served
-// API in the DataService's status.
+// API in the DataService's status. CLIs before v2.2 advertise no capabilities, and render delivers
+// no CRD of XRDs unless given one: the function assumes Crossplane 1.x there, composes the export
+// template inside a provider-kubernetes Object and refuses a v2 API (testRenderControlPlaneLines
+// gives them the CRD).
 func testRenderExamples(t *testing.T, fn servedFunction) {
 	root := testtools.RepoRoot(t)
 	composition := filepath.Join(root, "examples", "render", "composition.yaml")
@@ -39,6 +44,7 @@ func testRenderExamples(t *testing.T, fn servedFunction) {
 
 	for _, cli := range renderCLIs() {
 		t.Run(cli.version, func(t *testing.T) {
+			line := renderLine(cli)
 			for _, spec := range specs {
 				rel, _ := filepath.Rel(root, spec)
 				t.Run(rel, func(t *testing.T) {
@@ -48,13 +54,42 @@ func testRenderExamples(t *testing.T, fn servedFunction) {
 						t.Fatalf("generator: %v", err)
 					}
 					out, err := crossplaneRender(t, cli, spec, composition, fn.functions)
+					if api, _ := xpline.OfXRD(want.XRD.GetAPIVersion()); !line.Serves(api) {
+						assertRefused(t, out, err, ds.GetName(), api)
+						return
+					}
 					if err != nil {
 						t.Fatal(err)
 					}
-					assertRendered(t, parseStream(t, "render output", out), want)
+					assertRendered(t, parseStream(t, "render output", out), want, line)
 				})
 			}
 		})
+	}
+}
+
+// renderLine is the Crossplane line the function takes a CLI's render for, given no CRD of XRDs:
+// v2 from v2.2 on (capabilities), 1.x before.
+func renderLine(cli renderCLI) xpline.Line {
+	if cli.version == testtools.CrossplaneV2 {
+		return xpline.V2
+	}
+	return xpline.V1
+}
+
+// assertRefused asserts that render failed with the function's fatal result refusing an API the
+// control plane (1.x) cannot serve, and printed nothing.
+func assertRefused(t *testing.T, out []byte, err error, name string, api xpline.Line) {
+	t.Helper()
+	if err == nil || !exitedNonZero(err) {
+		t.Fatalf("render of a %s API for Crossplane 1.x: want a failed render, got error %v and output\n%s", api.Name, err, out)
+	}
+	want := `pipeline step "generate" returned a fatal result: DataService "` + name + `" generates an API for Crossplane ` + api.Name + ` (an ` + api.XRDAPIVersion + ` XRD), which Crossplane 1.x cannot serve`
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("render error does not say %q:\n%v", want, err)
+	}
+	if len(parseStream(t, "render output", out)) != 0 {
+		t.Errorf("a failed render printed objects:\n%s", out)
 	}
 }
 
@@ -119,8 +154,10 @@ func TestRenderExampleCompositionIsTheAPIs(t *testing.T) {
 // assertRendered compares render's output with the generator's: the DataService (XR) first, with
 // the served API and the generated objects in its status, then one composed resource per generated
 // object under its stable name, equal to it once what render adds (owner, composite label,
-// composition-resource-name annotation, generateName) is taken off.
-func assertRendered(t *testing.T, got []*unstructured.Unstructured, want *generator.Output) {
+// composition-resource-name annotation, generateName) is taken off. On a control plane of line v1
+// (Crossplane 1.x) the namespaced klutch-bind template is composed inside a provider-kubernetes
+// Object (see inObject).
+func assertRendered(t *testing.T, got []*unstructured.Unstructured, want *generator.Output, line xpline.Line) {
 	t.Helper()
 	if len(got) == 0 || got[0].GetKind() != v1alpha1.DataServiceKind {
 		t.Fatalf("render output does not start with the DataService: %d objects", len(got))
@@ -146,6 +183,10 @@ func assertRendered(t *testing.T, got []*unstructured.Unstructured, want *genera
 	}
 	if et := want.ExportTemplate; et != nil {
 		wantByName["export-template"] = et
+		if !line.NamespacedRefs {
+			delete(wantByName, "export-template")
+			wantByName["export-template-object"] = inObject(et, xr.GetName()+"-export-template")
+		}
 		if got, want := nestedString(xr, "status", "generated", "exportTemplate"), et.GetNamespace()+"/"+et.GetName(); got != want {
 			t.Errorf("status.generated.exportTemplate: want %q, got %q", want, got)
 		}
@@ -159,6 +200,9 @@ func assertRendered(t *testing.T, got []*unstructured.Unstructured, want *genera
 
 	gotByName := map[string]*unstructured.Unstructured{}
 	for _, o := range got[1:] {
+		if o.GetKind() == "Result" {
+			continue // --include-function-results
+		}
 		name := o.GetAnnotations()["crossplane.io/composition-resource-name"]
 		if _, dup := gotByName[name]; dup {
 			t.Errorf("two composed resources named %q", name)

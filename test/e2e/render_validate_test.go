@@ -86,14 +86,23 @@ func testRenderedObjectsValidate(t *testing.T, fn servedFunction) {
 		writeTestFile(t, filepath.Join(rendered, name), string(out))
 	}
 	writeTestFile(t, filepath.Join(rendered, "apis-composition.yaml"), string(readFile(t, filepath.Join(root, "apis", "composition.yaml"))))
+	validateRendered(t, root, rendered)
+}
+
+// validateRendered runs `crossplane beta validate` on the rendered objects in dir against the
+// schemas of what function-dataservice renders (the DataService XRD, this function's and
+// function-patch-and-transform's inputs, klutch-bind's template, Crossplane's own kinds) and the
+// CRDs of the folders or files more names, and fails on a missing schema or a failure.
+func validateRendered(t *testing.T, root, dir string, more ...string) {
+	t.Helper()
 	pt := testtools.ModuleDir(t, "github.com/crossplane-contrib/function-patch-and-transform", testtools.PatchAndTransform)
-	extensions := strings.Join([]string{
+	extensions := strings.Join(append([]string{
 		filepath.Join(root, "apis", "definition.yaml"),
 		filepath.Join(root, "package", "input"),
 		filepath.Join(root, "test", "crds"),
 		filepath.Join(pt, "package", "input"),
-	}, ",")
-	out, err := crossplaneValidate(t, extensions, rendered, "--error-on-missing-schemas")
+	}, more...), ",")
+	out, err := crossplaneValidate(t, extensions, dir, "--error-on-missing-schemas")
 	if err != nil {
 		t.Fatal(err)
 	}
