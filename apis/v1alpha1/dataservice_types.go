@@ -20,6 +20,10 @@ const (
 	CrossplaneV2 = "v2"
 )
 
+// AnnotationAllowBreakingChanges, set to "true" on a DataService, applies a change that breaks
+// existing instances of its API, which the function otherwise holds back (see internal/livecheck).
+const AnnotationAllowBreakingChanges = "dataservice.klutch.io/allow-breaking-changes"
+
 // Scopes of a Crossplane v2 composite resource.
 const (
 	ScopeNamespaced = "Namespaced"
