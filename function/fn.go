@@ -98,7 +98,7 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	// Every response asks again for what the function asked for, fatal ones included: Crossplane
 	// calls it until its requirements stay the same.
 	cp := decideControlPlane(in.ControlPlane, seen)
-	rsp.Requirements = cp.requirements()
+	rsp.Requirements = requirementsOf(cp.requirement()...)
 	if cp.unanswered {
 		log.Debug("Asking Crossplane for the CRD of XRDs to tell its line", "requirements", rsp.GetRequirements())
 		return rsp, nil
@@ -178,6 +178,28 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		response.Fatal(rsp, errors.Wrap(err, "cannot compose the generated objects"))
 		return rsp, nil
 	}
+
+	// A change of the API that breaks its existing instances is held back (live.go): composed as
+	// observed, and reported. The instances are asked for only while a change is pending.
+	var verdict *liveVerdict
+	if p := pendingChange(list, observed); p != nil {
+		rsp.Requirements = requirementsOf(append(cp.requirement(), p.instancesRequirement())...)
+		items, ok := delivered(req, requiredInstances)
+		if !ok {
+			log.Debug("Asking Crossplane for the existing instances of the API, whose change is pending", "changed", p.changed)
+			return rsp, nil
+		}
+		if verdict, err = judge(ctx, ds, out, p, items.GetItems()); err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+		if err := verdict.holdBack(composed, observed); err != nil {
+			response.Fatal(rsp, errors.Wrap(err, "cannot hold back the change"))
+			return rsp, nil
+		}
+		log.Info("Evaluated a change of the API against its existing instances", "changed", p.changed, "instances", verdict.report.Total,
+			"breaking", len(verdict.report.Changes), "resizes", len(verdict.report.Resizes), "held-back", verdict.keep, "allowed", verdict.allowed)
+	}
 	for name, dcd := range composed {
 		desired[name] = dcd
 	}
@@ -204,6 +226,15 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	for _, n := range out.Notes {
 		response.Warning(rsp, errors.New(n))
 	}
+	// What a pending change does to existing instances; once nothing is pending, a condition that
+	// says otherwise is set right.
+	stale := changesStale(oxr.Resource.Object)
+	switch {
+	case verdict != nil:
+		verdict.respond(rsp)
+	case stale:
+		response.ConditionTrue(rsp, conditionChangesApplied, reasonApplied).WithMessage(msgApplied)
+	}
 
 	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composite resource"))
@@ -214,7 +245,9 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
-	if keyed {
+	// A response that depends on more than the spec (the instances, the condition it sets right)
+	// is not replayed.
+	if keyed && verdict == nil && !stale {
 		if p, err := newReplay(key, out, list, rsp); err == nil {
 			f.replays.put(name, p)
 		}

@@ -1,0 +1,303 @@
+package function
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+
+	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/generator"
+)
+
+// liveSpec is a DataService of two generated compositions; its variants below change it.
+const liveSpec = `{
+	"group": "example.org",
+	"kind": "CacheInstance",
+	"plan": {%s},
+	"compositions": [
+		{"name": "cache-a", "plans": [%s], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}},
+		{"name": "cache-b", "plans": ["b-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"%s}}
+	]
+}`
+
+// liveDS is liveSpec with the plan block, the plans of cache-a and more of cache-b's backend.
+func liveDS(plan, plansA, backendB string) string {
+	s := liveSpec
+	for _, v := range []string{plan, plansA, backendB} {
+		s = strings.Replace(s, "%s", v, 1)
+	}
+	return s
+}
+
+// observedAs is s as the API server and Crossplane return it: with metadata they write and a
+// status.
+func observedAs(t *testing.T, s *structpb.Struct) *structpb.Struct {
+	t.Helper()
+	m := s.AsMap()
+	md := m["metadata"].(map[string]any)
+	md["uid"] = "8a1c0000-0000-4000-8000-000000000000"
+	md["resourceVersion"] = "7"
+	md["labels"] = map[string]any{"crossplane.io/composite": "cache"}
+	m["status"] = map[string]any{"conditions": []any{
+		map[string]any{"type": "Established", "status": "True", "reason": "WatchingCompositeResource"},
+		map[string]any{"type": "Offered", "status": "True", "reason": "WatchingCompositeResource"},
+	}}
+	out, err := structpb.NewStruct(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// cacheComposite is an existing composite of the cache API: the claim ns/name's, on composition comp
+// and plan.
+func cacheComposite(ns, name, comp, plan string) *fnv1.Resource {
+	return &fnv1.Resource{Resource: resource.MustStructJSON(`{"apiVersion": "example.org/v1", "kind": "XCacheInstance",
+		"metadata": {"name": "` + name + `-abcde", "uid": "1"},
+		"spec": {"plan": "` + plan + `", "compositionRef": {"name": "` + comp + `"},
+			"claimRef": {"apiVersion": "example.org/v1", "kind": "CacheInstance", "namespace": "` + ns + `", "name": "` + name + `"},
+			"resourceRefs": [{"apiVersion": "example.org/v1", "kind": "Cache", "name": "` + name + `-abcde"}]},
+		"status": {"conditions": [{"type": "Ready", "status": "True"}]}}`)}
+}
+
+func TestLiveChange(t *testing.T) {
+	oldSpec := liveDS(``, `"a-small", "a-big"`, ``)
+	old := generate(t, "cache", oldSpec, inputv1beta1.Defaults{})
+	instances := map[string]*fnv1.Resources{requiredInstances: {Items: []*fnv1.Resource{
+		cacheComposite("team-a", "orders", "cache-a", "a-big"),
+		cacheComposite("team-b", "carts", "cache-a", "a-small"),
+		cacheComposite("team-a", "users", "cache-b", "b-small"),
+	}}}
+	// observed is what Crossplane observes once old was applied.
+	observed := func(t *testing.T) map[string]*fnv1.Resource {
+		rs := map[string]*fnv1.Resource{"xrd": {Resource: observedAs(t, asStruct(t, old.XRD))}}
+		for _, c := range old.Compositions {
+			rs["composition-"+c.GetName()] = &fnv1.Resource{Resource: observedAs(t, asStruct(t, c))}
+		}
+		return rs
+	}
+	askInstances := &fnv1.Requirements{ExtraResources: map[string]*fnv1.ResourceSelector{ //nolint:staticcheck // the field Crossplane 1.x reads
+		requiredInstances: {ApiVersion: "example.org/v1", Kind: "XCacheInstance", Match: &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{}}},
+	}}
+	xrdAsObserved := func(t *testing.T) *structpb.Struct {
+		m := observed(t)["xrd"].GetResource().AsMap()
+		md := m["metadata"].(map[string]any)
+		out, err := structpb.NewStruct(map[string]any{"apiVersion": m["apiVersion"], "kind": m["kind"], "spec": m["spec"],
+			"metadata": map[string]any{"name": md["name"], "labels": md["labels"]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+
+	type want struct {
+		requirements *fnv1.Requirements
+		// desired are the XRD and Compositions composed, by name: as generated or, held back, as
+		// observed.
+		desired map[string]*structpb.Struct
+		// results are the messages of the live check's results (beside the generator's notes),
+		// each a prefix.
+		results []string
+		// condition is the ChangesApplied condition, nil for none.
+		condition *fnv1.Condition
+	}
+	cases := map[string]struct {
+		reason      string
+		spec        string
+		annotations string
+		instances   bool
+		// conditions are the observed DataService's.
+		conditions string
+		want       func(t *testing.T, next *generator.Output) want
+	}{
+		"PendingChangeAsksForInstances": {
+			reason: "A change of the XRD asks Crossplane for the API's composites before composing anything.",
+			spec:   liveDS(``, `"a-small"`, ``),
+			want: func(t *testing.T, _ *generator.Output) want {
+				return want{requirements: askInstances}
+			},
+		},
+		"PlanInUseRemovedIsHeldBack": {
+			reason:    "Removing a plan an instance uses keeps the observed XRD, and says so on the DataService.",
+			spec:      liveDS(``, `"a-small"`, ``),
+			instances: true,
+			want: func(t *testing.T, next *generator.Output) want {
+				return want{
+					requirements: askInstances,
+					desired: map[string]*structpb.Struct{
+						"xrd":                 xrdAsObserved(t),
+						"composition-cache-a": asStruct(t, next.Compositions[0]),
+						"composition-cache-b": asStruct(t, next.Compositions[1]),
+					},
+					results: []string{`held back: plan "a-big" is no longer offered (NotOffered): 1 instance uses it (team-a/orders); hide it with spec.plan.hidden instead`},
+					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: reasonHeldBack,
+						Message: ptr(`held back: plan "a-big" is no longer offered (NotOffered): 1 instance uses it (team-a/orders); hide it with spec.plan.hidden instead (instances that have it keep it, new ones cannot choose it), or annotate the DataService with dataservice.klutch.io/allow-breaking-changes: "true" to apply it anyway`)},
+				}
+			},
+		},
+		"IndependentChangeApplies": {
+			reason:    "A change of another object than the one held back applies in the same reconcile.",
+			spec:      liveDS(``, `"a-small"`, `, "base": {"spec": {"forProvider": {"tier": "gold"}}}`),
+			instances: true,
+			want: func(t *testing.T, next *generator.Output) want {
+				return want{
+					requirements: askInstances,
+					desired: map[string]*structpb.Struct{
+						"xrd":                 xrdAsObserved(t),
+						"composition-cache-a": asStruct(t, next.Compositions[0]),
+						"composition-cache-b": asStruct(t, next.Compositions[1]),
+					},
+					results:   []string{`held back: plan "a-big" is no longer offered`},
+					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: reasonHeldBack},
+				}
+			},
+		},
+		"AnnotationApplies": {
+			reason:      "The annotation applies a breaking change, and says whom it breaks.",
+			spec:        liveDS(``, `"a-small"`, ``),
+			annotations: `{"dataservice.klutch.io/allow-breaking-changes": "true"}`,
+			instances:   true,
+			want: func(t *testing.T, next *generator.Output) want {
+				return want{
+					requirements: askInstances,
+					desired: map[string]*structpb.Struct{
+						"xrd":                 asStruct(t, next.XRD),
+						"composition-cache-a": asStruct(t, next.Compositions[0]),
+						"composition-cache-b": asStruct(t, next.Compositions[1]),
+					},
+					results:   []string{`applied although it breaks existing instances, as dataservice.klutch.io/allow-breaking-changes asks: plan "a-big" is no longer offered`},
+					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: reasonAllowed},
+				}
+			},
+		},
+		"HiddenPlanApplies": {
+			reason:    "Hiding a plan in use breaks nothing: applied.",
+			spec:      liveDS(`"hidden": ["a-big"]`, `"a-small", "a-big"`, ``),
+			instances: true,
+			want: func(t *testing.T, next *generator.Output) want {
+				return want{
+					requirements: askInstances,
+					desired: map[string]*structpb.Struct{
+						"xrd":                 asStruct(t, next.XRD),
+						"composition-cache-a": asStruct(t, next.Compositions[0]),
+						"composition-cache-b": asStruct(t, next.Compositions[1]),
+					},
+					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: reasonApplied,
+						Message: ptr("no change breaks the 3 existing instances")},
+				}
+			},
+		},
+		"NothingPendingAsksNothing": {
+			reason: "A DataService whose objects are composed as observed asks for no instances.",
+			spec:   oldSpec,
+			want: func(t *testing.T, next *generator.Output) want {
+				return want{desired: map[string]*structpb.Struct{
+					"xrd":                 asStruct(t, next.XRD),
+					"composition-cache-a": asStruct(t, next.Compositions[0]),
+					"composition-cache-b": asStruct(t, next.Compositions[1]),
+				}}
+			},
+		},
+		"NothingPendingSetsTheConditionRight": {
+			reason:     "Once nothing is pending (the spec was reverted), a held-back condition is set True.",
+			spec:       oldSpec,
+			conditions: `[{"type": "ChangesApplied", "status": "False", "reason": "BreakingChangesHeldBack", "message": "held back: …"}]`,
+			want: func(t *testing.T, next *generator.Output) want {
+				return want{
+					desired: map[string]*structpb.Struct{
+						"xrd":                 asStruct(t, next.XRD),
+						"composition-cache-a": asStruct(t, next.Compositions[0]),
+						"composition-cache-b": asStruct(t, next.Compositions[1]),
+					},
+					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: reasonApplied, Message: ptr(msgApplied)},
+				}
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			next := generate(t, "cache", tc.spec, inputv1beta1.Defaults{})
+			xr := `{"apiVersion": "dataservice.klutch.io/v1alpha1", "kind": "DataService", "metadata": {"name": "cache"`
+			if tc.annotations != "" {
+				xr += `, "annotations": ` + tc.annotations
+			}
+			xr += `}, "spec": ` + tc.spec
+			if tc.conditions != "" {
+				xr += `, "status": {"conditions": ` + tc.conditions + `}`
+			}
+			req := &fnv1.RunFunctionRequest{
+				Meta:     onV22(""),
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(xr + `}`)}, Resources: observed(t)},
+			}
+			if tc.instances {
+				req.ExtraResources = instances //nolint:staticcheck // the field Crossplane 1.x fills
+			}
+			w := tc.want(t, next)
+			f := New(logging.NewNopLogger())
+			// Twice: the second call may not replay what depends on the instances.
+			for _, call := range []string{"first call", "second call"} {
+				rsp, err := f.RunFunction(context.Background(), req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if hasFatal(rsp) {
+					t.Fatalf("%s: fatal: %v", call, rsp.GetResults())
+				}
+				if diff := cmp.Diff(w.requirements, rsp.GetRequirements(), protocmp.Transform()); diff != "" {
+					t.Errorf("%s\n%s: requirements: -want, +got:\n%s", tc.reason, call, diff)
+				}
+				got := map[string]*structpb.Struct{}
+				for n, r := range rsp.GetDesired().GetResources() {
+					if n == "xrd" || strings.HasPrefix(n, "composition-") {
+						got[n] = r.GetResource()
+					}
+				}
+				if w.desired == nil {
+					got = nil
+				}
+				if diff := cmp.Diff(w.desired, got, protocmp.Transform()); diff != "" {
+					t.Errorf("%s\n%s: desired: -want, +got:\n%s", tc.reason, call, diff)
+				}
+				var results []string
+				for _, r := range rsp.GetResults() {
+					if !strings.Contains(strings.Join(next.Notes, "\n"), r.GetMessage()) {
+						results = append(results, r.GetMessage())
+					}
+				}
+				if len(results) != len(w.results) {
+					t.Errorf("%s\n%s: results: want %q, got %q", tc.reason, call, w.results, results)
+				}
+				for i := range min(len(results), len(w.results)) {
+					if !strings.HasPrefix(results[i], w.results[i]) {
+						t.Errorf("%s\n%s: result %d: want it to start with\n%s\ngot\n%s", tc.reason, call, i, w.results[i], results[i])
+					}
+				}
+				var cond *fnv1.Condition
+				for _, c := range rsp.GetConditions() {
+					if c.GetType() == conditionChangesApplied {
+						cond = c
+					}
+				}
+				if w.condition != nil && w.condition.Message == nil && cond != nil {
+					cond.Message = nil // only the reason is pinned
+				}
+				if w.condition != nil {
+					w.condition.Target = fnv1.Target_TARGET_COMPOSITE.Enum()
+				}
+				if diff := cmp.Diff(w.condition, cond, protocmp.Transform()); diff != "" {
+					t.Errorf("%s\n%s: condition: -want, +got:\n%s", tc.reason, call, diff)
+				}
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
