@@ -19,6 +19,7 @@ import (
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/livecheck"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
@@ -39,6 +40,8 @@ type Function struct {
 	slots chan struct{}
 	// replays answer reconciles of unchanged DataServices as the last one was answered.
 	replays replays
+	// maxInstances bounds the existing instances a change is evaluated against (live.go).
+	maxInstances int
 }
 
 // New returns a Function that logs to log.
@@ -49,8 +52,9 @@ func New(log logging.Logger) *Function {
 		generate: func(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
 			return generator.GenerateCached(ds, d, cache)
 		},
-		slots:   make(chan struct{}, runtime.GOMAXPROCS(0)),
-		replays: newReplays(),
+		slots:        make(chan struct{}, runtime.GOMAXPROCS(0)),
+		replays:      newReplays(),
+		maxInstances: livecheck.DefaultMaxInstances,
 	}
 }
 
@@ -189,7 +193,7 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 			log.Debug("Asking Crossplane for the existing instances of the API, whose change is pending", "changed", p.changed)
 			return rsp, nil
 		}
-		if verdict, err = judge(ctx, ds, out, p, items.GetItems()); err != nil {
+		if verdict, err = judge(ctx, ds, out, p, items.GetItems(), f.maxInstances); err != nil {
 			response.Fatal(rsp, err)
 			return rsp, nil
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -190,7 +191,7 @@ const errEvaluate = "cannot evaluate the change of the API against its existing 
 
 // judge evaluates a pending change against the instances Crossplane delivered: the observed
 // release (its XRD and Compositions, read back as the resolved API) against the generated one.
-func judge(ctx context.Context, ds *v1alpha1.DataService, out *generator.Output, p *pending, items []*fnv1.Resource) (*liveVerdict, error) {
+func judge(ctx context.Context, ds *v1alpha1.DataService, out *generator.Output, p *pending, items []*fnv1.Resource, max int) (*liveVerdict, error) {
 	old, err := livecheck.ReadRelease(p.xrd, p.compositions)
 	if err != nil {
 		return nil, errors.Wrap(err, errEvaluate)
@@ -199,10 +200,9 @@ func judge(ctx context.Context, ds *v1alpha1.DataService, out *generator.Output,
 	if err != nil {
 		return nil, errors.Wrap(err, errEvaluate)
 	}
-	max := livecheck.DefaultMaxInstances
 	instances := make([]livecheck.Instance, 0, min(len(items), max))
 	for _, it := range items[:min(len(items), max)] {
-		instances = append(instances, livecheck.InstanceOf(old.API.Line, it.GetResource().AsMap()))
+		instances = append(instances, livecheck.InstanceOf(old.API.Line, instanceFields(it.GetResource())))
 	}
 	r, err := livecheck.Evaluate(ctx, old, next, instances, livecheck.Options{MaxInstances: max})
 	if err != nil {
@@ -232,6 +232,23 @@ func judge(ctx context.Context, ds *v1alpha1.DataService, out *generator.Output,
 		}
 	}
 	return v, nil
+}
+
+// instanceFields is what the evaluation reads of a composite: its name, namespace and spec. Its
+// status and managed fields, half of what Crossplane delivers, are not converted.
+func instanceFields(s *structpb.Struct) map[string]any {
+	f := s.GetFields()
+	md := map[string]any{}
+	for _, k := range []string{"name", "namespace"} {
+		if v, ok := f["metadata"].GetStructValue().GetFields()[k]; ok {
+			md[k] = v.GetStringValue()
+		}
+	}
+	out := map[string]any{"apiVersion": f["apiVersion"].GetStringValue(), "kind": f["kind"].GetStringValue(), "metadata": md}
+	if spec := f["spec"].GetStructValue(); spec != nil {
+		out["spec"] = spec.AsMap()
+	}
+	return out
 }
 
 // allowsBreakingChanges says whether the DataService's annotation applies breaking changes.

@@ -116,7 +116,9 @@ func TestLiveChange(t *testing.T) {
 		instances   bool
 		// conditions are the observed DataService's.
 		conditions string
-		want       func(t *testing.T, next *generator.Output) want
+		// max bounds the instances evaluated; 0 keeps the function's bound.
+		max  int
+		want func(t *testing.T, next *generator.Output) want
 	}{
 		"PendingChangeAsksForInstances": {
 			reason: "A change of the XRD asks Crossplane for the API's composites before composing anything.",
@@ -195,6 +197,24 @@ func TestLiveChange(t *testing.T) {
 				}
 			},
 		},
+		"BeyondTheBoundIsHeldBack": {
+			reason:    "Beyond the instances the function evaluates, what a change does is unknown: everything it changes is held back, and the DataService says why.",
+			spec:      liveDS(`"hidden": ["a-big"]`, `"a-small", "a-big"`, ``),
+			instances: true,
+			max:       2,
+			want: func(t *testing.T, next *generator.Output) want {
+				return want{
+					requirements: askInstances,
+					desired: map[string]*structpb.Struct{
+						"xrd":                 xrdAsObserved(t),
+						"composition-cache-a": asStruct(t, next.Compositions[0]),
+						"composition-cache-b": asStruct(t, next.Compositions[1]),
+					},
+					results:   []string{`held back: 3 instances of the API exist and 2 were evaluated (the function evaluates at most 2 instances per reconcile)`},
+					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: reasonHeldBack},
+				}
+			},
+		},
 		"NothingPendingAsksNothing": {
 			reason: "A DataService whose objects are composed as observed asks for no instances.",
 			spec:   oldSpec,
@@ -242,6 +262,9 @@ func TestLiveChange(t *testing.T) {
 			}
 			w := tc.want(t, next)
 			f := New(logging.NewNopLogger())
+			if tc.max > 0 {
+				f.maxInstances = tc.max
+			}
 			// Twice: the second call may not replay what depends on the instances.
 			for _, call := range []string{"first call", "second call"} {
 				rsp, err := f.RunFunction(context.Background(), req)

@@ -1,9 +1,11 @@
 package livecheck
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -107,6 +109,9 @@ func Evaluate(ctx context.Context, old, next *Release, instances []Instance, o O
 		return r, nil
 	}
 	values := ValueChanges(old, next)
+	// Instances that hold the same values are evaluated once (sameAs).
+	seen := map[string][]finding{}
+	same := sameAs(next)
 	for i, in := range instances {
 		if i == limit {
 			r.Stopped = fmt.Sprintf("the evaluation stops at %d instances", limit)
@@ -116,9 +121,16 @@ func Evaluate(ctx context.Context, old, next *Release, instances []Instance, o O
 			r.Stopped = "the deadline came first"
 			break
 		}
-		fs, err := evaluate(ctx, old, next, in)
-		if err != nil {
-			return nil, err
+		key, keyed := same(in)
+		fs, ok := seen[key]
+		if !keyed || !ok {
+			var err error
+			if fs, err = evaluate(ctx, old, next, in); err != nil {
+				return nil, err
+			}
+			if keyed {
+				seen[key] = fs
+			}
 		}
 		for _, f := range fs {
 			g.add(in.Name, f)
@@ -143,6 +155,54 @@ func Evaluate(ctx context.Context, old, next *Release, instances []Instance, o O
 		}
 	}
 	return r, nil
+}
+
+// perInstance are the fields of a composite's spec (and of its spec.crossplane on v2) that
+// Crossplane sets to what is particular to each instance: its claim, the resources it composed,
+// its connection secret, the revision of its Composition.
+var perInstance = []string{"claimRef", "resourceRefs", "writeConnectionSecretToRef", "publishConnectionDetailsTo",
+	"compositionRevisionRef", "compositionRevisionSelector", "compositionUpdatePolicy", "environmentConfigRefs"}
+
+// sameAs returns the key of what the evaluation of an instance against next depends on: the
+// composition it selects and its spec without the fields particular to each instance, so that
+// instances holding the same values (most share a plan and leave parameters unset) are evaluated
+// once. It is the API server's answer for each that is shared, so only where no field of next's
+// schema or rule names one of those fields (an XRD may declare and constrain anything); else
+// every instance is evaluated (false).
+func sameAs(next *Release) func(Instance) (string, bool) {
+	schema, _ := json.Marshal(next.XRD.Object["spec"])
+	for _, f := range perInstance {
+		if bytes.Contains(schema, []byte(f)) {
+			return func(Instance) (string, bool) { return "", false }
+		}
+	}
+	return func(in Instance) (string, bool) {
+		spec, ok := in.Object["spec"].(map[string]any)
+		if !ok {
+			return in.Composition, true
+		}
+		key := make(map[string]any, len(spec))
+		for k, v := range spec {
+			if slices.Contains(perInstance, k) {
+				continue
+			}
+			if c, ok := v.(map[string]any); ok && k == "crossplane" {
+				cc := make(map[string]any, len(c))
+				for k, v := range c {
+					if !slices.Contains(perInstance, k) {
+						cc[k] = v
+					}
+				}
+				v = cc
+			}
+			key[k] = v
+		}
+		b, err := json.Marshal(key)
+		if err != nil {
+			return "", false
+		}
+		return in.Composition + "\x00" + string(b), true
+	}
 }
 
 // holds says whether an instance holds the value a value change maps: it selects the composition
@@ -187,7 +247,7 @@ func evaluate(ctx context.Context, old, next *Release, in Instance) ([]finding, 
 	}
 	obj["metadata"] = md
 	if spec, ok := in.Object["spec"]; ok {
-		obj["spec"] = runtime.DeepCopyJSONValue(spec)
+		obj["spec"] = asDecoded(spec)
 	}
 	ns, was := next.structural(), old.structural()
 	for _, p := range structuralpruning.PruneWithOptions(obj, ns, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true}) {
@@ -242,6 +302,34 @@ func evaluate(ctx context.Context, old, next *Release, in Instance) ([]finding, 
 		}
 	}
 	return out, nil
+}
+
+// asDecoded copies a JSON value as the API server decodes it: a number without a fraction is an
+// int64. An object that went through a protobuf Struct (the function's request) has float64
+// numbers only, and the schema's int-or-string and integer checks would refuse those.
+func asDecoded(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = asDecoded(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = asDecoded(e)
+		}
+		return out
+	case float64:
+		if t == math.Trunc(t) && math.Abs(t) < 1<<53 {
+			return int64(t)
+		}
+		return t
+	case int:
+		return int64(t)
+	}
+	return v
 }
 
 // added lists the field paths b has that a lacks (the defaults the API server applied), each the

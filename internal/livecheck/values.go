@@ -165,14 +165,41 @@ type ValueChange struct {
 // Compositions both releases have: what changes for every instance holding the entry's key, with
 // or without instances to count. Entries removed are not changes of value (an instance holding
 // one cannot be rendered: Evaluate reports it).
-func ValueChanges(old, next *Release) []ValueChange {
+func ValueChanges(old, next *Release) []ValueChange { return valueChanges(old.maps, next.maps) }
+
+// CompositionValueChanges is ValueChanges of two releases' Compositions, matched by name: what
+// check-compat reports without instances.
+func CompositionValueChanges(old, next []*unstructured.Unstructured) ([]ValueChange, error) {
+	maps := func(cs []*unstructured.Unstructured) (map[string][]mapPatch, error) {
+		out := make(map[string][]mapPatch, len(cs))
+		for _, c := range cs {
+			mp, err := mapPatches(c)
+			if err != nil {
+				return nil, err
+			}
+			out[c.GetName()] = mp
+		}
+		return out, nil
+	}
+	om, err := maps(old)
+	if err != nil {
+		return nil, err
+	}
+	nm, err := maps(next)
+	if err != nil {
+		return nil, err
+	}
+	return valueChanges(om, nm), nil
+}
+
+func valueChanges(old, next map[string][]mapPatch) []ValueChange {
 	var out []ValueChange
-	for _, name := range sortedKeys(next.maps) {
-		om, ok := old.maps[name]
+	for _, name := range sortedKeys(next) {
+		om, ok := old[name]
 		if !ok {
 			continue
 		}
-		for _, np := range next.maps[name] {
+		for _, np := range next[name] {
 			i := slices.IndexFunc(om, func(p mapPatch) bool { return p.key() == np.key() })
 			if i < 0 {
 				continue

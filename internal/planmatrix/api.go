@@ -235,16 +235,16 @@ func (a *API) update(ctx context.Context, from, to Instance) verdict {
 
 // Existing validates obj, an object of the version that exists, as an API server without
 // ratcheting validates an update that keeps every value of it (UpdateWithoutRatcheting): the
-// refusals, and the rules that could not be evaluated as errors. obj is defaulted in place.
+// refusals, a rule that cannot be evaluated on obj among them (the API server refuses the update
+// with that error too). obj is defaulted in place.
 func (a *API) Existing(ctx context.Context, version string, obj map[string]any) ([]Refusal, error) {
 	v := a.version(version)
 	if v == nil {
 		return nil, errors.Errorf("XRD %s serves no version %s", a.Name, version)
 	}
 	got := classify(v.validator.Structural(), v.validator.UpdateWithoutRatcheting(ctx, obj, runtime.DeepCopyJSON(obj)))
-	if len(got.errs) > 0 {
-		e := got.errs[0]
-		return got.refusals, errors.Errorf("%s: cannot evaluate rule %q: %s", e.Path, e.Rule, e.Detail)
+	for _, e := range got.errs {
+		got.refusals = append(got.refusals, Refusal{Path: e.Path, Rule: e.Rule, Message: e.Detail, typ: field.ErrorTypeInternal})
 	}
 	return got.refusals, nil
 }
