@@ -229,7 +229,7 @@ func evaluate(ctx context.Context, old, next *Release, in Instance) ([]finding, 
 	}
 
 	// The composition it selects.
-	if in.Composition != "" && next.API.Composition(in.Composition) == nil {
+	if in.Composition != "" && next.API.Composition(in.Composition) == nil && old.API.Composition(in.Composition) != nil {
 		out = append(out, finding{kind: NotOffered, path: compositionRefPath(next.API.Line), value: in.Composition,
 			in: append(slices.Clone(xrd), Object{Kind: ObjectComposition, Name: in.Composition})})
 	}
@@ -263,6 +263,13 @@ func evaluate(ctx context.Context, old, next *Release, in Instance) ([]finding, 
 	if err != nil {
 		return nil, err
 	}
+	if len(refusals) > 0 {
+		// What the old schema refuses of the instance too is not the change's doing (an instance
+		// the old schema's own ratcheting let through).
+		if refusals, err = newRefusals(ctx, old, in, refusals); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range added(before, obj, "") {
 		if strings.HasPrefix(p, "spec.") && planmatrix.NodeAt(was, p) != nil {
 			v, _ := valueAt(obj, p)
@@ -290,18 +297,45 @@ func evaluate(ctx context.Context, old, next *Release, in Instance) ([]finding, 
 		}
 	}
 
-	// What its composition maps a value it holds to.
+	// What its composition maps a value it holds to, where it mapped it before.
 	for _, p := range next.maps[comp] {
 		v, ok := stringAt(obj, p.From)
 		if !ok {
 			continue
 		}
-		if _, ok := p.Pairs[v]; !ok {
+		if _, ok := p.Pairs[v]; !ok && !unmappedBefore(old, comp, p, v) {
 			out = append(out, finding{kind: Unrenderable, path: p.From, value: v, detail: comp + ": " + p.Resource + " " + p.To,
 				in: []Object{{Kind: ObjectComposition, Name: comp}}})
 		}
 	}
 	return out, nil
+}
+
+// newRefusals drops from refusals of next those the old release makes of the instance too.
+func newRefusals(ctx context.Context, old *Release, in Instance, refusals []planmatrix.Refusal) ([]planmatrix.Refusal, error) {
+	obj := map[string]any{"apiVersion": old.API.Group + "/" + old.version, "kind": old.API.CompositeKind, "metadata": map[string]any{}}
+	if spec, ok := in.Object["spec"]; ok {
+		obj["spec"] = asDecoded(spec)
+	}
+	structuralpruning.PruneWithOptions(obj, old.structural(), true, structuralschema.UnknownFieldPathOptions{})
+	before, err := old.schema.Existing(ctx, old.version, obj)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(refusals, func(r planmatrix.Refusal) bool {
+		return slices.ContainsFunc(before, func(b planmatrix.Refusal) bool { return b.Path == r.Path && b.Message == r.Message })
+	}), nil
+}
+
+// unmappedBefore says whether the old release's composition comp already had p's map without an
+// entry for v: the instance could not be rendered before either.
+func unmappedBefore(old *Release, comp string, p mapPatch, v string) bool {
+	i := slices.IndexFunc(old.maps[comp], func(o mapPatch) bool { return o.key() == p.key() })
+	if i < 0 {
+		return false
+	}
+	_, ok := old.maps[comp][i].Pairs[v]
+	return !ok
 }
 
 // asDecoded copies a JSON value as the API server decodes it: a number without a fraction is an
