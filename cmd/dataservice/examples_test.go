@@ -138,7 +138,9 @@ func TestEveryVerbOnEveryExample(t *testing.T) {
 
 				// check-compat --kubeconfig (the function's live check): an instance on every plan of
 				// every composition breaks nothing when the API does not change.
-				list := func(context.Context, schema.GroupVersionResource) ([]map[string]any, error) { return instancesOn(t, out), nil }
+				list := func(context.Context, schema.GroupVersionResource) ([]map[string]any, error) {
+					return instancesOn(t, out), nil
+				}
 				cout.Reset()
 				if err := (&checkCompatCmd{Old: ex.Files[0], New: ex.Files[0], list: list}).Run(context.Background(), streams{Out: &cout, Err: &bytes.Buffer{}}); err != nil ||
 					!strings.Contains(cout.String(), "no change breaks or resizes any of them") {
