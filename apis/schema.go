@@ -22,7 +22,7 @@ var definition []byte
 // overlays have no API in a cluster, but the schema is their field reference (dataservice explain
 // overlay).
 //
-//go:embed overlay.yaml
+//go:embed schemas/overlay.yaml
 var overlay []byte
 
 // OverlaySchema returns the OpenAPI v3 schema of the DataServiceOverlay, with every description.

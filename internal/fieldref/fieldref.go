@@ -1,6 +1,6 @@
 // Package fieldref is the field reference of the DataService and the DataServiceOverlay read without
 // a cluster: the schema the control plane serves (apis/definition.yaml), or the one an overlay is
-// decoded with (apis/overlay.yaml), explained field by field as kubectl explain does, or written
+// decoded with (apis/schemas/overlay.yaml), explained field by field as kubectl explain does, or written
 // whole as a Markdown page. Error messages of the generator point to it.
 package fieldref
 

@@ -142,7 +142,6 @@ func FormatBuiltinScopes(s Scopes, kubeAPIServer string) []byte {
 // namespaced resource composes nothing at all (xpline.Line.NamespacedRefs): every backend and
 // further resource whose kind is known to be namespaced is an error naming the fix.
 func (m *model) validateComposedScopes() field.ErrorList {
-	sp := specPath
 	if m.Line.NamespacedRefs {
 		return nil
 	}
@@ -162,7 +161,7 @@ func (m *model) validateComposedScopes() field.ErrorList {
 			kind, apiVersion, m.Line.Name, ProviderKubernetesObject.GroupVersion(), ProviderKubernetesObject.Kind, kind)))
 	}
 	for i, rc := range m.compositions {
-		cp := sp.Child("compositions").Index(i)
+		cp := specPath.Child("compositions").Index(i)
 		if rb := rc.backend; rb != nil {
 			check(cp.Child("backend"), rb.spec.APIVersion, rb.spec.Kind)
 		}
