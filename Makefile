@@ -56,8 +56,14 @@ deps:
 # ~/.cache/function-dataservice), keyed by version; the versions are internal/testtools' constants.
 # A test asks for each tool again and builds it itself when it is missing (test/tools/lib.sh lets one
 # build and the others wait); building them here first keeps a cold build out of the test timeouts.
+# Crossplane core is built for each line the control-plane tests run on: $(DATASERVICE_CROSSPLANE_LINES),
+# comma-separated, by default internal/testtools.DefaultCrossplaneLines (v1.17.2 is the other line
+# the harness starts: make e2e DATASERVICE_CROSSPLANE_LINES=v1.17.2,v1.20.7,v2.2.1).
+DATASERVICE_CROSSPLANE_LINES ?= v1.20.7,v2.2.1
+export DATASERVICE_CROSSPLANE_LINES
+
 .PHONY: tools
-tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core, functions, etcd, kube-apiserver, kube-controller-manager, registry, klutch-bind (cached).
+tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core of each line, functions, provider-kubernetes, etcd, kube-apiserver, kube-controller-manager, registry, klutch-bind (cached).
 	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crank >/dev/null
 	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.20.7 ./cmd/crank >/dev/null
 	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.16.0 ./cmd/crank >/dev/null
@@ -66,19 +72,24 @@ tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core, f
 	@test/tools/registry.sh v3.0.0 >/dev/null
 	@test/tools/kubebin.sh kube-apiserver v1.34.2 >/dev/null
 	@test/tools/kubebin.sh kube-controller-manager v1.34.2 >/dev/null
-	@test/tools/gobin.sh crossplane-core github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crossplane -X=github.com/crossplane/crossplane/v2/internal/version.version=v2.2.1 >/dev/null
+	@for v in $$(echo "$(DATASERVICE_CROSSPLANE_LINES)" | tr , ' '); do m=github.com/crossplane/crossplane; case $$v in v1.*) ;; *) m=$$m/$${v%%.*};; esac; \
+	  test/tools/gobin.sh crossplane-core $$m $$v ./cmd/crossplane -X=$$m/internal/version.version=$$v >/dev/null || exit 1; done
+	@test/tools/gobin.sh provider-kubernetes github.com/crossplane-contrib/provider-kubernetes v0.18.0 ./cmd/provider >/dev/null
 	@test/tools/klutchbind.sh >/dev/null || [ $$? = 3 ] # 3: no klutch-bind source beside the project (the Klutch test skips)
 
 # Packages, built and pushed with the dataservice CLI: no Docker engine. The platform Configuration
 # is crossplane.yaml with apis/ as its only content and the Klutch DataServices as examples.
 XPKG := _output/xpkg
+# The platform Configuration's content: the DataService XRD and its Composition (apis/overlay.yaml is
+# the overlay's schema for `dataservice explain`, a CRD no Configuration may hold).
+PLATFORM_APIS := apis/definition.yaml apis/composition.yaml
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
 .PHONY: xpkg
 xpkg: ## Build the platform Configuration and the Function packages (linux/amd64, linux/arm64) into _output/xpkg.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/dataservice ./cmd/dataservice
 	rm -rf _output/platform && mkdir -p _output/platform/apis $(XPKG)
-	cp crossplane.yaml _output/platform/ && cp apis/*.yaml _output/platform/apis/
+	cp crossplane.yaml _output/platform/ && cp $(PLATFORM_APIS) _output/platform/apis/
 	$(BIN)/dataservice build _output/platform -e $(CURDIR)/examples/klutch -o $(XPKG)/dataservice-platform.xpkg
 	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(BIN)/dataservice build function --package-root package --ldflags="$(LDFLAGS)" -o $(XPKG)
 
@@ -89,7 +100,7 @@ push: xpkg ## Push the packages: make push REGISTRY=ghcr.io/acme VERSION=v0.1.0
 	$(BIN)/dataservice push $(REGISTRY)/function-dataservice:$(VERSION) -f $(XPKG)/function-dataservice-amd64.xpkg -f $(XPKG)/function-dataservice-arm64.xpkg
 
 .PHONY: e2e
-e2e: tools ## End-to-end tests on a real control plane on 127.0.0.1: etcd, kube-apiserver, Crossplane core, registry (binaries built once into ~/.cache).
+e2e: tools ## End-to-end tests on a real control plane per Crossplane line ($DATASERVICE_CROSSPLANE_LINES) on 127.0.0.1: etcd, kube-apiserver, Crossplane core, registry, provider-kubernetes (binaries built once into ~/.cache).
 	$(GO) test -count=1 -timeout 40m -v ./test/e2e/...
 
 .PHONY: bench

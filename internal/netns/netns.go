@@ -1,5 +1,5 @@
 // Package netns brings loopback up in a new network namespace, what `ip link set lo up` does,
-// without iproute2: neither make test (testtools.RunInNetworkNamespace) nor make bench
+// without iproute2: neither make test (testtools' isolated namespaces, isolate.go) nor make bench
 // (bench/netns) may need more than Go and Debian's base system.
 package netns
 

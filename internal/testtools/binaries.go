@@ -54,11 +54,19 @@ func Crossplane(t testing.TB, version string) string {
 // Function returns a composition function binary of a version, building it on first use.
 func Function(t testing.TB, name, version string) string {
 	t.Helper()
-	tl, ok := functionTools[name]
-	if !ok {
-		t.Fatalf("unknown function %q", name)
-	}
+	tl := knownTool(t, "function", functionTools, name)
 	return build(t, name, tl.module, version, tl.pkg)
+}
+
+// knownTool returns how the tool of a kind (function, provider) named name is built, failing the
+// test for a name the table does not hold.
+func knownTool(t testing.TB, kind string, tools map[string]tool, name string) tool {
+	t.Helper()
+	tl, ok := tools[name]
+	if !ok {
+		t.Fatalf("unknown %s %q", kind, name)
+	}
+	return tl
 }
 
 func build(t testing.TB, name, module, version, pkg string) string {

@@ -45,10 +45,12 @@ const (
 )
 
 // A ControlPlane is a Kubernetes API server with Crossplane core, all on 127.0.0.1, started by a test
-// and stopped with it: etcd, kube-apiserver, kube-controller-manager (garbage collector, namespace
-// controller, ClusterRole aggregation), Crossplane's RBAC manager, and Crossplane core, as its chart's
-// service account, with the External package runtime, so nothing runs a package's Deployment:
-// functions run as local processes (see StartFunction, InstallFunction).
+// and stopped with it (or shared by the tests of a package, see StartSharedControlPlane): etcd,
+// kube-apiserver, kube-controller-manager (garbage collector, namespace controller, ClusterRole
+// aggregation), Crossplane's RBAC manager, and Crossplane core of one release (v1.17, v1.20 or v2,
+// see CrossplaneLines), as its chart's service account, with the External package runtime, so
+// nothing runs a package's Deployment: functions and providers run as local processes (see
+// StartFunction, InstallFunction, InstallProvider).
 type ControlPlane struct {
 	// Dir is the run folder: logs/ (one log per component), pki/, tls/, etcd data. It is kept when
 	// the test fails (and its path printed) or when $DATASERVICE_E2E_KEEP is set.
@@ -68,44 +70,101 @@ type ControlPlane struct {
 	// ClientCertsDir holds the client certificate Crossplane presents to functions (ca.crt, tls.crt,
 	// tls.key).
 	ClientCertsDir string
+	// Crossplane is the release of Crossplane core it runs, e.g. v1.20.7.
+	Crossplane string
 
 	run                   *runDir
+	core                  coreRelease
 	etcdURL               string
+	apiAddr               string // host:port of kube-apiserver
 	etcd, apiServer       *process
 	controllerManager     *process
 	kcmLogOffset          int64
 	crossplane            *process
 	rbacManager           *process
 	kcmBin, crossplaneBin string
-	// extra are components started beside it (klutch-bind's): Eventually fails when one dies.
+	// coreNet is Crossplane core's network namespace when it binds fixed ports (v1.17), else nil:
+	// what core must reach is forwarded into it (see Reach).
+	coreNet *isolatedNet
+	// warnings logs the API server's warnings to the test using the control plane.
+	warnings *testWarnings
+
+	mu sync.Mutex
+	// extra are components started beside it (klutch-bind's, providers): Eventually fails when one
+	// dies.
 	extra []*process
+	// reached are the addresses forwarded into coreNet.
+	reached map[string]bool
 }
 
 // StartControlPlane builds what is missing (cached under CacheDir) and starts etcd, kube-apiserver,
-// kube-controller-manager, Crossplane core as its chart's service account and Crossplane's RBAC
-// manager, returning once Crossplane is ready. Call StartControllerManager again once the test's CRDs
-// and XRDs exist: the garbage collector discovers new types only every 30s. Every component is
-// stopped in t.Cleanup; when the test fails their logs' tails are printed and the run folder is kept.
-func StartControlPlane(t testing.TB) *ControlPlane {
+// kube-controller-manager, Crossplane core of the given release (see CrossplaneLines) as its chart's
+// service account and Crossplane's RBAC manager, returning once Crossplane is ready. Call
+// StartControllerManager again once the test's CRDs and XRDs exist: the garbage collector discovers
+// new types only every 30s. Every component is stopped in t.Cleanup; when the test fails their
+// logs' tails are printed and the run folder is kept.
+func StartControlPlane(t testing.TB, crossplane string) *ControlPlane {
 	t.Helper()
+	return startControlPlane(t, t, crossplane)
+}
+
+// StartSharedControlPlane starts a control plane as StartControlPlane does, for t and the tests
+// after it: it lives until s is closed. Each test that uses it calls Use first.
+func StartSharedControlPlane(t testing.TB, s *Shared, crossplane string) *ControlPlane {
+	t.Helper()
+	return startControlPlane(t, s.TB(t), crossplane)
+}
+
+func startControlPlane(t, owner testing.TB, crossplane string) *ControlPlane {
+	t.Helper()
+	core := mustCoreRelease(t, crossplane)
 	etcdBin := Etcd(t)
 	kasBin := KubeAPIServer(t)
 	kcmBin := KubeControllerManager(t)
-	xpBin := CrossplaneCoreBinary(t, CrossplaneCore)
-	xpCRDs := CrossplaneCRDs(t, CrossplaneCore)
+	xpBin := CrossplaneCoreBinary(t, crossplane)
+	xpCRDs := CrossplaneCRDs(t, crossplane)
 
-	r := newRunDir(t)
-	cp := &ControlPlane{Dir: r.dir, LogDir: r.logs, run: r, kcmBin: kcmBin, crossplaneBin: xpBin}
-	r.lap(t, "binaries ready; run folder %s", r.dir)
+	r := newRunDir(t, owner)
+	cp := &ControlPlane{Dir: r.dir, LogDir: r.logs, Crossplane: crossplane, run: r, core: core, kcmBin: kcmBin, crossplaneBin: xpBin,
+		warnings: &testWarnings{t: t, seen: map[string]bool{}}, reached: map[string]bool{}}
+	if r.shared {
+		cp.printLogsOnFailure(t)
+	}
+	r.lap(t, "binaries ready (Crossplane core %s); run folder %s", crossplane, r.dir)
 	cp.startEtcd(t, etcdBin)
 	cp.startAPIServer(t, kasBin)
 	// Its clusterrole-aggregation controller makes Crossplane's chart role.
 	cp.StartControllerManager(t)
-	cp.grantCrossplaneChartRBAC(t, CrossplaneCore)
+	cp.grantCrossplaneChartRBAC(t, crossplane)
 	cp.initCrossplane(t, xpCRDs)
 	cp.startRBACManager(t)
 	cp.startCrossplane(t)
 	return cp
+}
+
+// Use makes a shared control plane t's: the API server's warnings are logged to t, a component that
+// died before fails t at once, and when t fails the tails of every component's log are printed to
+// it and the run folder is kept.
+func (cp *ControlPlane) Use(t testing.TB) {
+	t.Helper()
+	cp.warnings.use(t)
+	cp.checkAlive(t, "Crossplane "+cp.Crossplane+" control plane")
+	cp.printLogsOnFailure(t)
+}
+
+// printLogsOnFailure prints the tails of the components' logs to t when t fails, and marks a shared
+// run failed so that its folder is kept.
+func (cp *ControlPlane) printLogsOnFailure(t testing.TB) {
+	t.Cleanup(func() {
+		cp.warnings.use(nil)
+		if !t.Failed() {
+			return
+		}
+		if s, ok := cp.run.owner.(*sharedTB); ok {
+			s.s.MarkFailed()
+		}
+		cp.run.printLogs(t)
+	})
 }
 
 func (cp *ControlPlane) startEtcd(t testing.TB, bin string) {
@@ -138,6 +197,7 @@ func (cp *ControlPlane) startAPIServer(t testing.TB, bin string) {
 		xpToken+","+crossplaneUser+","+crossplaneUser+",\""+strings.Join(crossplaneGroups, ",")+"\"\n", 0o600)
 	certDir := cp.run.mkdir(t, "pki", "serving")
 
+	cp.apiAddr = "127.0.0.1:" + strconv.Itoa(port)
 	cp.apiServer = cp.run.start(t, "kube-apiserver", apiServerGrace, nil, bin,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(port),
 		"--cert-dir="+certDir, "--etcd-servers="+cp.etcdURL,
@@ -163,7 +223,7 @@ func (cp *ControlPlane) startAPIServer(t testing.TB, bin string) {
 		QPS:             100,
 		Burst:           200,
 		// Into the test log, instead of controller-runtime's logger, which nothing configures.
-		WarningHandler: &testWarnings{t: t, seen: map[string]bool{}},
+		WarningHandler: cp.warnings,
 	}
 	cp.Kubeconfig = cp.run.path(t, "kubeconfig")
 	writeFile(t, cp.Kubeconfig, kubeconfig(host, caFile, token), 0o600)
@@ -223,16 +283,18 @@ func (cp *ControlPlane) initCrossplane(t testing.TB, crds string) {
 	if err := cp.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatalf("cannot create namespace %s: %v", CrossplaneNamespace, err)
 	}
-	env := []string{
-		"KUBECONFIG=" + cp.CrossplaneKubeconfig, "POD_NAMESPACE=" + CrossplaneNamespace, "CRDS_PATH=" + crds,
-		"ENABLE_WEBHOOKS=false", "TLS_CA_SECRET_NAME=" + CrossplaneCASecret,
-		"TLS_CLIENT_SECRET_NAME=" + CrossplaneTLSClientSecret,
+	env := append([]string{"KUBECONFIG=" + cp.CrossplaneKubeconfig, "POD_NAMESPACE=" + CrossplaneNamespace}, cp.core.initEnv(crds)...)
+	var view *rootView
+	if cp.core.crdsFromRoot() {
+		// Crossplane v1's init reads its CRDs from /crds of its image, a path no flag changes.
+		view = &rootView{root: cp.run.mkdir(t, "init-root"), mounts: map[string]string{"/crds": crds}}
 	}
 	// init creates its CRDs and then at once a Lock object, which fails ("no matches for kind Lock")
 	// until discovery has caught up. It is idempotent, so run it again.
 	const attempts = 10
 	for i := 1; ; i++ {
-		p := cp.run.start(t, "crossplane-init", processGrace, env, cp.crossplaneBin, "core", "init")
+		p := cp.run.startView(t, nil, view, "crossplane-init", env, cp.crossplaneBin, "core", "init")
+		cp.run.owner.Cleanup(func() { p.stop(processGrace) })
 		<-p.done
 		if p.err == nil {
 			break
@@ -258,22 +320,45 @@ func (cp *ControlPlane) initCrossplane(t testing.TB, crds string) {
 func (cp *ControlPlane) startCrossplane(t testing.TB) {
 	t.Helper()
 	// Crossplane binds these on all interfaces (":PORT"); no flag takes a host. Free ports at least
-	// keep parallel runs apart.
+	// keep parallel runs apart. v1.17 takes no port flags (metrics :8080, health :8081): it runs in a
+	// network namespace of its own, where the API server is forwarded, and whatever else it must
+	// reach (registries, functions) with Reach.
 	ports := freePorts(t, 3)
 	env := []string{
 		"KUBECONFIG=" + cp.CrossplaneKubeconfig, "POD_NAMESPACE=" + CrossplaneNamespace,
 		"TLS_CLIENT_CERTS_DIR=" + cp.ClientCertsDir,
 	}
-	cp.crossplane = cp.run.start(t, "crossplane", processGrace, env, cp.crossplaneBin,
-		"--debug", "core", "start", "--package-runtime=External", "--enable-webhooks=false",
-		"--xpkg-cache-dir="+cp.run.mkdir(t, "cache", "xpkg"), "--xfn-cache-dir="+cp.run.mkdir(t, "cache", "xfn"),
-		"--metrics-port="+strconv.Itoa(ports[0]), "--health-probe-port="+strconv.Itoa(ports[1]),
-		"--webhook-port="+strconv.Itoa(ports[2]))
-	ready := "http://127.0.0.1:" + strconv.Itoa(ports[1]) + "/readyz"
-	cp.run.waitFor(t, "crossplane to become ready", cp.crossplane, startTimeout, func() (bool, string) {
-		return httpOK(http.DefaultClient, ready)
-	})
-	cp.run.lap(t, "crossplane ready")
+	args := cp.core.startArgs(cp.run.mkdir(t, "cache", "xpkg"), cp.run.mkdir(t, "cache", "xfn"), ports)
+	ready := func() (bool, string) {
+		return httpOK(http.DefaultClient, "http://127.0.0.1:"+strconv.Itoa(ports[1])+"/readyz")
+	}
+	if cp.core.fixedPorts() {
+		cp.coreNet = newIsolatedNet(t, cp.run.owner, "crossplane")
+		cp.coreNet.forwardIn(t, cp.apiAddr)
+		ready = func() (bool, string) { return cp.coreNet.httpOK("http://127.0.0.1:8081/readyz") }
+	}
+	cp.crossplane = cp.run.startIn(t, cp.coreNet, "crossplane", env, cp.crossplaneBin, args...)
+	p := cp.crossplane
+	cp.run.owner.Cleanup(func() { p.stop(processGrace) })
+	cp.run.waitFor(t, "crossplane to become ready", cp.crossplane, startTimeout, ready)
+	cp.run.lap(t, "crossplane %s ready", cp.Crossplane)
+}
+
+// Reach makes addr (host:port on the test's loopback: a registry Crossplane pulls from, a function it
+// calls) reachable to Crossplane core. Only v1.17 needs it, in a network namespace of its own; for
+// other releases it does nothing.
+func (cp *ControlPlane) Reach(t testing.TB, addr string) {
+	t.Helper()
+	if cp.coreNet == nil {
+		return
+	}
+	cp.mu.Lock()
+	done := cp.reached[addr]
+	cp.reached[addr] = true
+	cp.mu.Unlock()
+	if !done {
+		cp.coreNet.forwardIn(t, addr)
+	}
 }
 
 // Lap logs a step of the test with the time since the control plane started to come up.
@@ -285,6 +370,8 @@ func (cp *ControlPlane) Lap(t testing.TB, format string, args ...any) {
 // ResidentMemory returns the resident memory of every running component, by log name.
 func (cp *ControlPlane) ResidentMemory() map[string]int64 {
 	m := map[string]int64{}
+	cp.run.mu.Lock()
+	defer cp.run.mu.Unlock()
 	for _, p := range cp.run.procs {
 		if rss := p.residentMemory(); rss > 0 {
 			m[p.name] += rss
@@ -307,17 +394,47 @@ func (cp *ControlPlane) secret(t testing.TB, name string) *corev1.Secret {
 func (cp *ControlPlane) Eventually(t testing.TB, what string, timeout time.Duration, check func(ctx context.Context) (bool, string)) {
 	t.Helper()
 	cp.run.waitFor(t, what, nil, timeout, func() (bool, string) {
-		for _, p := range append([]*process{cp.etcd, cp.apiServer, cp.crossplane, cp.rbacManager, cp.controllerManager}, cp.extra...) {
-			if p == nil {
-				continue
-			}
-			if exited, err := p.exited(); exited {
-				t.Fatalf("%s: %s has %v (%v); last %d lines of %s:\n%s", what, p.name, errExited, err, logTailLines, p.log, tail(p.log, logTailLines))
-			}
-		}
+		cp.checkAlive(t, what)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		return check(ctx)
+	})
+}
+
+// checkAlive fails the test when a component of the control plane has died.
+func (cp *ControlPlane) checkAlive(t testing.TB, what string) {
+	t.Helper()
+	cp.mu.Lock()
+	procs := append([]*process{cp.etcd, cp.apiServer, cp.crossplane, cp.rbacManager, cp.controllerManager}, cp.extra...)
+	cp.mu.Unlock()
+	for _, p := range procs {
+		if p == nil {
+			continue
+		}
+		if exited, err := p.exited(); exited {
+			t.Fatalf("%s: %s has %v (%v); last %d lines of %s:\n%s", what, p.name, errExited, err, logTailLines, p.log, tail(p.log, logTailLines))
+		}
+	}
+}
+
+// addExtra watches a component started beside the control plane until untilEnd ends (nil: as long as
+// the control plane), when it is stopped and no longer watched.
+func (cp *ControlPlane) addExtra(p *process, untilEnd testing.TB) {
+	cp.mu.Lock()
+	cp.extra = append(cp.extra, p)
+	cp.mu.Unlock()
+	if untilEnd == nil {
+		return
+	}
+	untilEnd.Cleanup(func() {
+		cp.mu.Lock()
+		for i, e := range cp.extra {
+			if e == p {
+				cp.extra = append(cp.extra[:i], cp.extra[i+1:]...)
+				break
+			}
+		}
+		cp.mu.Unlock()
 	})
 }
 
@@ -340,11 +457,18 @@ func Condition(u *unstructured.Unstructured, typ string) (status, message string
 }
 
 // testWarnings logs the warnings the API server answers requests with (deprecations, unknown
-// fields) to the test, each once.
+// fields) to the test using the control plane, each once.
 type testWarnings struct {
 	t    testing.TB
 	mu   sync.Mutex
 	seen map[string]bool
+}
+
+// use logs warnings to t from now on; nil drops them (between tests of a shared control plane).
+func (w *testWarnings) use(t testing.TB) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.t = t
 }
 
 func (w *testWarnings) HandleWarningHeader(code int, _, text string) {
@@ -353,7 +477,7 @@ func (w *testWarnings) HandleWarningHeader(code int, _, text string) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.seen[text] {
+	if w.seen[text] || w.t == nil {
 		return
 	}
 	w.seen[text] = true

@@ -13,8 +13,6 @@ import (
 const (
 	// Kubernetes is the release kube-apiserver and kube-controller-manager are built from.
 	Kubernetes = "v1.34.2"
-	// CrossplaneCore is the release Crossplane core (cmd/crossplane) is built from.
-	CrossplaneCore = CrossplaneV2
 
 	// EtcdVersion is the etcd release the control plane stores its objects in (kube-apiserver
 	// v1.34 supports etcd 3.5 and 3.6).
@@ -22,8 +20,6 @@ const (
 	// DistributionVersion is the release of distribution's registry (the registry image of Docker)
 	// that packages are pushed to and pulled from.
 	DistributionVersion = "v3.0.0"
-
-	crossplaneModuleV2 = "github.com/crossplane/crossplane/v2"
 )
 
 // KubeAPIServer returns kube-apiserver of the pinned Kubernetes release, building it on first use
@@ -41,31 +37,46 @@ func KubeControllerManager(t testing.TB) string {
 }
 
 // CrossplaneCoreBinary returns Crossplane core (the controller manager, not the CLI) of a version,
-// building it on first use. It is cached as crossplane-core-VERSION beside the CLIs.
+// building it on first use from github.com/crossplane/crossplane (v1) or its /v2 module. It is
+// cached as crossplane-core-VERSION beside the CLIs.
 //
 // The version is stamped into it as Crossplane's release builds do: unstamped, Crossplane knows no
 // version of its own and refuses every package that states spec.crossplane.version ("package is
 // not compatible with Crossplane version (): Invalid Semantic Version").
 func CrossplaneCoreBinary(t testing.TB, version string) string {
 	t.Helper()
-	return buildWithLDFlags(t, "crossplane-core", crossplaneModuleV2, version, "./cmd/crossplane", CrossplaneCoreLDFlags(version))
+	r := mustCoreRelease(t, version)
+	return buildWithLDFlags(t, "crossplane-core", r.module(), version, "./cmd/crossplane", CrossplaneCoreLDFlags(version))
 }
 
 // CrossplaneCoreLDFlags are the linker flags that stamp version into Crossplane core, as its release
 // build does (nix/build.nix); make tools passes the same.
 func CrossplaneCoreLDFlags(version string) string {
-	return "-X=" + crossplaneModuleV2 + "/internal/version.version=" + version
+	r := coreRelease{major: 2}
+	if strings.HasPrefix(version, "v1.") {
+		r.major = 1
+	}
+	return "-X=" + r.module() + "/internal/version.version=" + version
 }
 
 // CrossplaneCRDs returns the folder of Crossplane core's own CRDs (cluster/crds of its module), what
 // `crossplane core init` installs from $CRDS_PATH.
 func CrossplaneCRDs(t testing.TB, version string) string {
 	t.Helper()
-	dir := filepath.Join(ModuleDir(t, crossplaneModuleV2, version), "cluster", "crds")
+	dir := filepath.Join(ModuleDir(t, mustCoreRelease(t, version).module(), version), "cluster", "crds")
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("crossplane %s has no CRD folder: %v", version, err)
 	}
 	return dir
+}
+
+func mustCoreRelease(t testing.TB, version string) coreRelease {
+	t.Helper()
+	r, err := coreReleaseOf(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // ModuleDir downloads a module of an exact version into the module cache and returns its folder.

@@ -25,7 +25,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -33,8 +32,7 @@ import (
 const installTimeout = 3 * time.Minute
 
 var (
-	functionGVK         = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "Function"}
-	functionRevisionGVK = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "FunctionRevisionList"}
+	functionGVK = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "Function"}
 )
 
 // A FunctionServer is a composition function running as a local process, serving gRPC over mTLS on
@@ -58,13 +56,14 @@ type FunctionServer struct {
 func (cp *ControlPlane) StartFunction(t testing.TB, name, bin string, args ...string) *FunctionServer {
 	t.Helper()
 	dir := cp.run.mkdir(t, "tls", "function-"+name)
-	cert := cp.signServerCert(t, name, dir)
+	cert := cp.signCert(t, name, dir, []string{"localhost", name})
 	addr := "127.0.0.1:" + strconv.Itoa(freePorts(t, 1)[0])
 	p := cp.run.start(t, "function-"+name, processGrace, nil, bin,
 		append([]string{"--address=" + addr, "--tls-certs-dir=" + dir}, args...)...)
 	cp.run.waitFor(t, "function "+name+" to listen on "+addr, p, startTimeout, func() (bool, string) {
 		return listening(addr)
 	})
+	cp.Reach(t, addr)
 	cp.run.lap(t, "function %s serving on %s (mTLS)", name, addr)
 	return &FunctionServer{Name: name, Address: addr, Endpoint: "dns:///" + addr, CertsDir: dir, Cert: cert}
 }
@@ -111,27 +110,7 @@ func (cp *ControlPlane) WaitForFunction(t testing.TB, name string) {
 // Function. It waits for Crossplane to have created the revision (that is, pulled the package).
 func (cp *ControlPlane) ServeFunctionRevision(t testing.TB, name string, fs *FunctionServer) {
 	t.Helper()
-	var rev string
-	cp.Eventually(t, "Crossplane to pull the package of Function "+name+" and create its active revision", installTimeout, func(ctx context.Context) (bool, string) {
-		l := &unstructured.UnstructuredList{}
-		l.SetGroupVersionKind(functionRevisionGVK)
-		if err := cp.Client.List(ctx, l, client.MatchingLabels{"pkg.crossplane.io/package": name}); err != nil {
-			return false, err.Error()
-		}
-		for _, r := range l.Items {
-			if s, _, _ := unstructured.NestedString(r.Object, "spec", "desiredState"); s == "Active" {
-				rev = r.GetName()
-				return true, ""
-			}
-		}
-		fn := &unstructured.Unstructured{}
-		fn.SetGroupVersionKind(functionGVK)
-		if err := cp.Client.Get(ctx, client.ObjectKey{Name: name}, fn); err != nil {
-			return false, err.Error()
-		}
-		_, msg := Condition(fn, "Healthy")
-		return false, fmt.Sprintf("%d revisions, none active; Function Healthy: %s", len(l.Items), msg)
-	})
+	rev := cp.activeRevision(t, "FunctionRevisionList", "Function", name).GetName()
 
 	ctx := context.Background()
 	secretName := name + "-tls-server"
@@ -152,13 +131,7 @@ func (cp *ControlPlane) ServeFunctionRevision(t testing.TB, name string, fs *Fun
 		t.Fatalf("cannot create Secret %s/%s: %v", CrossplaneNamespace, secretName, err)
 	}
 
-	// Crossplane updates the revision's status too: read, modify, write, again on conflict.
-	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		r := &unstructured.Unstructured{}
-		r.SetGroupVersionKind(schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "FunctionRevision"})
-		if err := cp.Client.Get(ctx, client.ObjectKey{Name: rev}, r); err != nil {
-			return err
-		}
+	cp.updateRevisionStatus(t, schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "FunctionRevision"}, rev, func(r *unstructured.Unstructured) {
 		_ = unstructured.SetNestedField(r.Object, fs.Endpoint, "status", "endpoint")
 		_ = unstructured.SetNestedField(r.Object, secretName, "status", "tlsServerSecretName")
 		setCondition(r, map[string]any{
@@ -166,11 +139,7 @@ func (cp *ControlPlane) ServeFunctionRevision(t testing.TB, name string, fs *Fun
 			"message":            "served by a local process on " + fs.Address,
 			"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
 		})
-		return cp.Client.Status().Update(ctx, r)
 	})
-	if err != nil {
-		t.Fatalf("cannot point FunctionRevision %s at %s: %v", rev, fs.Endpoint, err)
-	}
 	cp.run.lap(t, "FunctionRevision %s served by %s", rev, fs.Endpoint)
 }
 
@@ -188,9 +157,9 @@ func setCondition(u *unstructured.Unstructured, c map[string]any) {
 	_ = unstructured.SetNestedSlice(u.Object, out, "status", "conditions")
 }
 
-// signServerCert writes tls.key, tls.crt (for 127.0.0.1 and localhost, signed by Crossplane's root
-// CA) and ca.crt (the root CA) into dir and returns the certificate.
-func (cp *ControlPlane) signServerCert(t testing.TB, name, dir string) []byte {
+// signCert writes tls.key, tls.crt (a server certificate for 127.0.0.1 and dnsNames, signed by
+// Crossplane's root CA) and ca.crt (the root CA) into dir and returns the certificate.
+func (cp *ControlPlane) signCert(t testing.TB, name, dir string, dnsNames []string) []byte {
 	t.Helper()
 	caPEM, err := os.ReadFile(cp.CACert)
 	if err != nil {
@@ -200,9 +169,9 @@ func (cp *ControlPlane) signServerCert(t testing.TB, name, dir string) []byte {
 	if err != nil {
 		t.Fatalf("cannot read Crossplane's root CA key: %v", err)
 	}
-	certPEM, keyPEM, err := SignServerCert(caPEM, caKeyPEM, name, []net.IP{net.IPv4(127, 0, 0, 1)}, []string{"localhost", name})
+	certPEM, keyPEM, err := SignServerCert(caPEM, caKeyPEM, name, []net.IP{net.IPv4(127, 0, 0, 1)}, dnsNames)
 	if err != nil {
-		t.Fatalf("cannot sign a server certificate for function %s: %v", name, err)
+		t.Fatalf("cannot sign a server certificate for %s: %v", name, err)
 	}
 	writeFile(t, filepath.Join(dir, "tls.crt"), string(certPEM), 0o600)
 	writeFile(t, filepath.Join(dir, "tls.key"), string(keyPEM), 0o600)

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,27 +30,42 @@ const logTailLines = 30
 type runDir struct {
 	dir, logs string
 	began     time.Time
-	procs     []*process
+	// owner is what the run lives as long as: the test that started it, or a Shared's TB. Components
+	// started with start are stopped in its cleanup.
+	owner testing.TB
+	// shared runs print their logs to each failing test that used them (see ControlPlane.Use),
+	// not when they end.
+	shared bool
+
+	mu    sync.Mutex
+	procs []*process
 }
 
-func newRunDir(t testing.TB) *runDir {
+// newRunDir creates the run folder of components that live as long as owner (t, or a Shared's TB
+// for t); t is the test that starts them.
+func newRunDir(t, owner testing.TB) *runDir {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "dataservice-e2e-")
 	if err != nil {
 		t.Fatalf("cannot create the run folder: %v", err)
 	}
-	r := &runDir{dir: dir, logs: filepath.Join(dir, "logs"), began: time.Now()}
+	_, shared := owner.(*sharedTB)
+	r := &runDir{dir: dir, logs: filepath.Join(dir, "logs"), began: time.Now(), owner: owner, shared: shared}
 	if err := os.MkdirAll(r.logs, 0o755); err != nil {
 		t.Fatalf("cannot create the log folder: %v", err)
 	}
 	// Registered first, so it runs after every component has been stopped.
-	t.Cleanup(func() {
-		if t.Failed() {
-			r.printLogs(t)
+	owner.Cleanup(func() {
+		if owner.Failed() {
+			if r.shared {
+				owner.Logf("run folder kept (a test using it failed): %s", dir)
+				return
+			}
+			r.printLogs(owner)
 			return
 		}
 		if os.Getenv(EnvKeep) != "" {
-			t.Logf("run folder kept (%s is set): %s", EnvKeep, dir)
+			owner.Logf("run folder kept (%s is set): %s", EnvKeep, dir)
 			return
 		}
 		_ = os.RemoveAll(dir)
@@ -128,9 +144,34 @@ type process struct {
 	err       error
 }
 
-// start starts a component in its own process group and registers its stop with t.Cleanup: SIGTERM,
-// then SIGKILL after grace.
+// start starts a component in its own process group, living as long as the run: its stop (SIGTERM,
+// then SIGKILL after grace) is registered with the run's owner.
 func (r *runDir) start(t testing.TB, name string, grace time.Duration, env []string, bin string, args ...string) *process {
+	t.Helper()
+	p := r.startIn(t, nil, name, env, bin, args...)
+	r.owner.Cleanup(func() { p.stop(grace) })
+	return p
+}
+
+// startFor starts a component that lives as long as the test t, not the run: it is stopped when t
+// ends.
+func (r *runDir) startFor(t testing.TB, n *isolatedNet, name string, grace time.Duration, env []string, bin string, args ...string) *process {
+	t.Helper()
+	p := r.startIn(t, n, name, env, bin, args...)
+	t.Cleanup(func() { p.stop(grace) })
+	return p
+}
+
+// startIn starts a component in its own process group, inside the network namespace n (nil: the
+// test's), its output appended to logs/NAME.log. The caller registers its stop.
+func (r *runDir) startIn(t testing.TB, n *isolatedNet, name string, env []string, bin string, args ...string) *process {
+	t.Helper()
+	return r.startView(t, n, nil, name, env, bin, args...)
+}
+
+// startView starts a component as startIn does, in the view v of the file system (nil: the
+// machine's; see rootView).
+func (r *runDir) startView(t testing.TB, n *isolatedNet, v *rootView, name string, env []string, bin string, args ...string) *process {
 	t.Helper()
 	logPath := filepath.Join(r.logs, name+".log")
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -144,7 +185,11 @@ func (r *runDir) start(t testing.TB, name string, grace time.Duration, env []str
 	// Later entries win, so these override what the test process inherited (KUBECONFIG, ...).
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	start := cmd.Start
+	if n != nil || v != nil {
+		start = func() error { return startIsolated(cmd, n, v) }
+	}
+	if err := start(); err != nil {
 		_ = f.Close()
 		t.Fatalf("cannot start %s (%s): %v", name, bin, err)
 	}
@@ -154,8 +199,9 @@ func (r *runDir) start(t testing.TB, name string, grace time.Duration, env []str
 		_ = f.Close()
 		close(p.done)
 	}()
+	r.mu.Lock()
 	r.procs = append(r.procs, p)
-	t.Cleanup(func() { p.stop(grace) })
+	r.mu.Unlock()
 	return p
 }
 

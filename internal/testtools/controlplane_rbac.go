@@ -1,7 +1,6 @@
 package testtools
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -37,7 +36,7 @@ var crossplaneGroups = []string{"system:serviceaccounts", "system:serviceaccount
 // left unrendered fails the test rather than granting something else.
 func crossplaneChartRoles(t testing.TB, version string) []*unstructured.Unstructured {
 	t.Helper()
-	path := filepath.Join(ModuleDir(t, crossplaneModuleV2, version), "cluster", "charts", "crossplane", "templates", "clusterrole.yaml")
+	path := filepath.Join(ModuleDir(t, mustCoreRelease(t, version).module(), version), "cluster", "charts", "crossplane", "templates", "clusterrole.yaml")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("cannot read Crossplane's chart ClusterRoles: %v", err)
@@ -104,9 +103,15 @@ func (cp *ControlPlane) GrantCrossplane(t testing.TB, name string, groups ...str
 // CrossplaneMay asks the API server (SubjectAccessReview) whether Crossplane's service account may do
 // verb on a resource; namespace "" means cluster-wide.
 func (cp *ControlPlane) CrossplaneMay(ctx context.Context, verb, group, resource, namespace string) (bool, string, error) {
+	return cp.userMay(ctx, crossplaneUser, crossplaneGroups, verb, group, resource, namespace)
+}
+
+// userMay asks the API server (SubjectAccessReview) whether a user of groups may do verb on a
+// resource; namespace "" means cluster-wide.
+func (cp *ControlPlane) userMay(ctx context.Context, user string, groups []string, verb, group, resource, namespace string) (bool, string, error) {
 	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-		User:   crossplaneUser,
-		Groups: crossplaneGroups,
+		User:   user,
+		Groups: groups,
 		ResourceAttributes: &authorizationv1.ResourceAttributes{
 			Verb: verb, Group: group, Resource: resource, Namespace: namespace,
 		},
@@ -115,6 +120,15 @@ func (cp *ControlPlane) CrossplaneMay(ctx context.Context, verb, group, resource
 		return false, "", err
 	}
 	return sar.Status.Allowed, sar.Status.Reason, nil
+}
+
+// mayCheck is userMay as an Eventually check.
+func (cp *ControlPlane) mayCheck(ctx context.Context, user string, groups []string, verb, group, resource, namespace string) (bool, string) {
+	ok, reason, err := cp.userMay(ctx, user, groups, verb, group, resource, namespace)
+	if err != nil {
+		return false, err.Error()
+	}
+	return ok, "not allowed yet: " + reason
 }
 
 // WaitForCrossplaneMay waits until Crossplane's service account may do verb on a resource: RBAC
@@ -132,26 +146,47 @@ func (cp *ControlPlane) WaitForCrossplaneMay(t testing.TB, verb, group, resource
 }
 
 // startRBACManager starts Crossplane's RBAC manager, which grants Crossplane the composite and claim
-// types of every XRD (and providers the permissions they request). It runs with the admin's
-// credentials: its own chart role lets it escalate and bind, which is not under test.
+// types of every XRD and binds providers' ServiceAccounts to the roles their packages ask for. It
+// runs with the admin's credentials: its own chart role lets it escalate and bind, which is not
+// under test.
 //
-// It serves metrics on :8080 of every interface, which no flag changes (controller-runtime's default;
-// function-patch-and-transform takes the same port and ignores the clash).
+// It serves metrics on :8080 of every interface, which no flag changes (controller-runtime's
+// default), as provider-kubernetes and klutch-bind's konnector do: it runs in a network namespace of
+// its own, with the API server forwarded into it. It is up once it serves there: v1 logs nothing of
+// its controllers (its --debug logger comes after a no-op one, which controller-runtime keeps).
 func (cp *ControlPlane) startRBACManager(t testing.TB) {
 	t.Helper()
+	n := newIsolatedNet(t, cp.run.owner, "crossplane-rbac-manager")
+	n.forwardIn(t, cp.apiAddr)
 	env := []string{"KUBECONFIG=" + cp.Kubeconfig, "POD_NAMESPACE=" + CrossplaneNamespace}
-	cp.rbacManager = cp.run.start(t, "crossplane-rbac-manager", processGrace, env, cp.crossplaneBin, "--debug", "rbac", "start")
-	cp.run.waitFor(t, "crossplane's RBAC manager to start its controllers", cp.rbacManager, startTimeout, func() (bool, string) {
-		b, err := os.ReadFile(cp.rbacManager.log)
-		if err != nil {
-			return false, err.Error()
-		}
-		for _, s := range []string{"Starting workers", "Starting Controller", "Starting EventSource"} {
-			if bytes.Contains(b, []byte(s)) {
-				return true, ""
-			}
-		}
-		return false, "no controller started yet"
+	p := cp.run.startIn(t, n, "crossplane-rbac-manager", env, cp.crossplaneBin, "--debug", "rbac", "start")
+	cp.run.owner.Cleanup(func() { p.stop(processGrace) })
+	cp.rbacManager = p
+	cp.run.waitFor(t, "crossplane's RBAC manager to serve metrics on :8080 in its network namespace", p, startTimeout, func() (bool, string) {
+		return n.listening("127.0.0.1:8080")
 	})
 	cp.run.lap(t, "crossplane RBAC manager started")
+}
+
+// ServiceAccountMay asks the API server whether the ServiceAccount sa of CrossplaneNamespace (a
+// provider's identity) may do verb on a resource; namespace "" means cluster-wide.
+func (cp *ControlPlane) ServiceAccountMay(ctx context.Context, sa, verb, group, resource, namespace string) (bool, string, error) {
+	user, groups := serviceAccountUser(sa)
+	return cp.userMay(ctx, user, groups, verb, group, resource, namespace)
+}
+
+// WaitForServiceAccountMay waits until the ServiceAccount sa of CrossplaneNamespace may do verb on a
+// resource.
+func (cp *ControlPlane) WaitForServiceAccountMay(t testing.TB, sa, verb, group, resource, namespace string) {
+	t.Helper()
+	user, groups := serviceAccountUser(sa)
+	cp.Eventually(t, user+" to be allowed to "+verb+" "+resource+"."+group, time.Minute, func(ctx context.Context) (bool, string) {
+		return cp.mayCheck(ctx, user, groups, verb, group, resource, namespace)
+	})
+}
+
+// serviceAccountUser is the user and groups the API server gives a token of a ServiceAccount of
+// CrossplaneNamespace.
+func serviceAccountUser(sa string) (string, []string) {
+	return "system:serviceaccount:" + CrossplaneNamespace + ":" + sa, crossplaneGroups
 }

@@ -13,10 +13,18 @@ import (
 // crossplane-contrib/NAME:VERSION and returns that reference, which Crossplane pulls.
 func PushFunctionPackage(t testing.TB, reg *PackageRegistry, name, version string) string {
 	t.Helper()
-	tl, ok := functionTools[name]
-	if !ok {
-		t.Fatalf("unknown function %q", name)
-	}
+	return pushModulePackage(t, reg, knownTool(t, "function", functionTools, name), name, version)
+}
+
+// PushProviderPackage is PushFunctionPackage for a provider: its module's package/ folder holds
+// crossplane.yaml and the CRDs of its managed resources.
+func PushProviderPackage(t testing.TB, reg *PackageRegistry, name, version string) string {
+	t.Helper()
+	return pushModulePackage(t, reg, knownTool(t, "provider", providerTools, name), name, version)
+}
+
+func pushModulePackage(t testing.TB, reg *PackageRegistry, tl tool, name, version string) string {
+	t.Helper()
 	root := filepath.Join(ModuleDir(t, tl.module, version), "package")
 	ref := reg.Ref("crossplane-contrib/" + name + ":" + version)
 	crank := Crossplane(t, CrossplaneV2)

@@ -90,8 +90,8 @@ func StartAppCluster(t testing.TB) *ControlPlane {
 	etcdBin := Etcd(t)
 	kasBin := KubeAPIServer(t)
 	kcmBin := KubeControllerManager(t)
-	r := newRunDir(t)
-	app := &ControlPlane{Dir: r.dir, LogDir: r.logs, run: r, kcmBin: kcmBin}
+	r := newRunDir(t, t)
+	app := &ControlPlane{Dir: r.dir, LogDir: r.logs, run: r, kcmBin: kcmBin, warnings: &testWarnings{t: t, seen: map[string]bool{}}}
 	r.lap(t, "app cluster: run folder %s", r.dir)
 	app.startEtcd(t, etcdBin)
 	app.startAPIServer(t, kasBin)
@@ -111,35 +111,39 @@ func (cp *ControlPlane) SelfContainedKubeconfig(t testing.TB) []byte {
 }
 
 // StartKlutchBackend starts klutch-bind's example-backend in --control-plane-mode against cp (no
-// OIDC provider), its HTTP server on a free port of 127.0.0.1.
+// OIDC provider), its HTTP server on a free port of 127.0.0.1. It runs until t ends.
 func (cp *ControlPlane) StartKlutchBackend(t testing.TB, kb *KlutchBind) {
 	t.Helper()
 	addr := "127.0.0.1:" + strconv.Itoa(freePorts(t, 1)[0])
-	p := cp.run.start(t, "klutch-bind-backend", processGrace, nil, kb.Backend,
+	p := cp.run.startFor(t, nil, "klutch-bind-backend", processGrace, nil, kb.Backend,
 		"--kubeconfig="+cp.Kubeconfig, "--control-plane-mode", "--listen-address="+addr, "-v=4")
 	cp.run.waitFor(t, "klutch-bind backend to listen on "+addr, p, startTimeout, func() (bool, string) {
 		return listening(addr)
 	})
-	cp.extra = append(cp.extra, p)
+	cp.addExtra(p, t)
 	cp.run.lap(t, "klutch-bind backend serving on %s (control-plane mode)", addr)
 }
 
-// StartKonnector starts klutch-bind's konnector in --control-plane-mode against cp for the app
+// StartKonnector starts klutch-bind's konnector in --control-plane-mode against cp for app, the app
 // cluster whose kubeconfig the backend mirrored into rootNamespace (the binding root namespace of an
 // AppClusterBinding): it reads that Secret once, at start. Its health server binds ":8080" on every
-// interface, hard-coded: run it in a network namespace of the test's own (RunInNetworkNamespace).
-func (cp *ControlPlane) StartKonnector(t testing.TB, kb *KlutchBind, rootNamespace, secretName, secretKey string) {
+// interface, hard-coded: it runs in a network namespace of its own, with both API servers forwarded
+// into it. It runs until t ends.
+func (cp *ControlPlane) StartKonnector(t testing.TB, kb *KlutchBind, app *ControlPlane, rootNamespace, secretName, secretKey string) {
 	t.Helper()
-	p := cp.run.start(t, "klutch-bind-konnector", processGrace, nil, kb.Konnector,
+	n := newIsolatedNet(t, t, "klutch-bind-konnector")
+	n.forwardIn(t, cp.apiAddr)
+	n.forwardIn(t, app.apiAddr)
+	p := cp.run.startFor(t, n, "klutch-bind-konnector", processGrace, nil, kb.Konnector,
 		"--kubeconfig="+cp.Kubeconfig, "--control-plane-mode",
 		"--app-cluster-kubeconfig-secret-name="+secretName,
 		"--app-cluster-kubeconfig-secret-namespace="+rootNamespace,
 		"--app-cluster-kubeconfig-secret-key="+secretKey,
 		"--binding-root-namespace="+rootNamespace, "--lease-namespace="+rootNamespace, "-v=4")
-	cp.run.waitFor(t, "klutch-bind konnector to serve its health check on 127.0.0.1:8080", p, startTimeout, func() (bool, string) {
-		return listening("127.0.0.1:8080")
+	cp.run.waitFor(t, "klutch-bind konnector to serve its health check on :8080 in its network namespace", p, startTimeout, func() (bool, string) {
+		return n.listening("127.0.0.1:8080")
 	})
-	cp.extra = append(cp.extra, p)
+	cp.addExtra(p, t)
 	cp.run.lap(t, "klutch-bind konnector started for binding root namespace %s", rootNamespace)
 }
 
@@ -165,17 +169,4 @@ func (cp *ControlPlane) CreateSecret(t testing.TB, namespace, name string, data 
 func (cp *ControlPlane) LogContains(name, s string) bool {
 	b, err := os.ReadFile(filepath.Join(cp.LogDir, name+".log"))
 	return err == nil && strings.Contains(string(b), s)
-}
-
-// StopRBACManager stops Crossplane's RBAC manager once it has granted what the test's XRDs need. Its
-// metrics server and the konnector's health server both bind ":8080" on every interface, neither
-// configurable; in a cluster they run in pods of their own.
-func (cp *ControlPlane) StopRBACManager(t testing.TB) {
-	t.Helper()
-	if cp.rbacManager == nil {
-		return
-	}
-	cp.rbacManager.stop(processGrace)
-	cp.rbacManager = nil
-	cp.run.lap(t, "crossplane RBAC manager stopped (it holds :8080, which the konnector needs)")
 }

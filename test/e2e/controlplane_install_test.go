@@ -23,13 +23,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/reference"
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
@@ -49,7 +49,8 @@ const (
 var (
 	dataServiceGVK    = schema.GroupVersionKind{Group: "dataservice.klutch.io", Version: "v1alpha1", Kind: "DataService"}
 	configurationGVK  = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "Configuration"}
-	functionListGVK   = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "FunctionList"}
+	functionGVK       = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "Function"}
+	providerGVK       = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "Provider"}
 	lockGVK           = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1beta1", Kind: "Lock"}
 	xrdGVK            = schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v1", Kind: "CompositeResourceDefinition"}
 	compositionGVK    = schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v1", Kind: "Composition"}
@@ -58,16 +59,18 @@ var (
 )
 
 // TestControlPlaneInstallsPackagesAndComposesDataService is issue 8's end-to-end proof, on a real
-// control plane (etcd, kube-apiserver, Crossplane core v2.2.1 on 127.0.0.1):
+// control plane of each Crossplane line (etcd, kube-apiserver, Crossplane core on 127.0.0.1):
 //
 //  1. the dataservice CLI builds this project's Function package (linux/amd64 and linux/arm64, no
 //     Docker) and the platform Configuration (crossplane.yaml + apis/, as make xpkg stages it), and
 //     pushes both to a loopback registry; Crossplane installs them from there, resolving the
-//     Configuration's dependsOn to the Function already installed under the name the Composition
-//     references, and serves the DataService API;
+//     Configuration's dependencies to the Function and provider-kubernetes already installed under
+//     the names the Compositions reference, and serves the DataService API (see platformOf: the
+//     line's first control-plane test installs it);
 //  2. applying Klutch's MongoDB DataService makes Crossplane call our function over mTLS (the binary
 //     inside the pushed package, served by the test in place of a runtime) and create the XRD, the
-//     Composition and the APIServiceExportTemplate the generator makes; the DataService gets Ready;
+//     Composition and the APIServiceExportTemplate the generator makes (on 1.x through a
+//     provider-kubernetes Object, which the provider reconciles); the DataService gets Ready;
 //  3. the generated API takes Klutch's example claims, enforces its CEL rules with the generated
 //     messages and composes ServiceInstances through function-patch-and-transform;
 //  4. adding a plan to the DataService changes the served API in place, keeping the claims; deleting
@@ -75,64 +78,33 @@ var (
 //
 // Each phase's time is logged, and summed up at the end.
 func TestControlPlaneInstallsPackagesAndComposesDataService(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: builds the packages, starts etcd, kube-apiserver, Crossplane core and a registry; run without -short")
-	}
+	forEachLine(t, testInstallsPackagesAndComposesDataService)
+}
+
+func testInstallsPackagesAndComposesDataService(t *testing.T, p *platform) {
 	ctx := context.Background()
 	ph := newPhases(t)
 	root := testtools.RepoRoot(t)
-	work := t.TempDir()
-
-	// Phase: build the packages with our CLI.
-	cli := buildCLI(t, work)
-	fnDir := filepath.Join(work, "function")
-	runCLI(t, nil, cli, "build", "function", "--package-root", filepath.Join(root, "package"),
-		"--platform", "linux/amd64,linux/arm64", "--source-date-epoch", "0", "-o", fnDir)
-	fnFiles := []string{filepath.Join(fnDir, "function-dataservice-amd64.xpkg"), filepath.Join(fnDir, "function-dataservice-arm64.xpkg")}
-	reg := testtools.StartPackageRegistry(t)
-	fnRepo := reg.Ref("function-dataservice/function-dataservice")
-	platformRoot := stagePlatform(t, root, filepath.Join(work, "platform"), fnRepo)
-	platformFile := filepath.Join(work, "dataservice-platform.xpkg")
-	runCLI(t, nil, cli, "build", platformRoot, "-e", filepath.Join(root, "examples", "klutch"), "-o", platformFile)
-	ph.end("build packages with dataservice build (function: linux/amd64+arm64; platform Configuration)")
-
-	// Phase: push them, and function-patch-and-transform's (built with the crossplane CLI).
-	env := append(os.Environ(), "DOCKER_CONFIG="+t.TempDir()) // no credentials of the machine
-	fnRef := fnRepo + ":" + packageVersion
-	pushedFn := strings.TrimSpace(runCLI(t, env, cli, "push", fnRef, "-f", fnFiles[0], "-f", fnFiles[1]))
-	platformRef := reg.Ref("function-dataservice/dataservice-platform:" + packageVersion)
-	pushedPlatform := strings.TrimSpace(runCLI(t, env, cli, "push", platformRef, "-f", platformFile))
-	t.Logf("dataservice push: %s, %s", pushedFn, pushedPlatform)
-	ptRef := testtools.PushFunctionPackage(t, reg, patchAndTransform, testtools.PatchAndTransform)
-	// Crossplane would run the runtime image of the package; the External runtime leaves that to
-	// the test, which runs the very binary of the pushed package for this machine's platform.
-	fnBin := extractFunctionBinary(t, fnRef, filepath.Join(work, "bin"))
-	ph.end("push packages with dataservice push to the registry " + reg.Host)
-
-	// Phase: the control plane, with what a Klutch control plane has besides Crossplane.
-	cp := testtools.StartControlPlane(t)
-	kc := cp.Client
+	cp, kc, cfg := p.cp, p.cp.Client, p.cfg
+	t.Logf("packages built and pushed once for every line:\n%s", strings.Join(p.pkgs.phases, "\n"))
+	t.Logf("platform installed once on Crossplane %s:\n%s", p.line, strings.Join(p.phases, "\n"))
 	installKlutchCRDs(t, cp)
-	// Crossplane runs as its chart's service account: the chart's roles do not cover klutch-bind's
-	// templates, examples/rbac.yaml does (aggregated into Crossplane's role by its label).
-	const bindGroup, templates = "example-backend.klutch.anynines.com", "apiserviceexporttemplates"
-	if ok, _, err := cp.CrossplaneMay(ctx, "create", bindGroup, templates, testtools.CrossplaneNamespace); err != nil || ok {
-		t.Fatalf("before examples/rbac.yaml, may Crossplane create %s.%s? %v (error %v); want no: the test would not prove the file", templates, bindGroup, ok, err)
-	}
-	cp.ApplyFile(t, filepath.Join(root, "examples", "rbac.yaml"))
-	for _, verb := range []string{"get", "list", "watch", "create", "update", "patch", "delete"} {
-		cp.WaitForCrossplaneMay(t, verb, bindGroup, templates, testtools.CrossplaneNamespace)
-	}
-	ph.end("start control plane (Crossplane as its chart's service account); Klutch CRDs and examples/rbac.yaml applied")
+	ph.end("Klutch CRDs applied")
 
-	// Phase: install the packages, the Functions first (see installPackages).
-	cfg := installPackages(t, cp, ptRef, fnRef, fnBin, platformRef)
-	dsXRD := testtools.ReadObjects(t, filepath.Join(root, "apis", "definition.yaml"))[0]
-	cp.WaitForXRD(t, dsXRD)
-	ph.end("install Functions and Configuration from the registry (Installed, Healthy; DataService XRD Established)")
-
-	t.Run("ConfigurationDependencyIsTheInstalledFunction", func(t *testing.T) {
-		checkDependencyResolved(ctx, t, kc, cfg.GetName(), fnRepo)
+	t.Run("RBACExampleIsWhatLetsCrossplaneComposeTemplates", func(t *testing.T) {
+		if p.templatesBeforeRBAC {
+			t.Errorf("before examples/rbac.yaml, Crossplane could create apiserviceexporttemplates: the test does not prove the file")
+		}
+	})
+	t.Run("FunctionsAndProviderHealthy", func(t *testing.T) {
+		for _, n := range []string{patchAndTransform, dataServiceFunction} {
+			cp.WaitForConditions(t, functionGVK, client.ObjectKey{Name: n}, "Installed", "Healthy")
+		}
+		cp.WaitForConditions(t, providerGVK, client.ObjectKey{Name: providerKubernetes}, "Installed", "Healthy")
+	})
+	t.Run("ConfigurationDependenciesAreTheInstalledPackages", func(t *testing.T) {
+		cp.WaitForConditions(t, configurationGVK, client.ObjectKeyFromObject(cfg), "Installed", "Healthy")
+		checkDependencyResolved(ctx, t, kc, cfg.GetName(), p.pkgs.platformDeps)
 	})
 	t.Run("PackagesAreThePushedOnes", func(t *testing.T) {
 		// The Composition Crossplane installed is the one of the package, and so is the XRD.
@@ -140,7 +112,7 @@ func TestControlPlaneInstallsPackagesAndComposesDataService(t *testing.T) {
 			want := testtools.ReadObjects(t, filepath.Join(root, "apis", f))[0]
 			got := get(ctx, t, kc, want.GroupVersionKind(), client.ObjectKeyFromObject(want))
 			if diff := subsetDiff(plain(t, want.Object["spec"].(map[string]any)), plain(t, got.Object["spec"].(map[string]any)), "spec"); len(diff) > 0 {
-				t.Errorf("%s %s installed from %s differs from apis/%s:\n%s", want.GetKind(), want.GetName(), platformRef, f, strings.Join(diff, "\n"))
+				t.Errorf("%s %s installed from %s differs from apis/%s:\n%s", want.GetKind(), want.GetName(), p.pkgs.platformRef, f, strings.Join(diff, "\n"))
 			}
 		}
 	})
@@ -148,11 +120,15 @@ func TestControlPlaneInstallsPackagesAndComposesDataService(t *testing.T) {
 	// Phase: compose the MongoDB DataService.
 	dsPath := filepath.Join(root, "examples", "klutch", "mongodb.yaml")
 	ds := testtools.ReadObjects(t, dsPath)[0]
+	want := p.generate(t, dsPath)
+	claim := readClaim(t)
+	paramsClaim := readReferenceClaim(t, "serviceinstance-claim-parameters.yaml")
+	newClaim := claim.DeepCopy()
+	newClaim.SetName("new-plan")
+	// Whatever happens, the line is left as the platform had it: claims first, then the DataService
+	// and what it composed.
+	deleteAfter(t, cp, []*unstructured.Unstructured{claim, paramsClaim, newClaim}, []*unstructured.Unstructured{ds}, want.Objects())
 	cp.Apply(t, ds)
-	want, err := generator.Generate(testtools.ReadDataService(t, dsPath), compositionDefaults(t, filepath.Join(root, "apis", "composition.yaml")))
-	if err != nil {
-		t.Fatalf("%s: %v", dsPath, err)
-	}
 	cp.WaitForConditions(t, dataServiceGVK, client.ObjectKeyFromObject(ds), "Synced", "Ready")
 	cp.WaitForXRD(t, want.XRD)
 	ph.end("compose DataService mongodb (Ready; generated XRD Established, Offered)")
@@ -177,15 +153,7 @@ func TestControlPlaneInstallsPackagesAndComposesDataService(t *testing.T) {
 		}
 	})
 	t.Run("ComposedObjectsAreTheGenerated", func(t *testing.T) {
-		for _, o := range want.Objects() {
-			got := get(ctx, t, kc, o.GroupVersionKind(), client.ObjectKeyFromObject(o))
-			if diff := subsetDiff(plain(t, o.Object["spec"].(map[string]any)), plain(t, got.Object["spec"].(map[string]any)), "spec"); len(diff) > 0 {
-				t.Errorf("%s %s differs from the generator's:\n%s", o.GetKind(), objectKey(o), strings.Join(diff, "\n"))
-			}
-			if !controlledBy(got, dataServiceGVK.Kind, ds.GetName()) {
-				t.Errorf("%s %s is not controlled by DataService %s: owner references %v", o.GetKind(), objectKey(o), ds.GetName(), got.GetOwnerReferences())
-			}
-		}
+		checkComposed(ctx, t, p, ds.GetName(), want)
 	})
 	t.Run("CrossplaneCalledTheFunctionOverMTLS", func(t *testing.T) {
 		// The function serves only mTLS (its client CA is Crossplane's root CA): a composed
@@ -204,9 +172,7 @@ func TestControlPlaneInstallsPackagesAndComposesDataService(t *testing.T) {
 	cp.StartControllerManager(t)
 
 	// Phase: claims of the generated API.
-	claim := readClaim(t)
 	claimKey := client.ObjectKeyFromObject(claim)
-	paramsClaim := readReferenceClaim(t, "serviceinstance-claim-parameters.yaml")
 	t.Run("APIServerRejectsUnknownPlan", func(t *testing.T) {
 		bad := claim.DeepCopy()
 		bad.SetName("new-plan")
@@ -293,8 +259,6 @@ func TestControlPlaneInstallsPackagesAndComposesDataService(t *testing.T) {
 		before[client.ObjectKeyFromObject(c)] = get(ctx, t, kc, c.GroupVersionKind(), client.ObjectKeyFromObject(c)).Object["spec"].(map[string]any)
 	}
 	addPlan(ctx, t, kc, ds.GetName(), newPlan)
-	newClaim := claim.DeepCopy()
-	newClaim.SetName("new-plan")
 	setPlan(t, newClaim, newPlan)
 	cp.Eventually(t, "the API server to accept a claim with plan "+newPlan, composeTimeout, func(ctx context.Context) (bool, string) {
 		err := kc.Create(ctx, newClaim.DeepCopy())
@@ -357,7 +321,7 @@ func TestControlPlaneInstallsPackagesAndComposesDataService(t *testing.T) {
 	ph.end("delete claims, then the DataService: XRD, its CRDs, Composition, export template gone")
 
 	t.Run("PlatformStaysInstalled", func(t *testing.T) {
-		cp.WaitForXRD(t, dsXRD)
+		cp.WaitForXRD(t, testtools.ReadObjects(t, filepath.Join(root, "apis", "definition.yaml"))[0])
 		cp.WaitForConditions(t, configurationGVK, client.ObjectKeyFromObject(cfg), "Installed", "Healthy")
 	})
 
@@ -427,46 +391,6 @@ func runCLI(t *testing.T, env []string, bin string, args ...string) string {
 	return stdout.String()
 }
 
-// stagePlatform lays out the platform Configuration's package root as make xpkg does (crossplane.yaml
-// and apis/*.yaml), with crossplane.yaml's dependsOn naming fnRepo, where the test pushed the
-// function, instead of the placeholder ghcr.io package.
-func stagePlatform(t *testing.T, root, dir, fnRepo string) string {
-	t.Helper()
-	meta, err := os.ReadFile(filepath.Join(root, "crossplane.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dep := "function: " + placeholderFunctionPackage + "\n"
-	if n := strings.Count(string(meta), dep); n != 1 {
-		t.Fatalf("crossplane.yaml names %q %d times in dependsOn; want once, to point it at the pushed function", dep, n)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "apis"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	staged := strings.Replace(string(meta), dep, "function: "+fnRepo+"\n", 1)
-	// provider-kubernetes composes the export templates on Crossplane 1.x only; this control plane
-	// runs v2, where the function composes them directly, and the registry holds no provider
-	// package: its dependency is left out (the 1.x harness installs it from the registry).
-	provider := "    - provider: xpkg.upbound.io/crossplane-contrib/provider-kubernetes\n      version: \">=v0.18.0\"\n"
-	if n := strings.Count(staged, provider); n != 1 {
-		t.Fatalf("crossplane.yaml names provider-kubernetes %d times in dependsOn as %q; want once", n, provider)
-	}
-	staged = strings.Replace(staged, provider, "", 1)
-	writeTestFile(t, filepath.Join(dir, "crossplane.yaml"), staged)
-	apis, err := filepath.Glob(filepath.Join(root, "apis", "*.yaml"))
-	if err != nil || len(apis) == 0 {
-		t.Fatalf("no apis/*.yaml in %s: %v", root, err)
-	}
-	for _, f := range apis {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeTestFile(t, filepath.Join(dir, "apis", filepath.Base(f)), string(b))
-	}
-	return dir
-}
-
 // extractFunctionBinary pulls the Function package for this machine's platform from the registry and
 // writes its runtime's program (the image's entrypoint, /function) into dir.
 func extractFunctionBinary(t *testing.T, ref, dir string) string {
@@ -524,26 +448,31 @@ func extractFunctionBinary(t *testing.T, ref, dir string) string {
 	}
 }
 
-// checkDependencyResolved checks that Crossplane resolved the Configuration's dependency on fnRepo to
-// the Function installed under the Composition's name, and created no other Function for it.
-func checkDependencyResolved(ctx context.Context, t *testing.T, kc client.Client, cfgName, fnRepo string) {
+// checkDependencyResolved checks that Crossplane resolved the Configuration's dependencies to the
+// packages installed under the names Compositions and Objects use (deps: repository to the name of
+// the Function or Provider installed from it), and installed no other package for them.
+func checkDependencyResolved(ctx context.Context, t *testing.T, kc client.Client, cfgName string, deps map[string]string) {
 	t.Helper()
-	fns := &unstructured.UnstructuredList{}
-	fns.SetGroupVersionKind(functionListGVK)
-	if err := kc.List(ctx, fns); err != nil {
-		t.Fatal(err)
-	}
 	var names []string
-	for _, fn := range fns.Items {
-		pkg, _, _ := unstructured.NestedString(fn.Object, "spec", "package")
-		names = append(names, fn.GetName()+"="+pkg)
-		if strings.HasPrefix(pkg, fnRepo+":") && fn.GetName() != dataServiceFunction {
-			t.Errorf("Crossplane created Function %s for the Configuration's dependency %s; want it resolved to Function %s", fn.GetName(), fnRepo, dataServiceFunction)
+	for _, kind := range []string{"FunctionList", "ProviderList"} {
+		l := &unstructured.UnstructuredList{}
+		l.SetGroupVersionKind(schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: kind})
+		if err := kc.List(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		for _, pkg := range l.Items {
+			src, _, _ := unstructured.NestedString(pkg.Object, "spec", "package")
+			names = append(names, pkg.GetName()+"="+src)
+			for repo, name := range deps {
+				if strings.HasPrefix(src, repo+":") && pkg.GetName() != name {
+					t.Errorf("Crossplane installed %s %s for the Configuration's dependency %s; want it resolved to %s", strings.TrimSuffix(kind, "List"), pkg.GetName(), repo, name)
+				}
+			}
 		}
 	}
 	sort.Strings(names)
-	if len(fns.Items) != 2 {
-		t.Errorf("Functions: %v; want only %s and %s", names, dataServiceFunction, patchAndTransform)
+	if len(names) != 3 {
+		t.Errorf("packages: %v; want only those the platform installs: %s, %s and %s", names, dataServiceFunction, patchAndTransform, providerKubernetes)
 	}
 
 	lock := &unstructured.Unstructured{}
@@ -552,21 +481,30 @@ func checkDependencyResolved(ctx context.Context, t *testing.T, kc client.Client
 		t.Fatal(err)
 	}
 	pkgs, _, _ := unstructured.NestedSlice(lock.Object, "packages")
-	var cfgDeps []any
+	var cfgDeps []string
 	sources := map[string]int{}
 	for _, p := range pkgs {
 		m, _ := p.(map[string]any)
 		src, _ := m["source"].(string)
 		sources[src]++
 		if n, _ := m["name"].(string); strings.HasPrefix(n, cfgName+"-") {
-			cfgDeps, _ = m["dependencies"].([]any)
+			ds, _ := m["dependencies"].([]any)
+			for _, d := range ds {
+				cfgDeps = append(cfgDeps, fmt.Sprint(d.(map[string]any)["package"]))
+			}
 		}
 	}
-	if sources[fnRepo] != 1 {
-		t.Errorf("the package Lock holds %s %d times, want once: %v", fnRepo, sources[fnRepo], pkgs)
+	sort.Strings(cfgDeps)
+	var wantDeps []string
+	for repo := range deps {
+		wantDeps = append(wantDeps, repo)
+		if sources[repo] != 1 {
+			t.Errorf("the package Lock holds %s %d times, want once: %v", repo, sources[repo], pkgs)
+		}
 	}
-	if len(cfgDeps) != 1 || fmt.Sprint(cfgDeps[0].(map[string]any)["package"]) != fnRepo {
-		t.Errorf("the Lock's entry of Configuration %s depends on %v, want %s", cfgName, cfgDeps, fnRepo)
+	sort.Strings(wantDeps)
+	if !reflect.DeepEqual(cfgDeps, wantDeps) {
+		t.Errorf("the Lock's entry of Configuration %s depends on %v, want %v", cfgName, cfgDeps, wantDeps)
 	}
 	if s, msg := testtools.Condition(lock, "Resolved"); s != "" && s != "True" {
 		t.Errorf("the package Lock: Resolved=%s (%s)", s, msg)
@@ -632,7 +570,7 @@ func waitGone(t *testing.T, cp *testtools.ControlPlane, what string, objs []*uns
 			if err == nil {
 				return false, fmt.Sprintf("%s %s still exists (finalizers %v, deletionTimestamp %v)", o.GetKind(), objectKey(o), u.GetFinalizers(), u.GetDeletionTimestamp())
 			}
-			if !apierrors.IsNotFound(err) {
+			if !apierrors.IsNotFound(err) && !meta.IsNoMatchError(err) {
 				return false, err.Error()
 			}
 		}

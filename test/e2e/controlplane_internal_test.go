@@ -20,15 +20,20 @@ import (
 
 var valkeyGVK = schema.GroupVersionKind{Group: "hyperspike.io", Version: "v1", Kind: "Valkey"}
 
-// TestControlPlaneComposesInternalValkey proves the v2 internal example (examples/internal/v2/
-// valkey.yaml) on the real control plane: with the Valkey operator's CRD installed (no operator
-// runs) and the ClusterRole generate writes beside the package applied, Crossplane composes a
-// namespaced ValkeyInstance into the operator's Valkey CR with the plan's values; the instance
-// becomes Ready from the declared readiness check once the test sets the CR's status.ready as the
-// operator would; a plan upgrade changes the same CR in place; a downgrade is refused by the API
-// server with the generated CEL rule's message.
+// TestControlPlaneComposesInternalValkey proves the internal example of each line on its real
+// control plane: examples/internal/v2/valkey.yaml on v2, examples/internal/v1/valkey.yaml (a
+// provider-kubernetes Object wrapping the operator's CR) on 1.x. With the Valkey operator's CRD
+// installed (no operator runs) and the ClusterRole generate writes beside the package applied,
+// Crossplane composes a ValkeyInstance into the operator's Valkey CR with the plan's values (on 1.x
+// provider-kubernetes creates it from the Object, as the identity the operator grants the CR to);
+// its status comes back once the test sets the CR's status.ready as the operator would (on v2 the
+// declared readiness check waits for it); a plan upgrade changes the same CR in place; a downgrade
+// is refused by the API server with the generated CEL rule's message.
 func TestControlPlaneComposesInternalValkey(t *testing.T) {
-	skipControlPlaneIfShort(t)
+	forEachLine(t, testComposesInternalValkey)
+}
+
+func testComposesInternalValkey(t *testing.T, p *platform) {
 	began := time.Now()
 	ctx := context.Background()
 	phase := began
@@ -39,7 +44,11 @@ func TestControlPlaneComposesInternalValkey(t *testing.T) {
 		phase = now
 	}
 
-	spec := filepath.Join(testtools.RepoRoot(t), "examples", "internal", "v2", "valkey.yaml")
+	line := "v2"
+	if p.v1() {
+		line = "v1"
+	}
+	spec := filepath.Join(testtools.RepoRoot(t), "examples", "internal", line, "valkey.yaml")
 	ds := testtools.ReadDataService(t, spec)
 	out, err := generator.Generate(ds, inputv1beta1.Defaults{})
 	if err != nil {
@@ -54,48 +63,75 @@ func TestControlPlaneComposesInternalValkey(t *testing.T) {
 		t.Fatalf("generate wrote no ClusterRole for the kinds %s composes", spec)
 	}
 
-	cp := testtools.StartControlPlane(t)
-	kc := cp.Client
-	lap("control plane started")
-
+	cp, kc := p.cp, p.cp.Client
+	const ns = "internal-valkey"
+	cp.Apply(t, &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns},
+	}})
 	cp.WaitForCRDs(t, cp.ApplyFile(t, filepath.Join(testtools.RepoRoot(t), "test", "e2e", "testdata", "valkey-crd.yaml"))...)
-	// Crossplane's chart role does not cover the operator's group: without the generated role the
-	// Valkey could not be composed.
-	if ok, _, err := cp.CrossplaneMay(ctx, "create", "hyperspike.io", "valkeys", "team-a"); err != nil || ok {
-		t.Fatalf("before the generated ClusterRole: Crossplane may create valkeys.hyperspike.io = %v (%v); want false, or this test proves nothing of the role", ok, err)
+	service := ds.Spec.Service.Catalog[0]
+	small, medium := offering(t, ds, "small"), offering(t, ds, "medium")
+	instance := internalInstance(ds, out.API, small.Name, service.Name)
+	if p.v1() {
+		// On 1.x the namespaced instance is the claim; its composite is Crossplane's.
+		instance = &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": out.API.Group + "/" + out.API.Version, "kind": out.API.Kind,
+			"metadata": map[string]any{"name": "cache"},
+			"spec":     map[string]any{"plan": small.Name, "service": service.Name},
+		}}
 	}
-	cp.Apply(t, pm.ClusterRole)
-	// Only the generated role lets Crossplane manage the operator's CR and the NetworkPolicy.
-	cp.WaitForCrossplaneMay(t, "create", "hyperspike.io", "valkeys", "team-a")
-	cp.WaitForCrossplaneMay(t, "create", "networking.k8s.io", "networkpolicies", "team-a")
-	lap("Valkey CRD established, generated ClusterRole %s aggregated", pm.ClusterRole.GetName())
+	instance.SetNamespace(ns)
+	key := client.ObjectKeyFromObject(instance)
+	// Left as found: the instance (and with it what it composed), then its API and the roles.
+	deleteAfter(t, cp, []*unstructured.Unstructured{instance}, append([]*unstructured.Unstructured{out.XRD}, out.Compositions...))
 
-	lap("%s installed", installPatchAndTransform(t, cp))
+	if p.v1() {
+		// Crossplane composes provider-kubernetes Objects, which its role covers once the provider
+		// is installed; the Valkey is created by provider-kubernetes, as the identity its operator
+		// runs it as, which must be granted the operator's CR: here what an operator grants it.
+		grant := providerGrant(p.provider.ServiceAccount, "hyperspike.io", "valkeys")
+		if ok, _, err := cp.ServiceAccountMay(ctx, p.provider.ServiceAccount, "create", "hyperspike.io", "valkeys", ns); err != nil || ok {
+			t.Fatalf("before the grant: may provider-kubernetes (%s) create valkeys.hyperspike.io? %v (%v); want no, or this test proves nothing of the grant", p.provider.ServiceAccount, ok, err)
+		}
+		deleteAfter(t, cp, append(grant, pm.ClusterRole))
+		cp.Apply(t, append(grant, pm.ClusterRole)...)
+		cp.WaitForServiceAccountMay(t, p.provider.ServiceAccount, "create", "hyperspike.io", "valkeys", ns)
+		cp.WaitForCrossplaneMay(t, "create", "kubernetes.crossplane.io", "objects", "")
+		lap("Valkey CRD established; provider-kubernetes granted valkeys; generated ClusterRole %s aggregated", pm.ClusterRole.GetName())
+	} else {
+		// Crossplane's chart role does not cover the operator's group: without the generated role
+		// the Valkey could not be composed.
+		if ok, _, err := cp.CrossplaneMay(ctx, "create", "hyperspike.io", "valkeys", ns); err != nil || ok {
+			t.Fatalf("before the generated ClusterRole: Crossplane may create valkeys.hyperspike.io = %v (%v); want false, or this test proves nothing of the role", ok, err)
+		}
+		deleteAfter(t, cp, []*unstructured.Unstructured{pm.ClusterRole})
+		cp.Apply(t, pm.ClusterRole)
+		// Only the generated role lets Crossplane manage the operator's CR and the NetworkPolicy.
+		cp.WaitForCrossplaneMay(t, "create", "hyperspike.io", "valkeys", ns)
+		cp.WaitForCrossplaneMay(t, "create", "networking.k8s.io", "networkpolicies", ns)
+		lap("Valkey CRD established, generated ClusterRole %s aggregated", pm.ClusterRole.GetName())
+	}
 
-	// The XRD and its Composition; the v2 example has no export template.
+	// The XRD and its Composition; the internal examples have no export template.
 	cp.Apply(t, append([]*unstructured.Unstructured{out.XRD}, out.Compositions...)...)
 	cp.WaitForXRD(t, out.XRD)
 	lap("XRD %s established", out.XRD.GetName())
 
-	cp.Apply(t, &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "team-a"},
-	}})
-	service := ds.Spec.Service.Catalog[0]
-	small, medium := offering(t, ds, "small"), offering(t, ds, "medium")
-	xr := internalInstance(ds, out.API, small.Name, service.Name)
-	xrKey := client.ObjectKeyFromObject(xr)
-	if err := kc.Create(ctx, xr.DeepCopy()); err != nil {
-		t.Fatalf("cannot create %s %s: %v", xr.GetKind(), xrKey, err)
+	if err := kc.Create(ctx, instance.DeepCopy()); err != nil {
+		t.Fatalf("cannot create %s %s: %v", instance.GetKind(), key, err)
 	}
-	valkey := waitForValkey(t, cp, xr, small)
-	lap("Valkey %s composed for %s %s (plan %s)", valkey.GetName(), xr.GetKind(), xrKey, small.Name)
+	valkey := waitForValkey(t, p, instance, small)
+	lap("Valkey %s composed for %s %s (plan %s)", valkey.GetName(), instance.GetKind(), key, small.Name)
 
 	t.Run("ComposesValkeyOfPlan", func(t *testing.T) {
 		assertPlanValues(t, valkey.Object, small, service)
 		t.Logf("plan %s: %s", small.Name, describeValkey(valkey.Object))
+		if p.v1() {
+			return // The v1 example composes the Valkey alone.
+		}
 		l := &unstructured.UnstructuredList{}
 		l.SetGroupVersionKind(schema.GroupVersionKind{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicyList"})
-		if err := kc.List(ctx, l, client.InNamespace(xrKey.Namespace), client.MatchingLabels{"crossplane.io/composite": xrKey.Name}); err != nil {
+		if err := kc.List(ctx, l, client.InNamespace(key.Namespace), client.MatchingLabels{"crossplane.io/composite": key.Name}); err != nil {
 			t.Fatal(err)
 		}
 		if len(l.Items) != 1 {
@@ -103,11 +139,13 @@ func TestControlPlaneComposesInternalValkey(t *testing.T) {
 		}
 	})
 
-	t.Run("ReadyFromReadinessCheck", func(t *testing.T) {
-		// Not ready while the Valkey's status.ready is unset: the check is the declared MatchTrue.
-		u := getObject(t, kc, xr.GroupVersionKind(), xrKey)
-		if s, msg := testtools.Condition(u, "Ready"); s == "True" {
-			t.Fatalf("%s %s is Ready before its Valkey reports status.ready (%s)", xr.GetKind(), xrKey, msg)
+	t.Run("StatusFromTheValkey", func(t *testing.T) {
+		// On v2 not ready while the Valkey's status.ready is unset: the check is the declared
+		// MatchTrue. On 1.x the Object is Ready once it created the Valkey, and the Valkey's status
+		// comes back through it.
+		u := getObject(t, kc, instance.GroupVersionKind(), key)
+		if s, msg := testtools.Condition(u, "Ready"); s == "True" && !p.v1() {
+			t.Fatalf("%s %s is Ready before its Valkey reports status.ready (%s)", instance.GetKind(), key, msg)
 		}
 		// What the operator would do.
 		v := getObject(t, kc, valkeyGVK, client.ObjectKeyFromObject(valkey))
@@ -117,17 +155,25 @@ func TestControlPlaneComposesInternalValkey(t *testing.T) {
 		if err := kc.Status().Update(ctx, v); err != nil {
 			t.Fatalf("cannot set status.ready of Valkey %s: %v", v.GetName(), err)
 		}
-		cp.WaitForConditions(t, xr.GroupVersionKind(), xrKey, "Ready")
+		cp.WaitForConditions(t, instance.GroupVersionKind(), key, "Ready")
 		// The declared status: the Valkey's status.ready, shown in the VALKEY-READY column.
-		if got := field(getObject(t, kc, xr.GroupVersionKind(), xrKey), "status.managed.ready"); got != "true" {
-			t.Errorf("%s %s: status.managed.ready = %q, want \"true\"", xr.GetKind(), xrKey, got)
-		}
-		lap("%s %s Ready after status.ready was set", xr.GetKind(), xrKey)
+		cp.Eventually(t, instance.GetKind()+" "+key.String()+" to show status.managed.ready of its Valkey", composeTimeout, func(ctx context.Context) (bool, string) {
+			u := &unstructured.Unstructured{}
+			u.SetGroupVersionKind(instance.GroupVersionKind())
+			if err := kc.Get(ctx, key, u); err != nil {
+				return false, err.Error()
+			}
+			if got := field(u, "status.managed.ready"); got != "true" {
+				return false, "status.managed.ready = " + got
+			}
+			return true, ""
+		})
+		lap("%s %s Ready, status.managed.ready from the Valkey", instance.GetKind(), key)
 	})
 
 	t.Run("PlanUpgradeInPlace", func(t *testing.T) {
-		updatePlan(t, kc, xrKey, xr.GroupVersionKind(), medium.Name, "")
-		got := waitForValkey(t, cp, xr, medium)
+		updatePlan(t, kc, key, instance.GroupVersionKind(), medium.Name, "")
+		got := waitForValkey(t, p, instance, medium)
 		if got.GetName() != valkey.GetName() {
 			t.Errorf("plan %s → %s: the composed Valkey is %q, want the existing %q", small.Name, medium.Name, got.GetName(), valkey.GetName())
 		}
@@ -139,11 +185,34 @@ func TestControlPlaneComposesInternalValkey(t *testing.T) {
 	})
 
 	t.Run("APIServerRefusesDowngrade", func(t *testing.T) {
-		updatePlan(t, kc, xrKey, xr.GroupVersionKind(), small.Name, generator.MsgNoDownsizing)
+		updatePlan(t, kc, key, instance.GroupVersionKind(), small.Name, generator.MsgNoDownsizing)
 		lap("plan %s → %s refused by the API server", medium.Name, small.Name)
 	})
 
 	t.Logf("total test time %s", time.Since(began).Round(100*time.Millisecond))
+}
+
+// providerGrant is what an operator grants provider-kubernetes' identity (the ServiceAccount sa of
+// CrossplaneNamespace) for the kinds its Objects wrap: a ClusterRole and its binding.
+func providerGrant(sa, group string, resources ...string) []*unstructured.Unstructured {
+	rs := make([]any, len(resources))
+	for i, r := range resources {
+		rs[i] = r
+	}
+	name := "provider-kubernetes:" + group
+	return []*unstructured.Unstructured{
+		{Object: map[string]any{
+			"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+			"metadata": map[string]any{"name": name},
+			"rules":    []any{map[string]any{"apiGroups": []any{group}, "resources": rs, "verbs": []any{"*"}}},
+		}},
+		{Object: map[string]any{
+			"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+			"metadata": map[string]any{"name": name},
+			"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
+			"subjects": []any{map[string]any{"kind": "ServiceAccount", "name": sa, "namespace": testtools.CrossplaneNamespace}},
+		}},
+	}
 }
 
 func offering(t *testing.T, ds *v1alpha1.DataService, name string) v1alpha1.Offering {
@@ -167,24 +236,32 @@ func getObject(t *testing.T, kc client.Client, gvk schema.GroupVersionKind, key 
 	return u
 }
 
-// waitForValkey waits until Crossplane has composed, in the instance's namespace, the one Valkey of
-// the instance with the plan's memory and replicas.
-func waitForValkey(t *testing.T, cp *testtools.ControlPlane, xr *unstructured.Unstructured, plan v1alpha1.Offering) *unstructured.Unstructured {
+// waitForValkey waits until the one Valkey of the instance exists with the plan's memory: in the
+// instance's namespace, composed by Crossplane with its composite's label (v2) or created by
+// provider-kubernetes from the Object, named after the claim (1.x).
+func waitForValkey(t *testing.T, p *platform, instance *unstructured.Unstructured, plan v1alpha1.Offering) *unstructured.Unstructured {
 	t.Helper()
 	want := string(plan.Values["memory"].Raw)
 	var got *unstructured.Unstructured
-	cp.Eventually(t, "Crossplane to compose a Valkey of plan "+plan.Name+" for "+xr.GetName(), composeTimeout, func(ctx context.Context) (bool, string) {
+	p.cp.Eventually(t, "a Valkey of plan "+plan.Name+" for "+instance.GetName(), composeTimeout, func(ctx context.Context) (bool, string) {
 		l := &unstructured.UnstructuredList{}
 		l.SetGroupVersionKind(valkeyGVK.GroupVersion().WithKind("ValkeyList"))
-		if err := cp.Client.List(ctx, l, client.InNamespace(xr.GetNamespace()), client.MatchingLabels{"crossplane.io/composite": xr.GetName()}); err != nil {
+		opts := []client.ListOption{client.InNamespace(instance.GetNamespace())}
+		if !p.v1() {
+			opts = append(opts, client.MatchingLabels{"crossplane.io/composite": instance.GetName()})
+		}
+		if err := p.cp.Client.List(ctx, l, opts...); err != nil {
 			return false, err.Error()
 		}
 		switch len(l.Items) {
 		case 0:
-			return false, "no Valkey yet; " + xr.GetKind() + ": " + claimState(ctx, cp.Client, xr)
+			return false, "no Valkey yet; " + instance.GetKind() + ": " + claimState(ctx, p.cp.Client, instance)
 		case 1:
 		default:
 			return false, fmt.Sprintf("%d Valkeys, want 1", len(l.Items))
+		}
+		if p.v1() && l.Items[0].GetName() != instance.GetName() {
+			return false, "Valkey " + l.Items[0].GetName() + ", want one named after the claim"
 		}
 		if m := field(&l.Items[0], "spec.resources.requests.memory"); fmt.Sprintf("%q", m) != want {
 			return false, "memory is " + m + ", want " + want

@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
@@ -30,33 +31,39 @@ const composeTimeout = 2 * time.Minute
 
 var serviceInstanceGVK = schema.GroupVersionKind{Group: "dataservices.anynines.com", Version: "v1", Kind: "ServiceInstance"}
 
-// TestControlPlaneComposesGeneratedMongoDBAPI proves the control plane the issue-8 test runs on: a
-// Klutch-like control plane (kube-apiserver, Crossplane core, Klutch's CRDs) serves the API generated
-// for examples/klutch/mongodb.yaml, enforces its CEL rules, and composes a claim of it into a
-// provider-anynines ServiceInstance through function-patch-and-transform, installed as a Function
-// Crossplane pulls from a loopback registry and served over mTLS by a local process.
+// TestControlPlaneComposesGeneratedMongoDBAPI proves the control plane of each Crossplane line the
+// other control-plane tests run on: a Klutch-like control plane (kube-apiserver, Crossplane core,
+// Klutch's CRDs) serves the API generated for examples/klutch/mongodb.yaml, enforces its CEL rules,
+// and composes a claim of it into a provider-anynines ServiceInstance through
+// function-patch-and-transform, installed as a Function Crossplane pulls from a loopback registry
+// and served over mTLS by a local process.
 func TestControlPlaneComposesGeneratedMongoDBAPI(t *testing.T) {
-	skipControlPlaneIfShort(t)
+	forEachLine(t, testComposesGeneratedMongoDBAPI)
+}
+
+func testComposesGeneratedMongoDBAPI(t *testing.T, p *platform) {
 	began := time.Now()
 	ctx := context.Background()
-
-	cp := testtools.StartControlPlane(t)
-	kc := cp.Client
+	cp, kc := p.cp, p.cp.Client
 
 	installKlutchCRDs(t, cp)
 	cp.Lap(t, "Klutch CRDs established")
 
-	installPatchAndTransform(t, cp)
-
-	// The generated API, applied directly (the final test installs it through our function).
+	// The generated API, applied directly (the install test composes it through our function),
+	// without its export template: nothing here exports it. A claim of a namespace of its own.
 	out := generateExample(t, "examples/klutch/mongodb.yaml")
-	cp.Apply(t, out.Objects()...)
+	api := append([]*unstructured.Unstructured{out.XRD}, out.Compositions...)
+	claim := readClaim(t)
+	claim.SetNamespace("generated-mongodb")
+	claimKey := client.ObjectKeyFromObject(claim)
+	deleteAfter(t, cp, []*unstructured.Unstructured{claim}, api)
+	cp.Apply(t, &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": claim.GetNamespace()},
+	}})
+	cp.Apply(t, api...)
 	cp.WaitForXRD(t, out.XRD)
 	// Its garbage collector discovers types on start (then every 30s): start it once they exist.
 	cp.StartControllerManager(t)
-
-	claim := readClaim(t)
-	claimKey := client.ObjectKeyFromObject(claim)
 
 	t.Run("APIServerRejectsUnknownPlan", func(t *testing.T) {
 		bad := claim.DeepCopy()
@@ -158,19 +165,6 @@ func skipControlPlaneIfShort(t *testing.T) {
 	}
 }
 
-// installPatchAndTransform installs function-patch-and-transform: its package pulled by Crossplane
-// from a loopback registry, its binary served over mTLS by the test. It returns the package's
-// reference.
-func installPatchAndTransform(t *testing.T, cp *testtools.ControlPlane) string {
-	t.Helper()
-	reg := testtools.StartPackageRegistry(t)
-	ptRef := testtools.PushFunctionPackage(t, reg, patchAndTransform, testtools.PatchAndTransform)
-	cp.Lap(t, "pushed %s", ptRef)
-	pt := cp.StartFunction(t, patchAndTransform, testtools.Function(t, patchAndTransform, testtools.PatchAndTransform), "--debug")
-	cp.InstallFunction(t, patchAndTransform, ptRef, pt)
-	return ptRef
-}
-
 func generateExample(t *testing.T, rel string) *generator.Output {
 	t.Helper()
 	path := filepath.Join(testtools.RepoRoot(t), rel)
@@ -202,14 +196,19 @@ func setPlan(t *testing.T, u *unstructured.Unstructured, plan string) {
 // the message it must reject it with.
 func updatePlan(t *testing.T, kc client.Client, key client.ObjectKey, gvk schema.GroupVersionKind, plan, wantErr string) {
 	t.Helper()
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(gvk)
-	if err := kc.Get(context.Background(), key, u); err != nil {
-		t.Fatalf("cannot get claim %s: %v", key, err)
-	}
-	from, _, _ := unstructured.NestedString(u.Object, "spec", "plan")
-	setPlan(t, u, plan)
-	err := kc.Update(context.Background(), u)
+	var from string
+	// Crossplane writes the object too (its status, its composite's references): read, modify,
+	// write again on a conflict, which says nothing of the plan.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(gvk)
+		if err := kc.Get(context.Background(), key, u); err != nil {
+			t.Fatalf("cannot get claim %s: %v", key, err)
+		}
+		from, _, _ = unstructured.NestedString(u.Object, "spec", "plan")
+		setPlan(t, u, plan)
+		return kc.Update(context.Background(), u)
+	})
 	switch {
 	case wantErr == "" && err != nil:
 		t.Fatalf("plan %s -> %s: the API server rejected it: %v", from, plan, err)

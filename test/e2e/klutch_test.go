@@ -3,9 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
@@ -34,11 +33,13 @@ var (
 
 // TestKlutchLifecycle walks Klutch's API lifecycle on real klutch-bind (example-backend in
 // --control-plane-mode and the konnector, built from ../shared/third_party/klutch-bind) between the
-// control plane of the install test (Crossplane core, our Function over mTLS, packages from a
-// loopback registry) and an app cluster (a second kube-apiserver):
+// control plane of each Crossplane line (Crossplane core, our Function over mTLS, packages from a
+// loopback registry, provider-kubernetes; see platformOf) and an app cluster (a second
+// kube-apiserver):
 //
 //  1. the MongoDB and ServiceBinding DataServices are composed into XRDs, Compositions and export
-//     templates;
+//     templates (on Crossplane 1.x inside provider-kubernetes Objects): the templates klutch-bind
+//     exports are the ones the function composed, not ones the test applied;
 //  2. an AppClusterBinding exports both APIs: the backend creates the export requests and the
 //     APIServiceExports, the konnector the bound CRDs on the app cluster, whose API server enforces
 //     our enums and plan-change rules;
@@ -49,50 +50,53 @@ var (
 //  5. a plan added to the MongoDB DataService reaches the app cluster's CRD without rebinding;
 //  6. deleting the claim on the app cluster deletes it on the control plane.
 //
-// Everything runs in a network namespace of the test's own: the konnector binds :8080 on every
-// interface.
+// The konnector binds :8080 on every interface: it runs in a network namespace of its own.
 func TestKlutchLifecycle(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: starts a control plane, an app cluster and klutch-bind; run without -short")
-	}
-	// Built before entering the namespace, which cannot reach the module proxy.
+	skipControlPlaneIfShort(t)
 	kb := testtools.KlutchBindBinaries(t)
-	testtools.KubeAPIServer(t)
-	testtools.KubeControllerManager(t)
-	testtools.CrossplaneCoreBinary(t, testtools.CrossplaneCore)
-	testtools.CrossplaneCRDs(t, testtools.CrossplaneCore)
-	testtools.Function(t, patchAndTransform, testtools.PatchAndTransform)
-	testtools.Crossplane(t, testtools.CrossplaneV2)
-	if testtools.RunInNetworkNamespace(t) {
-		return
-	}
+	forEachLine(t, func(t *testing.T, p *platform) { testKlutchLifecycle(t, p, kb) })
+}
+
+func testKlutchLifecycle(t *testing.T, p *platform, kb *testtools.KlutchBind) {
 	ctx := context.Background()
 	ph := newPhases(t)
 	root := testtools.RepoRoot(t)
-
-	// Phase: the control plane of the install test, with the packages from the registry.
-	cp, reg := startPlatform(t, root)
-	ph.end("control plane up, Functions and platform Configuration installed from registry " + reg.Host)
-	kc := cp.Client
+	cp, kc := p.cp, p.cp.Client
+	installKlutchCRDs(t, cp)
 
 	// Step 1: the DataServices composed.
-	var dsNames []string
+	var dss []*unstructured.Unstructured
+	wants := map[string]*generator.Output{}
 	for _, f := range []string{"mongodb.yaml", "servicebinding.yaml"} {
-		ds := testtools.ReadObjects(t, filepath.Join(root, "examples", "klutch", f))[0]
+		path := filepath.Join(root, "examples", "klutch", f)
+		ds := testtools.ReadObjects(t, path)[0]
+		dss = append(dss, ds)
+		wants[ds.GetName()] = p.generate(t, path)
+	}
+	// Deleted when the test ends (the claims are deleted on the app cluster, step 6, or with the
+	// XRDs), and with them what they composed: the line stays as the platform left it.
+	var composed []*unstructured.Unstructured
+	for _, ds := range dss {
+		composed = append(composed, wants[ds.GetName()].Objects()...)
+	}
+	deleteAfter(t, cp, dss, composed)
+	for _, ds := range dss {
 		cp.Apply(t, ds)
-		dsNames = append(dsNames, ds.GetName())
 	}
-	for _, n := range dsNames {
-		cp.WaitForConditions(t, dataServiceGVK, client.ObjectKey{Name: n}, "Synced", "Ready")
+	for _, ds := range dss {
+		cp.WaitForConditions(t, dataServiceGVK, client.ObjectKeyFromObject(ds), "Synced", "Ready")
 	}
-	for _, x := range []string{"xmongodbinstances.anynines.com", "xservicebindings.anynines.com"} {
-		cp.WaitForConditions(t, xrdGVK, client.ObjectKey{Name: x}, "Established", "Offered")
+	cp.Lap(t, "DataServices %s and %s Ready", dss[0].GetName(), dss[1].GetName())
+	for _, ds := range dss {
+		cp.WaitForXRD(t, wants[ds.GetName()].XRD)
 	}
-	for _, n := range []string{"mongodbinstances", "servicebindings"} {
-		get(ctx, t, kc, exportTemplateGVK, client.ObjectKey{Namespace: testtools.CrossplaneNamespace, Name: n})
-	}
+	t.Run("ExportTemplatesAreTheComposed", func(t *testing.T) {
+		for _, ds := range dss {
+			checkComposed(ctx, t, p, ds.GetName(), wants[ds.GetName()])
+		}
+	})
 	cp.StartControllerManager(t)
-	ph.end("step 1: DataServices mongodb and servicebinding Ready; XRDs Offered; export templates in " + testtools.CrossplaneNamespace)
+	ph.end("step 1: DataServices mongodb and servicebinding Ready; XRDs Offered; the export templates they composed in " + testtools.CrossplaneNamespace)
 
 	// Step 2: bind both APIs into the app cluster.
 	for _, f := range kb.CRDFiles(t) {
@@ -139,9 +143,7 @@ func TestKlutchLifecycle(t *testing.T) {
 	// and the konnector reads them only when it starts the syncer of an export. The test accepts them
 	// on the APIServiceBinding, as an operator would, before the konnector starts.
 	acceptPermissionClaims(ctx, t, kc, client.ObjectKey{Namespace: rootNS, Name: "servicebindings.anynines.com"})
-	// Crossplane's RBAC manager has granted the XRDs' types (they are Offered); it holds :8080.
-	cp.StopRBACManager(t)
-	cp.StartKonnector(t, kb, rootNS, kubeconfigSecret, kubeconfigKey)
+	cp.StartKonnector(t, kb, app, rootNS, kubeconfigSecret, kubeconfigKey)
 	// klutch-bind fault: the ClusterBinding's heartbeat check reports clock drift on a fresh
 	// heartbeat; the APIServiceBindings' conditions say whether the APIs are bound.
 	for _, r := range []string{"mongodbinstances.anynines.com", "servicebindings.anynines.com"} {
@@ -254,7 +256,7 @@ func TestKlutchLifecycle(t *testing.T) {
 	ph.end("step 4: ServiceBinding claim on the control plane in " + cpSB.GetNamespace() + "; its Secret " + creds + " on the app cluster")
 
 	// Step 5: the operator adds a plan.
-	addPlan(ctx, t, kc, dsNames[0], newPlan)
+	addPlan(ctx, t, kc, dss[0].GetName(), newPlan)
 	app.Eventually(t, "plan "+newPlan+" to reach the app cluster's CRD", bindTimeout, func(ctx context.Context) (bool, string) {
 		crd := get(ctx, t, ac, crdGVK, client.ObjectKey{Name: "mongodbinstances.anynines.com"})
 		if p := fmt.Sprint(claimSpecSchema(t, crd)["properties"].(map[string]any)["plan"]); !strings.Contains(p, newPlan) {
@@ -285,47 +287,6 @@ func TestKlutchLifecycle(t *testing.T) {
 	}
 	waitGone(t, cp, "the claims on the control plane and the ServiceInstance", []*unstructured.Unstructured{cpClaim, cpSB, si})
 	ph.end("step 6: claims deleted on the app cluster are gone from the control plane, with their ServiceInstance")
-}
-
-// startPlatform starts the install test's control plane: our Function and the platform Configuration
-// built and pushed by the dataservice CLI, installed by Crossplane from a loopback registry, our
-// Function served over mTLS, function-patch-and-transform beside it.
-func startPlatform(t *testing.T, root string) (*testtools.ControlPlane, *testtools.PackageRegistry) {
-	t.Helper()
-	work := t.TempDir()
-	cli := buildCLI(t, work)
-	fnDir := filepath.Join(work, "function")
-	// This machine's platform only: the install test proves the multi-platform package.
-	runCLI(t, nil, cli, "build", "function", "--package-root", filepath.Join(root, "package"),
-		"--platform", "linux/"+runtime.GOARCH, "--source-date-epoch", "0", "-o", fnDir)
-	fnFiles, err := filepath.Glob(filepath.Join(fnDir, "*.xpkg"))
-	if err != nil || len(fnFiles) == 0 {
-		t.Fatalf("dataservice build function wrote no package into %s", fnDir)
-	}
-	reg := testtools.StartPackageRegistry(t)
-	fnRepo := reg.Ref("function-dataservice/function-dataservice")
-	platformRoot := stagePlatform(t, root, filepath.Join(work, "platform"), fnRepo)
-	platformFile := filepath.Join(work, "dataservice-platform.xpkg")
-	runCLI(t, nil, cli, "build", platformRoot, "-e", filepath.Join(root, "examples", "klutch"), "-o", platformFile)
-	env := append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
-	fnRef := fnRepo + ":" + packageVersion
-	pushArgs := []string{"push", fnRef}
-	for _, f := range fnFiles {
-		pushArgs = append(pushArgs, "-f", f)
-	}
-	runCLI(t, env, cli, pushArgs...)
-	platformRef := reg.Ref("function-dataservice/dataservice-platform:" + packageVersion)
-	runCLI(t, env, cli, "push", platformRef, "-f", platformFile)
-	ptRef := testtools.PushFunctionPackage(t, reg, patchAndTransform, testtools.PatchAndTransform)
-	fnBin := extractFunctionBinary(t, fnRef, filepath.Join(work, "bin"))
-
-	cp := testtools.StartControlPlane(t)
-	installKlutchCRDs(t, cp)
-	cp.ApplyFile(t, filepath.Join(root, "examples", "rbac.yaml"))
-	cp.WaitForCrossplaneMay(t, "create", "example-backend.klutch.anynines.com", "apiserviceexporttemplates", testtools.CrossplaneNamespace)
-	installPackages(t, cp, ptRef, fnRef, fnBin, platformRef)
-	cp.WaitForXRD(t, testtools.ReadObjects(t, filepath.Join(root, "apis", "definition.yaml"))[0])
-	return cp, reg
 }
 
 // acceptPermissionClaims sets every permission claim of the APIServiceExport on its
@@ -410,26 +371,4 @@ func claimSpecSchema(t *testing.T, crd *unstructured.Unstructured) map[string]an
 		t.Fatalf("CRD %s has no spec schema", crd.GetName())
 	}
 	return spec
-}
-
-// installPackages installs the Functions, then the platform Configuration, and waits until it is
-// Installed and Healthy. The Functions come first, under the names Compositions reference:
-// Crossplane's dependency resolution would otherwise create the Configuration's dependency itself,
-// named after the repository (function-dataservice-function-dataservice), which no Composition
-// pipes to. Installed first, the Function satisfies the dependency.
-func installPackages(t *testing.T, cp *testtools.ControlPlane, ptRef, fnRef, fnBin, platformRef string) *unstructured.Unstructured {
-	t.Helper()
-	pt := cp.StartFunction(t, patchAndTransform, testtools.Function(t, patchAndTransform, testtools.PatchAndTransform))
-	cp.InstallFunction(t, patchAndTransform, ptRef, pt)
-	fs := cp.StartFunction(t, dataServiceFunction, fnBin, "--debug", "--metrics-address="+freeAddress(t))
-	cp.InstallFunction(t, dataServiceFunction, fnRef, fs)
-	cfg := &unstructured.Unstructured{}
-	cfg.SetGroupVersionKind(configurationGVK)
-	cfg.SetName("dataservice-platform")
-	_ = unstructured.SetNestedField(cfg.Object, platformRef, "spec", "package")
-	if err := cp.Client.Create(context.Background(), cfg); err != nil {
-		t.Fatalf("cannot create Configuration %s: %v", cfg.GetName(), err)
-	}
-	cp.WaitForConditions(t, configurationGVK, client.ObjectKeyFromObject(cfg), "Installed", "Healthy")
-	return cfg
 }

@@ -12,10 +12,6 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
-// providerKubernetes is the provider-kubernetes release Klutch deploys, whose Object holds the
-// export template on Crossplane 1.x.
-const providerKubernetes = "v0.18.0"
-
 // testRenderControlPlaneLines renders Klutch's MongoDB with the CLI of each line, given the CRD of
 // XRDs of a Crossplane release as --extra-resources, which is how a control plane before v2.2 tells
 // the function its line: render delivers it as Crossplane does. With v1.20.7's CRD (no version v2)
@@ -104,7 +100,7 @@ func validateObjects(t *testing.T, root string, rendered []byte) {
 		}
 	}
 	writeTestFile(t, filepath.Join(dir, "rendered.yaml"), strings.Join(docs, "---\n"))
-	pk := testtools.ModuleDir(t, "github.com/crossplane-contrib/provider-kubernetes", providerKubernetes)
+	pk := testtools.ModuleDir(t, "github.com/crossplane-contrib/provider-kubernetes", testtools.ProviderKubernetes)
 	validateRendered(t, root, dir, filepath.Join(pk, "package", "crds"))
 }
 
