@@ -290,12 +290,18 @@ func (v *liveVerdict) respond(rsp *fnv1.RunFunctionResponse) {
 	r := v.report
 	var msgs []string
 	for _, c := range r.Changes {
+		if v.allowed {
+			msgs = append(msgs, c.Summary())
+			continue
+		}
 		msgs = append(msgs, c.Message())
 	}
 	if r.Evaluated < r.Total {
-		msgs = append(msgs, fmt.Sprintf("%d instances of the API exist and %d were evaluated (%s): what the change does to the others is unknown; "+
-			"check it with dataservice check-compat --kubeconfig, then annotate the DataService with %s: \"true\" to apply it",
-			r.Total, r.Evaluated, r.Stopped, v1alpha1.AnnotationAllowBreakingChanges))
+		m := fmt.Sprintf("%d instances of the API exist and %d were evaluated (%s): what the change does to the others is unknown", r.Total, r.Evaluated, r.Stopped)
+		if !v.allowed {
+			m += fmt.Sprintf("; check it with dataservice check-compat --kubeconfig, then annotate the DataService with %s: \"true\" to apply it", v1alpha1.AnnotationAllowBreakingChanges)
+		}
+		msgs = append(msgs, m)
 	}
 	for _, rs := range r.Resizes {
 		response.Normal(rsp, rs.ResizeMessage())
@@ -320,14 +326,15 @@ func (v *liveVerdict) respond(rsp *fnv1.RunFunctionResponse) {
 // DataService generates.
 const msgApplied = "the XRD and Compositions are what the DataService generates"
 
-// changesStale says whether the observed DataService's ChangesApplied condition says anything but
-// that every change is applied: a reconcile that finds nothing pending sets it right.
+// changesStale says whether the observed DataService's ChangesApplied condition says a change is
+// held back: a reconcile that finds nothing pending sets it right. One that says a breaking change
+// was applied as the annotation asked stays, to say so, until the next change is evaluated.
 func changesStale(xr map[string]any) bool {
 	conds, _, _ := unstructured.NestedSlice(xr, "status", "conditions")
 	for _, c := range conds {
 		m, _ := c.(map[string]any)
 		if m["type"] == conditionChangesApplied {
-			return m["status"] != "True" || m["reason"] != reasonApplied
+			return m["status"] != "True"
 		}
 	}
 	return false

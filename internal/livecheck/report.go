@@ -77,8 +77,13 @@ const shown = 3
 // of them, and the fix. allow says what the fix is besides the change's own: the annotation that
 // applies it anyway.
 func (c Change) Message() string {
-	return fmt.Sprintf("%s: %s (%s); %s, or annotate the DataService with %s: \"true\" to apply it anyway",
-		c.What, countOf(len(c.Instances), "instance", "instances")+" "+verb(c.Kinds, len(c.Instances)), Names(c.Instances, shown), c.Fix, v1alpha1.AnnotationAllowBreakingChanges)
+	return fmt.Sprintf("%s; %s, or annotate the DataService with %s: \"true\" to apply it anyway", c.Summary(), c.Fix, v1alpha1.AnnotationAllowBreakingChanges)
+}
+
+// Summary says a change in one line without the fix: what changed, how many instances it breaks
+// and the first of them.
+func (c Change) Summary() string {
+	return fmt.Sprintf("%s: %s %s (%s)", c.What, countOf(len(c.Instances), "instance", "instances"), verb(c.Kinds, len(c.Instances)), Names(c.Instances, shown))
 }
 
 // ResizeMessage says a value change in one line, with the instances it changes.
