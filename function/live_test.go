@@ -134,12 +134,8 @@ func TestLiveChange(t *testing.T) {
 			want: func(t *testing.T, next *generator.Output) want {
 				return want{
 					requirements: askInstances,
-					desired: map[string]*structpb.Struct{
-						"xrd":                 xrdAsObserved(t),
-						"composition-cache-a": asStruct(t, next.Compositions[0]),
-						"composition-cache-b": asStruct(t, next.Compositions[1]),
-					},
-					results: []string{`held back: plan "a-big" is no longer offered (NotOffered): 1 instance uses it (team-a/orders); hide it with spec.plan.hidden instead`},
+					desired:      composedWith(t, xrdAsObserved(t), next),
+					results:      []string{`held back: plan "a-big" is no longer offered (NotOffered): 1 instance uses it (team-a/orders); hide it with spec.plan.hidden instead`},
 					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: reasonHeldBack,
 						Message: ptr(`held back: plan "a-big" is no longer offered (NotOffered): 1 instance uses it (team-a/orders); hide it with spec.plan.hidden instead (instances that have it keep it, new ones cannot choose it), or annotate the DataService with dataservice.klutch.io/allow-breaking-changes: "true" to apply it anyway`)},
 				}
@@ -152,13 +148,9 @@ func TestLiveChange(t *testing.T) {
 			want: func(t *testing.T, next *generator.Output) want {
 				return want{
 					requirements: askInstances,
-					desired: map[string]*structpb.Struct{
-						"xrd":                 xrdAsObserved(t),
-						"composition-cache-a": asStruct(t, next.Compositions[0]),
-						"composition-cache-b": asStruct(t, next.Compositions[1]),
-					},
-					results:   []string{`held back: plan "a-big" is no longer offered`},
-					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: reasonHeldBack},
+					desired:      composedWith(t, xrdAsObserved(t), next),
+					results:      []string{`held back: plan "a-big" is no longer offered`},
+					condition:    &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: reasonHeldBack},
 				}
 			},
 		},
@@ -170,13 +162,9 @@ func TestLiveChange(t *testing.T) {
 			want: func(t *testing.T, next *generator.Output) want {
 				return want{
 					requirements: askInstances,
-					desired: map[string]*structpb.Struct{
-						"xrd":                 asStruct(t, next.XRD),
-						"composition-cache-a": asStruct(t, next.Compositions[0]),
-						"composition-cache-b": asStruct(t, next.Compositions[1]),
-					},
-					results:   []string{`applied although it breaks existing instances, as dataservice.klutch.io/allow-breaking-changes asks: plan "a-big" is no longer offered`},
-					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: reasonAllowed},
+					desired:      composedWith(t, asStruct(t, next.XRD), next),
+					results:      []string{`applied although it breaks existing instances, as dataservice.klutch.io/allow-breaking-changes asks: plan "a-big" is no longer offered`},
+					condition:    &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: reasonAllowed},
 				}
 			},
 		},
@@ -187,11 +175,7 @@ func TestLiveChange(t *testing.T) {
 			want: func(t *testing.T, next *generator.Output) want {
 				return want{
 					requirements: askInstances,
-					desired: map[string]*structpb.Struct{
-						"xrd":                 asStruct(t, next.XRD),
-						"composition-cache-a": asStruct(t, next.Compositions[0]),
-						"composition-cache-b": asStruct(t, next.Compositions[1]),
-					},
+					desired:      composedWith(t, asStruct(t, next.XRD), next),
 					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: reasonApplied,
 						Message: ptr("no change breaks the 3 existing instances")},
 				}
@@ -205,13 +189,9 @@ func TestLiveChange(t *testing.T) {
 			want: func(t *testing.T, next *generator.Output) want {
 				return want{
 					requirements: askInstances,
-					desired: map[string]*structpb.Struct{
-						"xrd":                 xrdAsObserved(t),
-						"composition-cache-a": asStruct(t, next.Compositions[0]),
-						"composition-cache-b": asStruct(t, next.Compositions[1]),
-					},
-					results:   []string{`held back: 3 instances of the API exist and 2 were evaluated (the function evaluates at most 2 instances per reconcile)`},
-					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: reasonHeldBack},
+					desired:      composedWith(t, xrdAsObserved(t), next),
+					results:      []string{`held back: 3 instances of the API exist and 2 were evaluated (the function evaluates at most 2 instances per reconcile)`},
+					condition:    &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_FALSE, Reason: reasonHeldBack},
 				}
 			},
 		},
@@ -219,11 +199,7 @@ func TestLiveChange(t *testing.T) {
 			reason: "A DataService whose objects are composed as observed asks for no instances.",
 			spec:   oldSpec,
 			want: func(t *testing.T, next *generator.Output) want {
-				return want{desired: map[string]*structpb.Struct{
-					"xrd":                 asStruct(t, next.XRD),
-					"composition-cache-a": asStruct(t, next.Compositions[0]),
-					"composition-cache-b": asStruct(t, next.Compositions[1]),
-				}}
+				return want{desired: composedWith(t, asStruct(t, next.XRD), next)}
 			},
 		},
 		"NothingPendingSetsTheConditionRight": {
@@ -232,11 +208,7 @@ func TestLiveChange(t *testing.T) {
 			conditions: `[{"type": "ChangesApplied", "status": "False", "reason": "BreakingChangesHeldBack", "message": "held back: …"}]`,
 			want: func(t *testing.T, next *generator.Output) want {
 				return want{
-					desired: map[string]*structpb.Struct{
-						"xrd":                 asStruct(t, next.XRD),
-						"composition-cache-a": asStruct(t, next.Compositions[0]),
-						"composition-cache-b": asStruct(t, next.Compositions[1]),
-					},
+					desired:   composedWith(t, asStruct(t, next.XRD), next),
 					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: reasonApplied, Message: ptr(msgApplied)},
 				}
 			},
@@ -324,3 +296,14 @@ func TestLiveChange(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// composedWith is the XRD and the generated Compositions of next as the function composes them,
+// the XRD given: as generated, or held back as observed.
+func composedWith(t *testing.T, xrd *structpb.Struct, next *generator.Output) map[string]*structpb.Struct {
+	t.Helper()
+	return map[string]*structpb.Struct{
+		"xrd":                 xrd,
+		"composition-cache-a": asStruct(t, next.Compositions[0]),
+		"composition-cache-b": asStruct(t, next.Compositions[1]),
+	}
+}
