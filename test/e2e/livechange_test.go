@@ -52,6 +52,9 @@ type liveService struct {
 	ready func(t *testing.T, p *platform, composed *unstructured.Unstructured)
 	// update changes a field of the instance other than its plan.
 	update func(u *unstructured.Unstructured)
+	// catalog says the plan's values come from a catalog the Composition maps: once the plan is
+	// removed, its instances' composed resources cannot be rendered.
+	catalog bool
 }
 
 // TestLiveChangeListedPlans changes Klutch's MongoDB (plans listed by its composition, passed to
@@ -106,7 +109,7 @@ func TestLiveChangeCatalogPlans(t *testing.T) {
 		prepareValkey(t, p, ds, out)
 		service := ds.Spec.Service.Catalog[0]
 		testLiveChange(t, p, &liveService{
-			ds: ds, removed: removed, kept: kept,
+			ds: ds, removed: removed, kept: kept, catalog: true,
 			remove: func(ds *v1alpha1.DataService) {
 				ds.Spec.Plan.Catalog = slices.DeleteFunc(slices.Clone(ds.Spec.Plan.Catalog), func(o v1alpha1.Offering) bool { return o.Name == removed })
 				ds.Spec.Plan.Changes[0].NoDownsizing.Sizes = slices.DeleteFunc(slices.Clone(ds.Spec.Plan.Changes[0].NoDownsizing.Sizes), func(s string) bool { return s == removed })
@@ -322,7 +325,36 @@ func testLiveChange(t *testing.T, p *platform, s *liveService) {
 		if err == nil {
 			t.Errorf("changing %s to removed plan %s was accepted", nsB+"/carts", s.removed)
 		}
+		if !s.catalog {
+			return
+		}
+		// Its composite, composed from a Composition whose map no longer has the plan.
+		xr := compositeOf(ctx, t, kc, a)
+		var got string
+		cp.Eventually(t, xr.GetKind()+" "+objectKey(xr)+" to fail to render", composeTimeout, func(ctx context.Context) (bool, string) {
+			u := get(ctx, t, kc, xr.GroupVersionKind(), client.ObjectKeyFromObject(xr))
+			st, msg := testtools.Condition(u, "Synced")
+			got = "Synced=" + st + " (" + msg + ")"
+			return st == "False" && strings.Contains(msg, "not found in map"), got
+		})
+		t.Logf("measured: once plan %s is gone from the catalog, the composite of %s: %s", s.removed, aName, got)
 	})
+}
+
+// compositeOf is the composite of an instance: the claim's (Crossplane 1.x, spec.resourceRef), or
+// the instance itself.
+func compositeOf(ctx context.Context, t *testing.T, kc client.Client, in *unstructured.Unstructured) *unstructured.Unstructured {
+	t.Helper()
+	u := get(ctx, t, kc, in.GroupVersionKind(), client.ObjectKeyFromObject(in))
+	ref, ok, _ := unstructured.NestedStringMap(u.Object, "spec", "resourceRef")
+	if !ok {
+		return u
+	}
+	xr := &unstructured.Unstructured{}
+	xr.SetAPIVersion(ref["apiVersion"])
+	xr.SetKind(ref["kind"])
+	xr.SetName(ref["name"])
+	return xr
 }
 
 // applyDataService applies ds as the test's field manager: fields it no longer sets are removed.
