@@ -66,9 +66,12 @@ func New(log logging.Logger) *Function {
 // input's controlPlane.crossplane, or detected: Crossplane v2.2 and later advertise capabilities;
 // an older one is asked for one resource, the CRD of XRDs, as requirements.extra_resources, which
 // Crossplane 1.x (v1.16's v1beta1 protocol too, served by the SDK) and v2 answer by calling the
-// function again with it. The first call, which has no answer yet, returns only that requirement. A
-// call whose context ends before the objects are generated (Crossplane's deadline, a cancelled
-// reconcile) returns the context's error as a gRPC status at once.
+// function again with it. The first call, which has no answer yet, returns only that requirement.
+// While the XRD or a Composition it would compose differs from what Crossplane observes, it asks for
+// the API's existing composites too and holds back a change that breaks any of them (live.go);
+// requirements.go builds what it asks for. A call whose context ends before the objects are
+// generated (Crossplane's deadline, a cancelled reconcile) returns the context's error as a gRPC
+// status at once.
 func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	log := f.log.WithValues("tag", req.GetMeta().GetTag())
 	log.Debug("Running function")

@@ -307,3 +307,92 @@ func composedWith(t *testing.T, xrd *structpb.Struct, next *generator.Output) ma
 		"composition-cache-b": asStruct(t, next.Compositions[1]),
 	}
 }
+
+// catalogSpec is a DataService whose plans are a catalog mapped into the backend; mem and disk are
+// the medium plan's memory and storage.
+func catalogSpec(mem, disk string) string {
+	return `{
+	"group": "example.org", "kind": "CacheInstance",
+	"plan": {
+		"values": [{"name": "memory"}, {"name": "storage"}],
+		"catalog": [
+			{"name": "small", "values": {"memory": "1Gi", "storage": "5Gi"}},
+			{"name": "medium", "values": {"memory": "` + mem + `", "storage": "` + disk + `"}}
+		]
+	},
+	"compositions": [{"name": "cache", "backend": {"apiVersion": "example.org/v1", "kind": "Cache", "noParameters": true,
+		"fields": [{"value": "plan.memory", "to": "spec.memory"}, {"value": "plan.storage", "to": "spec.volume.size"}]}}]
+}`
+}
+
+// TestLiveChangeCatalog changes what a catalog plan gives: a resize applies and says whom it
+// resizes; a storage shrink is held back in the Composition while the rest applies.
+func TestLiveChangeCatalog(t *testing.T) {
+	old := generate(t, "cache", catalogSpec("4Gi", "10Gi"), inputv1beta1.Defaults{})
+	observed := map[string]*fnv1.Resource{
+		"xrd":               {Resource: observedAs(t, asStruct(t, old.XRD))},
+		"composition-cache": {Resource: observedAs(t, asStruct(t, old.Compositions[0]))},
+	}
+	instances := map[string]*fnv1.Resources{requiredInstances: {Items: []*fnv1.Resource{
+		cacheComposite("team-a", "orders", "cache", "medium"),
+		cacheComposite("team-b", "carts", "cache", "small"),
+	}}}
+	cases := map[string]struct {
+		reason      string
+		spec        string
+		composition func(next *generator.Output) *structpb.Struct
+		result      string
+		severity    fnv1.Severity
+		status      fnv1.Status
+	}{
+		"ResizeApplies": {
+			reason:      "A plan's memory growing resizes its instances in place: applied, and a Normal result says whom it resizes.",
+			spec:        catalogSpec("8Gi", "10Gi"),
+			composition: func(next *generator.Output) *structpb.Struct { return asStruct(t, next.Compositions[0]) },
+			result:      `plan "medium" of composition cache: cache spec.memory 4Gi → 8Gi: resizes 1 instance (team-a/orders)`,
+			severity:    fnv1.Severity_SEVERITY_NORMAL,
+			status:      fnv1.Status_STATUS_CONDITION_TRUE,
+		},
+		"StorageShrinkIsHeldBack": {
+			reason: "A plan's storage shrinking is held back in the Composition, which stays as observed.",
+			spec:   catalogSpec("4Gi", "5Gi"),
+			composition: func(*generator.Output) *structpb.Struct {
+				m := observed["composition-cache"].GetResource().AsMap()
+				md := m["metadata"].(map[string]any)
+				s, _ := structpb.NewStruct(map[string]any{"apiVersion": m["apiVersion"], "kind": m["kind"], "spec": m["spec"],
+					"metadata": map[string]any{"name": md["name"], "labels": md["labels"]}})
+				return s
+			},
+			result:   `held back: plan "medium" of composition cache: cache spec.volume.size 10Gi → 5Gi (a shrink the backend cannot make: volumes only grow) (Shrink): 1 instance uses it (team-a/orders)`,
+			severity: fnv1.Severity_SEVERITY_WARNING,
+			status:   fnv1.Status_STATUS_CONDITION_FALSE,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			next := generate(t, "cache", tc.spec, inputv1beta1.Defaults{})
+			req := &fnv1.RunFunctionRequest{
+				Meta:           onV22(""),
+				Observed:       &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", tc.spec)}, Resources: observed},
+				ExtraResources: instances, //nolint:staticcheck // the field Crossplane 1.x fills
+			}
+			rsp, err := New(logging.NewNopLogger()).RunFunction(context.Background(), req)
+			if err != nil || hasFatal(rsp) {
+				t.Fatalf("RunFunction: %v %v", err, rsp.GetResults())
+			}
+			if diff := cmp.Diff(tc.composition(next), rsp.GetDesired().GetResources()["composition-cache"].GetResource(), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nComposition: -want, +got:\n%s", tc.reason, diff)
+			}
+			found := false
+			for _, r := range rsp.GetResults() {
+				found = found || (r.GetSeverity() == tc.severity && strings.HasPrefix(r.GetMessage(), tc.result))
+			}
+			if !found {
+				t.Errorf("%s\nno %s result starting %q in %v", tc.reason, tc.severity, tc.result, rsp.GetResults())
+			}
+			if c := rsp.GetConditions(); len(c) != 1 || c[0].GetStatus() != tc.status {
+				t.Errorf("%s\nconditions %v, want ChangesApplied %s", tc.reason, c, tc.status)
+			}
+		})
+	}
+}
