@@ -99,6 +99,7 @@ func TestLiveChangeListedPlans(t *testing.T) {
 // Valkey inside a provider-kubernetes Object), examples/internal/v2 on v2.
 func TestLiveChangeCatalogPlans(t *testing.T) {
 	forEachLine(t, func(t *testing.T, p *platform) {
+		installKlutchCRDs(t, p.cp) // the DataService composes klutch-bind's export template
 		line := "v2"
 		if p.v1() {
 			line = "v1"
