@@ -80,16 +80,13 @@ tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core of
 # Packages, built and pushed with the dataservice CLI: no Docker engine. The platform Configuration
 # is crossplane.yaml with apis/ as its only content and the Klutch DataServices as examples.
 XPKG := _output/xpkg
-# The platform Configuration's content: the DataService XRD and its Composition (apis/overlay.yaml is
-# the overlay's schema for `dataservice explain`, a CRD no Configuration may hold).
-PLATFORM_APIS := apis/definition.yaml apis/composition.yaml
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
 .PHONY: xpkg
 xpkg: ## Build the platform Configuration and the Function packages (linux/amd64, linux/arm64) into _output/xpkg.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/dataservice ./cmd/dataservice
 	rm -rf _output/platform && mkdir -p _output/platform/apis $(XPKG)
-	cp crossplane.yaml _output/platform/ && cp $(PLATFORM_APIS) _output/platform/apis/
+	cp crossplane.yaml _output/platform/ && cp apis/*.yaml _output/platform/apis/
 	$(BIN)/dataservice build _output/platform -e $(CURDIR)/examples/klutch -o $(XPKG)/dataservice-platform.xpkg
 	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(BIN)/dataservice build function --package-root package --ldflags="$(LDFLAGS)" -o $(XPKG)
 
@@ -110,7 +107,7 @@ bench: ## Benchmarks of issue 7 (about 15 min; ROUNDS=5): RunFunction, generator
 # Fuzz targets, as package:Target. A plain `go test` runs each on its checked-in corpus
 # (testdata/fuzz); fuzz-short (part of make test) also fuzzes each for FUZZ_SHORT as a regression,
 # fuzz for FUZZTIME. Findings land in the package's testdata/fuzz: fix the bug, keep the input.
-FUZZ_TARGETS := ./function:FuzzRunFunction ./internal/generator:FuzzResolveAndBuild ./internal/generator:FuzzGenerate ./internal/manifests:FuzzSplit
+FUZZ_TARGETS := ./function:FuzzRunFunction ./internal/generator:FuzzResolveAndBuild ./internal/generator:FuzzGenerate ./internal/manifests:FuzzSplit ./internal/manifests:FuzzExpand
 FUZZTIME ?= 10m
 FUZZ_SHORT ?= 5s
 

@@ -8,16 +8,17 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
-// generateFn generates the objects of a DataService.
-type generateFn func(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error)
+// generateFn generates the objects of a DataService, stopping once ctx ends.
+type generateFn func(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error)
 
 // generateWithin generates the objects of a DataService unless ctx ends first, in which case it
-// returns ctx's error at once. Compiling the CEL rules of a large spec takes seconds, and nothing
-// in the generator can be interrupted; so a caller that has gone (Crossplane's deadline passed, the
-// reconcile was cancelled) is not kept waiting: the generation goes on in the background and what
-// it accepts lands in the cache, where the next reconcile finds it. Generations run in a bounded
-// number of slots, so callers that give up again and again cannot pile work up. done, when not
-// nil, is called with the generator's error once it returns, whether the caller waited or not.
+// returns ctx's error at once. Compiling the CEL rules of a large spec takes seconds; a caller that
+// has gone (Crossplane's deadline passed, the reconcile was cancelled) is not kept waiting, and its
+// generation stops at the generator's next check of ctx (between the API server's checks of the
+// parts of the XRD), giving its slot back: abandoned generations kept the slots busy, and a small
+// DataService behind them timed out. Generations run in a bounded number of slots, so callers
+// that give up again and again cannot pile work up. done, when not nil, is called with the
+// generator's error once it returns, whether the caller waited or not.
 func (f *Function) generateWithin(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, done func(error)) (*generator.Output, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // select below would pick a free slot as readily as the ended context
@@ -34,7 +35,7 @@ func (f *Function) generateWithin(ctx context.Context, ds *v1alpha1.DataService,
 	results := make(chan result, 1)
 	go func() {
 		defer func() { <-f.slots }()
-		out, err := f.generate(ds, d)
+		out, err := f.generate(ctx, ds, d)
 		if done != nil {
 			done(err)
 		}

@@ -19,7 +19,8 @@ import (
 )
 
 // blockingGenerator stands in for a generation that takes long (the CEL rules of a large spec): it
-// says when it started and returns only once released.
+// says when it started and returns once released, or once its context ends, as the generator
+// does.
 type blockingGenerator struct {
 	started chan struct{}
 	release chan struct{}
@@ -31,11 +32,15 @@ func newBlockingGenerator() *blockingGenerator {
 	return &blockingGenerator{started: make(chan struct{}, runtime.GOMAXPROCS(0)+8), release: make(chan struct{})}
 }
 
-func (g *blockingGenerator) generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
+func (g *blockingGenerator) generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
 	g.calls.Add(1)
 	g.started <- struct{}{}
-	<-g.release
-	return generator.Generate(ds, d)
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return generator.GenerateContext(ctx, ds, d, nil)
 }
 
 // returned waits for a RunFunction call to return. The wait is bounded only so that a hang fails
@@ -100,13 +105,14 @@ func TestRunFunctionHonoursItsContext(t *testing.T) {
 		g := newBlockingGenerator()
 		f := New(logging.NewNopLogger())
 		f.generate = g.generate
-		// Fill every slot with a generation whose caller has gone.
+		// Fill every slot with a generation whose caller is still waiting.
+		var cancels []context.CancelFunc
+		var dones []<-chan error
 		for range cap(f.slots) {
 			ctx, cancel := context.WithCancel(context.Background())
-			done := run(f, ctx)
+			cancels = append(cancels, cancel)
+			dones = append(dones, run(f, ctx))
 			<-g.started
-			cancel()
-			wantCode(t, "A call cancelled while generating returns Canceled.", returned(t, done), codes.Canceled)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := run(f, ctx)
@@ -115,12 +121,44 @@ func TestRunFunctionHonoursItsContext(t *testing.T) {
 		if n := int(g.calls.Load()); n != cap(f.slots) {
 			t.Errorf("generated %d times, want %d: the call that waited for a slot must not generate", n, cap(f.slots))
 		}
+		for i, cancel := range cancels {
+			cancel()
+			wantCode(t, "A call cancelled while generating returns Canceled.", returned(t, dones[i]), codes.Canceled)
+		}
+	})
 
-		// Once the abandoned generations finish, the slots are free again and calls are answered.
+	t.Run("AbandonedGenerationsShouldFreeTheirSlots", func(t *testing.T) {
+		g := newBlockingGenerator()
+		f := New(logging.NewNopLogger())
+		f.generate = g.generate
+		// Fill every slot with a generation whose caller gives up.
+		for range cap(f.slots) {
+			ctx, cancel := context.WithCancel(context.Background())
+			done := run(f, ctx)
+			<-g.started
+			cancel()
+			wantCode(t, "A call cancelled while generating returns Canceled.", returned(t, done), codes.Canceled)
+		}
+		// Their generations stop with their callers: a new call finds a slot without any of
+		// them being released (they kept the slots, and an unrelated DataService timed out).
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		done := make(chan struct{})
+		var rsp *fnv1.RunFunctionResponse
+		var err error
+		go func() {
+			defer close(done)
+			rsp, err = f.RunFunction(ctx, req)
+		}()
+		select {
+		case <-g.started:
+		case <-ctx.Done():
+			t.Fatal("no slot was freed by the generations whose callers gave up")
+		}
 		close(g.release)
-		rsp, err := f.RunFunction(context.Background(), req)
+		<-done
 		if err != nil || hasFatal(rsp) || rsp.GetDesired().GetResources()[string(nameXRD)] == nil {
-			t.Errorf("after the slots are freed: RunFunction(...) = %v, %v; want the XRD composed", rsp, err)
+			t.Errorf("once a slot is free: RunFunction(...) = %v, %v; want the XRD composed", rsp, err)
 		}
 	})
 }

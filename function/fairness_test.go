@@ -46,11 +46,11 @@ type countingGenerator struct {
 	calls map[string]int
 }
 
-func (g *countingGenerator) generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
+func (g *countingGenerator) generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
 	g.mu.Lock()
 	g.calls[ds.GetName()]++
 	g.mu.Unlock()
-	return generator.Generate(ds, d)
+	return generator.GenerateContext(ctx, ds, d, nil)
 }
 
 func (g *countingGenerator) count(name string) int {

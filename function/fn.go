@@ -23,9 +23,10 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
-// cacheSize bounds the XRDs the generator remembers as accepted: a control plane serves a few dozen
-// data services, each with an XRD per spec revision.
-const cacheSize = 1024
+// cacheBytes bounds what the generator's cache holds: the last output of each DataService (Klutch's
+// take a few hundred KiB in memory, the largest that fit through gRPC some 24 MiB) and the keys
+// of the XRDs it accepted.
+const cacheBytes = 64 << 20
 
 // Function composes the objects that serve a DataService.
 type Function struct {
@@ -46,11 +47,11 @@ type Function struct {
 
 // New returns a Function that logs to log.
 func New(log logging.Logger) *Function {
-	cache := generator.NewCache(cacheSize)
+	cache := generator.NewCache(cacheBytes)
 	return &Function{
 		log: log,
-		generate: func(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
-			return generator.GenerateCached(ds, d, cache)
+		generate: func(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
+			return generator.GenerateContext(ctx, ds, d, cache)
 		},
 		slots:        make(chan struct{}, runtime.GOMAXPROCS(0)),
 		replays:      newReplays(),

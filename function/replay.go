@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -18,9 +19,16 @@ import (
 	"github.com/function-dataservice/function-dataservice/internal/lru"
 )
 
-// replaySize bounds the DataServices whose last composition is remembered: a control plane serves
-// a few dozen; beyond, reconciles take the full path (the generator's cache still spares them CEL).
-const replaySize = 128
+// replayBytes bounds what the remembered compositions take in memory: a control plane serves a few
+// dozen DataServices (Klutch's take under 1 MiB each, the largest that fit through gRPC some
+// 48 MiB); beyond, reconciles take the full path (the generator's cache still spares them most of
+// it).
+const replayBytes = 64 << 20
+
+// replayMemory is how many times its protobuf encoding a remembered composition takes in memory:
+// a composed object is held as a structpb.Struct (4.9 to 5.7 times its encoding over Klutch's
+// examples) and as an unstructured object (3.3 to 4.1 times its JSON, about as large).
+const replayMemory = 12
 
 // replays remember, per DataService, what the last reconcile that composed it returned, keyed by
 // everything that depends on. Crossplane calls the function for every DataService on every
@@ -33,7 +41,15 @@ type replays struct {
 	last *lru.Map[string, *replay]
 }
 
-func newReplays() replays { return replays{last: lru.New[string, *replay](replaySize)} }
+func newReplays() replays {
+	return replays{last: lru.New(replayBytes, func(name string, p *replay) int64 {
+		n := int64(len(name)) + p.size + lru.EntryOverhead
+		if p.rejected != nil {
+			n += int64(len(p.rejected.Error()))
+		}
+		return n
+	})}
+}
 
 // replay is one remembered composition. Everything in it is read only: the composed objects are
 // shared by every response that replays them.
@@ -56,6 +72,8 @@ type replay struct {
 	// requirements are what the full path asked Crossplane for, asked again by every response
 	// (Crossplane calls a function until its requirements stay the same).
 	requirements *fnv1.Requirements
+	// size is what the replay takes in memory, estimated.
+	size int64
 }
 
 func (r *replays) get(name string, key [sha256.Size]byte) *replay {
@@ -201,10 +219,15 @@ func newReplay(key [sha256.Size]byte, out *generator.Output, list []composedObje
 	}
 	p := &replay{key: key, generated: map[string]*unstructured.Unstructured{}, composed: map[string]*structpb.Struct{},
 		status: st.GetFields(), results: rsp.GetResults(), requirements: rsp.GetRequirements()}
+	p.size = int64(proto.Size(st)) + int64(proto.Size(rsp.GetRequirements()))
 	for _, c := range list {
 		name := string(c.name)
 		p.generated[name] = c.obj
 		p.composed[name] = rsp.GetDesired().GetResources()[name].GetResource()
+		p.size += replayMemory * int64(proto.Size(p.composed[name]))
+	}
+	for _, r := range p.results {
+		p.size += int64(proto.Size(r))
 	}
 	return p, nil
 }

@@ -228,7 +228,7 @@ func writeReport(w io.Writer, r compat.Report, several bool) error {
 // Functions) is skipped. Compositions and templates of XRDs not among the inputs are skipped with a
 // warning. generated says whether any API came from a DataService.
 func loadAPIs(warn io.Writer, path string, d inputv1beta1.Defaults) (apis []compat.API, generated bool, err error) {
-	docs, err := manifests.Read(path)
+	docs, err := manifests.Objects.Reader().Read(path)
 	if err != nil {
 		return nil, false, errors.Wrapf(err, "cannot read %s", path)
 	}

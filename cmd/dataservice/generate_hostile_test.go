@@ -155,3 +155,26 @@ func TestGenerateShouldNotTrustItsRecord(t *testing.T) {
 		t.Errorf("a file outside the package root, listed in a tampered record, was changed: %q", got)
 	}
 }
+
+// TestGenerateShouldRefuseReservedNamesBeforeWriting: a DataService named after a file of the
+// package root (crossplane.yaml, the meta; examples, build's examples root) would put its folder
+// where that file is: generate stopped half-way ("2 of 6 files were replaced"). It is refused
+// before anything is written.
+func TestGenerateShouldRefuseReservedNamesBeforeWriting(t *testing.T) {
+	for _, name := range []string{"crossplane.yaml", "examples"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			spec := filepath.Join(dir, "specs", "x.yaml")
+			writeTestFile(t, spec, strings.Replace(readTestFile(t, filepath.Join("..", "..", "examples", "render", "xr.yaml")), "name: cache", "name: "+name, 1))
+			out := filepath.Join(dir, "out", "package")
+			err := generateErr(t, &generateCmd{Files: []string{filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"), spec}, Output: out})
+			want := "x.yaml: DataService \"" + name + "\" writes " + filepath.Join(out, name, "definition.yaml") + ", but " + name + " in the package root is"
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("generate of a DataService named %s: %v; want an error containing %q", name, err, want)
+			}
+			if got := listTree(t, filepath.Join(dir, "out")); len(got) > 0 {
+				t.Errorf("written although refused: %v", got)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -46,7 +47,7 @@ Examples:
 }
 
 func (c *importCmd) Run(s streams) error {
-	docs, err := manifests.Read(c.Files...)
+	docs, err := manifests.Objects.Reader().Read(c.Files...)
 	if err != nil {
 		return err
 	}
@@ -59,6 +60,15 @@ func (c *importCmd) Run(s streams) error {
 			continue
 		}
 		switch u.GetKind() {
+		case "CompositeResourceDefinition", "Composition", "APIServiceExportTemplate":
+			// Names end up in the spec, its comments and messages: refused as the API server
+			// would refuse them.
+			if fe := importer.ValidateMeta(u); len(fe) > 0 {
+				errs = append(errs, errors.Wrapf(fe.ToAggregate(), "%s: %s %q", d.Where(), u.GetKind(), u.GetName()))
+				continue
+			}
+		}
+		switch u.GetKind() {
 		case "CompositeResourceDefinition":
 			xrds = append(xrds, u)
 		case "Composition":
@@ -69,10 +79,10 @@ func (c *importCmd) Run(s streams) error {
 			// The package root `generate` writes holds its package meta (crossplane.yaml) beside
 			// the XRDs and Compositions: import reads the root as it is and says what it left out.
 			if strings.HasPrefix(u.GetAPIVersion(), "meta.pkg.crossplane.io/") {
-				fmt.Fprintf(s.Err, "%s: note: ignored the package meta %s %s: import reads only XRDs, Compositions and APIServiceExportTemplates\n", d.Where(), u.GetKind(), u.GetName())
+				fmt.Fprintf(s.Err, "%s: note: ignored the package meta %s %q: import reads only XRDs, Compositions and APIServiceExportTemplates\n", d.Where(), printable(u.GetKind()), u.GetName())
 				continue
 			}
-			errs = append(errs, errors.Errorf("%s: %s %s is not an XRD, Composition or APIServiceExportTemplate: pass only those", d.Where(), u.GetAPIVersion(), u.GetKind()))
+			errs = append(errs, errors.Errorf("%s: %s %s is not an XRD, Composition or APIServiceExportTemplate: pass only those", d.Where(), printable(u.GetAPIVersion()), printable(u.GetKind())))
 		}
 	}
 	if len(errs) > 0 {
@@ -96,7 +106,7 @@ func (c *importCmd) Run(s streams) error {
 		}
 		res, err := importer.Import(in)
 		if err != nil {
-			return errors.Wrapf(err, "XRD %s", x.GetName())
+			return errors.Errorf("XRD %q: %s", x.GetName(), printable(err.Error()))
 		}
 		y, err := yaml.Marshal(res.DataService)
 		if err != nil {
@@ -106,19 +116,24 @@ func (c *importCmd) Run(s streams) error {
 		if i > 0 {
 			out.WriteString("---\n")
 		}
-		fmt.Fprintf(&out, "# Imported by dataservice import from XRD %s.\n", x.GetName())
+		// What the input says is quoted and kept on its line: a comment ends at a line break.
+		fmt.Fprintf(&out, "# Imported by dataservice import from XRD %q.\n", x.GetName())
 		for _, n := range res.Notes {
-			fmt.Fprintf(&out, "# Note: %s\n", n)
+			fmt.Fprintf(&out, "# Note: %s\n", printable(n))
 		}
 		out.Write(y)
 		for _, n := range res.Notes {
-			fmt.Fprintf(s.Err, "%s: note: %s\n", x.GetName(), n)
+			fmt.Fprintf(s.Err, "%s: note: %s\n", x.GetName(), printable(n))
 		}
 		if res.Exact() {
-			fmt.Fprintf(s.Err, "%s: imported as DataService %s; it regenerates the input (%s)\n", x.GetName(), res.DataService.Name, importer.Comparison)
+			fmt.Fprintf(s.Err, "%s: imported as DataService %q; it regenerates the input (%s)\n", x.GetName(), res.DataService.Name, importer.Comparison)
 		} else {
 			inexact++
-			fmt.Fprintf(s.Err, "%s: imported as DataService %s, which does NOT regenerate the input (%s):\n%s\n", x.GetName(), res.DataService.Name, importer.Comparison, strings.Join(res.Differences, "\n"))
+			diff := make([]string, len(res.Differences))
+			for i, d := range res.Differences {
+				diff[i] = printableLines(d)
+			}
+			fmt.Fprintf(s.Err, "%s: imported as DataService %q, which does NOT regenerate the input (%s):\n%s\n", x.GetName(), res.DataService.Name, importer.Comparison, strings.Join(diff, "\n"))
 		}
 	}
 	if c.Output == "" {
@@ -140,4 +155,29 @@ func matchesResource(x, t *unstructured.Unstructured) bool {
 	claim, _, _ := unstructured.NestedString(x.Object, "spec", "claimNames", "plural")
 	plural, _, _ := unstructured.NestedString(x.Object, "spec", "names", "plural")
 	return r == claim || r == plural
+}
+
+// printable escapes what is not printable in text from the input (line breaks, including YAML
+// 1.1's NEL, LS and PS, and terminal escapes) as Go does in a quoted string, so that it stays on
+// its line: in a YAML comment, a line break would start YAML of the input's choosing.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strconv.IsPrint(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
+}
+
+// printableLines is printable line by line: a multi-line text (a diff) keeps its lines.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.ReplaceAll(printable(l), `\t`, "\t")
+	}
+	return strings.Join(lines, "\n")
 }

@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/function-dataservice/function-dataservice/internal/manifests"
 	"github.com/function-dataservice/function-dataservice/internal/reference"
 )
 
@@ -77,4 +81,69 @@ func TestImportPackageRoot(t *testing.T) {
 			t.Errorf("want %q in:\n%s", want, stderr.String())
 		}
 	}
+}
+
+// TestImportShouldNotLetTextBecomeYAML: import writes names and notes into YAML comments and
+// messages. A name with a line break wrote a ClusterRoleBinding to cluster-admin into the imported
+// file: names are refused as the API server refuses them, and what the input says elsewhere (a
+// schema property's name, in a note) is escaped onto its line.
+func TestImportShouldNotLetTextBecomeYAML(t *testing.T) {
+	const inject = "\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: pwned}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: Group, name: system:authenticated, apiGroup: rbac.authorization.k8s.io}]\n# "
+	dir := t.TempDir()
+	root := filepath.Join(dir, "package")
+	mustGenerate(t, &generateCmd{Files: []string{filepath.Join("..", "..", "examples", "render", "xr.yaml")}, Output: root})
+	var xrd map[string]any
+	if err := yaml.Unmarshal([]byte(readTestFile(t, filepath.Join(root, "cache", "definition.yaml"))), &xrd); err != nil {
+		t.Fatal(err)
+	}
+	write := func(edit func(u *unstructured.Unstructured)) string {
+		u := (&unstructured.Unstructured{Object: xrd}).DeepCopy()
+		edit(u)
+		b, err := yaml.Marshal(u.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), "definition.yaml")
+		writeTestFile(t, p, string(b))
+		return p
+	}
+
+	t.Run("NameShouldBeRefused", func(t *testing.T) {
+		p := write(func(u *unstructured.Unstructured) { u.SetName("xcacheinstances.example.org" + inject) })
+		var out bytes.Buffer
+		err := (&importCmd{Files: []string{p}}).Run(streams{Out: &out, Err: &bytes.Buffer{}})
+		if err == nil || !strings.Contains(err.Error(), `definition.yaml: CompositeResourceDefinition "xcacheinstances.example.org\n---\napiVersion`) ||
+			!strings.Contains(err.Error(), "metadata.name: Invalid value") || out.Len() > 0 {
+			t.Errorf("import of an XRD whose name holds YAML: %v, output:\n%s\nwant the name refused, quoted, and nothing written", err, out.String())
+		}
+	})
+
+	t.Run("NotesShouldStayOnTheirLine", func(t *testing.T) {
+		p := write(func(u *unstructured.Unstructured) {
+			vs, _, _ := unstructured.NestedSlice(u.Object, "spec", "versions")
+			v := vs[0].(map[string]any)
+			props := v["schema"].(map[string]any)["openAPIV3Schema"].(map[string]any)["properties"].(map[string]any)
+			props["x"+inject] = map[string]any{"type": "string"}
+			_ = unstructured.SetNestedSlice(u.Object, vs, "spec", "versions")
+		})
+		var out, stderr bytes.Buffer
+		if err := (&importCmd{Files: []string{p}}).Run(streams{Out: &out, Err: &stderr}); err != nil {
+			t.Fatal(err)
+		}
+		docs, err := manifests.Split("out.yaml", out.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range docs {
+			if tm, err := d.TypeMeta(); err != nil || tm.Kind != "DataService" {
+				t.Errorf("the imported file holds %s %v (%v), want only DataServices:\n%s", d.Where(), tm, err, out.String())
+			}
+		}
+		if !strings.Contains(out.String(), `# Note: dropped openAPIV3Schema.properties.x\n---\napiVersion`) {
+			t.Errorf("want the note escaped on one line in:\n%s", out.String())
+		}
+		if strings.Contains(stderr.String(), "\nkind: ClusterRoleBinding") {
+			t.Errorf("stderr holds the input's line breaks:\n%s", stderr.String())
+		}
+	})
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -27,7 +26,7 @@ type loadedSpec struct {
 // loadSpecs reads every DataService from files and folders. Every problem is reported, each naming
 // its file and line.
 func loadSpecs(paths []string) ([]loadedSpec, error) {
-	docs, err := manifests.Read(paths...)
+	docs, err := manifests.Specs.Reader().Read(paths...)
 	if err != nil {
 		return nil, err
 	}
@@ -121,9 +120,16 @@ func loadDefaults(path string) (inputv1beta1.Defaults, error) {
 	if path == "" {
 		return inputv1beta1.Defaults{}, nil
 	}
-	data, err := os.ReadFile(path)
+	docs, err := manifests.Defaults.Reader().Read(path)
 	if err != nil {
 		return inputv1beta1.Defaults{}, err
+	}
+	if len(docs) > 1 {
+		return inputv1beta1.Defaults{}, fmt.Errorf("%s holds %d documents: --defaults takes one %s %s", path, len(docs), inputv1beta1.APIVersion, inputv1beta1.Kind)
+	}
+	var data []byte
+	if len(docs) == 1 {
+		data = docs[0].Data
 	}
 	in, err := inputv1beta1.Decode(data)
 	if err != nil {

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -107,4 +110,64 @@ func (f *inFlight) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	}
 	time.Sleep(20 * time.Millisecond)
 	return f.Function.RunFunction(ctx, req)
+}
+
+// vmHWM is the peak resident memory of a running process, from /proc.
+func vmHWM(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skipf("no /proc on this system: %v", err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			var kib int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kib); err == nil {
+				return kib << 10
+			}
+		}
+	}
+	t.Fatalf("no VmHWM in /proc/%d/status", pid)
+	return 0
+}
+
+// TestManyLargeCallsWithinMemory sends 400 concurrent calls of 3.9 MB, within the 4 MiB limit, on
+// four connections to the real binary: its peak resident memory stays bounded (it peaked at
+// 3.2 GB), because each connection opens only MaxCalls streams at once (the others wait in their
+// client, sending nothing) and the server serves at most MaxConnections connections.
+func TestManyLargeCallsWithinMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 1.5 GB to the binary")
+	}
+	const conns, perConn, size = 4, 100, 3900 << 10
+	s := startServer(t, "--insecure")
+	req := hugeRequest(t, size)
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	start := time.Now()
+	for range conns {
+		conn := dial(t, s.address, insecure.NewCredentials())
+		for range perConn {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+				defer cancel()
+				rsp, err := fnv1.NewFunctionRunnerServiceClient(conn).RunFunction(ctx, req)
+				if err != nil || len(rsp.GetResults()) != 1 {
+					failed.Add(1)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	peak := vmHWM(t, s.cmd.Process.Pid)
+	t.Logf("%d concurrent calls of %d KiB on %d connections: answered in %v, server peak RSS %d MiB", conns*perConn, size>>10, conns, time.Since(start).Round(time.Millisecond), peak>>20)
+	if n := failed.Load(); n > 0 {
+		t.Errorf("%d calls failed, want each answered with one fatal result (the spec is too large)", n)
+	}
+	// Measured on 2 CPUs: 210 MiB (3,097 MiB without the bounds on streams and connections).
+	if peak > 512<<20 {
+		t.Errorf("the server peaked at %d MiB resident, want at most 512 MiB", peak>>20)
+	}
 }

@@ -239,7 +239,8 @@ func call(conn *grpc.ClientConn, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctio
 	return fnv1.NewFunctionRunnerServiceClient(conn).RunFunction(ctx, req)
 }
 
-// composed says whether a response composes the XRD of the request.
+// composed says whether a response composes the XRD of the request, without a fatal result (the
+// function warns about what Crossplane must be granted).
 func composed(rsp *fnv1.RunFunctionResponse) bool {
 	for _, r := range rsp.GetResults() {
 		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {

@@ -101,6 +101,7 @@ func (c *Flags) run(parent context.Context, name, version string, newFn func(log
 		return fmt.Errorf("cannot listen for %s connections at %q: %w", c.Network, c.Address, err)
 	}
 	log.Info("Serving "+name, "version", version, "address", lis.Addr().String(), "insecure", c.Insecure, "metrics-address", c.MetricsAddress)
+	lis = limitConnections(lis)
 
 	ctx, stop := signal.NotifyContext(parent, syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -135,7 +136,7 @@ func (c *Flags) credentials() (credentials.TransportCredentials, error) {
 // reflection, the Prometheus interceptor), built here so that it can be stopped gracefully and so
 // that requests are decoded only within a bound on the calls served at once.
 func NewServer(fn fnv1.FunctionRunnerServiceServer, creds credentials.TransportCredentials, maxRecv int, withMetrics bool) *grpc.Server {
-	opts := []grpc.ServerOption{grpc.MaxRecvMsgSize(maxRecv), grpc.Creds(creds)}
+	opts := append([]grpc.ServerOption{grpc.MaxRecvMsgSize(maxRecv), grpc.Creds(creds)}, serverLimits()...)
 	var metrics *grpcprometheus.ServerMetrics
 	if withMetrics {
 		metrics = grpcprometheus.NewServerMetrics()

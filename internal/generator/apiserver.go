@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -20,8 +21,9 @@ import (
 // XRD: structural schema, CEL compilation and cost, names, printer columns. A DataService that
 // passes yields an XRD Crossplane can establish. Errors point at the DataService field they came
 // from where one is known. The checks are the API server's own, answered from its verdicts on the
-// parts of the CRDs it has seen before where they can be (crdcheck.go).
-func checkXRD(m *model, xrd xrdObject, prov provenance, ck *Checker) field.ErrorList {
+// parts of the CRDs it has seen before where they can be (crdcheck.go). Once ctx ends it stops and
+// returns what it found so far: the caller reports ctx's error.
+func checkXRD(ctx context.Context, m *model, xrd xrdObject, prov provenance, ck *Checker) field.ErrorList {
 	crds, err := crossplaneCRDs(xrd)
 	if err != nil {
 		return field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
@@ -29,7 +31,10 @@ func checkXRD(m *model, xrd xrdObject, prov provenance, ck *Checker) field.Error
 	var errs field.ErrorList
 	seen := map[string]bool{}
 	for _, crd := range crds {
-		found, _ := ck.checks.validate(crd)
+		if ctx.Err() != nil {
+			break
+		}
+		found, _ := ck.checks.validate(ctx, crd)
 		for _, e := range found {
 			te := m.translate(e, prov, crd.Name)
 			key := te.Field + "\x00" + te.Detail + "\x00" + string(te.Type)

@@ -117,7 +117,7 @@ func scaled(b *testing.B, n, p int) *v1alpha1.DataService {
 // of an XRD it has accepted before are skipped.
 func BenchmarkGenerateMongoDBCached(b *testing.B) {
 	ds := mongoDB(b)
-	c := generator.NewCache(16)
+	c := generator.NewCache(64 << 20)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := generator.GenerateCached(ds, inputv1beta1.Defaults{}, c); err != nil {

@@ -3,6 +3,7 @@ package generator
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"math"
 	"slices"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
@@ -15,14 +16,15 @@ import (
 // around it, but deriving an XRD's CRDs and keying them and their parts still costs a few hundred
 // microseconds, and a composition function generates the same DataService on every reconcile:
 // with a cache it pays that once per distinct XRD. Only accepted XRDs are remembered, so an invalid
-// spec is always reported in full. Safe for concurrent use; bounded, least recently used entries
-// evicted first (internal/lru).
+// spec is always reported in full. Safe for concurrent use; bounded in bytes, least recently used
+// entries evicted first (internal/lru).
 //
 // It also remembers what each DataService, by name, generated last and from which input. The
 // output depends on nothing but the DataService and the defaults, so a reconcile of an unchanged
 // DataService gets a copy of it instead of generating again (the CPU profile of the function
 // under load showed resolving and converting the objects as most of a reconcile). One output per
-// name bounds it by the DataServices a control plane holds, and by max.
+// name bounds it by the DataServices a control plane holds; the bytes they take bound it too: one
+// large DataService's output takes as much as hundreds of small ones'.
 //
 // Why the function keeps a second, replay cache (function/replay.go) on top of this one: the two
 // answer different questions at different layers. This cache belongs to the generator, so the
@@ -46,12 +48,36 @@ type Cache struct {
 type generated struct {
 	input [sha256.Size]byte
 	out   *Output
+	// size is what out takes in memory.
+	size int64
 }
 
-// NewCache returns a cache of up to max accepted XRDs and max DataServices' outputs, with a
-// Checker of its own.
-func NewCache(max int) *Cache {
-	return &Cache{checker: NewChecker(DefaultCheckerSize), seen: lru.New[[sha256.Size]byte, struct{}](max), last: lru.New[string, generated](max)}
+// NewCache returns a cache whose outputs take at most maxBytes together, and the keys of its
+// accepted XRDs at most a sixteenth of that, with a Checker of its own (DefaultCheckerSize).
+func NewCache(maxBytes int64) *Cache {
+	return &Cache{
+		checker: NewChecker(DefaultCheckerSize),
+		seen:    lru.New(maxBytes/16, lru.Fixed[[sha256.Size]byte, struct{}](sha256.Size+lru.EntryOverhead)),
+		last:    lru.New(maxBytes, func(name string, g generated) int64 { return int64(len(name)) + g.size + lru.EntryOverhead }),
+	}
+}
+
+// outputMemory is how many times its JSON an output's objects take in memory: unstructured
+// objects took 3.3 to 4.1 times their JSON over Klutch's examples (maps and interface values
+// around every field).
+const outputMemory = 6
+
+// memory estimates what an output takes in memory, from the JSON of its objects.
+func (o *Output) memory() int64 {
+	var n int64
+	for _, u := range o.Objects() {
+		b, err := json.Marshal(u.Object)
+		if err != nil {
+			return math.MaxInt64 // not remembered
+		}
+		n += int64(len(b))
+	}
+	return outputMemory * n
 }
 
 func (c *Cache) key(xrd xrdObject) ([sha256.Size]byte, bool) {
@@ -94,10 +120,10 @@ func (c *Cache) output(name string, k [sha256.Size]byte) (*Output, bool) {
 // remember keeps a copy of what the DataService name generated from the input k, in place of
 // what it generated before.
 func (c *Cache) remember(name string, k [sha256.Size]byte, out *Output) {
-	if c.last.Max() <= 0 {
+	if c.last.MaxBytes() <= 0 {
 		return
 	}
-	c.last.Put(name, generated{input: k, out: out.deepCopy()})
+	c.last.Put(name, generated{input: k, out: out.deepCopy(), size: out.memory()})
 }
 
 // deepCopy copies an output, so that a caller may change what it was given.

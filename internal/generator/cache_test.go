@@ -50,7 +50,7 @@ func TestGenerateCached(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			c := generator.NewCache(4)
+			c := generator.NewCache(64 << 20)
 			ds, err := v1alpha1.Decode([]byte(validSpec))
 			if err != nil {
 				t.Fatal(err)

@@ -83,30 +83,33 @@ type crdChecks struct {
 // a CRD (and of a rule) checked by the apiextensions-apiserver linked into this binary: sharing a
 // Checker between calls and goroutines changes how long a check takes, never what it finds. It is
 // a value its owner passes in (the function's Cache holds one; the CLI and tests may share one or
-// take a fresh one per call), never process-wide state. Bounded (an entry is some 150 bytes), least
-// recently used first out, so that the units every spec shares stay while specs come and go; safe
-// for concurrent use.
+// take a fresh one per call), never process-wide state. Bounded in bytes (an entry is some 170),
+// least recently used first out, so that the units every spec shares stay while specs come and go;
+// safe for concurrent use.
 type Checker struct {
 	checks *crdChecks
 }
 
-// NewChecker returns a Checker remembering up to max verdicts and as many costs.
-func NewChecker(max int) *Checker { return &Checker{checks: newCRDChecks(max)} }
+// NewChecker returns a Checker whose verdicts take at most maxBytes, and its costs as much.
+func NewChecker(maxBytes int64) *Checker { return &Checker{checks: newCRDChecks(maxBytes)} }
 
-// perCallVerdicts bounds what a Checker made for one call remembers: the units of the composite's
-// and the claim's CRD of one XRD, which share most of them.
-const perCallVerdicts = 512
+// perCallVerdicts bounds what a Checker made for one call remembers, in bytes: the units of the
+// composite's and the claim's CRD of one XRD (some 500), which share most of them.
+const perCallVerdicts = 96 << 10
 
-// DefaultCheckerSize is what a long-lived Checker remembers: the units of many specs.
-const DefaultCheckerSize = 4096
+// DefaultCheckerSize is what a long-lived Checker remembers, in bytes: the units of many specs,
+// some 6,000 verdicts and as many costs.
+const DefaultCheckerSize = 1 << 20
 
-func newCRDChecks(max int) *crdChecks {
-	return &crdChecks{verdicts: lru.New[[sha256.Size]byte, bool](max), costs: lru.New[[sha256.Size]byte, uint64](max)}
+func newCRDChecks(maxBytes int64) *crdChecks {
+	const entry = sha256.Size + 8 + lru.EntryOverhead // a key and a verdict or a cost
+	return &crdChecks{verdicts: lru.New(maxBytes, lru.Fixed[[sha256.Size]byte, bool](entry)), costs: lru.New(maxBytes, lru.Fixed[[sha256.Size]byte, uint64](entry))}
 }
 
 // validate returns what ValidateCustomResourceDefinition finds in crd, and why the whole CRD was
-// validated ("" when its parts answered).
-func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorList, string) {
+// validated ("" when its parts answered). Once ctx ends it stops between parts, remembering no
+// verdict it did not reach, and returns nothing: the caller reports ctx's error.
+func (c *crdChecks) validate(ctx context.Context, crd *extv1.CustomResourceDefinition) (field.ErrorList, string) {
 	k, err := key(crd)
 	if err == nil {
 		if ok, seen := c.verdicts.Get(k); seen && ok {
@@ -115,7 +118,10 @@ func (c *crdChecks) validate(crd *extv1.CustomResourceDefinition) (field.ErrorLi
 	}
 	sp, why := splitCRD(crd)
 	if why == "" {
-		why = c.answer(sp)
+		why = c.answer(ctx, sp)
+	}
+	if ctx.Err() != nil {
+		return nil, "stopped: " + ctx.Err().Error()
 	}
 	if why == "" {
 		// The parts accept the CRD exactly when the API server accepts it whole.
@@ -153,8 +159,9 @@ func toInternal(crd *extv1.CustomResourceDefinition) (*apiextensions.CustomResou
 	return internal, nil
 }
 
-// answer says why the parts of a CRD cannot accept it, "" when they do.
-func (c *crdChecks) answer(sp *crdSplit) string {
+// answer says why the parts of a CRD cannot accept it, "" when they do. It stops, saying why, once
+// ctx ends: compiling the CEL rules of a large spec takes seconds.
+func (c *crdChecks) answer(ctx context.Context, sp *crdSplit) string {
 	if ok, err := c.accepts(sp.stripped); err != nil {
 		return err.Error()
 	} else if !ok {
@@ -162,6 +169,9 @@ func (c *crdChecks) answer(sp *crdSplit) string {
 	}
 	for _, ver := range sp.versions {
 		for _, u := range ver.units {
+			if err := ctx.Err(); err != nil {
+				return "stopped: " + err.Error()
+			}
 			if ok, err := c.accepts(u.crd()); err != nil {
 				return err.Error()
 			} else if !ok {
@@ -173,6 +183,9 @@ func (c *crdChecks) answer(sp *crdSplit) string {
 		}
 		var total uint64
 		for _, u := range ver.units {
+			if err := ctx.Err(); err != nil {
+				return "stopped: " + err.Error()
+			}
 			cost, err := c.cost(u)
 			if err != nil {
 				return err.Error()

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"sort"
@@ -26,23 +27,23 @@ type CRDCheck struct {
 
 // CheckCRD validates crd whole and in parts, with no verdicts and then with those on its parts.
 func CheckCRD(crd *extv1.CustomResourceDefinition) CRDCheck {
-	c := newCRDChecks(256)
-	parts, why := c.validate(crd)
+	c := newCRDChecks(256 << 10)
+	parts, why := c.validate(context.Background(), crd)
 	// Again from the verdicts on the parts: the one on the whole CRD, once accepted, would answer.
 	if k, err := key(crd); err == nil {
 		c.verdicts.Forget(k)
 	}
-	again, whyAgain := c.validate(crd)
+	again, whyAgain := c.validate(context.Background(), crd)
 	return CRDCheck{Name: crd.Name, Whole: errorStrings(validateWhole(crd)), Parts: errorStrings(parts), Again: errorStrings(again), Why: why, WhyAgain: whyAgain}
 }
 
 // CheckCRDsInTurn validates crds whole and, one after the other, in parts with one crdChecks, so
 // that each is answered with what the ones before left.
 func CheckCRDsInTurn(crds ...*extv1.CustomResourceDefinition) []CRDCheck {
-	c := newCRDChecks(256)
+	c := newCRDChecks(256 << 10)
 	var out []CRDCheck
 	for _, crd := range crds {
-		parts, why := c.validate(crd)
+		parts, why := c.validate(context.Background(), crd)
 		p := errorStrings(parts)
 		out = append(out, CRDCheck{Name: crd.Name, Whole: errorStrings(validateWhole(crd)), Parts: p, Again: p, Why: why, WhyAgain: why})
 	}

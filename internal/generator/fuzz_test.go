@@ -108,7 +108,7 @@ func FuzzGenerate(f *testing.F) {
 			}
 			return
 		}
-		again, err := GenerateCached(ds, d, NewCache(1))
+		again, err := GenerateCached(ds, d, NewCache(64<<20))
 		if err != nil {
 			t.Fatalf("accepted once, rejected again: %v", err)
 		}

@@ -13,16 +13,19 @@
 // xrd.go, composition.go, resources.go, export.go, planrules.go), check (check.go: sizes, the
 // templates against klutch-bind's and kube-bind's CRDs, and the API server's checks of
 // apiserver.go, answered in parts by crdcheck.go from the split of crdsplit.go, with the verdicts a
-// Checker remembers), convert (convert.go). The CEL shapes it writes are
+// Checker remembers; then whether the objects fit through Crossplane's gRPC messages, wire.go),
+// convert (convert.go). The CEL shapes it writes are
 // parsed beside their writers (offering.go, planrules.go), and readapi.go reads a resolved API back
 // from a generated XRD with them. Packaging metadata (crossplane.yaml, the ClusterRole) is the
 // packaging side's (internal/pkgmeta).
 package generator
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -103,15 +106,21 @@ func GenerateChecked(ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Chec
 	if ck == nil {
 		ck = NewChecker(perCallVerdicts)
 	}
-	return generate(ds, d, ck, nil)
+	return generate(context.Background(), ds, d, ck, nil)
 }
 
 // GenerateCached is Generate that skips the API server's checks for XRDs the cache has seen
 // accepted, and returns a copy of the last output of an unchanged DataService without generating
 // it again. A nil cache checks and generates every time.
 func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
+	return GenerateContext(context.Background(), ds, d, c)
+}
+
+// GenerateContext is GenerateCached that stops once ctx ends, returning an error that wraps ctx's:
+// a caller that has gone (the function's, whose deadline passed) does not keep the CPU busy.
+func GenerateContext(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
 	if c == nil {
-		return Generate(ds, d)
+		return generate(ctx, ds, d, NewChecker(perCallVerdicts), nil)
 	}
 	k, ok := inputKey(ds, d)
 	if ok {
@@ -119,7 +128,7 @@ func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache)
 			return out, nil
 		}
 	}
-	out, err := generate(ds, d, c.checker, c)
+	out, err := generate(ctx, ds, d, c.checker, c)
 	if err == nil && ok {
 		c.remember(ds.GetName(), k, out)
 	}
@@ -150,8 +159,9 @@ func resolveValid(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*model, fi
 }
 
 // generate runs the phases in order; each takes what the one before made. ck checks the XRD as
-// the API server would; c, when not nil, spares those checks for XRDs it accepted before.
-func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Checker, c *Cache) (*Output, error) {
+// the API server would; c, when not nil, spares those checks for XRDs it accepted before. ctx stops
+// it between phases and in the loops of the checks.
+func generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Checker, c *Cache) (*Output, error) {
 	invalid := func(errs field.ErrorList) error { return &InvalidError{Name: ds.GetName(), Errs: errs} }
 	m, errs := resolveValid(ds, d)
 	if m == nil || (len(errs) > 0 && m.tooBig) {
@@ -160,8 +170,16 @@ func generate(ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Checker, c 
 	// 3. build (build.go): the XRD always, so that the API server's checks of it report alongside
 	// the spec's errors; the other objects from a valid spec only.
 	objs := build(m, len(errs) == 0)
-	// 4. check (check.go): every object's size, and the XRD as the API server would.
-	if errs := check(m, objs, errs, ck, c); len(errs) > 0 {
+	// 4. check (check.go): every object's size, the XRD as the API server would, and whether they
+	// fit through Crossplane's messages (wire.go).
+	if err := ctx.Err(); err != nil {
+		return nil, errors.Wrap(err, "stopped generating")
+	}
+	errs, err := check(ctx, m, objs, errs, ck, c)
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
 		return nil, invalid(errs)
 	}
 	// 5. convert (convert.go): typed objects to the plain ones callers get.

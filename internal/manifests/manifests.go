@@ -133,10 +133,26 @@ func oneLine(msg string) string {
 	return strings.Join(fields, "; ")
 }
 
+// Reader reads the documents of one kind, each refused before anything decodes it once it, or
+// all it has read together, expands beyond the kind's limits (limits.go). Every reader of a YAML
+// or JSON input goes through one, so that every document a caller gets is safe to decode.
+type Reader struct {
+	kind Kind
+	// total is what the documents read so far expand to.
+	total int64
+}
+
+// Reader returns a reader of documents of the kind.
+func (k Kind) Reader() *Reader { return &Reader{kind: k} }
+
+// Read returns the documents of the given files and folders read as Kubernetes objects (Objects),
+// bounded by what they expand to. See Reader.Read.
+func Read(paths ...string) ([]Document, error) { return Objects.Reader().Read(paths...) }
+
 // Read returns the YAML documents of the given files and folders. A folder contributes its *.yaml,
 // *.yml and *.json files, recursively, skipping hidden entries (.git, .github), in lexical order.
-// Empty documents are skipped.
-func Read(paths ...string) ([]Document, error) {
+// Empty documents are skipped. A file larger than the documents may expand to is not read.
+func (r *Reader) Read(paths ...string) ([]Document, error) {
 	var docs []Document
 	for _, p := range paths {
 		files, err := Files(p)
@@ -144,11 +160,11 @@ func Read(paths ...string) ([]Document, error) {
 			return nil, err
 		}
 		for _, f := range files {
-			data, err := os.ReadFile(f)
+			data, err := r.readFile(f)
 			if err != nil {
 				return nil, err
 			}
-			d, err := Split(f, data)
+			d, err := r.Split(f, data)
 			if err != nil {
 				return nil, err
 			}
@@ -156,6 +172,24 @@ func Read(paths ...string) ([]Document, error) {
 		}
 	}
 	return docs, nil
+}
+
+// readFile reads a file, refusing it once it is larger than what is left of the kind's total.
+func (r *Reader) readFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	left := r.kind.MaxTotal - r.total
+	data, err := io.ReadAll(io.LimitReader(f, left+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > left {
+		return nil, &TooLargeError{Where: name, Kind: r.kind, Size: add(r.total, int64(len(data))), Limit: r.kind.MaxTotal, Total: true}
+	}
+	return data, nil
 }
 
 // Files lists the manifest files below a path: the path itself when it is a file.
@@ -199,8 +233,48 @@ func IsManifest(name string) bool {
 	return false
 }
 
-// Split cuts a file into its YAML documents at "---" lines.
-func Split(file string, data []byte) ([]Document, error) {
+// Split cuts a file into its YAML documents read as Kubernetes objects (Objects), bounded by what
+// they expand to. See Reader.Split.
+func Split(file string, data []byte) ([]Document, error) { return Objects.Reader().Split(file, data) }
+
+// Split cuts a file into its YAML documents at "---" lines, each admitted (Admit) before it is
+// returned.
+func (r *Reader) Split(file string, data []byte) ([]Document, error) {
+	docs, err := split(file, data)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range docs {
+		if err := r.Admit(d); err != nil {
+			return nil, err
+		}
+	}
+	return docs, nil
+}
+
+// Admit refuses a document that expands, alone or with the documents admitted before, beyond the
+// kind's limits, or that holds an anchor when the kind holds none; what it admits is safe to
+// decode. Split admits the documents it returns; Admit is for documents cut otherwise.
+func (r *Reader) Admit(d Document) error {
+	e, err := measure(d.Data, r.kind.NoAnchors)
+	if err != nil {
+		return d.Error(err)
+	}
+	if r.kind.NoAnchors && e.anchorLine > 0 {
+		return &AnchorError{Where: fmt.Sprintf("%s:%d", d.File, e.anchorLine+max(d.Line, 1)-1), Kind: r.kind}
+	}
+	if e.size > r.kind.MaxDocument {
+		return &TooLargeError{Where: d.Where(), Kind: r.kind, Size: e.size, Limit: r.kind.MaxDocument, Aliases: e.aliases}
+	}
+	r.total = add(r.total, e.size)
+	if r.total > r.kind.MaxTotal {
+		return &TooLargeError{Where: d.Where(), Kind: r.kind, Size: r.total, Limit: r.kind.MaxTotal, Total: true}
+	}
+	return nil
+}
+
+// split cuts a file into its YAML documents at "---" lines.
+func split(file string, data []byte) ([]Document, error) {
 	var docs []Document
 	var cur bytes.Buffer
 	start, line, index := 1, 0, 0

@@ -84,8 +84,8 @@ func TestFilesShouldNameAMissingPath(t *testing.T) {
 }
 
 // FuzzSplit cuts arbitrary files into documents and reports what YAML finds wrong in each the way
-// the CLI does: no panic, documents in order within the file, and every error on one line naming
-// the file.
+// the CLI does: no panic, documents in order within the file, and every error (Split's own, when
+// it measures a document that may alias, or the decoder's) on one line naming the file.
 func FuzzSplit(f *testing.F) {
 	for _, seed := range []string{
 		"a: 1\n", "a: 1\n b: 2\n", "a: 1\n---\nkind: [\n", "---\n---\n", "a:\n\tb: 1\n", "a: 1\na: 2\n",
@@ -96,7 +96,12 @@ func FuzzSplit(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		docs, err := Split("x.yaml", data)
 		if err != nil {
-			t.Fatal(err)
+			// A document that may alias is parsed to measure it: what the parser refuses is
+			// reported as any other YAML error.
+			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "x.yaml") {
+				t.Fatalf("Split: %q: want one line starting with the file", msg)
+			}
+			return
 		}
 		lines := strings.Count(string(data), "\n") + 1
 		prev := 0

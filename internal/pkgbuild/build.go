@@ -24,6 +24,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/function-dataservice/function-dataservice/internal/atomicfile"
+	"github.com/function-dataservice/function-dataservice/internal/manifests"
 )
 
 // DefaultExamples is the examples root, relative to the package root, when none is given.
@@ -56,11 +57,14 @@ func Build(ctx context.Context, src Source, kind Kind, base v1.Image) (*Package,
 	}
 	wd, _ := os.Getwd()
 	rel := relTo(wd)
-	docs, err := parseFiles(f.pkg, rel)
+	// The package files and examples together expand to at most what Crossplane reads of a
+	// package: its builder writes the objects out expanded.
+	r := manifests.PackageFiles.Reader()
+	docs, err := parseFiles(r, f.pkg, rel)
 	if err != nil {
 		return nil, err
 	}
-	if err := check(f, docs, kind, rel); err != nil {
+	if err := check(r, f, docs, kind, rel); err != nil {
 		return nil, err
 	}
 	img, meta, err := assemble(ctx, f, packageOf(docs), base)

@@ -9,7 +9,9 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg/parser"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
@@ -69,7 +71,7 @@ func (e *Error) Error() string {
 // check reports what Crossplane's parser and linter would refuse in the decoded documents of the
 // package (parseFiles) and in its examples, but naming the file, line and object, and saying
 // where a foreign object belongs. Crossplane's own errors name neither.
-func check(f *files, docs []parsed, kind Kind, rel func(string) string) error {
+func check(r *manifests.Reader, f *files, docs []parsed, kind Kind, rel func(string) string) error {
 	var problems, metas []string
 	foreigners := 0
 	isObject := kind.objectLinter()
@@ -91,6 +93,13 @@ func check(f *files, docs []parsed, kind Kind, rel func(string) string) error {
 			} else if lerr := xpkg.PackageValidSemver(p.obj); lerr != nil {
 				problems = append(problems, fmt.Sprintf("%s: %s: spec.crossplane.version: %v", d.Where(), id, lerr))
 			}
+			if m, ok := p.obj.(metav1.Object); ok {
+				// The package file is named after it (NAME.xpkg): a name the API server would
+				// refuse ("../../x") would write outside the folder.
+				for _, msg := range validation.IsDNS1123Subdomain(m.GetName()) {
+					problems = append(problems, fmt.Sprintf("%s: %s: metadata.name: Invalid value: %q: %s: give the package a name the API server accepts, e.g. my-configuration", d.Where(), id, m.GetName(), msg))
+				}
+			}
 		case runtime.IsNotRegisteredError(p.err):
 			foreigners++
 			problems = append(problems, foreign(d, id, kind, rel(f.root)))
@@ -111,7 +120,7 @@ func check(f *files, docs []parsed, kind Kind, rel func(string) string) error {
 
 	// Crossplane's examples parser reads each document as a Kubernetes object.
 	for _, file := range f.ex {
-		docs, err := readDocs(file, rel)
+		docs, err := readDocs(r, file, rel)
 		if err != nil {
 			return err
 		}
@@ -131,12 +140,12 @@ func check(f *files, docs []parsed, kind Kind, rel func(string) string) error {
 	return nil
 }
 
-func readDocs(file string, rel func(string) string) ([]manifests.Document, error) {
+func readDocs(r *manifests.Reader, file string, rel func(string) string) ([]manifests.Document, error) {
 	data, err := readRegular(file)
 	if err != nil {
 		return nil, err
 	}
-	return manifests.Split(rel(file), data)
+	return r.Split(rel(file), data)
 }
 
 // identifyParsed names the object of a decoded document from its JSON, which is cheaper to read

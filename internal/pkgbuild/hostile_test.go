@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -78,5 +79,21 @@ func TestOpenRegularShouldRefuseSwappedFiles(t *testing.T) {
 		if _, err := (regularFs{}).Open(p); err == nil {
 			t.Errorf("regularFs.Open(%s): no error", p)
 		}
+	}
+}
+
+// TestBuildShouldRefuseAMetaNameThatIsAPath: the package file is named after the meta's
+// metadata.name, which is validated as the API server validates a name: "../../x" wrote the
+// package outside the folder.
+func TestBuildShouldRefuseAMetaNameThatIsAPath(t *testing.T) {
+	for _, name := range []string{"../../x", "a/b", "UPPER", ".."} {
+		t.Run(name, func(t *testing.T) {
+			root := tree(t, map[string]string{"crossplane.yaml": strings.Replace(meta, "name: test-platform", "name: "+strconv.Quote(name), 1), "a/definition.yaml": xrd})
+			_, err := Build(context.Background(), Source{Root: root}, Configuration, nil)
+			want := "crossplane.yaml: Configuration " + strconv.Quote(name) + " (meta.pkg.crossplane.io/v1): metadata.name: Invalid value: " + strconv.Quote(name)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("Build(meta named %q): %v; want an error containing %q", name, err, want)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	stdjson "encoding/json"
 	"errors"
 	"io"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -49,14 +50,22 @@ const streamSuffix = "\n...\n\n---\n"
 // Crossplane's parser splits the concatenated stream of files (each followed by streamSuffix)
 // with the API machinery's YAML reader, which keeps no state across a separator; so splitting each
 // file followed by streamSuffix gives exactly the stream's documents, file by file.
-func parseFiles(paths []string, rel func(string) string) ([]parsed, error) {
+//
+// Every document is admitted by r (or, in the package meta crossplane.yaml, by a reader of package
+// metas) before it is decoded: a document expanding beyond the limits is refused unexpanded.
+func parseFiles(r *manifests.Reader, paths []string, rel func(string) string) ([]parsed, error) {
 	var docs []parsed
+	meta := manifests.PackageMeta.Reader()
 	for _, file := range paths {
 		data, err := readRegular(file)
 		if err != nil {
 			return nil, err
 		}
-		shown, err := manifests.Split(rel(file), data)
+		fr := r
+		if filepath.Base(file) == "crossplane.yaml" {
+			fr = meta
+		}
+		shown, err := fr.Split(rel(file), data)
 		if err != nil {
 			return nil, err
 		}
@@ -67,10 +76,12 @@ func parseFiles(paths []string, rel func(string) string) ([]parsed, error) {
 		for i, s := range stream {
 			// The check's split names the line of each document; when it sees the documents
 			// differently from Crossplane's reader (a separator followed by text), the document
-			// is named by its file and index only.
+			// is named by its file and index only, and admitted on its own.
 			d := manifests.Document{File: rel(file), Index: i, Data: s}
 			if len(shown) == len(stream) {
 				d = shown[i]
+			} else if err := fr.Admit(d); err != nil {
+				return nil, err
 			}
 			docs = append(docs, parsed{doc: d, data: s})
 		}

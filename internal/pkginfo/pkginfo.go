@@ -197,7 +197,7 @@ func Describe(ctx context.Context, img v1.Image) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	objs, err := objects(xpkg.StreamFile, stream)
+	objs, err := objects(manifests.PackageStream, xpkg.StreamFile, stream)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func Describe(ctx context.Context, img v1.Image) (*Image, error) {
 		return nil, err
 	}
 	if ex != nil {
-		if out.Examples, err = objects(xpkg.XpkgExamplesFile, ex); err != nil {
+		if out.Examples, err = objects(manifests.PackageExamples, xpkg.XpkgExamplesFile, ex); err != nil {
 			return nil, err
 		}
 		for i := range out.Examples {
@@ -344,9 +344,10 @@ func readLayerFile(ctx context.Context, img v1.Image, d v1.Descriptor, file stri
 	return data, deleted && data == nil, nil
 }
 
-// objects lists the objects of a YAML stream.
-func objects(file string, stream []byte) ([]Object, error) {
-	docs, err := manifests.Split(file, stream)
+// objects lists the objects of a YAML stream read as the kind, each document refused before it is
+// decoded when it expands beyond the kind's limits.
+func objects(kind manifests.Kind, file string, stream []byte) ([]Object, error) {
+	docs, err := kind.Reader().Split(file, stream)
 	if err != nil {
 		return nil, err
 	}

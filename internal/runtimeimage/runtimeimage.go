@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -146,7 +147,7 @@ func Image(program []byte, p v1.Platform, base v1.Image, created time.Time) (v1.
 	if cf.Config.WorkingDir == "" {
 		cf.Config.WorkingDir = "/"
 	}
-	if cf.Config.User == "" || cf.Config.User == "0" || cf.Config.User == "root" {
+	if runsAsRoot(cf.Config.User) {
 		cf.Config.User = NonRoot
 	}
 	if cf.Config.ExposedPorts == nil {
@@ -161,6 +162,25 @@ func Image(program []byte, p v1.Platform, base v1.Image, created time.Time) (v1.
 		return nil, fmt.Errorf("cannot set the runtime image config: %w", err)
 	}
 	return img, nil
+}
+
+// runsAsRoot says whether an image config's user (USER, [uid|name][:gid|group]) runs the program
+// as root or in root's group, or names no user at all (root by default): then the image runs it as
+// NonRoot instead. Any user or group 0 or root counts ("0:0", "root:root", "1000:0", "0:1000",
+// "00"), as the runtime resolves them; other names are the base's to resolve.
+func runsAsRoot(user string) bool {
+	if user == "" {
+		return true
+	}
+	for _, id := range strings.SplitN(user, ":", 2) {
+		if id == "root" {
+			return true
+		}
+		if n, err := strconv.ParseUint(id, 10, 64); err == nil && n == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // programLayer is a layer holding the program at Entrypoint, executable by anyone.

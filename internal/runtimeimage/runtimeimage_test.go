@@ -99,6 +99,26 @@ func TestImageOnBase(t *testing.T) {
 	}
 }
 
+// TestImageNeverRunsAsRoot: a base image whose user is root, by name or id, in its user or its
+// group part, runs the program as nonroot (the base's "0:0" and "root:root" were kept); a base's
+// own non-root user is kept.
+func TestImageNeverRunsAsRoot(t *testing.T) {
+	for user, want := range map[string]string{
+		"": NonRoot, "0": NonRoot, "root": NonRoot, "0:0": NonRoot, "root:root": NonRoot, "00": NonRoot,
+		"1000:0": NonRoot, "0:1000": NonRoot, "nobody:root": NonRoot, "root:nogroup": NonRoot,
+		"1000": "1000", "1000:1000": "1000:1000", "nonroot:nonroot": "nonroot:nonroot", "65532": "65532",
+	} {
+		img, err := Image([]byte("program"), amd64, baseImage(t, amd64, user), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf, _ := img.ConfigFile()
+		if cf.Config.User != want {
+			t.Errorf("base user %q: image user %q, want %q", user, cf.Config.User, want)
+		}
+	}
+}
+
 func TestBaseFromLayout(t *testing.T) {
 	dir := t.TempDir()
 	p, err := layout.Write(dir, empty.Index)

@@ -19,6 +19,8 @@ import (
 // Files returns the content of every file the sources generate, by path.
 func Files(srcs []Source, l Layout) (map[string][]byte, error) {
 	files := map[string][]byte{}
+	// from says which DataService writes a file, for collisions.
+	from := map[string]string{}
 	owner := map[string]string{}
 	var errs []error
 	claim := func(what, where string) {
@@ -40,7 +42,9 @@ func Files(srcs []Source, l Layout) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		ds := fmt.Sprintf("%s: DataService %q", s.Where, name)
 		files[filepath.Join(l.Root, name, "definition.yaml")] = doc
+		from[filepath.Join(l.Root, name, "definition.yaml")] = ds
 		for _, c := range o.Compositions {
 			claim("Composition "+c.GetName(), s.Where)
 			doc, err := document(c, name)
@@ -48,6 +52,7 @@ func Files(srcs []Source, l Layout) (map[string][]byte, error) {
 				return nil, err
 			}
 			files[filepath.Join(l.Root, name, "composition-"+c.GetName()+".yaml")] = doc
+			from[filepath.Join(l.Root, name, "composition-"+c.GetName()+".yaml")] = ds
 		}
 		for _, t := range []*unstructured.Unstructured{o.ExportTemplate, o.KubeBindTemplate} {
 			if t == nil {
@@ -99,6 +104,9 @@ func Files(srcs []Source, l Layout) (map[string][]byte, error) {
 			b.Write(t)
 		}
 		files[l.Exports] = b.Bytes()
+	}
+	if err := collisions(files, from, l); err != nil {
+		return nil, err
 	}
 	return files, nil
 }

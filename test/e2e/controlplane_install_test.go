@@ -155,6 +155,9 @@ func testInstallsPackagesAndComposesDataService(t *testing.T, p *platform) {
 	t.Run("ComposedObjectsAreTheGenerated", func(t *testing.T) {
 		checkComposed(ctx, t, p, ds.GetName(), want)
 	})
+	t.Run("RequestFitsTheEstimate", func(t *testing.T) {
+		checkRequestEstimate(ctx, t, kc, dsPath, ds, want)
+	})
 	t.Run("CrossplaneCalledTheFunctionOverMTLS", func(t *testing.T) {
 		// The function serves only mTLS (its client CA is Crossplane's root CA): a composed
 		// DataService is Crossplane's call. Its log says it composed, with --debug.

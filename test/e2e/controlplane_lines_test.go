@@ -266,8 +266,8 @@ func startPlatform(t *testing.T, line string) *platform {
 // v1 reports whether the line is Crossplane 1.x.
 func (p *platform) v1() bool { return strings.HasPrefix(p.line, "v1.") }
 
-// stagePlatform lays out the platform Configuration's package root as make xpkg does (crossplane.yaml,
-// apis/definition.yaml and apis/composition.yaml), with each of crossplane.yaml's dependencies
+// stagePlatform lays out the platform Configuration's package root as make xpkg does (crossplane.yaml
+// and apis/*.yaml), with each of crossplane.yaml's dependencies
 // pointed at where the test pushed it: repos maps a package's name (the last element of its
 // repository) to the repository to use. It returns the root and the dependencies, by repository to
 // package name.
@@ -309,14 +309,16 @@ func stagePlatform(t *testing.T, root, dir string, repos map[string]string) (str
 		t.Fatal(err)
 	}
 	writeTestFile(t, filepath.Join(dir, "crossplane.yaml"), string(toYAML(t, meta)))
-	// What make xpkg puts beside crossplane.yaml (PLATFORM_APIS): apis/overlay.yaml is the overlay's
-	// schema for dataservice explain, a CRD no Configuration may hold.
-	for _, f := range []string{"definition.yaml", "composition.yaml"} {
-		b, err := os.ReadFile(filepath.Join(root, "apis", f))
+	apis, err := filepath.Glob(filepath.Join(root, "apis", "*.yaml"))
+	if err != nil || len(apis) == 0 {
+		t.Fatalf("no apis/*.yaml in %s: %v", root, err)
+	}
+	for _, f := range apis {
+		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeTestFile(t, filepath.Join(dir, "apis", f), string(b))
+		writeTestFile(t, filepath.Join(dir, "apis", filepath.Base(f)), string(b))
 	}
 	return dir, used
 }
