@@ -235,14 +235,18 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		response.Warning(rsp, errors.New(n))
 	}
 	// What a pending change does to existing instances; once nothing is pending, a condition that
-	// says otherwise is set right.
-	stale := changesStale(oxr.Resource.Object)
+	// says otherwise is set right: True, or what the annotation applied (the XRD's record).
+	record := appliedRecord(req.GetObserved())
+	stale := changesStale(oxr.Resource.Object, record)
 	switch {
 	case verdict != nil:
-		verdict.respond(rsp)
+		record = verdict.respond(rsp, record)
+	case stale && record != "":
+		response.ConditionTrue(rsp, conditionChangesApplied, reasonAllowed).WithMessage(record)
 	case stale:
 		response.ConditionTrue(rsp, conditionChangesApplied, reasonApplied).WithMessage(msgApplied)
 	}
+	withRecord(desired, record)
 
 	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composite resource"))
@@ -253,9 +257,9 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
-	// A response that depends on more than the spec (the instances, the condition it sets right)
-	// is not replayed.
-	if keyed && verdict == nil && !stale {
+	// A response that depends on more than the spec (the instances, the condition it sets right,
+	// the XRD's record) is not replayed.
+	if keyed && verdict == nil && !stale && record == "" {
 		if p, err := newReplay(key, out, list, rsp); err == nil {
 			f.replays.put(name, p)
 		}

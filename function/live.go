@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -43,6 +44,18 @@ const (
 	reasonApplied           = "Applied"
 	reasonHeldBack          = "BreakingChangesHeldBack"
 	reasonAllowed           = "BreakingChangesAllowed"
+
+	// annotationApplied (v1alpha1.AnnotationBreakingChangesApplied), on the composed XRD, records
+	// the breaking changes the DataService's annotation applied: the message of its ChangesApplied
+	// condition. The condition is set in the reconcile that applies the change, and Crossplane may
+	// lose that write (a status update that conflicts, a later reconcile that read the XR before
+	// it; both seen on a control plane); the XRD, applied with the change, keeps it, so every later
+	// reconcile sets the condition again. It stays while the DataService keeps the annotation,
+	// until another breaking change replaces it.
+	annotationApplied = v1alpha1.AnnotationBreakingChangesApplied
+	// maxRecord bounds the record, cut on a rune boundary (an annotation may hold 256 KiB with the
+	// others, a condition's message 32 KiB).
+	maxRecord = 4 << 10
 )
 
 // pending is a change of the API Crossplane has not applied: the observed XRD and Compositions the
@@ -285,8 +298,12 @@ func (v *liveVerdict) holdBack(desired map[resource.Name]*resource.DesiredCompos
 }
 
 // respond reports the verdict: a Warning result per breaking change (or one for instances not
-// evaluated) and the ChangesApplied condition; a Normal result per resize.
-func (v *liveVerdict) respond(rsp *fnv1.RunFunctionResponse) {
+// evaluated) and the ChangesApplied condition; a Normal result per resize. It returns the record
+// of breaking changes applied to compose on the XRD: what the annotation applies now, or, when the
+// annotation applies a change that breaks nothing, prev, what it applied before (Crossplane
+// observes the objects of one change one at a time: a reconcile that observes the applied XRD and
+// a Composition still as it was evaluates a change that breaks nothing).
+func (v *liveVerdict) respond(rsp *fnv1.RunFunctionResponse, prev string) string {
 	r := v.report
 	var msgs []string
 	for _, c := range r.Changes {
@@ -307,35 +324,88 @@ func (v *liveVerdict) respond(rsp *fnv1.RunFunctionResponse) {
 		response.Normal(rsp, rs.ResizeMessage())
 	}
 	switch {
+	case len(msgs) == 0 && v.allowed && prev != "":
+		response.ConditionTrue(rsp, conditionChangesApplied, reasonAllowed).WithMessage(prev)
+		return prev
 	case len(msgs) == 0:
 		response.ConditionTrue(rsp, conditionChangesApplied, reasonApplied).WithMessage(fmt.Sprintf("no change breaks the %d existing instances", r.Total))
 	case v.allowed:
 		for _, m := range msgs {
 			response.Warning(rsp, errors.Errorf("applied although it breaks existing instances, as %s asks: %s", v1alpha1.AnnotationAllowBreakingChanges, m))
 		}
-		response.ConditionTrue(rsp, conditionChangesApplied, reasonAllowed).WithMessage("applied as " + v1alpha1.AnnotationAllowBreakingChanges + " asks, breaking existing instances: " + strings.Join(msgs, " | "))
+		record := cutRecord("applied as " + v1alpha1.AnnotationAllowBreakingChanges + " asks, breaking existing instances: " + strings.Join(msgs, " | "))
+		response.ConditionTrue(rsp, conditionChangesApplied, reasonAllowed).WithMessage(record)
+		return record
 	default:
 		for _, m := range msgs {
 			response.Warning(rsp, errors.Errorf("held back: %s", m))
 		}
 		response.ConditionFalse(rsp, conditionChangesApplied, reasonHeldBack).WithMessage("held back: " + strings.Join(msgs, " | "))
 	}
+	return ""
+}
+
+// cutRecord cuts a record to maxRecord bytes, on a rune boundary.
+func cutRecord(s string) string {
+	if len(s) <= maxRecord {
+		return s
+	}
+	const more = " …"
+	n := maxRecord - len(more)
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + more
+}
+
+// appliedRecord is the record of breaking changes applied that the observed XRD carries, while
+// the observed DataService keeps the annotation that applied them; "" otherwise.
+func appliedRecord(observed *fnv1.State) string {
+	annotations := func(r *fnv1.Resource) map[string]*structpb.Value {
+		return r.GetResource().GetFields()["metadata"].GetStructValue().GetFields()["annotations"].GetStructValue().GetFields()
+	}
+	if annotations(observed.GetComposite())[v1alpha1.AnnotationAllowBreakingChanges].GetStringValue() != "true" {
+		return ""
+	}
+	return annotations(observed.GetResources()[string(nameXRD)])[annotationApplied].GetStringValue()
+}
+
+// withRecord sets the record of breaking changes applied on the composed XRD, unless the XRD is
+// not composed. The XRD is copied: as generated, it is the generator's, shared by every call.
+func withRecord(desired map[resource.Name]*resource.DesiredComposed, record string) {
+	d, ok := desired[nameXRD]
+	if !ok || record == "" {
+		return
+	}
+	u := d.Resource.DeepCopy()
+	a := u.GetAnnotations()
+	if a == nil {
+		a = map[string]string{}
+	}
+	a[annotationApplied] = record
+	u.SetAnnotations(a)
+	desired[nameXRD] = &resource.DesiredComposed{Resource: u, Ready: d.Ready}
 }
 
 // msgApplied is the message of the ChangesApplied condition once the observed objects are what the
 // DataService generates.
 const msgApplied = "the XRD and Compositions are what the DataService generates"
 
-// changesStale says whether the observed DataService's ChangesApplied condition says a change is
-// held back: a reconcile that finds nothing pending sets it right. One that says a breaking change
-// was applied as the annotation asked stays, to say so, until the next change is evaluated.
-func changesStale(xr map[string]any) bool {
+// changesStale says whether the observed DataService's ChangesApplied condition is not what a
+// reconcile that finds nothing pending says: with record (breaking changes the annotation applied,
+// appliedRecord), True with reason BreakingChangesAllowed and the record as its message; without,
+// True for another reason (a held-back change gone, or an annotation removed).
+func changesStale(xr map[string]any, record string) bool {
 	conds, _, _ := unstructured.NestedSlice(xr, "status", "conditions")
 	for _, c := range conds {
 		m, _ := c.(map[string]any)
-		if m["type"] == conditionChangesApplied {
-			return m["status"] != "True"
+		if m["type"] != conditionChangesApplied {
+			continue
 		}
+		if record != "" {
+			return m["status"] != "True" || m["reason"] != reasonAllowed || m["message"] != record
+		}
+		return m["status"] != "True" || m["reason"] == reasonAllowed
 	}
-	return false
+	return record != ""
 }

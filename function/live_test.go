@@ -68,6 +68,9 @@ func cacheComposite(ns, name, comp, plan string) *fnv1.Resource {
 		"status": {"conditions": [{"type": "Ready", "status": "True"}]}}`)}
 }
 
+// appliedAPlanRemoval is what the annotation applied when it removed plan a-big of TestLiveChange.
+const appliedAPlanRemoval = `applied as dataservice.klutch.io/allow-breaking-changes asks, breaking existing instances: plan "a-big" is no longer offered (NotOffered): 1 instance uses it (team-a/orders)`
+
 func TestLiveChange(t *testing.T) {
 	oldSpec := liveDS(``, `"a-small", "a-big"`, ``)
 	old := generate(t, "cache", oldSpec, inputv1beta1.Defaults{})
@@ -116,6 +119,8 @@ func TestLiveChange(t *testing.T) {
 		instances   bool
 		// conditions are the observed DataService's.
 		conditions string
+		// observe edits what Crossplane observes (observed below).
+		observe func(t *testing.T, rs map[string]*fnv1.Resource)
 		// max bounds the instances evaluated; 0 keeps the function's bound.
 		max  int
 		want func(t *testing.T, next *generator.Output) want
@@ -155,16 +160,70 @@ func TestLiveChange(t *testing.T) {
 			},
 		},
 		"AnnotationApplies": {
-			reason:      "The annotation applies a breaking change, and says whom it breaks.",
+			reason:      "The annotation applies a breaking change, says whom it breaks, and records it on the XRD.",
 			spec:        liveDS(``, `"a-small"`, ``),
 			annotations: `{"dataservice.klutch.io/allow-breaking-changes": "true"}`,
 			instances:   true,
 			want: func(t *testing.T, next *generator.Output) want {
 				return want{
 					requirements: askInstances,
-					desired:      composedWith(t, asStruct(t, next.XRD), next),
+					desired:      composedWith(t, recorded(t, asStruct(t, next.XRD), appliedAPlanRemoval), next),
 					results:      []string{`applied although it breaks existing instances, as dataservice.klutch.io/allow-breaking-changes asks: plan "a-big" is no longer offered`},
-					condition:    &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: reasonAllowed},
+					condition:    &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: reasonAllowed, Message: ptr(appliedAPlanRemoval)},
+				}
+			},
+		},
+		"AnnotationKeepsWhatItAppliedBefore": {
+			reason: "Crossplane observes the XRD applied before a Composition: the change left breaks nothing, and the condition and record keep what the annotation applied.",
+			spec:   liveDS(``, `"a-small"`, `, "base": {"spec": {"forProvider": {"tier": "gold"}}}`),
+			observe: func(t *testing.T, rs map[string]*fnv1.Resource) {
+				rs["xrd"].Resource = recorded(t, observedAs(t, asStruct(t, generate(t, "cache", liveDS(``, `"a-small"`, ``), inputv1beta1.Defaults{}).XRD)), appliedAPlanRemoval)
+			},
+			annotations: `{"dataservice.klutch.io/allow-breaking-changes": "true"}`,
+			instances:   true,
+			conditions:  `[{"type": "ChangesApplied", "status": "True", "reason": "BreakingChangesAllowed", "message": "` + strings.ReplaceAll(appliedAPlanRemoval, `"`, `\"`) + `"}]`,
+			want: func(t *testing.T, next *generator.Output) want {
+				return want{
+					requirements: askInstances,
+					desired:      composedWith(t, recorded(t, asStruct(t, next.XRD), appliedAPlanRemoval), next),
+					condition:    &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: reasonAllowed, Message: ptr(appliedAPlanRemoval)},
+				}
+			},
+		},
+		"RecordSetsALostConditionRight": {
+			reason: "Nothing is pending and the condition says otherwise (Crossplane lost the status write that said what the annotation applied): the XRD's record sets it again.",
+			spec:   liveDS(``, `"a-small"`, ``),
+			observe: func(t *testing.T, rs map[string]*fnv1.Resource) {
+				next := generate(t, "cache", liveDS(``, `"a-small"`, ``), inputv1beta1.Defaults{})
+				rs["xrd"].Resource = recorded(t, observedAs(t, asStruct(t, next.XRD)), appliedAPlanRemoval)
+				for _, c := range next.Compositions {
+					rs["composition-"+c.GetName()].Resource = observedAs(t, asStruct(t, c))
+				}
+			},
+			annotations: `{"dataservice.klutch.io/allow-breaking-changes": "true"}`,
+			conditions:  `[{"type": "ChangesApplied", "status": "True", "reason": "Applied", "message": "no change breaks the 3 existing instances"}]`,
+			want: func(t *testing.T, next *generator.Output) want {
+				return want{
+					desired:   composedWith(t, recorded(t, asStruct(t, next.XRD), appliedAPlanRemoval), next),
+					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: reasonAllowed, Message: ptr(appliedAPlanRemoval)},
+				}
+			},
+		},
+		"RecordGoesWithTheAnnotation": {
+			reason: "Once the annotation is removed, the record is dropped from the XRD and the condition says the DataService is applied.",
+			spec:   liveDS(``, `"a-small"`, ``),
+			observe: func(t *testing.T, rs map[string]*fnv1.Resource) {
+				next := generate(t, "cache", liveDS(``, `"a-small"`, ``), inputv1beta1.Defaults{})
+				rs["xrd"].Resource = recorded(t, observedAs(t, asStruct(t, next.XRD)), appliedAPlanRemoval)
+				for _, c := range next.Compositions {
+					rs["composition-"+c.GetName()].Resource = observedAs(t, asStruct(t, c))
+				}
+			},
+			conditions: `[{"type": "ChangesApplied", "status": "True", "reason": "BreakingChangesAllowed", "message": "applied as …"}]`,
+			want: func(t *testing.T, next *generator.Output) want {
+				return want{
+					desired:   composedWith(t, asStruct(t, next.XRD), next),
+					condition: &fnv1.Condition{Type: conditionChangesApplied, Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: reasonApplied, Message: ptr(msgApplied)},
 				}
 			},
 		},
@@ -225,9 +284,13 @@ func TestLiveChange(t *testing.T) {
 			if tc.conditions != "" {
 				xr += `, "status": {"conditions": ` + tc.conditions + `}`
 			}
+			rs := observed(t)
+			if tc.observe != nil {
+				tc.observe(t, rs)
+			}
 			req := &fnv1.RunFunctionRequest{
 				Meta:     onV22(""),
-				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(xr + `}`)}, Resources: observed(t)},
+				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(xr + `}`)}, Resources: rs},
 			}
 			if tc.instances {
 				req.ExtraResources = instances //nolint:staticcheck // the field Crossplane 1.x fills
@@ -296,6 +359,19 @@ func TestLiveChange(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// recorded is an XRD s with the record of breaking changes applied.
+func recorded(t *testing.T, s *structpb.Struct, record string) *structpb.Struct {
+	t.Helper()
+	m := s.AsMap()
+	md := m["metadata"].(map[string]any)
+	md["annotations"] = map[string]any{annotationApplied: record}
+	out, err := structpb.NewStruct(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
 
 // composedWith is the XRD and the generated Compositions of next as the function composes them,
 // the XRD given: as generated, or held back as observed.

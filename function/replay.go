@@ -241,9 +241,13 @@ func (p *replay) respond(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResp
 	if len(req.GetDesired().GetResources()) > 0 {
 		return false
 	}
-	// A ChangesApplied condition to set right (live.go) is the full path's.
+	// A ChangesApplied condition to set right and the record of breaking changes applied to keep
+	// on the XRD (live.go) are the full path's.
+	if appliedRecord(req.GetObserved()) != "" {
+		return false
+	}
 	conds := req.GetObserved().GetComposite().GetResource().GetFields()["status"].GetStructValue().GetFields()["conditions"].GetListValue()
-	if conds != nil && changesStale(map[string]any{"status": map[string]any{"conditions": conds.AsSlice()}}) {
+	if conds != nil && changesStale(map[string]any{"status": map[string]any{"conditions": conds.AsSlice()}}, "") {
 		return false
 	}
 	dxr := &structpb.Struct{Fields: map[string]*structpb.Value{}}

@@ -307,6 +307,11 @@ func testLiveChange(t *testing.T, p *platform, s *liveService) {
 			return !offers(t, p, want.XRD, s.removed), "still offered"
 		})
 		cp.Lap(t, "removal of plan %s applied as the annotation asks", s.removed)
+		// The XRD records it, so that the condition keeps saying so whatever Crossplane writes later.
+		xrd := get(ctx, t, kc, want.XRD.GroupVersionKind(), client.ObjectKeyFromObject(want.XRD))
+		if rec := xrd.GetAnnotations()[v1alpha1.AnnotationBreakingChangesApplied]; !strings.Contains(rec, aName) {
+			t.Errorf("XRD %s: annotation %s is %q, want it to name %s", xrd.GetName(), v1alpha1.AnnotationBreakingChangesApplied, rec, aName)
+		}
 
 		// What the API server does with an instance on a plan its XRD no longer offers, measured.
 		err := updateInstance(ctx, kc, a, s.update)
@@ -325,6 +330,11 @@ func testLiveChange(t *testing.T, p *platform, s *liveService) {
 		t.Logf("measured on kube-apiserver %s: %s changing its plan %s to %s: %v", testtools.Kubernetes, nsB+"/carts", s.kept, s.removed, errOrAccepted(err))
 		if err == nil {
 			t.Errorf("changing %s to removed plan %s was accepted", nsB+"/carts", s.removed)
+		}
+		// Reconciles later, the condition still says what the annotation applied.
+		time.Sleep(2 * time.Second)
+		if msg := waitChangesApplied(t, p, dsKey, "True", "BreakingChangesAllowed"); !strings.Contains(msg, aName) {
+			t.Errorf("the ChangesApplied condition no longer names %s: %s", aName, msg)
 		}
 		if !s.catalog {
 			return
