@@ -191,15 +191,9 @@ func TestLiveChange(t *testing.T) {
 			},
 		},
 		"RecordSetsALostConditionRight": {
-			reason: "Nothing is pending and the condition says otherwise (Crossplane lost the status write that said what the annotation applied): the XRD's record sets it again.",
-			spec:   liveDS(``, `"a-small"`, ``),
-			observe: func(t *testing.T, rs map[string]*fnv1.Resource) {
-				next := generate(t, "cache", liveDS(``, `"a-small"`, ``), inputv1beta1.Defaults{})
-				rs["xrd"].Resource = recorded(t, observedAs(t, asStruct(t, next.XRD)), appliedAPlanRemoval)
-				for _, c := range next.Compositions {
-					rs["composition-"+c.GetName()].Resource = observedAs(t, asStruct(t, c))
-				}
-			},
+			reason:      "Nothing is pending and the condition says otherwise (Crossplane lost the status write that said what the annotation applied): the XRD's record sets it again.",
+			spec:        liveDS(``, `"a-small"`, ``),
+			observe:     observeAppliedRemoval,
 			annotations: `{"dataservice.klutch.io/allow-breaking-changes": "true"}`,
 			conditions:  `[{"type": "ChangesApplied", "status": "True", "reason": "Applied", "message": "no change breaks the 3 existing instances"}]`,
 			want: func(t *testing.T, next *generator.Output) want {
@@ -210,15 +204,9 @@ func TestLiveChange(t *testing.T) {
 			},
 		},
 		"RecordGoesWithTheAnnotation": {
-			reason: "Once the annotation is removed, the record is dropped from the XRD and the condition says the DataService is applied.",
-			spec:   liveDS(``, `"a-small"`, ``),
-			observe: func(t *testing.T, rs map[string]*fnv1.Resource) {
-				next := generate(t, "cache", liveDS(``, `"a-small"`, ``), inputv1beta1.Defaults{})
-				rs["xrd"].Resource = recorded(t, observedAs(t, asStruct(t, next.XRD)), appliedAPlanRemoval)
-				for _, c := range next.Compositions {
-					rs["composition-"+c.GetName()].Resource = observedAs(t, asStruct(t, c))
-				}
-			},
+			reason:     "Once the annotation is removed, the record is dropped from the XRD and the condition says the DataService is applied.",
+			spec:       liveDS(``, `"a-small"`, ``),
+			observe:    observeAppliedRemoval,
 			conditions: `[{"type": "ChangesApplied", "status": "True", "reason": "BreakingChangesAllowed", "message": "applied as …"}]`,
 			want: func(t *testing.T, next *generator.Output) want {
 				return want{
@@ -359,6 +347,17 @@ func TestLiveChange(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// observeAppliedRemoval makes what Crossplane observes the release without plan a-big, applied as
+// the annotation asked: its XRD carries the record.
+func observeAppliedRemoval(t *testing.T, rs map[string]*fnv1.Resource) {
+	t.Helper()
+	next := generate(t, "cache", liveDS(``, `"a-small"`, ``), inputv1beta1.Defaults{})
+	rs["xrd"].Resource = recorded(t, observedAs(t, asStruct(t, next.XRD)), appliedAPlanRemoval)
+	for _, c := range next.Compositions {
+		rs["composition-"+c.GetName()].Resource = observedAs(t, asStruct(t, c))
+	}
+}
 
 // recorded is an XRD s with the record of breaking changes applied.
 func recorded(t *testing.T, s *structpb.Struct, record string) *structpb.Struct {
