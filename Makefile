@@ -42,7 +42,8 @@ unit: ## Fast inner loop: unit and fidelity tests, no external binaries (seconds
 
 .PHONY: test
 test: deps lint check-generate fuzz-short tools ## Everything: lint, generated files, unit, fidelity and end-to-end tests with real binaries (builds the tools first).
-	$(GO) test -count=1 -timeout 40m ./...
+	@mkdir -p _output/test
+	$(GO) test -count=1 -timeout 40m $(TEST_ARTIFACTS) ./...
 
 # What make test needs besides Go: every tool is built from the Go module proxy, so only commands of
 # Debian's base system. One line names what to run when one is missing.
@@ -63,7 +64,7 @@ DATASERVICE_CROSSPLANE_LINES ?= v1.20.7,v2.2.1
 export DATASERVICE_CROSSPLANE_LINES
 
 .PHONY: tools
-tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core of each line, functions, provider-kubernetes, etcd, kube-apiserver, kube-controller-manager, registry, klutch-bind (cached).
+tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core of each line, functions, provider-kubernetes, etcd, kube-apiserver, kube-controller-manager, registry, klutch-bind, dex (cached); installs Debian's chromium when missing.
 	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane/v2 v2.2.1 ./cmd/crank >/dev/null
 	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.20.7 ./cmd/crank >/dev/null
 	@test/tools/gobin.sh crossplane github.com/crossplane/crossplane v1.16.0 ./cmd/crank >/dev/null
@@ -76,6 +77,8 @@ tools: ## Build every tool the end-to-end tests run: crossplane CLIs and core of
 	  test/tools/gobin.sh crossplane-core $$m $$v ./cmd/crossplane -X=$$m/internal/version.version=$$v >/dev/null || exit 1; done
 	@test/tools/gobin.sh provider-kubernetes github.com/crossplane-contrib/provider-kubernetes v0.18.0 ./cmd/provider >/dev/null
 	@test/tools/klutchbind.sh >/dev/null || [ $$? = 3 ] # 3: no klutch-bind source beside the project (the Klutch test skips)
+	@test/tools/dex.sh v0.0.0-20260303133905-11d2eeb52b42 >/dev/null # dex v2.45.1, the web-bind tests' OIDC issuer
+	@test/tools/chromium.sh >/dev/null # Debian's chromium, installed when missing (root or passwordless sudo), else the web-bind tests skip
 
 # Packages, built and pushed with the dataservice CLI: no Docker engine. The platform Configuration
 # is crossplane.yaml with apis/ as its only content and the Klutch DataServices as examples.
@@ -96,9 +99,14 @@ push: xpkg ## Push the packages: make push REGISTRY=ghcr.io/acme VERSION=v0.1.0
 	$(BIN)/dataservice push $(REGISTRY)/dataservice-platform:$(VERSION) -f $(XPKG)/dataservice-platform.xpkg
 	$(BIN)/dataservice push $(REGISTRY)/function-dataservice:$(VERSION) -f $(XPKG)/function-dataservice-amd64.xpkg -f $(XPKG)/function-dataservice-arm64.xpkg
 
+# What tests keep of a run (the web-bind test's screenshots) goes to a folder per test under
+# _output/test/_artifacts (go test wants the -outputdir folder to exist).
+TEST_ARTIFACTS := -artifacts -outputdir=_output/test
+
 .PHONY: e2e
 e2e: tools ## End-to-end tests on a real control plane per Crossplane line ($DATASERVICE_CROSSPLANE_LINES) on 127.0.0.1: etcd, kube-apiserver, Crossplane core, registry, provider-kubernetes (binaries built once into ~/.cache).
-	$(GO) test -count=1 -timeout 40m -v ./test/e2e/...
+	@mkdir -p _output/test
+	$(GO) test -count=1 -timeout 40m -v $(TEST_ARTIFACTS) ./test/e2e/...
 
 .PHONY: bench
 bench: ## Benchmarks of issue 7 (about 15 min; ROUNDS=5): RunFunction, generator, build and push against the real tools; tables into bench/README.md.

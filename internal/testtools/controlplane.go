@@ -2,13 +2,6 @@ package testtools
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/hex"
-	"encoding/pem"
-	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,7 +14,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -83,6 +75,8 @@ type ControlPlane struct {
 	crossplane            *process
 	rbacManager           *process
 	kcmBin, crossplaneBin string
+	// kcmArgs are further flags of kube-controller-manager (enableServiceAccountTokens).
+	kcmArgs []string
 	// coreNet is Crossplane core's network namespace when it binds fixed ports (v1.17), else nil:
 	// what core must reach is forwarded into it (see Reach).
 	coreNet *isolatedNet
@@ -258,8 +252,8 @@ func (cp *ControlPlane) StartControllerManager(t testing.TB) {
 		cp.kcmLogOffset = fi.Size()
 	}
 	cp.controllerManager = cp.run.start(t, "kube-controller-manager", processGrace, nil, cp.kcmBin,
-		"--kubeconfig="+cp.Kubeconfig, "--controllers=garbagecollector,namespace,clusterrole-aggregation",
-		"--leader-elect=false", "--secure-port=0", "--use-service-account-credentials=false")
+		append([]string{"--kubeconfig=" + cp.Kubeconfig, "--controllers=garbagecollector,namespace,clusterrole-aggregation",
+			"--leader-elect=false", "--secure-port=0", "--use-service-account-credentials=false"}, cp.kcmArgs...)...)
 	// Nothing to probe with --secure-port=0: it is up once it holds a connection to the API server.
 	// Give it a moment to fail fast on bad flags.
 	cp.run.waitFor(t, "kube-controller-manager to start its controllers", cp.controllerManager, startTimeout, func() (bool, string) {
@@ -387,167 +381,4 @@ func (cp *ControlPlane) secret(t testing.TB, name string) *corev1.Secret {
 		t.Fatalf("cannot get Secret %s/%s that crossplane core init should have made: %v", CrossplaneNamespace, name, err)
 	}
 	return s
-}
-
-// Eventually polls check until it reports done, failing the test with check's last reason when
-// timeout passes or when a component of the control plane has died.
-func (cp *ControlPlane) Eventually(t testing.TB, what string, timeout time.Duration, check func(ctx context.Context) (bool, string)) {
-	t.Helper()
-	cp.run.waitFor(t, what, nil, timeout, func() (bool, string) {
-		cp.checkAlive(t, what)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		return check(ctx)
-	})
-}
-
-// checkAlive fails the test when a component of the control plane has died.
-func (cp *ControlPlane) checkAlive(t testing.TB, what string) {
-	t.Helper()
-	cp.mu.Lock()
-	procs := append([]*process{cp.etcd, cp.apiServer, cp.crossplane, cp.rbacManager, cp.controllerManager}, cp.extra...)
-	cp.mu.Unlock()
-	for _, p := range procs {
-		if p == nil {
-			continue
-		}
-		if exited, err := p.exited(); exited {
-			t.Fatalf("%s: %s has %v (%v); last %d lines of %s:\n%s", what, p.name, errExited, err, logTailLines, p.log, tail(p.log, logTailLines))
-		}
-	}
-}
-
-// addExtra watches a component started beside the control plane until untilEnd ends (nil: as long as
-// the control plane), when it is stopped and no longer watched.
-func (cp *ControlPlane) addExtra(p *process, untilEnd testing.TB) {
-	cp.mu.Lock()
-	cp.extra = append(cp.extra, p)
-	cp.mu.Unlock()
-	if untilEnd == nil {
-		return
-	}
-	untilEnd.Cleanup(func() {
-		cp.mu.Lock()
-		for i, e := range cp.extra {
-			if e == p {
-				cp.extra = append(cp.extra[:i], cp.extra[i+1:]...)
-				break
-			}
-		}
-		cp.mu.Unlock()
-	})
-}
-
-// Condition returns the status and message of a condition of an object's status.conditions.
-func Condition(u *unstructured.Unstructured, typ string) (status, message string) {
-	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-	for _, c := range conds {
-		m, ok := c.(map[string]any)
-		if !ok || m["type"] != typ {
-			continue
-		}
-		s, _ := m["status"].(string)
-		msg, _ := m["message"].(string)
-		if r, _ := m["reason"].(string); r != "" {
-			msg = r + ": " + msg
-		}
-		return s, msg
-	}
-	return "", "no " + typ + " condition"
-}
-
-// testWarnings logs the warnings the API server answers requests with (deprecations, unknown
-// fields) to the test using the control plane, each once.
-type testWarnings struct {
-	t    testing.TB
-	mu   sync.Mutex
-	seen map[string]bool
-}
-
-// use logs warnings to t from now on; nil drops them (between tests of a shared control plane).
-func (w *testWarnings) use(t testing.TB) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.t = t
-}
-
-func (w *testWarnings) HandleWarningHeader(code int, _, text string) {
-	if code != 299 || text == "" {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.seen[text] || w.t == nil {
-		return
-	}
-	w.seen[text] = true
-	w.t.Logf("kube-apiserver warning: %s", text)
-}
-
-func httpOK(c *http.Client, url string) (bool, string) {
-	resp, err := c.Get(url) //nolint:noctx // Loopback probe.
-	if err != nil {
-		return false, err.Error()
-	}
-	defer resp.Body.Close() //nolint:errcheck // Only read.
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK {
-		return false, fmt.Sprintf("%s: %s: %s", url, resp.Status, strings.TrimSpace(string(b)))
-	}
-	return true, ""
-}
-
-// kubeconfig is a kubeconfig of the admin token for host, trusting the CA in caFile.
-func kubeconfig(host, caFile, token string) string {
-	return kubeconfigOf(host, "certificate-authority", caFile, token)
-}
-
-// kubeconfigOf is the one kubeconfig text of the tests: the CA given as caKey (a file, or
-// certificate-authority-data for a kubeconfig read elsewhere) with the value ca.
-func kubeconfigOf(host, caKey, ca, token string) string {
-	return fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: e2e
-  cluster: {server: %q, %s: %q}
-users:
-- name: admin
-  user: {token: %q}
-contexts:
-- name: e2e
-  context: {cluster: e2e, user: admin}
-current-context: e2e
-`, host, caKey, ca, token)
-}
-
-// writeServiceAccountKeys writes the key pair kube-apiserver signs and verifies service account
-// tokens with.
-func writeServiceAccountKeys(t testing.TB, keyPath, pubPath string) {
-	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatalf("cannot generate the service account key: %v", err)
-	}
-	pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	if err != nil {
-		t.Fatalf("cannot encode the service account public key: %v", err)
-	}
-	writeFile(t, keyPath, string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})), 0o600)
-	writeFile(t, pubPath, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})), 0o644)
-}
-
-func randomHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("cannot read random bytes: %v", err)
-	}
-	return hex.EncodeToString(b)
-}
-
-func writeFile(t testing.TB, path, content string, mode os.FileMode) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		t.Fatalf("cannot write %s: %v", path, err)
-	}
 }

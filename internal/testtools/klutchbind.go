@@ -22,10 +22,11 @@ const KlutchBindCommit = "0b4539e812e01710b8fd0ef20db347d230b1dbbb"
 // of anynines/klutchio), which the Go module proxy does not serve.
 const EnvKlutchBindSrc = "KLUTCH_BIND_SRC"
 
-// KlutchBind is klutch-bind built from its source: the backend and the konnector, and the source's
-// folder, whose deploy/crd and contrib/deploy/crd hold the CRDs the backend needs.
+// KlutchBind is klutch-bind built from its source: the backend, the konnector and kubectl-bind (the
+// `kubectl bind` plugin), and the source's folder, whose deploy/crd and contrib/deploy/crd hold the
+// CRDs the backend needs.
 type KlutchBind struct {
-	Src, Backend, Konnector string
+	Src, Backend, Konnector, KubectlBind string
 }
 
 // KlutchBindSource returns klutch-bind's source folder, $KLUTCH_BIND_SRC or
@@ -43,8 +44,8 @@ func KlutchBindSource(t testing.TB) string {
 	return src
 }
 
-// KlutchBindBinaries returns klutch-bind's example-backend and konnector, building them on first use
-// with test/tools/klutchbind.sh (about 6 minutes cold on 2 cores), cached by commit.
+// KlutchBindBinaries returns klutch-bind's example-backend, konnector and kubectl-bind, building them
+// on first use with test/tools/klutchbind.sh (about 6 minutes cold on 2 cores), cached by commit.
 func KlutchBindBinaries(t testing.TB) *KlutchBind {
 	t.Helper()
 	src := KlutchBindSource(t)
@@ -52,7 +53,8 @@ func KlutchBindBinaries(t testing.TB) *KlutchBind {
 	bin := filepath.Join(CacheDir(), "bin")
 	kb.Backend = filepath.Join(bin, "klutch-bind-example-backend-"+KlutchBindCommit)
 	kb.Konnector = filepath.Join(bin, "klutch-bind-konnector-"+KlutchBindCommit)
-	if isExecutable(kb.Backend) && isExecutable(kb.Konnector) {
+	kb.KubectlBind = filepath.Join(bin, "klutch-bind-kubectl-bind-"+KlutchBindCommit)
+	if isExecutable(kb.Backend) && isExecutable(kb.Konnector) && isExecutable(kb.KubectlBind) {
 		return kb
 	}
 	buildMu.Lock()

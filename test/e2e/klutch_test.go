@@ -196,27 +196,8 @@ func testKlutchLifecycle(t *testing.T, p *platform, kb *testtools.KlutchBind) {
 	cpClaim := waitOnControlPlane(t, cp, mongodbClaimGVK, claim.GetName())
 	cp.Lap(t, "claim %s of the app cluster is %s on the control plane", objectKey(claim), objectKey(cpClaim))
 	si := waitForServiceInstance(t, cp, cpClaim, "mongodbsspl-single-nano-ssl")
-	// The provider's part: the ServiceInstance's observed state.
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		u := get(ctx, t, kc, serviceInstanceGVK, client.ObjectKeyFromObject(si))
-		_ = unstructured.SetNestedField(u.Object, "succeeded", "status", "atProvider", "state")
-		_ = unstructured.SetNestedField(u.Object, "2026-12-01T00:00:00Z", "status", "atProvider", "provisionedAt")
-		return kc.Status().Update(ctx, u)
-	})
-	if err != nil {
-		t.Fatalf("cannot set the status of ServiceInstance %s: %v", si.GetName(), err)
-	}
-	app.Eventually(t, "status.managed.state of the ServiceInstance to reach the claim on the app cluster", bindTimeout, func(ctx context.Context) (bool, string) {
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(mongodbClaimGVK)
-		if err := ac.Get(ctx, client.ObjectKeyFromObject(claim), u); err != nil {
-			return false, err.Error()
-		}
-		if s := field(u, "status.managed.state"); s != "succeeded" {
-			return false, "status.managed.state is " + s
-		}
-		return true, ""
-	})
+	setServiceInstanceState(ctx, t, kc, si, "succeeded")
+	waitForManagedState(t, app, claim, "succeeded")
 	t.Run("AppClusterEnforcesPlanTransitions", func(t *testing.T) {
 		updatePlan(t, ac, client.ObjectKeyFromObject(claim), mongodbClaimGVK, "mongodbsspl-single-small-ssl", "")
 		waitForServiceInstance(t, cp, cpClaim, "mongodbsspl-single-small-ssl")
@@ -238,21 +219,7 @@ func testKlutchLifecycle(t *testing.T, p *platform, kb *testtools.KlutchBind) {
 		t.Fatalf("cannot create ServiceBinding claim on the app cluster: %v", err)
 	}
 	cpSB := waitOnControlPlane(t, cp, bindingClaimGVK, sb.GetName())
-	// The provider writes the credentials where the Composition points it: <claim>-creds beside the
-	// claim, in the namespace klutch-bind maps the app namespace to.
-	creds := sb.GetName() + "-creds"
-	cp.CreateSecret(t, cpSB.GetNamespace(), creds, map[string][]byte{"username": []byte("app"), "password": []byte("s3cret")})
-	app.Eventually(t, "Secret "+creds+" to reach the app cluster next to the ServiceBinding claim", bindTimeout, func(ctx context.Context) (bool, string) {
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(secretGVK)
-		if err := ac.Get(ctx, client.ObjectKey{Namespace: appNS, Name: creds}, u); err != nil {
-			return false, err.Error()
-		}
-		if field(u, "data.password") == "" {
-			return false, "no password"
-		}
-		return true, ""
-	})
+	creds := provideCredentials(t, cp, app, cpSB, appNS)
 	ph.end("step 4: ServiceBinding claim on the control plane in " + cpSB.GetNamespace() + "; its Secret " + creds + " on the app cluster")
 
 	// Step 5: the operator adds a plan.
