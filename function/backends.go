@@ -52,15 +52,15 @@ type backends struct {
 	missing []generator.CRDRef
 }
 
-// selectors ask Crossplane for each CRD, by name.
-func (b backends) selectors() map[string]*fnv1.ResourceSelector {
-	out := make(map[string]*fnv1.ResourceSelector, len(b.refs))
+// requirement asks Crossplane for each CRD, by name (requirements.go).
+func (b backends) requirement() []requirement {
+	out := make([]requirement, 0, len(b.refs))
 	for _, r := range b.refs {
-		out[backendCRDPrefix+r.Name] = &fnv1.ResourceSelector{
+		out = append(out, requirement{name: backendCRDPrefix + r.Name, selector: &fnv1.ResourceSelector{
 			ApiVersion: "apiextensions.k8s.io/v1",
 			Kind:       "CustomResourceDefinition",
 			Match:      &fnv1.ResourceSelector_MatchName{MatchName: r.Name},
-		}
+		}})
 	}
 	return out
 }
@@ -74,15 +74,6 @@ func (b backends) warnings() []string {
 			r.Kind.GroupVersion(), r.Kind.Kind, r.Name))
 	}
 	return out
-}
-
-// delivered returns what the request holds for a requirement key, and whether it holds an answer.
-func delivered(req *fnv1.RunFunctionRequest, key string) (*fnv1.Resources, bool) {
-	rs, ok := req.GetExtraResources()[key] //nolint:staticcheck // the field Crossplane 1.x fills
-	if !ok {
-		rs, ok = req.GetRequiredResources()[key]
-	}
-	return rs, ok
 }
 
 // crdCache keeps the Sets made of the CRDs a control plane delivered, by what identifies their
@@ -206,21 +197,6 @@ func backendsDigest(req *fnv1.RunFunctionRequest) [sha256.Size]byte {
 	var out [sha256.Size]byte
 	copy(out[:], h.Sum(nil))
 	return out
-}
-
-// withBackends adds the backend CRDs' selectors to what the control plane decision asks for.
-func withBackends(r *fnv1.Requirements, b backends) *fnv1.Requirements {
-	if len(b.refs) == 0 {
-		return r
-	}
-	if r == nil {
-		r = &fnv1.Requirements{}
-	}
-	if r.ExtraResources == nil { //nolint:staticcheck // the field Crossplane 1.x reads
-		r.ExtraResources = map[string]*fnv1.ResourceSelector{} //nolint:staticcheck // the field Crossplane 1.x reads
-	}
-	maps.Copy(r.ExtraResources, b.selectors()) //nolint:staticcheck // the field Crossplane 1.x reads
-	return r
 }
 
 // replaySlot is where the replays remember a DataService's composition: apart for the call that

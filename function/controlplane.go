@@ -54,12 +54,7 @@ type observation struct {
 // observe reads what a request says of the control plane.
 func observe(req *fnv1.RunFunctionRequest) observation {
 	o := observation{capabilities: request.AdvertisesCapabilities(req), backends: backendsDigest(req)}
-	// Crossplane 1.x answers requirements.extra_resources in extra_resources; v2 answers it there
-	// too, and requirements.resources in required_resources.
-	rs, ok := req.GetExtraResources()[requiredXRDCRD] //nolint:staticcheck // the field Crossplane 1.x fills
-	if !ok {
-		rs, ok = req.GetRequiredResources()[requiredXRDCRD]
-	}
+	rs, ok := delivered(req, requiredXRDCRD)
 	switch {
 	case !ok:
 		o.crd = crdNotAsked
@@ -133,21 +128,19 @@ func decideControlPlane(in inputv1beta1.ControlPlane, o observation) controlPlan
 	return cp
 }
 
-// requirements is what the function asks Crossplane for: the CRD of XRDs, by name. It is asked as
-// requirements.extra_resources, the field Crossplane 1.x reads (v1.20.7's FetchingFunctionRunner,
-// v1.16's beta render) and v2.0 and v2.1 read beside requirements.resources. v2.2 and later are
-// never asked: they advertise their capabilities.
-func (cp controlPlane) requirements() *fnv1.Requirements {
+// requirement is what the function asks Crossplane for to tell its line (requirements.go): the CRD
+// of XRDs, by name, while the line is detected and not advertised. Crossplane 1.x (v1.20.7's
+// FetchingFunctionRunner, v1.16's beta render) and v2.0 and v2.1 read it; v2.2 and later are never
+// asked: they advertise their capabilities.
+func (cp controlPlane) requirement() []requirement {
 	if !cp.ask {
 		return nil
 	}
-	return &fnv1.Requirements{ExtraResources: map[string]*fnv1.ResourceSelector{ //nolint:staticcheck // the field Crossplane 1.x reads
-		requiredXRDCRD: {
-			ApiVersion: "apiextensions.k8s.io/v1",
-			Kind:       "CustomResourceDefinition",
-			Match:      &fnv1.ResourceSelector_MatchName{MatchName: xrdCRDName},
-		},
-	}}
+	return []requirement{{name: requiredXRDCRD, selector: &fnv1.ResourceSelector{
+		ApiVersion: "apiextensions.k8s.io/v1",
+		Kind:       "CustomResourceDefinition",
+		Match:      &fnv1.ResourceSelector_MatchName{MatchName: xrdCRDName},
+	}}}
 }
 
 // refuse says why the control plane cannot serve an API of line api, "" when it can.

@@ -20,6 +20,7 @@ import (
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/livecheck"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
 )
 
@@ -43,6 +44,8 @@ type Function struct {
 	replays replays
 	// crds keeps the CRDs of composed kinds Crossplane delivered, decoded (backends.go).
 	crds *crdCache
+	// maxInstances bounds the existing instances a change is evaluated against (live.go).
+	maxInstances int
 }
 
 // New returns a Function that logs to log.
@@ -53,9 +56,10 @@ func New(log logging.Logger) *Function {
 		generate: func(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backendcrd.Set) (*generator.Output, error) {
 			return generator.GenerateWith(ctx, ds, d, generator.Options{Cache: cache, CRDs: crds})
 		},
-		slots:   make(chan struct{}, runtime.GOMAXPROCS(0)),
-		replays: newReplays(),
-		crds:    newCRDCache(),
+		slots:        make(chan struct{}, runtime.GOMAXPROCS(0)),
+		replays:      newReplays(),
+		crds:         newCRDCache(),
+		maxInstances: livecheck.DefaultMaxInstances,
 	}
 }
 
@@ -67,9 +71,13 @@ func New(log logging.Logger) *Function {
 // input's controlPlane.crossplane, or detected: Crossplane v2.2 and later advertise capabilities;
 // an older one is asked for one resource, the CRD of XRDs, as requirements.extra_resources, which
 // Crossplane 1.x (v1.16's v1beta1 protocol too, served by the SDK) and v2 answer by calling the
-// function again with it. The first call, which has no answer yet, returns only that requirement. A
-// call whose context ends before the objects are generated (Crossplane's deadline, a cancelled
-// reconcile) returns the context's error as a gRPC status at once.
+// function again with it. The first call, which has no answer yet, returns only the requirements:
+// that CRD and those of the kinds the DataService composes, which it is type-checked against
+// (backends.go). While the XRD or a Composition it would compose differs from what Crossplane
+// observes, it asks for the API's existing composites too and holds back a change that breaks any
+// of them (live.go); requirements.go builds what it asks for. A call whose context ends before the objects are
+// generated (Crossplane's deadline, a cancelled reconcile) returns the context's error as a gRPC
+// status at once.
 func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	log := f.log.WithValues("tag", req.GetMeta().GetTag())
 	log.Debug("Running function")
@@ -106,7 +114,7 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	// Every response asks again for what the function asked for, fatal ones included: Crossplane
 	// calls it until its requirements stay the same.
 	cp := decideControlPlane(in.ControlPlane, seen)
-	rsp.Requirements = cp.requirements()
+	rsp.Requirements = requirementsOf(cp.requirement()...)
 
 	oxr, err := request.GetObservedCompositeResource(req)
 	if err != nil {
@@ -130,7 +138,8 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	// (backends.go). The call that asks for them composes without them, unchecked: Crossplane calls
 	// again with them, and takes what that call composes.
 	bk, err := f.crds.readBackends(req, generator.CRDsOf(ds, defaults))
-	rsp.Requirements = withBackends(rsp.GetRequirements(), bk)
+	asked := append(cp.requirement(), bk.requirement()...)
+	rsp.Requirements = requirementsOf(asked...)
 	if err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
@@ -196,6 +205,28 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		response.Fatal(rsp, errors.Wrap(err, "cannot compose the generated objects"))
 		return rsp, nil
 	}
+
+	// A change of the API that breaks its existing instances is held back (live.go): composed as
+	// observed, and reported. The instances are asked for only while a change is pending.
+	var verdict *liveVerdict
+	if p := pendingChange(list, observed); p != nil {
+		rsp.Requirements = requirementsOf(append(asked, p.instancesRequirement())...)
+		items, ok := delivered(req, requiredInstances)
+		if !ok {
+			log.Debug("Asking Crossplane for the existing instances of the API, whose change is pending", "changed", p.changed)
+			return rsp, nil
+		}
+		if verdict, err = judge(ctx, ds, out, p, items.GetItems(), f.maxInstances); err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+		if err := verdict.holdBack(composed, observed); err != nil {
+			response.Fatal(rsp, errors.Wrap(err, "cannot hold back the change"))
+			return rsp, nil
+		}
+		log.Info("Evaluated a change of the API against its existing instances", "changed", p.changed, "instances", verdict.report.Total,
+			"breaking", len(verdict.report.Changes), "resizes", len(verdict.report.Resizes), "held-back", verdict.keep, "allowed", verdict.allowed)
+	}
 	for name, dcd := range composed {
 		desired[name] = dcd
 	}
@@ -225,6 +256,19 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	for _, w := range bk.warnings() {
 		response.Warning(rsp, errors.New(w))
 	}
+	// What a pending change does to existing instances; once nothing is pending, a condition that
+	// says otherwise is set right: True, or what the annotation applied (the XRD's record).
+	record := appliedRecord(req.GetObserved())
+	stale := changesStale(oxr.Resource.Object, record)
+	switch {
+	case verdict != nil:
+		record = verdict.respond(rsp, record)
+	case stale && record != "":
+		response.ConditionTrue(rsp, conditionChangesApplied, reasonAllowed).WithMessage(record)
+	case stale:
+		response.ConditionTrue(rsp, conditionChangesApplied, reasonApplied).WithMessage(msgApplied)
+	}
+	withRecord(desired, record)
 
 	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set desired composite resource"))
@@ -235,7 +279,9 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
-	if keyed {
+	// A response that depends on more than the spec (the instances, the condition it sets right,
+	// the XRD's record) is not replayed.
+	if keyed && verdict == nil && !stale && record == "" {
 		if p, err := newReplay(key, out, list, rsp); err == nil {
 			f.replays.put(name, p)
 		}

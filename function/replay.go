@@ -236,10 +236,19 @@ func newReplay(key [sha256.Size]byte, out *generator.Output, list []composedObje
 // respond answers req as the full path would: the desired XR of earlier steps with the XR's
 // apiVersion and kind and the status fields set, and the composed resources with their readiness
 // judged from what Crossplane observed. It declines (false) what only the full path answers
-// exactly: composed resources desired by earlier steps (whose conversion the full path normalises)
-// and a desired status that is not an object (an error).
+// exactly: composed resources desired by earlier steps (whose conversion the full path normalises),
+// a desired status that is not an object (an error), and a ChangesApplied condition to set right.
 func (p *replay) respond(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse) bool {
 	if len(req.GetDesired().GetResources()) > 0 {
+		return false
+	}
+	// A ChangesApplied condition to set right and the record of breaking changes applied to keep
+	// on the XRD (live.go) are the full path's.
+	if appliedRecord(req.GetObserved()) != "" {
+		return false
+	}
+	conds := req.GetObserved().GetComposite().GetResource().GetFields()["status"].GetStructValue().GetFields()["conditions"].GetListValue()
+	if conds != nil && changesStale(map[string]any{"status": map[string]any{"conditions": conds.AsSlice()}}, "") {
 		return false
 	}
 	dxr := &structpb.Struct{Fields: map[string]*structpb.Value{}}

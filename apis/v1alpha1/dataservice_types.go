@@ -20,6 +20,15 @@ const (
 	CrossplaneV2 = "v2"
 )
 
+// AnnotationAllowBreakingChanges, set to "true" on a DataService, applies a change that breaks
+// existing instances of its API, which the function otherwise holds back (see internal/livecheck).
+const AnnotationAllowBreakingChanges = "dataservice.klutch.io/allow-breaking-changes"
+
+// AnnotationBreakingChangesApplied is written by the function on the XRD it composes: what
+// AnnotationAllowBreakingChanges applied that breaks existing instances, the message of the
+// DataService's ChangesApplied condition, kept while the DataService keeps AnnotationAllowBreakingChanges.
+const AnnotationBreakingChangesApplied = "dataservice.klutch.io/breaking-changes-applied"
+
 // Scopes of a Crossplane v2 composite resource.
 const (
 	ScopeNamespaced = "Namespaced"

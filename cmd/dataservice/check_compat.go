@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,10 +29,15 @@ const errWriteReport = "cannot write the report"
 const exitBreaking = 3
 
 type checkCompatCmd struct {
-	Old      string `arg:"" placeholder:"OLD" help:"The released API: DataService specs or generated XRDs (with Compositions and export templates), a file or a folder." predictor:"file"`
-	New      string `arg:"" placeholder:"NEW" help:"The API about to be released, in either form." predictor:"file"`
-	Defaults string `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply when generating from DataServices."`
-	Output   string `short:"o" enum:"text,json" default:"text" help:"Output format: text or json."`
+	Old        string `arg:"" placeholder:"OLD" help:"The released API: DataService specs or generated XRDs (with Compositions and export templates), a file or a folder." predictor:"file"`
+	New        string `arg:"" placeholder:"NEW" help:"The API about to be released, in either form." predictor:"file"`
+	Context    string `placeholder:"NAME" help:"Context of --kubeconfig to use (default: its current context)."`
+	Defaults   string `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply when generating from DataServices."`
+	Kubeconfig string `type:"existingfile" placeholder:"FILE" help:"Read the existing instances of OLD's APIs from this cluster (a control plane) and list, per change, the instances it breaks or resizes; the verdict is then the function's." predictor:"file"`
+	Output     string `short:"o" enum:"text,json" default:"text" help:"Output format: text or json."`
+
+	// list lists the instances of an API: from --kubeconfig, or a test's.
+	list instanceLister
 }
 
 func (c *checkCompatCmd) Help() string {
@@ -59,8 +65,22 @@ an existing claim could make before is refused now; the pairs that became refuse
 listed. A removed field beside an added one of a similar name is flagged as a possible rename. Rules
 are quoted whole, long lines wrapped.
 
-Exit codes: 0 when nothing breaks, 3 when a change breaks existing claims, 1 when an input cannot be
-read or generated (kong's command-line usage errors exit 80).
+A change of what a plan maps to (a catalog value: medium's memory 4Gi → 8Gi) is reported as the
+resize of every instance on the plan it is; a shrink of a storage size, which volumes cannot make,
+breaks.
+
+With --kubeconfig (and --context) it reads the existing instances of OLD's APIs from the cluster
+(their composites: on Crossplane v1 the composite of each claim, which names the claim) and
+evaluates each against NEW as the composition function does before it applies a change: it lists,
+per change that breaks some, every instance it breaks and how (a plan, service or value no longer
+offered, a field removed, newly required or given another default, composed resources that cannot
+be rendered, an update keeping its values refused by an API server without ratcheting), and the
+instances each resize changes. The verdict is then the function's: the release breaks when it
+breaks an instance that exists, which the function would hold back.
+
+Exit codes: 0 when nothing breaks, 3 when a change breaks existing claims (with --kubeconfig: an
+existing instance), 1 when an input cannot be read or generated or the cluster cannot be read
+(kong's command-line usage errors exit 80).
 
 Examples:
   # Would this edit of a DataService break claims? (git show prints the released spec)
@@ -72,10 +92,13 @@ Examples:
 
   # Gate a release in CI on the generated package trees, machine-readable.
   dataservice check-compat -o json released/ _output/ > compat.json
+
+  # Which existing instances would this release break? (as the function judges it)
+  dataservice check-compat /tmp/mongodb-released.yaml specs/mongodb.yaml --kubeconfig ~/.kube/config --context klutch
 `
 }
 
-func (c *checkCompatCmd) Run(s streams) error {
+func (c *checkCompatCmd) Run(ctx context.Context, s streams) error {
 	d, err := loadDefaults(c.Defaults)
 	if err != nil {
 		return err
@@ -97,14 +120,52 @@ func (c *checkCompatCmd) Run(s streams) error {
 		// what a DataService can say.
 		r.ForDataService()
 	}
+	var (
+		live  []liveReport
+		where string
+	)
+	if c.Kubeconfig != "" || c.list != nil {
+		list := c.list
+		if list == nil {
+			if list, where, err = kubeconfigLister(c.Kubeconfig, c.Context, s.Err); err != nil {
+				return err
+			}
+		}
+		if live, err = evaluateLive(ctx, list, old, nw); err != nil {
+			return err
+		}
+	}
 	if c.Output == "json" {
 		e := json.NewEncoder(s.Out)
 		e.SetIndent("", "  ")
-		if err := e.Encode(r); err != nil {
+		out := struct {
+			compat.Report
+			Instances []liveReport `json:"instances,omitempty"`
+		}{r, live}
+		if err := e.Encode(out); err != nil {
 			return errors.Wrap(err, errWriteReport)
 		}
-	} else if err := writeReport(s.Out, r, len(old) > 1 || len(nw) > 1); err != nil {
-		return errors.Wrap(err, errWriteReport)
+	} else {
+		if err := writeReport(s.Out, r, len(old) > 1 || len(nw) > 1); err != nil {
+			return errors.Wrap(err, errWriteReport)
+		}
+		if live != nil {
+			if err := writeLive(s.Out, where, live); err != nil {
+				return errors.Wrap(err, errWriteReport)
+			}
+		}
+	}
+	if live != nil {
+		n := 0
+		for _, l := range live {
+			if l.breaking() {
+				n += max(1, len(l.Changes))
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		return &exitError{code: exitBreaking, err: errors.Errorf("%d %s from %s to %s %s existing instances", n, plural(n, "change", "changes"), c.Old, c.New, plural(n, "breaks", "break"))}
 	}
 	if !r.Breaking {
 		return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
@@ -129,7 +131,7 @@ func TestCheckCompat(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			var out, warn bytes.Buffer
-			err := tc.cmd.Run(streams{Out: &out, Err: &warn})
+			err := tc.cmd.Run(context.Background(), streams{Out: &out, Err: &warn})
 			code := 0
 			if err != nil {
 				// As main does, after kong joins the command's error with its hooks'.
@@ -156,7 +158,7 @@ func TestCheckCompat(t *testing.T) {
 
 	t.Run("JSONHasAStableSchema", func(t *testing.T) {
 		var out bytes.Buffer
-		err := (&checkCompatCmd{Old: mongodb, New: removedPlan, Output: "json"}).Run(streams{Out: &out, Err: &bytes.Buffer{}})
+		err := (&checkCompatCmd{Old: mongodb, New: removedPlan, Output: "json"}).Run(context.Background(), streams{Out: &out, Err: &bytes.Buffer{}})
 		if code := exitCode(err); code != 3 {
 			t.Fatalf("exit code %d, want 3 (err: %v)", code, err)
 		}
@@ -184,7 +186,7 @@ func TestCheckCompat(t *testing.T) {
 
 	t.Run("JSONWithoutChanges", func(t *testing.T) {
 		var out bytes.Buffer
-		if err := (&checkCompatCmd{Old: mongodb, New: mongodb, Output: "json"}).Run(streams{Out: &out, Err: &bytes.Buffer{}}); err != nil {
+		if err := (&checkCompatCmd{Old: mongodb, New: mongodb, Output: "json"}).Run(context.Background(), streams{Out: &out, Err: &bytes.Buffer{}}); err != nil {
 			t.Fatal(err)
 		}
 		want := "{\n  \"breaking\": false,\n  \"changes\": [],\n  \"suggestion\": \"\"\n}\n"
@@ -208,4 +210,101 @@ func writeMongoDB(t *testing.T, p string, edit func(*v1alpha1.DataService)) stri
 	}
 	writeTestFile(t, p, string(b))
 	return p
+}
+
+// TestCheckCompatLive runs check-compat with the instances a cluster holds (a lister in place of
+// --kubeconfig): the verdict is the function's, per instance.
+func TestCheckCompatLive(t *testing.T) {
+	dir := t.TempDir()
+	mongodb := filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml")
+	removedPlan := writeMongoDB(t, filepath.Join(dir, "removed-plan.yaml"), func(ds *v1alpha1.DataService) {
+		ds.Spec.Compositions[0].Plans = slices.DeleteFunc(ds.Spec.Compositions[0].Plans, func(p string) bool { return p == "mongodbsspl-single-big" })
+	})
+	valkey := filepath.Join("..", "..", "examples", "internal", "v1", "valkey.yaml")
+	resized := filepath.Join(dir, "valkey-resized.yaml")
+	writeTestFile(t, resized, strings.Replace(readTestFile(t, valkey), "{cpu: \"1\", memory: 4Gi,", "{cpu: \"1\", memory: 8Gi,", 1))
+
+	// claim is the composite of the claim ns/name, as Crossplane v1 keeps it.
+	claim := func(apiVersion, kind, ns, name, comp string, spec map[string]any) map[string]any {
+		spec["compositionRef"] = map[string]any{"name": comp}
+		spec["claimRef"] = map[string]any{"apiVersion": apiVersion, "kind": kind, "namespace": ns, "name": name}
+		return map[string]any{"apiVersion": apiVersion, "kind": "X" + kind, "metadata": map[string]any{"name": name + "-abcde"}, "spec": spec}
+	}
+	mongos := []map[string]any{
+		claim("anynines.com/v1", "MongodbInstance", "team-a", "orders", "a9s-mongodb", map[string]any{"service": "a9s-mongodb70", "plan": "mongodbsspl-single-big"}),
+		claim("anynines.com/v1", "MongodbInstance", "team-b", "carts", "a9s-mongodb", map[string]any{"service": "a9s-mongodb70", "plan": "mongodbsspl-single-small"}),
+	}
+	valkeys := []map[string]any{
+		claim("internal.example.com/v1", "ValkeyInstance", "team-a", "cache", "valkey", map[string]any{"service": "valkey-8", "plan": "medium"}),
+	}
+	lister := func(objs []map[string]any) instanceLister {
+		return func(_ context.Context, gvr schema.GroupVersionResource) ([]map[string]any, error) {
+			if gvr.Resource != "x"+strings.ToLower(objs[0]["kind"].(string)[1:])+"s" {
+				t.Errorf("listed %s, want the composites of the API", gvr)
+			}
+			return objs, nil
+		}
+	}
+	cases := map[string]struct {
+		cmd      checkCompatCmd
+		wantCode int
+		wantOut  []string
+	}{
+		"PlanInUseRemoved": {
+			cmd:      checkCompatCmd{Old: mongodb, New: removedPlan, list: lister(mongos)},
+			wantCode: 3,
+			wantOut: []string{`xmongodbinstances.anynines.com: 2 instances evaluated`,
+				`BREAKS 1 instance: plan "mongodbsspl-single-big" is no longer offered (NotOffered): team-a/orders`,
+				`fix: hide it with spec.plan.hidden instead`},
+		},
+		"PlanRemovedNoInstanceUses": {
+			cmd:     checkCompatCmd{Old: mongodb, New: removedPlan, list: lister(mongos[1:])},
+			wantOut: []string{`BREAKING (1):`, `1 instance evaluated`, `no change breaks or resizes any of them`},
+		},
+		"CatalogValueResizes": {
+			cmd: checkCompatCmd{Old: valkey, New: resized, list: lister(valkeys)},
+			wantOut: []string{`spec.forProvider.manifest.spec.resources.requests.memory 4Gi → 8Gi: resizes every existing instance holding it`,
+				`RESIZES 1 instance: plan "medium" of composition valkey: valkey spec.forProvider.manifest.spec.resources.requests.memory 4Gi → 8Gi: team-a/cache`},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := tc.cmd.Run(context.Background(), streams{Out: &out, Err: &bytes.Buffer{}})
+			if code := exitCode(err); (err != nil || tc.wantCode != 0) && code != tc.wantCode {
+				t.Fatalf("exit code %d, want %d (err: %v)\n%s", code, tc.wantCode, err, out.String())
+			}
+			flat := strings.Join(strings.Fields(out.String()), " ")
+			for _, s := range tc.wantOut {
+				if !strings.Contains(flat, strings.Join(strings.Fields(s), " ")) {
+					t.Errorf("output lacks %q:\n%s", s, out.String())
+				}
+			}
+		})
+	}
+
+	t.Run("JSONListsInstances", func(t *testing.T) {
+		var out bytes.Buffer
+		err := (&checkCompatCmd{Old: mongodb, New: removedPlan, Output: "json", list: lister(mongos)}).Run(context.Background(), streams{Out: &out, Err: &bytes.Buffer{}})
+		if code := exitCode(err); code != 3 {
+			t.Fatalf("exit code %d, want 3 (err: %v)", code, err)
+		}
+		var r struct {
+			Instances []struct {
+				API     string `json:"api"`
+				Total   int    `json:"total"`
+				Changes []struct {
+					Kinds     []string `json:"kinds"`
+					Instances []string `json:"instances"`
+				} `json:"changes"`
+			} `json:"instances"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("stdout must be JSON only: %v\n%s", err, out.String())
+		}
+		if len(r.Instances) != 1 || r.Instances[0].Total != 2 || len(r.Instances[0].Changes) != 1 ||
+			!slices.Equal(r.Instances[0].Changes[0].Instances, []string{"team-a/orders"}) || r.Instances[0].Changes[0].Kinds[0] != "NotOffered" {
+			t.Errorf("instances: %+v\n%s", r.Instances, out.String())
+		}
+	})
 }

@@ -11,11 +11,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/compat"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/importer"
+	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
 	"github.com/function-dataservice/function-dataservice/internal/resolved"
 	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
@@ -130,8 +132,19 @@ func TestEveryVerbOnEveryExample(t *testing.T) {
 			}
 			if len(ex.Files) == 1 {
 				var cout bytes.Buffer
-				if err := (&checkCompatCmd{Old: ex.Files[0], New: ex.Files[0], Output: "text"}).Run(streams{Out: &cout, Err: &bytes.Buffer{}}); err != nil || !strings.Contains(cout.String(), "No changes.") {
+				if err := (&checkCompatCmd{Old: ex.Files[0], New: ex.Files[0], Output: "text"}).Run(context.Background(), streams{Out: &cout, Err: &bytes.Buffer{}}); err != nil || !strings.Contains(cout.String(), "No changes.") {
 					t.Errorf("check-compat %s %s: want no changes, got %v:\n%s", ex.Files[0], ex.Files[0], err, cout.String())
+				}
+
+				// check-compat --kubeconfig (the function's live check): an instance on every plan of
+				// every composition breaks nothing when the API does not change.
+				list := func(context.Context, schema.GroupVersionResource) ([]map[string]any, error) {
+					return instancesOn(t, out), nil
+				}
+				cout.Reset()
+				if err := (&checkCompatCmd{Old: ex.Files[0], New: ex.Files[0], list: list}).Run(context.Background(), streams{Out: &cout, Err: &bytes.Buffer{}}); err != nil ||
+					!strings.Contains(cout.String(), "no change breaks or resizes any of them") {
+					t.Errorf("check-compat --kubeconfig %s %s: want no instance broken, got %v:\n%s", ex.Files[0], ex.Files[0], err, cout.String())
 				}
 			}
 
@@ -149,4 +162,30 @@ func TestEveryVerbOnEveryExample(t *testing.T) {
 			}
 		})
 	}
+}
+
+// instancesOn is a composite of out's API on every plan (and first service) each composition
+// offers, as the API server accepts it: what a control plane that runs the API may hold.
+func instancesOn(t *testing.T, out *generator.Output) []map[string]any {
+	t.Helper()
+	a, err := planmatrix.LoadComposites(out.XRD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objs []map[string]any
+	for _, c := range out.Resolved.Compositions {
+		in := planmatrix.Instance{Version: out.Resolved.Referenceable(), Composition: c.Name}
+		if len(c.Services) > 0 {
+			in.Service = c.Services[0]
+		}
+		plans := c.Plans
+		if len(plans) == 0 {
+			plans = []string{""}
+		}
+		for _, p := range plans {
+			in.Plan = p
+			objs = append(objs, a.Object(in))
+		}
+	}
+	return objs
 }

@@ -142,7 +142,7 @@ func TestAliasesAreBoundedByWhatTheyExpandTo(t *testing.T) {
 		},
 		"CheckCompat": {
 			run: func() error {
-				return (&checkCompatCmd{Old: filepath.Join(dir, "xrd.yaml"), New: filepath.Join(dir, "xrd.yaml")}).Run(s())
+				return (&checkCompatCmd{Old: filepath.Join(dir, "xrd.yaml"), New: filepath.Join(dir, "xrd.yaml")}).Run(ctx, s())
 			},
 			want: "xrd.yaml: the document expands to 13 MiB",
 		},

@@ -10,6 +10,7 @@ import (
 
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
 	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
+	"github.com/function-dataservice/function-dataservice/internal/markdown"
 	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
 )
 
@@ -94,7 +95,7 @@ func (c *plansCmd) Run(ctx context.Context, s streams) error {
 			if i > 0 {
 				fmt.Fprintln(s.Out)
 			}
-			fmt.Fprintf(s.Out, "# %s: %s (%s)\n\n", r.DataService, r.Result.Kind, r.Result.Group)
+			fmt.Fprintf(s.Out, "# %s\n\n", markdown.Text(fmt.Sprintf("%s: %s (%s)", r.DataService, r.Result.Kind, r.Result.Group)))
 			if err := planmatrix.WriteMarkdown(s.Out, r.Result, 2); err != nil {
 				return errors.Wrap(err, errWriteMatrices)
 			}

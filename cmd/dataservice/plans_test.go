@@ -4,13 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+
+	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
+	"github.com/function-dataservice/function-dataservice/internal/testtools"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -130,4 +138,68 @@ func TestREADMEShowsPlansAsPrinted(t *testing.T) {
 	if !strings.Contains(readme, "$ dataservice plans -f examples/klutch/mongodb.yaml\n") || !strings.Contains(readme, grid) {
 		t.Errorf("README.md should show the output of dataservice plans -f examples/klutch/mongodb.yaml as testdata/plans-mongodb.txt has it:\n%s", grid)
 	}
+}
+
+// specAtTheLimits writes MongoDB as a spec at the generator's limits: one composition offering as
+// many services and plans as it allows, served in as many versions.
+func specAtTheLimits(t *testing.T) string {
+	t.Helper()
+	ds := testtools.ReadDataService(t, filepath.Join("..", "..", "examples", "klutch", "mongodb.yaml"))
+	c := &ds.Spec.Compositions[0]
+	c.Services, c.Plans = nil, nil
+	for i := range generator.MaxServices {
+		c.Services = append(c.Services, fmt.Sprintf("a9s-mongodb%d", i))
+	}
+	for i := range generator.MaxPlans {
+		family, size, ssl := []string{"single", "replica"}[i%2], []string{"nano", "small", "big"}[i%3], []string{"", "-ssl"}[i/6%2]
+		c.Plans = append(c.Plans, fmt.Sprintf("mongodbsspl-%s-%s%s-%d", family, size, ssl, i))
+	}
+	for i := range generator.MaxVersions {
+		ds.Spec.Versions = append(ds.Spec.Versions, v1alpha1.APIVersion{Name: fmt.Sprintf("v%d", i+1)})
+	}
+	b, err := yaml.Marshal(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "limits.yaml")
+	writeTestFile(t, p, string(b))
+	return p
+}
+
+// TestPlansAndDocsAtTheLimits: a spec within every limit of the generator took plans and docs 17
+// billion evaluations of the API server's validation on main (16 versions × 256 services × 2,048²
+// plan changes): they ran for hours. They refuse it before evaluating, naming the plan matrix's
+// limit; docs writes nothing. internal/planmatrix counts what is evaluated.
+func TestPlansAndDocsAtTheLimits(t *testing.T) {
+	spec := specAtTheLimits(t)
+	refused := func(t *testing.T, err error) {
+		t.Helper()
+		if err == nil {
+			t.Fatal("want the plan matrix's limit named, got no error")
+		}
+		for _, want := range []string{"limits.yaml", fmt.Sprintf("at most %d are made", planmatrix.MaxEvaluations), "256 services × 2048 plans to create, before any change"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("the error lacks %q: %v", want, err)
+			}
+		}
+	}
+	t.Run("Plans", func(t *testing.T) {
+		var out bytes.Buffer
+		err := (&plansCmd{specFlags: specFlags{Files: []string{spec}}, Output: "json"}).Run(context.Background(), streams{Out: &out, Err: &bytes.Buffer{}})
+		refused(t, err)
+		if tl := (*planmatrix.TooLargeError)(nil); !errors.As(err, &tl) {
+			t.Errorf("want a planmatrix.TooLargeError, got %T", err)
+		}
+		if out.Len() > 0 {
+			t.Errorf("nothing should be printed, got %d bytes", out.Len())
+		}
+	})
+	t.Run("Docs", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "catalog")
+		err := (&docsCmd{specFlags: specFlags{Files: []string{spec}}, Output: dir}).Run(context.Background(), streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
+		refused(t, err)
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("nothing should be written: %v", err)
+		}
+	})
 }

@@ -244,7 +244,7 @@ func call(conn *grpc.ClientConn, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctio
 func composed(rsp *fnv1.RunFunctionResponse) bool {
 	for _, r := range rsp.GetResults() {
 		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
-			return false
+			return false // warnings (the grants the API needs) do not stop a composition
 		}
 	}
 	return rsp.GetDesired().GetResources()["xrd"] != nil
@@ -441,20 +441,20 @@ func TestServeMaxRecvMessageSize(t *testing.T) {
 		refused bool
 	}{
 		"LargerThanTheDefaultShouldBeRefused": {
-			reason:  "The default limit is 4 MiB: gRPC refuses a larger request before the function sees it.",
-			size:    5 * mib,
+			reason:  "The default limit is 32 MiB: gRPC refuses a larger request before the function sees it.",
+			size:    33 * mib,
 			refused: true,
 		},
 		"WithinTheDefaultShouldBeAFatalResult": {
 			reason: "A 3.5 MiB DataService passes gRPC and is refused by the function with the limit it breaks.",
 			size:   3*mib + mib/2,
 		},
-		"WithinARaisedLimitShouldBeAFatalResult": {
+		"WithinAnotherLimitShouldBeAFatalResult": {
 			reason: "--max-recv-message-size 8 lets a 5 MiB request through to the function, which refuses the DataService with the limit it breaks.",
 			args:   []string{"--max-recv-message-size", "8"},
 			size:   5 * mib,
 		},
-		"LargerThanARaisedLimitShouldBeRefused": {
+		"LargerThanAnotherLimitShouldBeRefused": {
 			reason:  "--max-recv-message-size 8 still refuses a 9 MiB request.",
 			args:    []string{"--max-recv-message-size", "8"},
 			size:    9 * mib,

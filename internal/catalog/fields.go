@@ -9,6 +9,7 @@ import (
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/markdown"
 )
 
 // writeFields writes every spec field app developers set, Crossplane's machinery fields left out,
@@ -64,9 +65,9 @@ func writeField(b *strings.Builder, path string, s *structuralschema.Structural,
 	}
 	def := ""
 	if s.Default.Object != nil {
-		def = "`" + jsonText(s.Default.Object) + "`"
+		def = markdown.Code(jsonText(s.Default.Object))
 	}
-	fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s |\n", path, typ, def, cell(allowedValues(s)), cell(s.Description), cell(strings.Join(rulesOf(s), "; ")))
+	fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", markdown.Cell(markdown.Code(path)), typ, markdown.Cell(def), markdown.Cell(allowedValues(s)), cell(s.Description), markdown.Cell(strings.Join(rulesOf(s), "; ")))
 	for _, name := range sortedKeys(s.Properties) {
 		p := s.Properties[name]
 		writeField(b, path+"."+name, &p, slices.Contains(required(s), name))
@@ -112,8 +113,8 @@ func typeOf(s *structuralschema.Structural) string {
 	return s.Type
 }
 
-// allowedValues says the schema's value constraints in words: the enum, bounds, lengths, pattern,
-// format.
+// allowedValues says the schema's value constraints in words, as Markdown: the enum, bounds,
+// lengths, pattern, format.
 func allowedValues(s *structuralschema.Structural) string {
 	var parts []string
 	if v := s.ValueValidation; v != nil {
@@ -139,7 +140,7 @@ func valueConstraints(v *structuralschema.ValueValidation) []string {
 	if len(v.Enum) > 0 {
 		var es []string
 		for _, e := range v.Enum {
-			es = append(es, "`"+jsonText(e.Object)+"`")
+			es = append(es, markdown.Code(jsonText(e.Object)))
 		}
 		parts = append(parts, "one of "+strings.Join(es, ", "))
 	}
@@ -170,10 +171,10 @@ func valueConstraints(v *structuralschema.ValueValidation) []string {
 		parts = append(parts, "items unique")
 	}
 	if v.Pattern != "" {
-		parts = append(parts, "matching `"+v.Pattern+"`")
+		parts = append(parts, "matching "+markdown.Code(v.Pattern))
 	}
 	if v.Format != "" {
-		parts = append(parts, "format "+v.Format)
+		parts = append(parts, "format "+markdown.Text(v.Format))
 	}
 	if v.MultipleOf != nil {
 		parts = append(parts, fmt.Sprintf("a multiple of %v", *v.MultipleOf))
@@ -181,8 +182,8 @@ func valueConstraints(v *structuralschema.ValueValidation) []string {
 	return parts
 }
 
-// rulesOf says the CEL rules of a field: each by its message, the rule beside it; rules on a
-// change (oldSelf) are marked so.
+// rulesOf says the CEL rules of a field, as Markdown: each by its message, the rule beside it;
+// rules on a change (oldSelf) are marked so.
 func rulesOf(s *structuralschema.Structural) []string {
 	var out []string
 	for _, r := range s.XValidations {
@@ -191,17 +192,18 @@ func rulesOf(s *structuralschema.Structural) []string {
 	return out
 }
 
+// ruleText says a rule as Markdown: its message as text, the rule and a messageExpression as code.
 func ruleText(rule, message, messageExpression string) string {
-	code := "`" + strings.Join(strings.Fields(rule), " ") + "`"
+	code := markdown.Code(strings.Join(strings.Fields(rule), " "))
 	when := ""
 	if strings.Contains(rule, "oldSelf") {
 		when = "on change: "
 	}
 	switch {
 	case message != "":
-		return fmt.Sprintf("%s%s (%s)", when, strings.TrimSpace(message), code)
+		return fmt.Sprintf("%s%s (%s)", when, text(message), code)
 	case messageExpression != "":
-		return fmt.Sprintf("%s%s (message: `%s`)", when, code, messageExpression)
+		return fmt.Sprintf("%s%s (message: %s)", when, code, markdown.Code(messageExpression))
 	}
 	return when + code
 }

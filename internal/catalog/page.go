@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/internal/generator"
+	"github.com/function-dataservice/function-dataservice/internal/markdown"
 	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
 	"github.com/function-dataservice/function-dataservice/internal/resolved"
 )
@@ -67,7 +68,7 @@ func Write(ctx context.Context, out *generator.Output) (*Page, error) {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s from DataService %s. DO NOT EDIT. -->\n", Marker, ra.Name)
-	fmt.Fprintf(&b, "# %s\n\n", ra.Kind)
+	fmt.Fprintf(&b, "# %s\n\n", markdown.Text(ra.Kind))
 	writeIntro(&b, ra, api)
 	writeAPI(&b, ra, api)
 	writeOfferings(&b, ra)
@@ -88,8 +89,9 @@ func Write(ctx context.Context, out *generator.Output) (*Page, error) {
 		return nil, errors.Wrap(err, "cannot write the example")
 	}
 	b.WriteString("## Example\n\n")
-	fmt.Fprintf(&b, "The smallest %s the API server accepts (checked when this page was generated). `kubectl apply -f` it in your app cluster once the API is bound.\n\n", ra.Kind)
-	b.WriteString("```yaml\n" + string(yb) + "```\n")
+	fmt.Fprintf(&b, "The smallest %s the API server accepts (checked when this page was generated). `kubectl apply -f` it in your app cluster once the API is bound.\n\n", markdown.Text(ra.Kind))
+	fence := markdown.Fence(string(yb))
+	b.WriteString(fence + "yaml\n" + string(yb) + fence + "\n")
 	return &Page{Markdown: []byte(b.String()), Example: example}, nil
 }
 
@@ -98,21 +100,21 @@ func writeIntro(b *strings.Builder, ra *resolved.API, api *planmatrix.API) {
 	if !api.Namespaced {
 		scope = "(cluster-scoped)"
 	}
-	fmt.Fprintf(b, "Create a `%s` %s to get a %s instance. This page says what you can choose, what you can change later, and what the API refuses.\n\n", ra.Kind, scope, ra.Name)
+	fmt.Fprintf(b, "Create a %s %s to get a %s instance. This page says what you can choose, what you can change later, and what the API refuses.\n\n", markdown.Code(ra.Kind), scope, markdown.Text(ra.Name))
 	if ra.KubeBind != nil && ra.KubeBind.Description != "" {
-		b.WriteString(oneLine(ra.KubeBind.Description) + "\n\n")
+		b.WriteString(text(ra.KubeBind.Description) + "\n\n")
 	}
 }
 
 func writeAPI(b *strings.Builder, ra *resolved.API, api *planmatrix.API) {
 	b.WriteString("## API\n\n| | |\n|---|---|\n")
-	row := func(k, v string) { fmt.Fprintf(b, "| %s | %s |\n", k, cell(v)) }
-	row("Group", "`"+ra.Group+"`")
+	row := func(k, v string) { fmt.Fprintf(b, "| %s | %s |\n", k, markdown.Cell(v)) }
+	row("Group", markdown.Code(ra.Group))
 	scope := "namespaced"
 	if !api.Namespaced {
 		scope = "cluster-scoped"
 	}
-	row("Kind", fmt.Sprintf("`%s` (resource `%s`, %s)", ra.Kind, ra.Plural, scope))
+	row("Kind", fmt.Sprintf("%s (resource %s, %s)", markdown.Code(ra.Kind), markdown.Code(ra.Plural), scope))
 	var vs []string
 	for _, v := range ra.Versions {
 		var notes []string
@@ -127,32 +129,32 @@ func writeAPI(b *strings.Builder, ra *resolved.API, api *planmatrix.API) {
 		if v.Deprecated {
 			d := "deprecated"
 			if v.DeprecationWarning != "" {
-				d += ": " + v.DeprecationWarning
+				d += ": " + text(v.DeprecationWarning)
 			}
 			notes = append(notes, d)
 		}
-		vs = append(vs, fmt.Sprintf("`%s` (%s)", v.Name, strings.Join(notes, ", ")))
+		vs = append(vs, fmt.Sprintf("%s (%s)", markdown.Code(v.Name), strings.Join(notes, ", ")))
 	}
 	row("Versions", strings.Join(vs, ", "))
 	if !ra.Line.Claims {
 		row("Crossplane", "v2: you create the composite resource itself (no claim)")
 	} else {
-		row("Crossplane", fmt.Sprintf("v1: a claim; Crossplane composes a cluster-scoped `%s` for each", ra.CompositeKind))
+		row("Crossplane", "v1: a claim; Crossplane composes a cluster-scoped "+markdown.Code(ra.CompositeKind)+" for each")
 	}
 	if len(ra.ShortNames) > 0 {
-		row("Short names", "`"+strings.Join(ra.ShortNames, "`, `")+"`")
+		row("Short names", codes(ra.ShortNames))
 	}
 	if len(ra.Categories) > 0 {
-		row("Categories", "`"+strings.Join(ra.Categories, "`, `")+"`")
+		row("Categories", codes(ra.Categories))
 	}
 	if len(ra.ConnectionSecretKeys) > 0 {
-		row("Connection secret keys", "`"+strings.Join(ra.ConnectionSecretKeys, "`, `")+"`")
+		row("Connection secret keys", codes(ra.ConnectionSecretKeys))
 	}
 	if t := ra.Export; t != nil {
-		row("Bound through", fmt.Sprintf("klutch-bind export template `%s` (namespace `%s`)", t.Name, t.Namespace))
+		row("Bound through", fmt.Sprintf("klutch-bind export template %s (namespace %s)", markdown.Code(t.Name), markdown.Code(t.Namespace)))
 	}
 	if t := ra.KubeBind; t != nil {
-		row("Also bound through", fmt.Sprintf("kube-bind template `%s`", t.Name))
+		row("Also bound through", "kube-bind template "+markdown.Code(t.Name))
 	}
 	b.WriteString("\n")
 }
@@ -207,16 +209,16 @@ func writeOfferings(b *strings.Builder, ra *resolved.API) {
 	b.WriteString("## Services and plans\n\n")
 	for _, f := range []*resolved.Field{ra.Service, ra.Plan} {
 		if f != nil && f.Description != "" {
-			fmt.Fprintf(b, "`spec.%s`: %s\n\n", f.Name, oneLine(f.Description))
+			fmt.Fprintf(b, "%s: %s\n\n", markdown.Code("spec."+f.Name), text(f.Description))
 		}
 	}
 	several := len(ra.Compositions) > 1
 	if several {
-		ref := "`" + strings.TrimPrefix(ra.Line.CompositionRefPath, "self.") + "`"
+		ref := markdown.Code(strings.TrimPrefix(ra.Line.CompositionRefPath, "self."))
 		if ra.MustNameComposition() {
 			fmt.Fprintf(b, "Several compositions offer the API, each with its own services and plans: name one with %s (the API refuses an instance that names none).\n\n", ref)
 		} else {
-			fmt.Fprintf(b, "Several compositions offer the API, each with its own services and plans: choose one with %s (default `%s`).\n\n", ref, ra.DefaultComposition)
+			fmt.Fprintf(b, "Several compositions offer the API, each with its own services and plans: choose one with %s (default %s).\n\n", ref, markdown.Code(ra.DefaultComposition))
 		}
 	}
 	hidden := false
@@ -226,7 +228,7 @@ func writeOfferings(b *strings.Builder, ra *resolved.API) {
 			if c.Name == ra.DefaultComposition && !ra.MustNameComposition() {
 				d = " (default)"
 			}
-			fmt.Fprintf(b, "### Composition `%s`%s\n\n", c.Name, d)
+			fmt.Fprintf(b, "### Composition %s%s\n\n", markdown.Code(c.Name), d)
 		}
 		if len(c.Services) == 0 && len(c.Plans) == 0 {
 			b.WriteString("No services or plans to choose.\n\n")
@@ -236,7 +238,7 @@ func writeOfferings(b *strings.Builder, ra *resolved.API) {
 		writeValues(b, "Plan", plans)
 		hidden = hidden || slices.ContainsFunc(plans, func(v Value) bool { return v.Hidden })
 		if len(c.ExclusiveParameters) > 0 {
-			fmt.Fprintf(b, "Parameters only this composition takes: `%s`.\n\n", strings.Join(c.ExclusiveParameters, "`, `"))
+			fmt.Fprintf(b, "Parameters only this composition takes: %s.\n\n", codes(c.ExclusiveParameters))
 		}
 	}
 	for _, f := range []*resolved.Field{ra.Service, ra.Plan} {
@@ -246,7 +248,7 @@ func writeOfferings(b *strings.Builder, ra *resolved.API) {
 		var ds []string
 		for _, d := range f.Values {
 			if d.Description != "" {
-				ds = append(ds, fmt.Sprintf("%s: %s", d.Name, strings.TrimSuffix(oneLine(d.Description), ".")))
+				ds = append(ds, fmt.Sprintf("%s: %s", markdown.Text(d.Name), text(strings.TrimSuffix(oneLine(d.Description), "."))))
 			}
 		}
 		if len(ds) > 0 {
@@ -254,7 +256,7 @@ func writeOfferings(b *strings.Builder, ra *resolved.API) {
 		}
 	}
 	if hidden {
-		fmt.Fprintf(b, "Plans marked hidden are no longer offered: instances that have them keep them, new ones cannot choose them and no instance can change to them (`%s`).\n\n", strings.Join(ra.Plan.Hidden, "`, `"))
+		fmt.Fprintf(b, "Plans marked hidden are no longer offered: instances that have them keep them, new ones cannot choose them and no instance can change to them (%s).\n\n", codes(ra.Plan.Hidden))
 	}
 }
 
@@ -275,9 +277,9 @@ func writeValues(b *strings.Builder, noun string, vs []Value) {
 	}
 	name := func(v Value) string {
 		if v.Hidden {
-			return "`" + v.Name + "` (hidden)"
+			return markdown.Code(v.Name) + " (hidden)"
 		}
-		return "`" + v.Name + "`"
+		return markdown.Code(v.Name)
 	}
 	if !described && len(cols) == 0 {
 		names := make([]string, len(vs))
@@ -293,7 +295,7 @@ func writeValues(b *strings.Builder, noun string, vs []Value) {
 	}
 	b.WriteString(" Description |\n|---|" + strings.Repeat("---|", len(cols)) + "---|\n")
 	for _, v := range vs {
-		fmt.Fprintf(b, "| %s |", name(v))
+		fmt.Fprintf(b, "| %s |", markdown.Cell(name(v)))
 		for _, c := range cols {
 			val := ""
 			if i := slices.IndexFunc(v.Values, func(nv NamedValue) bool { return nv.Name == c }); i >= 0 {
@@ -357,8 +359,21 @@ func orNone(vs []string) []string {
 // oneLine joins the lines of a description, for a table cell or a paragraph.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// cell makes s safe in a Markdown table cell.
-func cell(s string) string { return strings.ReplaceAll(oneLine(s), "|", `\|`) }
+// text is spec text (a description, a message) as Markdown text on one line: it renders as the
+// characters it holds, never as HTML, a link or a code span (internal/markdown).
+func text(s string) string { return markdown.Text(oneLine(s)) }
+
+// cell is spec text as a Markdown table cell.
+func cell(s string) string { return markdown.Cell(text(s)) }
+
+// codes are names as code spans, separated by commas.
+func codes(names []string) string {
+	cs := make([]string, len(names))
+	for i, n := range names {
+		cs[i] = markdown.Code(n)
+	}
+	return strings.Join(cs, ", ")
+}
 
 // jsonText is v as compact JSON, for defaults and enum values.
 func jsonText(v any) string {

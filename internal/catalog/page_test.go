@@ -23,8 +23,9 @@ import (
 var bundled = []string{"klutch", "klutch-v2", "a9s", "internal/v1", "internal/v2"}
 
 // TestBundledPages writes the page of every bundled example and checks that the API server's
-// validation accepts the example object the page shows (read back from the page's YAML), and that
-// the checked-in page is up to date (make generate rewrites it).
+// validation accepts the example object the page shows (read back from the page's YAML), that it
+// renders to no HTML but what a page writes, and that the checked-in page is up to date (make
+// generate rewrites it).
 func TestBundledPages(t *testing.T) {
 	for _, dir := range bundled {
 		docs, err := manifests.Read(filepath.Join("..", "..", "examples", dir))
@@ -66,6 +67,10 @@ func TestBundledPages(t *testing.T) {
 					t.Errorf("the API server refuses the page's example: %v\n%s", errs.ToAggregate(), block)
 				}
 
+				// Rendered, it holds only what a page writes (and the checks of renderPage
+				// allow no less than the bundled pages need).
+				renderPage(t, []byte(page))
+
 				checked := filepath.Join("..", "..", "docs", "catalog", dir, ds.Name+".md")
 				want, err := os.ReadFile(checked)
 				if err != nil {
@@ -82,6 +87,13 @@ func TestBundledPages(t *testing.T) {
 // pageOf generates ds and writes its page.
 func pageOf(t *testing.T, ds *v1alpha1.DataService) (*generator.Output, string) {
 	t.Helper()
+	out, p := writePage(t, ds)
+	return out, string(p.Markdown)
+}
+
+// writePage generates ds and writes its page.
+func writePage(t *testing.T, ds *v1alpha1.DataService) (*generator.Output, *Page) {
+	t.Helper()
 	out, err := generator.Generate(ds, inputv1beta1.Defaults{})
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +102,7 @@ func pageOf(t *testing.T, ds *v1alpha1.DataService) (*generator.Output, string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out, string(p.Markdown)
+	return out, p
 }
 
 func ptr[T any](v T) *T { return &v }

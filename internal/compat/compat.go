@@ -253,6 +253,9 @@ func compareAPI(o, n API) ([]Change, error) {
 	ocs, ncs := knownCompositions(ox, oc), knownCompositions(nx, nc)
 	c.compositions(ocs, ncs)
 	c.parameterKeys(oc, nc)
+	if err := c.planValues(o, n); err != nil {
+		return nil, err
+	}
 	c.versions(ox, nx, ncs)
 	c.schemas(ox, nx, ocs, ncs)
 	od, err := domainOf(o)

@@ -14,13 +14,20 @@ import (
 // The comparisons of one schema node's constraints (enum, bounds, patterns, CEL rules, defaults,
 // list and map semantics), which schema.go's walk calls on every node both releases have.
 
+// refusedOnUpdate says what a claim holding a value the new schema refuses meets, as measured on
+// kube-apiserver v1.34.2 (test/e2e TestLiveChange): an API server that ratchets (Kubernetes 1.30
+// and later) accepts its updates that keep the value, and refuses it only to new claims and
+// changes; one that does not refuses every update of it.
+const refusedOnUpdate = "claims holding such a value keep it and may be updated where the API server ratchets (Kubernetes 1.30 and later), " +
+	"and are refused every update where it does not (before 1.30, as app clusters may run); `dataservice check-compat --kubeconfig` names them"
+
 func (c *comparison) enum(at string, o, n []extv1.JSON) {
 	ov, nv := enumValues(o), enumValues(n)
 	switch {
 	case len(ov) == 0 && len(nv) == 0:
 		return
 	case len(ov) == 0:
-		c.breaking(at, EnumAdded, "values are limited to %s: claims holding another value are rejected on their next update", strings.Join(nv, ", "))
+		c.breaking(at, EnumAdded, "values are limited to %s: "+refusedOnUpdate, strings.Join(nv, ", "))
 		return
 	case len(nv) == 0:
 		c.safe(at, EnumRemoved, "values are no longer limited to an enum")
@@ -28,7 +35,7 @@ func (c *comparison) enum(at string, o, n []extv1.JSON) {
 	}
 	rk, ak, noun := enumKinds(at)
 	for _, v := range missing(ov, nv) {
-		c.breaking(at, rk, "%s %s is no longer offered: claims using it are rejected on their next update", noun, v)
+		c.breaking(at, rk, "%s %s is no longer offered: new claims cannot choose it; "+refusedOnUpdate, noun, v)
 	}
 	for _, v := range missing(nv, ov) {
 		c.safe(at, ak, "new %s %s", noun, v)
@@ -44,7 +51,7 @@ func enumValues(vs []extv1.JSON) []string {
 }
 
 // limits compares the bounds of values. A bound that rejects values the old one accepted is
-// tightened: claims holding such values are rejected on their next update.
+// tightened: claims holding such values are refused updates where the API server does not ratchet.
 func (c *comparison) limits(at string, o, n *extv1.JSONSchemaProps) {
 	bound(c, at, "maximum", o.Maximum, n.Maximum, true)
 	bound(c, at, "minimum", o.Minimum, n.Minimum, false)
@@ -79,12 +86,12 @@ func bound[T number](c *comparison, at, name string, o, n *T, upper bool) {
 	switch {
 	case o == nil && n == nil:
 	case o == nil:
-		c.breaking(at, ValidationTightened, "new %s %v: claims holding values beyond it are rejected on their next update", name, *n)
+		c.breaking(at, ValidationTightened, "new %s %v: "+refusedOnUpdate, name, *n)
 	case n == nil:
 		c.safe(at, ValidationLoosened, "%s %v removed", name, *o)
 	case *o == *n:
 	case (*n < *o) == upper:
-		c.breaking(at, ValidationTightened, "%s changes from %v to %v: claims holding values beyond it are rejected on their next update", name, *o, *n)
+		c.breaking(at, ValidationTightened, "%s changes from %v to %v: "+refusedOnUpdate, name, *o, *n)
 	default:
 		c.safe(at, ValidationLoosened, "%s changes from %v to %v", name, *o, *n)
 	}
@@ -93,7 +100,7 @@ func bound[T number](c *comparison, at, name string, o, n *T, upper bool) {
 // flag reports a constraint switched on (tightened) or off (loosened).
 func (c *comparison) flag(at, name string, on bool) {
 	if on {
-		c.breaking(at, ValidationTightened, "%s is now enforced: claims holding values it rejects are rejected on their next update", name)
+		c.breaking(at, ValidationTightened, "%s is now enforced: "+refusedOnUpdate, name)
 		return
 	}
 	c.safe(at, ValidationLoosened, "%s is no longer enforced", name)
@@ -105,11 +112,11 @@ func (c *comparison) text(at, name, o, n string) {
 	switch {
 	case o == n:
 	case o == "":
-		c.breaking(at, ValidationTightened, "new %s %s: claims holding values it rejects are rejected on their next update", name, n)
+		c.breaking(at, ValidationTightened, "new %s %s: "+refusedOnUpdate, name, n)
 	case n == "":
 		c.safe(at, ValidationLoosened, "%s %s removed", name, o)
 	default:
-		c.breaking(at, ValidationTightened, "%s changes from %s to %s: claims holding values it rejects are rejected on their next update", name, o, n)
+		c.breaking(at, ValidationTightened, "%s changes from %s to %s: "+refusedOnUpdate, name, o, n)
 	}
 }
 
@@ -160,7 +167,7 @@ func (c *comparison) rules(at string, o, n extv1.ValidationRules) {
 		})
 		if i >= 0 {
 			ob, nb := differing(removed[i].Rule, r.Rule)
-			c.breaking(at, RuleChanged, "rule %s becomes %s: claims it now rejects fail on their next update", ob, nb)
+			c.breaking(at, RuleChanged, "rule %s becomes %s: "+refusedOnUpdate, ob, nb)
 			removed = slices.Delete(removed, i, i+1)
 			continue
 		}

@@ -93,17 +93,38 @@ func (v *Validator) Create(ctx context.Context, obj map[string]any) field.ErrorL
 // old as oldSelf, and errors of fields that did not change are ratcheted (dropped), as they are
 // since Kubernetes 1.30. Both objects are defaulted in place.
 func (v *Validator) Update(ctx context.Context, obj, old map[string]any) field.ErrorList {
+	return v.update(ctx, obj, old, true)
+}
+
+// UpdateWithoutRatcheting validates an update of old to obj as an API server without ratcheting
+// does (before Kubernetes 1.30, or with the CRDValidationRatcheting feature off): every value is
+// validated again, changed or not, and transition rules see old as oldSelf. An update of an object
+// to itself is the update its every reconcile and edit makes: what refuses it strands the object
+// on such a cluster. Both objects are defaulted in place.
+func (v *Validator) UpdateWithoutRatcheting(ctx context.Context, obj, old map[string]any) field.ErrorList {
+	return v.update(ctx, obj, old, false)
+}
+
+func (v *Validator) update(ctx context.Context, obj, old map[string]any, ratchet bool) field.ErrorList {
 	errs := v.prepare(obj)
 	structuraldefaulting.Default(old, v.structural)
-	corr := common.NewCorrelatedObject(obj, old, &model.Structural{Structural: v.structural})
-	errs = append(errs, validation.ValidateCustomResourceUpdate(nil, obj, old, v.schema, validation.WithRatcheting(corr))...)
+	var (
+		schemaOpts []validation.ValidationOption
+		celOpts    []cel.Option
+	)
+	if ratchet {
+		corr := common.NewCorrelatedObject(obj, old, &model.Structural{Structural: v.structural})
+		schemaOpts, celOpts = append(schemaOpts, validation.WithRatcheting(corr)), append(celOpts, cel.WithRatcheting(corr))
+	}
+	errs = append(errs, validation.ValidateCustomResourceUpdate(nil, obj, old, v.schema, schemaOpts...)...)
+	// The API server checks list types only where the old object passed them, ratcheting or not.
 	if len(structurallisttype.ValidateListSetsAndMaps(nil, v.structural, old)) == 0 {
 		errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj)...)
 	}
 	if blocking(errs) {
 		return append(errs, field.Invalid(nil, nil, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"))
 	}
-	cerrs, _ := v.cel.Validate(ctx, nil, v.structural, obj, old, v.budget, cel.WithRatcheting(corr))
+	cerrs, _ := v.cel.Validate(ctx, nil, v.structural, obj, old, v.budget, celOpts...)
 	return append(errs, cerrs...)
 }
 

@@ -38,7 +38,9 @@ func TestValidator(t *testing.T) {
 	cases := map[string]struct {
 		reason   string
 		obj, old map[string]any
-		want     []string
+		// noRatcheting validates the update as an API server without ratcheting.
+		noRatcheting bool
+		want         []string
 	}{
 		"CreateAccepted": {
 			reason: "A valid object is accepted; transition rules do not run on create.",
@@ -73,6 +75,24 @@ func TestValidator(t *testing.T) {
 			reason: "A field that did not change is not refused again by a rule it already broke (ratcheting).",
 			obj:    obj(map[string]any{"plan": "small", "flag": "bad", "size": int64(4)}), old: obj(map[string]any{"plan": "small", "flag": "bad"}),
 		},
+		"UpdateWithoutRatchetingRefusesUnchangedField": {
+			reason: "Without ratcheting, an update that keeps a value a rule refuses is refused.",
+			obj:    obj(map[string]any{"plan": "small", "flag": "bad"}), old: obj(map[string]any{"plan": "small", "flag": "bad"}),
+			noRatcheting: true,
+			want:         []string{`spec.flag: Invalid value: "bad": flag must not be bad`},
+		},
+		"UpdateWithoutRatchetingRefusesUnchangedEnum": {
+			reason: "Without ratcheting, an object keeping a value its enum no longer has cannot be updated at all.",
+			obj:    obj(map[string]any{"plan": "huge"}), old: obj(map[string]any{"plan": "huge"}),
+			noRatcheting: true,
+			want: []string{`spec.plan: Unsupported value: "huge": supported values: "small", "big"`,
+				`<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation`},
+		},
+		"UpdateWithoutRatchetingRunsTransitionRules": {
+			reason: "Without ratcheting, transition rules still see the old object: an unchanged plan passes.",
+			obj:    obj(map[string]any{"plan": "big"}), old: obj(map[string]any{"plan": "big"}),
+			noRatcheting: true,
+		},
 	}
 	v, err := New(schema())
 	if err != nil {
@@ -81,7 +101,10 @@ func TestValidator(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			errs := v.Create(context.Background(), tc.obj)
-			if tc.old != nil {
+			switch {
+			case tc.old != nil && tc.noRatcheting:
+				errs = v.UpdateWithoutRatcheting(context.Background(), tc.obj, tc.old)
+			case tc.old != nil:
 				errs = v.Update(context.Background(), tc.obj, tc.old)
 			}
 			var got []string

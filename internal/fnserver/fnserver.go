@@ -43,7 +43,7 @@ type Flags struct {
 	Address            string `default:":9443" help:"Address at which to listen for gRPC connections."`
 	TLSCertsDir        string `env:"TLS_SERVER_CERTS_DIR" help:"Directory containing server certs (tls.key, tls.crt) and the CA used to verify client certificates (ca.crt)." placeholder:"DIR" type:"path"`
 	Insecure           bool   `help:"Run without mTLS credentials, e.g. for crossplane render's Development runtime. If you supply this flag --tls-certs-dir will be ignored."`
-	MaxRecvMessageSize int    `default:"4"     help:"Maximum size of received messages in MB."`
+	MaxRecvMessageSize int    `default:"32"    help:"Maximum size of received messages in MB. A request carries the existing instances of an API while a change of it is pending: 10,000 composites of Klutch's MongoDB are 22 MB."`
 	MetricsAddress     string `default:":8080" help:"Address at which to serve Prometheus metrics (/metrics). Give each function on one host its own, or an empty address (--metrics-address=) to serve none."`
 }
 

@@ -16,8 +16,9 @@ import (
 // whole (up to --max-recv-message-size) as soon as its stream opens, before MaxCalls applies, so
 // streams and connections are bounded too: 400 concurrent calls of 3.9 MB on one connection
 // peaked at 3.2 GB. With these, a server holds at most MaxConnections * MaxCalls requests' bytes
-// (128 MiB at 4 MiB each on 2 CPUs) and decodes MaxCalls of them; a call beyond waits in its
-// client, which sends nothing until the server opens its stream.
+// (1 GiB at the default 32 MiB each on 2 CPUs, 128 MiB at 4 MiB; the default admits the
+// composites of an API whose change is pending, function/live.go) and decodes MaxCalls of them;
+// a call beyond waits in its client, which sends nothing until the server opens its stream.
 const (
 	// MaxConnections bounds the connections served at once: Crossplane keeps one per Function
 	// (per Crossplane pod), crossplane render opens one per run. A connection beyond waits to be

@@ -13,8 +13,9 @@ import (
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 )
 
-// ptInputAPIVersion is the apiVersion of function-patch-and-transform's input.
-const ptInputAPIVersion = "pt.fn.crossplane.io/v1beta1"
+// PTInputAPIVersion is the apiVersion of function-patch-and-transform's input (its input/v1beta1
+// types), which the generated Compositions pipe to.
+const PTInputAPIVersion = "pt.fn.crossplane.io/v1beta1"
 
 // buildComposition composes a composition's backend, and the resources beside it, with
 // function-patch-and-transform: resources.go builds each resource's template.
@@ -48,7 +49,7 @@ func buildComposition(m *model, c *resolvedComposition) *xv1.Composition {
 // dropped.
 func ptInput(templates []ptv1beta1.ComposedTemplate) []byte {
 	in := ptv1beta1.Resources{
-		TypeMeta:  metav1.TypeMeta{APIVersion: ptInputAPIVersion, Kind: "Resources"},
+		TypeMeta:  metav1.TypeMeta{APIVersion: PTInputAPIVersion, Kind: "Resources"},
 		Resources: templates,
 	}
 	raw, _ := json.Marshal(in) // plain data always marshals

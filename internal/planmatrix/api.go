@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
@@ -38,12 +39,21 @@ type API struct {
 	Versions []Version
 	// XRD is the XRD as read, for what its callers show of it (every version, served or not).
 	XRD *xv2.CompositeResourceDefinition
+
+	// evaluations counts the questions asked of the API server's validation.
+	evaluations atomic.Int64
+	// clock is the clock of MaxCPU (now).
+	clock func() instant
 }
 
 // Version is one served version of an API.
 type Version struct {
 	Name      string
 	validator *crvalidate.Validator
+	// schema is the version's schema as the XRD holds it: versions with the same answer the same.
+	schema string
+	// cel is how many bytes of CEL the schema's rules hold: every evaluation runs them.
+	cel int
 }
 
 // Validator validates objects of the version as the API server does.
@@ -52,6 +62,17 @@ func (v Version) Validator() *crvalidate.Validator { return v.validator }
 // Load decodes a generated XRD (apiextensions.crossplane.io/v1 or v2) and builds the validators of
 // its served versions. opts tune the validators (cost budget, per-call limit).
 func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, error) {
+	return load(xrd, true, opts)
+}
+
+// LoadComposites is Load for the composites of the XRD: on Crossplane v1 the CRD of its cluster-
+// scoped composites (which carry their claim's spec beside Crossplane's composite fields), on v2 the
+// same CRD Load reads.
+func LoadComposites(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, error) {
+	return load(xrd, false, opts)
+}
+
+func load(xrd *unstructured.Unstructured, claims bool, opts []crvalidate.Option) (*API, error) {
 	x := &xv2.CompositeResourceDefinition{}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(xrd.Object, x); err != nil {
 		return nil, errors.Wrapf(err, "cannot decode XRD %s", xrd.GetName())
@@ -60,8 +81,10 @@ func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, erro
 	if !ok {
 		return nil, errors.Errorf("%s is not a CompositeResourceDefinition of a known Crossplane line (%s)", x.GetName(), x.APIVersion)
 	}
-	a := &API{Name: x.GetName(), Group: x.Spec.Group, Kind: x.Spec.Names.Kind, Line: line, Namespaced: true, XRD: x}
+	a := &API{Name: x.GetName(), Group: x.Spec.Group, Kind: x.Spec.Names.Kind, Line: line, Namespaced: true, XRD: x, clock: now}
 	switch {
+	case line.Claims && !claims:
+		a.Namespaced = false
 	case line.Claims:
 		if x.Spec.ClaimNames == nil {
 			return nil, errors.Errorf("XRD %s offers no claims: app developers cannot create objects of it", x.GetName())
@@ -81,11 +104,11 @@ func Load(xrd *unstructured.Unstructured, opts ...crvalidate.Option) (*API, erro
 		if err := json.Unmarshal(v.Schema.OpenAPIV3Schema.Raw, s); err != nil {
 			return nil, errors.Wrapf(err, errVersionSchema, x.GetName(), i)
 		}
-		val, err := crvalidate.New(generator.CRDSchema(line, line.Claims, s), opts...)
+		val, err := crvalidate.New(generator.CRDSchema(line, claims && line.Claims, s), opts...)
 		if err != nil {
 			return nil, errors.Wrapf(err, errVersionSchema, x.GetName(), i)
 		}
-		a.Versions = append(a.Versions, Version{Name: v.Name, validator: val})
+		a.Versions = append(a.Versions, Version{Name: v.Name, validator: val, schema: string(v.Schema.OpenAPIV3Schema.Raw), cel: celBytes(val.Structural())})
 	}
 	if len(a.Versions) == 0 {
 		return nil, errors.Errorf("XRD %s serves no version", x.GetName())
@@ -132,6 +155,9 @@ func (a *API) Object(in Instance) map[string]any {
 	}
 	return obj
 }
+
+// Version returns the served version of a name, nil when the XRD serves none.
+func (a *API) Version(name string) *Version { return a.version(name) }
 
 func (a *API) version(name string) *Version {
 	i := slices.IndexFunc(a.Versions, func(v Version) bool { return v.Name == name })
@@ -207,14 +233,32 @@ type evalError struct {
 
 // create validates in as a new object.
 func (a *API) create(ctx context.Context, in Instance) verdict {
+	a.evaluations.Add(1)
 	v := a.version(in.Version)
 	return classify(v.validator.Structural(), v.validator.Create(ctx, a.Object(in)))
 }
 
 // update validates changing from to to.
 func (a *API) update(ctx context.Context, from, to Instance) verdict {
+	a.evaluations.Add(1)
 	v := a.version(to.Version)
 	return classify(v.validator.Structural(), v.validator.Update(ctx, a.Object(to), a.Object(from)))
+}
+
+// Existing validates obj, an object of the version that exists, as an API server without
+// ratcheting validates an update that keeps every value of it (UpdateWithoutRatcheting): the
+// refusals, a rule that cannot be evaluated on obj among them (the API server refuses the update
+// with that error too). obj is defaulted in place.
+func (a *API) Existing(ctx context.Context, version string, obj map[string]any) ([]Refusal, error) {
+	v := a.version(version)
+	if v == nil {
+		return nil, errors.Errorf("XRD %s serves no version %s", a.Name, version)
+	}
+	got := classify(v.validator.Structural(), v.validator.UpdateWithoutRatcheting(ctx, obj, runtime.DeepCopyJSON(obj)))
+	for _, e := range got.errs {
+		got.refusals = append(got.refusals, Refusal{Path: e.Path, Rule: e.Rule, Message: e.Detail, typ: field.ErrorTypeInternal})
+	}
+	return got.refusals, nil
 }
 
 // Refusal is one reason the API server refuses an object or a change.
@@ -226,11 +270,18 @@ type Refusal struct {
 	// Message is what the API server answers.
 	Message string `json:"message"`
 
+	// typ is the API server's type of the error (ErrorType).
+	typ field.ErrorType
+
 	// index orders refusals by where their rule sits: schema errors first, then rules by field path
 	// and position, so that "the first rule that refuses" is the same on every run (the API server
 	// walks object fields in map order).
 	index int
 }
+
+// ErrorType is the API server's type of the refusal: field.ErrorTypeRequired, NotSupported (an
+// enum), Invalid (a rule) ….
+func (r Refusal) ErrorType() field.ErrorType { return r.typ }
 
 // Evaluation failures are told from refusals by the API server's wording of them
 // (k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel/validation.go).
@@ -253,7 +304,7 @@ func classify(root *structuralschema.Structural, errs field.ErrorList) verdict {
 			continue
 		}
 		path := strings.TrimPrefix(e.Field, "<nil>.")
-		node := nodeAt(root, path)
+		node := NodeAt(root, path)
 		var rules extv1.ValidationRules
 		if node != nil {
 			rules = node.XValidations
@@ -276,7 +327,7 @@ func classify(root *structuralschema.Structural, errs field.ErrorList) verdict {
 			out.errs = append(out.errs, evalError{Path: path, Rule: rule, Detail: e.Detail})
 			continue
 		}
-		r := Refusal{Path: path, Message: e.ErrorBody()}
+		r := Refusal{Path: path, Message: e.ErrorBody(), typ: e.Type}
 		for i, vr := range rules {
 			if strings.TrimSpace(e.Detail) == messageOf(vr) {
 				r.Rule, r.Message, r.index = vr.Rule, messageOf(vr), i+1
@@ -331,9 +382,9 @@ func ruleErrorString(r extv1.ValidationRule) string {
 	return strings.TrimSpace(r.Rule)
 }
 
-// nodeAt finds the schema of a field path like spec.plan or spec.items[0].name; nil when the
+// NodeAt finds the schema of a field path like spec.plan or spec.items[0].name; nil when the
 // schema has none.
-func nodeAt(s *structuralschema.Structural, path string) *structuralschema.Structural {
+func NodeAt(s *structuralschema.Structural, path string) *structuralschema.Structural {
 	if path == "" || path == "<nil>" {
 		return s
 	}

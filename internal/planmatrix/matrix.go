@@ -140,42 +140,111 @@ func (in Instance) String() string {
 
 // Compute evaluates, for each served version, composition and value of the other field, every
 // change of plan and of service an instance holding values of d may make.
+//
+// Each distinct question is asked of the API server's validation once: versions whose schemas are
+// the same are evaluated as one and their contexts share the answers, and an instance created
+// (or kept) is evaluated once for the plan and the service matrices that both hold it. What is
+// left grows with the grids (n values of a field in a context take n² changes): Compute counts
+// it before it asks, and refuses beyond MaxEvaluations (TooLargeError) instead of running for
+// hours; and it stops once its evaluations have spent MaxCPU, which rules that cost more than
+// their size says reach first.
 func Compute(ctx context.Context, a *API, d Domain) (Result, error) {
 	r := Result{API: a.Name, Group: a.Group, Kind: a.Kind, Domain: d}
-	comps := d.Compositions
-	if len(comps) == 0 {
-		comps = []string{""}
+	groups := a.versionGroups()
+	if !d.Empty() {
+		if err := checkCreates(a, groups, d); err != nil {
+			return Result{}, err
+		}
 	}
-	services, plans := orNone(d.Services), orNone(d.Plans)
-	var all []Matrix
+	e := &evaluation{a: a, created: map[Instance]verdict{}, kept: map[Instance]verdict{}, start: a.clock()}
+	// The contexts of one version of each group, in the order their matrices are shown.
+	firsts := make([]string, len(groups))
+	group := map[string]string{}
+	for i, g := range groups {
+		firsts[i] = g[0]
+		for _, v := range g {
+			group[v] = g[0]
+		}
+	}
+	var cs []*evalContext
+	byKey := map[ctxKey]*evalContext{}
+	err := eachContext(d, firsts, func(k ctxKey, values []string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ec := &evalContext{field: k.field, base: Instance{Version: k.version, Composition: k.composition}, other: k.other}
+		e.values(ctx, ec, values)
+		if e.err != nil {
+			return e.err
+		}
+		cs = append(cs, ec)
+		byKey[k] = ec
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if err := checkChanges(a, e.work, cs); err != nil {
+		return Result{}, err
+	}
+	for _, ec := range cs {
+		if err := e.cells(ctx, ec); err != nil {
+			return Result{}, err
+		}
+	}
+	if e.err != nil {
+		return Result{}, e.err
+	}
+	// Every version shows its group's answers, in the order versions are served.
+	served := make([]string, len(a.Versions))
+	for i, v := range a.Versions {
+		served[i] = v.Name
+	}
+	var all []keyed
+	_ = eachContext(d, served, func(k ctxKey, _ []string) error {
+		version := k.version
+		k.version = group[version]
+		ec := byKey[k]
+		r.Errors = append(r.Errors, inVersion(ec.errs, version)...)
+		// A context no instance can be in (a service the composition does not offer) has no
+		// changes to show.
+		if len(ec.m.Values) > 0 {
+			if ec.key == "" {
+				ec.key = key(ec.m)
+			}
+			m := ec.m
+			m.Contexts = []Instance{with(Instance{Version: version, Composition: k.composition}, k.field, "", k.other)}
+			all = append(all, keyed{m, ec.key})
+		}
+		return nil
+	})
+	r.Matrices = merge(all)
+	return r, nil
+}
+
+// eachContext calls fn with each context of d's matrices in versions, in the order they are
+// shown: the plan's, then the service's; by version, composition and value of the other field.
+// values are the field's values in d.
+func eachContext(d Domain, versions []string, fn func(k ctxKey, values []string) error) error {
 	for _, field := range []string{FieldPlan, FieldService} {
-		values, others := d.Plans, services
+		values, others := d.Plans, orNone(d.Services)
 		if field == FieldService {
-			values, others = d.Services, plans
+			values, others = d.Services, orNone(d.Plans)
 		}
 		if len(values) == 0 {
 			continue
 		}
-		for _, v := range a.Versions {
-			for _, c := range comps {
+		for _, v := range versions {
+			for _, c := range orNone(d.Compositions) {
 				for _, o := range others {
-					if err := ctx.Err(); err != nil {
-						return Result{}, err
-					}
-					base := Instance{Version: v.Name, Composition: c}
-					m, errs := a.matrix(ctx, field, base, o, values)
-					r.Errors = append(r.Errors, errs...)
-					// A context no instance can be in (a service the composition does not offer)
-					// has no changes to show.
-					if len(m.Values) > 0 {
-						all = append(all, m)
+					if err := fn(ctxKey{field, v, c, o}, values); err != nil {
+						return err
 					}
 				}
 			}
 		}
 	}
-	r.Matrices = merge(all)
-	return r, nil
+	return nil
 }
 
 func orNone(vs []string) []string {
@@ -195,18 +264,90 @@ func with(in Instance, field, v, o string) Instance {
 	return in
 }
 
-// matrix evaluates the changes of field in one context: base with other held at o.
-func (a *API) matrix(ctx context.Context, field string, base Instance, o string, values []string) (Matrix, []EvalError) {
-	m := Matrix{Field: field, Contexts: []Instance{with(base, field, "", o)}}
-	var errs []EvalError
+// evaluation asks the API server's validation each question of one Compute once.
+type evaluation struct {
+	a *API
+	// created is the verdict on each instance created, kept on each instance updated to itself
+	// (a plan kept by an existing instance, and the diagonal of every grid).
+	created, kept map[Instance]verdict
+	// work is what was evaluated, each evaluation weighed (MaxEvaluations).
+	work float64
+	// n counts the evaluations; start is the CPU time when they began (MaxCPU).
+	n     int
+	start instant
+	// err is why the evaluations stopped: once it is set, every question is left unasked.
+	err error
+}
+
+// spend counts one evaluation of v, or says that the evaluations went past MaxCPU and stop.
+func (e *evaluation) spend(v *Version) bool {
+	if e.err == nil {
+		e.err = checkCPU(e.a, e.start, e.n)
+	}
+	if e.err != nil {
+		return false
+	}
+	e.work += v.weight()
+	e.n++
+	return true
+}
+
+func (e *evaluation) create(ctx context.Context, in Instance) verdict {
+	if v, ok := e.created[in]; ok {
+		return v
+	}
+	if !e.spend(e.a.version(in.Version)) {
+		return verdict{}
+	}
+	v := e.a.create(ctx, in)
+	e.created[in] = v
+	return v
+}
+
+func (e *evaluation) update(ctx context.Context, from, to Instance) verdict {
+	if v, ok := e.kept[to]; ok && from == to {
+		return v
+	}
+	if !e.spend(e.a.version(to.Version)) {
+		return verdict{}
+	}
+	v := e.a.update(ctx, from, to)
+	if from != to {
+		return v
+	}
+	e.kept[to] = v
+	return v
+}
+
+// ctxKey names a context: a field, the version evaluated, the composition and the other field's
+// value.
+type ctxKey struct{ field, version, composition, other string }
+
+// evalContext is the matrix of one field in one context (base with the other field held at
+// other), as it is evaluated.
+type evalContext struct {
+	field string
+	base  Instance
+	other string
+	m     Matrix
+	errs  []EvalError
+	// key is m's content, once it is evaluated: contexts with the same share one matrix.
+	key string
+}
+
+// values evaluates which values an instance may hold in a context: created, or kept by existing
+// instances only.
+func (e *evaluation) values(ctx context.Context, ec *evalContext, values []string) {
+	m := &ec.m
+	m.Field = ec.field
 	for _, v := range values {
-		in := with(base, field, v, o)
-		vd := a.create(ctx, in)
-		for _, e := range vd.errs {
-			errs = append(errs, EvalError{To: in, Path: e.Path, Rule: e.Rule, Detail: e.Detail})
+		in := with(ec.base, ec.field, v, ec.other)
+		vd := e.create(ctx, in)
+		for _, x := range vd.errs {
+			ec.errs = append(ec.errs, EvalError{To: in, Path: x.Path, Rule: x.Rule, Detail: x.Detail})
 		}
 		if len(vd.refusals) > 0 {
-			if a.keptOnly(ctx, in, vd.refusals) {
+			if e.keptOnly(ctx, in, vd.refusals) {
 				m.Values = append(m.Values, v)
 				m.KeptOnly = append(m.KeptOnly, NotOffered{Value: v, Refusal: vd.refusals[0]})
 				continue
@@ -218,38 +359,72 @@ func (a *API) matrix(ctx context.Context, field string, base Instance, o string,
 		// too, so that every pair the rules fail on is reported.
 		m.Values = append(m.Values, v)
 	}
+}
+
+// cells evaluates every change between the values a context holds.
+func (e *evaluation) cells(ctx context.Context, ec *evalContext) error {
+	m := &ec.m
+	m.Cells = make([][]Cell, 0, len(m.Values))
 	for _, from := range m.Values {
 		row := make([]Cell, 0, len(m.Values))
 		for _, to := range m.Values {
-			fi, ti := with(base, field, from, o), with(base, field, to, o)
-			vd := a.update(ctx, fi, ti)
-			for _, e := range vd.errs {
-				errs = append(errs, EvalError{From: &fi, To: ti, Path: e.Path, Rule: e.Rule, Detail: e.Detail})
+			// A grid can take long: Ctrl-C, or MaxCPU, stops it between two changes.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if e.err != nil {
+				return e.err
+			}
+			fi, ti := with(ec.base, ec.field, from, ec.other), with(ec.base, ec.field, to, ec.other)
+			vd := e.update(ctx, fi, ti)
+			for _, x := range vd.errs {
+				ec.errs = append(ec.errs, EvalError{From: &fi, To: ti, Path: x.Path, Rule: x.Rule, Detail: x.Detail})
 			}
 			row = append(row, Cell{From: from, To: to, Allowed: len(vd.refusals) == 0 && len(vd.errs) == 0, Unevaluated: len(vd.errs) > 0, Refusals: vd.refusals})
 		}
 		m.Cells = append(m.Cells, row)
 	}
-	return m, errs
+	return nil
 }
 
-// merge keeps one matrix per field and content, with the contexts of every one that equals it, in
-// the order they were computed.
-func merge(ms []Matrix) []Matrix {
-	var out []Matrix
-	keys := map[string]int{}
-	for _, m := range ms {
-		k := key(m)
-		if i, ok := keys[k]; ok {
-			out[i].Contexts = append(out[i].Contexts, m.Contexts...)
-			continue
+// inVersion is errs as a version of the group they were evaluated for says them.
+func inVersion(errs []EvalError, version string) []EvalError {
+	out := make([]EvalError, len(errs))
+	for i, x := range errs {
+		x.To.Version = version
+		if x.From != nil {
+			from := *x.From
+			from.Version = version
+			x.From = &from
 		}
-		keys[k] = len(out)
-		out = append(out, m)
+		out[i] = x
 	}
 	return out
 }
 
+// keyed is a matrix with its key.
+type keyed struct {
+	m   Matrix
+	key string
+}
+
+// merge keeps one matrix per field and content, with the contexts of every one that equals it, in
+// the order they were computed.
+func merge(ms []keyed) []Matrix {
+	var out []Matrix
+	keys := map[string]int{}
+	for _, km := range ms {
+		if i, ok := keys[km.key]; ok {
+			out[i].Contexts = append(out[i].Contexts, km.m.Contexts...)
+			continue
+		}
+		keys[km.key] = len(out)
+		out = append(out, km.m)
+	}
+	return out
+}
+
+// key is what a matrix says beside its contexts, the same for matrices that say the same.
 func key(m Matrix) string {
 	c := m
 	c.Contexts = nil
@@ -262,12 +437,12 @@ func key(m Matrix) string {
 // instance holding it may keep it. Rules that do not look at the old object (an enum, an offering
 // rule) refuse the value to every instance that changes it, and ratcheting alone lets an unchanged
 // one through; such a value is not offered.
-func (a *API) keptOnly(ctx context.Context, in Instance, refusals []Refusal) bool {
+func (e *evaluation) keptOnly(ctx context.Context, in Instance, refusals []Refusal) bool {
 	for _, r := range refusals {
 		if !strings.Contains(r.Rule, "oldSelf") {
 			return false
 		}
 	}
-	vd := a.update(ctx, in, in)
+	vd := e.update(ctx, in, in)
 	return len(vd.refusals) == 0 && len(vd.errs) == 0
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/function-dataservice/function-dataservice/internal/markdown"
 	"github.com/function-dataservice/function-dataservice/internal/textwrap"
 )
 
@@ -250,7 +251,8 @@ func cellMark(c Cell, diagonal bool, l *legend, ok, same string) string {
 }
 
 // WriteMarkdown writes the matrices of r as Markdown tables under level-n headings (n from 1),
-// each followed by the messages of the rules that refuse.
+// each followed by the messages of the rules that refuse. Values, paths and messages come from
+// the XRD and are escaped (internal/markdown): they render as text, never as HTML or links.
 func WriteMarkdown(w io.Writer, r Result, level int) error {
 	var b strings.Builder
 	h := strings.Repeat("#", level)
@@ -259,21 +261,21 @@ func WriteMarkdown(w io.Writer, r Result, level int) error {
 			b.WriteString("\n")
 		}
 		t := Title(m, r.Domain)
-		fmt.Fprintf(&b, "%s %s\n\n", h, strings.ToUpper(t[:1])+t[1:])
+		fmt.Fprintf(&b, "%s %s\n\n", h, markdown.Text(strings.ToUpper(t[:1])+t[1:]))
 		if s, ok := summary(m); ok {
-			fmt.Fprintf(&b, "%s.\n", strings.ToUpper(s[:1])+s[1:])
+			fmt.Fprintf(&b, "%s.\n", markdown.Text(strings.ToUpper(s[:1])+s[1:]))
 		} else {
 			writeTable(&b, m)
 		}
 		if n := keptOnly(m); len(n) > 0 {
-			fmt.Fprintf(&b, "\nKept by existing instances, refused to new ones: %s.\n", strings.Join(n, "; "))
+			fmt.Fprintf(&b, "\nKept by existing instances, refused to new ones: %s.\n", markdown.Text(strings.Join(n, "; ")))
 		}
 		if n := notOffered(m); len(n) > 0 {
-			fmt.Fprintf(&b, "\nNot offered here: %s.\n", strings.Join(n, "; "))
+			fmt.Fprintf(&b, "\nNot offered here: %s.\n", markdown.Text(strings.Join(n, "; ")))
 		}
 	}
 	for _, e := range r.Errors {
-		fmt.Fprintf(&b, "\n**Error:** %s\n", e.Error())
+		fmt.Fprintf(&b, "\n**Error:** %s\n", markdown.Text(e.Error()))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -296,7 +298,7 @@ func writeTable(b *strings.Builder, m Matrix) {
 	}
 	b.WriteString("\n")
 	for i, row := range m.Cells {
-		fmt.Fprintf(b, "| %d `%s` |", i+1, m.Values[i])
+		fmt.Fprintf(b, "| %d %s |", i+1, markdown.Cell(markdown.Code(m.Values[i])))
 		for j, c := range row {
 			mark := cellMark(c, i == j, l, "✓", "=")
 			if !c.Allowed && !c.Unevaluated {
@@ -308,7 +310,7 @@ func writeTable(b *strings.Builder, m Matrix) {
 	}
 	b.WriteString("\n")
 	for _, r := range l.entries {
-		fmt.Fprintf(b, "- **%s** `%s`: %s\n", l.letter(r), r.Path, r.Message)
+		fmt.Fprintf(b, "- **%s** %s: %s\n", l.letter(r), markdown.Code(r.Path), markdown.Text(r.Message))
 	}
 }
 
