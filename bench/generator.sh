@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The generator alone (internal/generator's Go benchmarks: Klutch's MongoDB uncached and cached,
-# and scaling with 1, 10, 100 and 1000 plans and parameters) and RunFunction in-process
+# and scaling with 1, 10, 100 and 1000 plans and parameters), init --from-crd and generate --crd on
+# large operator CRDs (cmd/dataservice's BenchmarkOperatorCRD) and RunFunction in-process
 # (bench/fixtures), ROUNDS times each, and BenchmarkGenerateMongoDB at issue 15's baseline commit;
 # raw output in $OUT/generator.txt, benchstat's summary in $OUT/generator-benchstat.txt and its
 # comparison of the two commits in $OUT/generator-vs-baseline.txt.
@@ -14,6 +15,8 @@ log "generator benchmarks, $ROUNDS rounds"
 head=$(git -C "$REPO" rev-parse --short HEAD)
 echo "commit: $head" >"$OUT/generator.txt"
 go test -run '^$' -bench 'BenchmarkGenerate' -benchmem -count "$ROUNDS" ./internal/generator >>"$OUT/generator.txt"
+log "init --from-crd and generate --crd on large operator CRDs (issue 26), $ROUNDS rounds"
+go test -run '^$' -bench 'BenchmarkOperatorCRD' -benchmem -count "$ROUNDS" ./cmd/dataservice >>"$OUT/generator.txt"
 log "RunFunction in-process, $ROUNDS rounds"
 go test -run '^$' -bench 'BenchmarkRunFunction$' -benchmem -count "$ROUNDS" ./bench/fixtures >>"$OUT/generator.txt"
 # Issue 15's baseline: the uncached MongoDB benchmark at commit $BASELINE (bcc426a; empty to skip), from

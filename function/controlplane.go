@@ -1,6 +1,7 @@
 package function
 
 import (
+	"crypto/sha256"
 	"fmt"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -46,11 +47,13 @@ const (
 type observation struct {
 	capabilities bool
 	crd          crdState
+	// backends identifies the CRDs of composed kinds the request holds (backends.go).
+	backends [sha256.Size]byte
 }
 
 // observe reads what a request says of the control plane.
 func observe(req *fnv1.RunFunctionRequest) observation {
-	o := observation{capabilities: request.AdvertisesCapabilities(req)}
+	o := observation{capabilities: request.AdvertisesCapabilities(req), backends: backendsDigest(req)}
 	rs, ok := delivered(req, requiredXRDCRD)
 	switch {
 	case !ok:

@@ -5,11 +5,13 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
-// generateFn generates the objects of a DataService, stopping once ctx ends.
-type generateFn func(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error)
+// generateFn generates the objects of a DataService, type-checking what it composes against crds,
+// stopping once ctx ends.
+type generateFn func(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backendcrd.Set) (*generator.Output, error)
 
 // generateWithin generates the objects of a DataService unless ctx ends first, in which case it
 // returns ctx's error at once. Compiling the CEL rules of a large spec takes seconds; a caller that
@@ -19,7 +21,7 @@ type generateFn func(ctx context.Context, ds *v1alpha1.DataService, d inputv1bet
 // DataService behind them timed out. Generations run in a bounded number of slots, so callers
 // that give up again and again cannot pile work up. done, when not nil, is called with the
 // generator's error once it returns, whether the caller waited or not.
-func (f *Function) generateWithin(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, done func(error)) (*generator.Output, error) {
+func (f *Function) generateWithin(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backendcrd.Set, done func(error)) (*generator.Output, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // select below would pick a free slot as readily as the ended context
 	}
@@ -35,7 +37,7 @@ func (f *Function) generateWithin(ctx context.Context, ds *v1alpha1.DataService,
 	results := make(chan result, 1)
 	go func() {
 		defer func() { <-f.slots }()
-		out, err := f.generate(ctx, ds, d)
+		out, err := f.generate(ctx, ds, d, crds)
 		if done != nil {
 			done(err)
 		}

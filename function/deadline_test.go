@@ -15,6 +15,7 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
@@ -32,7 +33,7 @@ func newBlockingGenerator() *blockingGenerator {
 	return &blockingGenerator{started: make(chan struct{}, runtime.GOMAXPROCS(0)+8), release: make(chan struct{})}
 }
 
-func (g *blockingGenerator) generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
+func (g *blockingGenerator) generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backendcrd.Set) (*generator.Output, error) {
 	g.calls.Add(1)
 	g.started <- struct{}{}
 	select {
@@ -40,7 +41,7 @@ func (g *blockingGenerator) generate(ctx context.Context, ds *v1alpha1.DataServi
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	return generator.GenerateContext(ctx, ds, d, nil)
+	return generator.GenerateWith(ctx, ds, d, generator.Options{CRDs: crds})
 }
 
 // returned waits for a RunFunction call to return. The wait is bounded only so that a hang fails

@@ -18,6 +18,7 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 )
 
@@ -46,11 +47,11 @@ type countingGenerator struct {
 	calls map[string]int
 }
 
-func (g *countingGenerator) generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
+func (g *countingGenerator) generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backendcrd.Set) (*generator.Output, error) {
 	g.mu.Lock()
 	g.calls[ds.GetName()]++
 	g.mu.Unlock()
-	return generator.GenerateContext(ctx, ds, d, nil)
+	return generator.GenerateWith(ctx, ds, d, generator.Options{CRDs: crds})
 }
 
 func (g *countingGenerator) count(name string) int {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/livecheck"
 	"github.com/function-dataservice/function-dataservice/internal/xpline"
@@ -41,6 +42,8 @@ type Function struct {
 	slots chan struct{}
 	// replays answer reconciles of unchanged DataServices as the last one was answered.
 	replays replays
+	// crds keeps the CRDs of composed kinds Crossplane delivered, decoded (backends.go).
+	crds *crdCache
 	// maxInstances bounds the existing instances a change is evaluated against (live.go).
 	maxInstances int
 }
@@ -50,11 +53,12 @@ func New(log logging.Logger) *Function {
 	cache := generator.NewCache(cacheBytes)
 	return &Function{
 		log: log,
-		generate: func(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*generator.Output, error) {
-			return generator.GenerateContext(ctx, ds, d, cache)
+		generate: func(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backendcrd.Set) (*generator.Output, error) {
+			return generator.GenerateWith(ctx, ds, d, generator.Options{Cache: cache, CRDs: crds})
 		},
 		slots:        make(chan struct{}, runtime.GOMAXPROCS(0)),
 		replays:      newReplays(),
+		crds:         newCRDCache(),
 		maxInstances: livecheck.DefaultMaxInstances,
 	}
 }
@@ -67,10 +71,11 @@ func New(log logging.Logger) *Function {
 // input's controlPlane.crossplane, or detected: Crossplane v2.2 and later advertise capabilities;
 // an older one is asked for one resource, the CRD of XRDs, as requirements.extra_resources, which
 // Crossplane 1.x (v1.16's v1beta1 protocol too, served by the SDK) and v2 answer by calling the
-// function again with it. The first call, which has no answer yet, returns only that requirement.
-// While the XRD or a Composition it would compose differs from what Crossplane observes, it asks for
-// the API's existing composites too and holds back a change that breaks any of them (live.go);
-// requirements.go builds what it asks for. A call whose context ends before the objects are
+// function again with it. The first call, which has no answer yet, returns only the requirements:
+// that CRD and those of the kinds the DataService composes, which it is type-checked against
+// (backends.go). While the XRD or a Composition it would compose differs from what Crossplane
+// observes, it asks for the API's existing composites too and holds back a change that breaks any
+// of them (live.go); requirements.go builds what it asks for. A call whose context ends before the objects are
 // generated (Crossplane's deadline, a cancelled reconcile) returns the context's error as a gRPC
 // status at once.
 func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
@@ -83,6 +88,9 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	// the same of itself, is answered as the last one was, with readiness judged anew (see replays).
 	seen := observe(req)
 	name, key, keyed := replayKey(req, seen)
+	// The call of a reconcile that has the CRDs of the composed kinds and the one before it, which
+	// asks for them, are answered differently: each is remembered apart (backends.go).
+	name = replaySlot(name, req)
 	if keyed {
 		if p := f.replays.get(name, key); p != nil && p.rejected != nil {
 			log.Debug("Invalid DataService, unchanged since it was rejected", "xr-name", name, "error", p.rejected)
@@ -107,10 +115,6 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	// calls it until its requirements stay the same.
 	cp := decideControlPlane(in.ControlPlane, seen)
 	rsp.Requirements = requirementsOf(cp.requirement()...)
-	if cp.unanswered {
-		log.Debug("Asking Crossplane for the CRD of XRDs to tell its line", "requirements", rsp.GetRequirements())
-		return rsp, nil
-	}
 
 	oxr, err := request.GetObservedCompositeResource(req)
 	if err != nil {
@@ -130,6 +134,21 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
+	// The CRDs of the kinds the DataService composes, asked for beside the CRD of XRDs
+	// (backends.go). The call that asks for them composes without them, unchecked: Crossplane calls
+	// again with them, and takes what that call composes.
+	bk, err := f.crds.readBackends(req, generator.CRDsOf(ds, defaults))
+	asked := append(cp.requirement(), bk.requirement()...)
+	rsp.Requirements = requirementsOf(asked...)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	if cp.unanswered {
+		log.Debug("Asking Crossplane for the CRD of XRDs to tell its line", "requirements", rsp.GetRequirements())
+		return rsp, nil
+	}
+
 	// A rejection is remembered when the generation ends, also when this caller gave up on it.
 	remember := func(err error) {
 		var ie *generator.InvalidError
@@ -137,7 +156,7 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 			f.replays.put(name, &replay{key: key, rejected: invalid(ds.GetName(), unknown, err), requirements: rsp.GetRequirements()})
 		}
 	}
-	out, err := f.generateWithin(ctx, ds, defaults, remember)
+	out, err := f.generateWithin(ctx, ds, defaults, bk.set, remember)
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		log.Info("Gave up generating: the caller is gone", "error", err)
 		return nil, status.FromContextError(err).Err()
@@ -191,7 +210,7 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	// observed, and reported. The instances are asked for only while a change is pending.
 	var verdict *liveVerdict
 	if p := pendingChange(list, observed); p != nil {
-		rsp.Requirements = requirementsOf(append(cp.requirement(), p.instancesRequirement())...)
+		rsp.Requirements = requirementsOf(append(asked, p.instancesRequirement())...)
 		items, ok := delivered(req, requiredInstances)
 		if !ok {
 			log.Debug("Asking Crossplane for the existing instances of the API, whose change is pending", "changed", p.changed)
@@ -233,6 +252,9 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	}
 	for _, n := range out.Notes {
 		response.Warning(rsp, errors.New(n))
+	}
+	for _, w := range bk.warnings() {
+		response.Warning(rsp, errors.New(w))
 	}
 	// What a pending change does to existing instances; once nothing is pending, a condition that
 	// says otherwise is set right: True, or what the annotation applied (the XRD's record).

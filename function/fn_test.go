@@ -85,8 +85,9 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Tag: "hello", Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cache),
+				Requirements: askCRDs(nil, "caches.example.org"),
+				Meta:         &fnv1.ResponseMeta{Tag: "hello", Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -106,8 +107,9 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cacheWithInput),
+				Requirements: askCRDs(nil, "caches.example.org"),
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cacheWithInput),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -209,8 +211,9 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: withCrossplaneFields(t, dataService(t, "cache", cacheSpec))}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cache),
+				Requirements: askCRDs(nil, "caches.example.org"),
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -249,8 +252,9 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cache),
+				Requirements: askCRDs(nil, "caches.example.org"),
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{"earlier": "step", ` + cacheStatus[1:])},
 					Resources: map[string]*fnv1.Resource{
@@ -276,8 +280,9 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cache),
+				Requirements: askCRDs(nil, "caches.example.org"),
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -301,8 +306,9 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cache),
+				Requirements: askCRDs(nil, "caches.example.org"),
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -326,8 +332,9 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cacheV2),
+				Requirements: askCRDs(nil, "caches.example.org"),
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cacheV2),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -350,8 +357,9 @@ func TestRunFunction(t *testing.T) {
 					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cacheNoExport),
+				Requirements: askCRDs(nil, "caches.example.org"),
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cacheNoExport),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -372,8 +380,9 @@ func TestRunFunction(t *testing.T) {
 					"compositions": [{"name": "cache", "plans": ["cache-small"], "backend": {"apiVersion": "example.org/v1", "kind": "Cache"}}]}`)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cacheKubeBind),
+				Requirements: askCRDs(nil, "caches.example.org"),
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cacheKubeBind),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -401,8 +410,9 @@ func TestRunFunction(t *testing.T) {
 					]}`)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cacheTwo),
+				Requirements: askCRDs(nil, "caches.example.org"),
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cacheTwo),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(`{
 						"api": {"group": "example.org", "version": "v1", "kind": "CacheInstance", "resource": "cacheinstances",
@@ -425,8 +435,9 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cache),
+				Requirements: askCRDs(nil, "caches.example.org"),
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -446,7 +457,7 @@ func TestRunFunction(t *testing.T) {
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
 				Desired:      &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"status": {"earlier": "step"}}`)}},
-				Requirements: askXRDCRD(),
+				Requirements: askCRDs(askXRDCRD(), "caches.example.org"),
 			}},
 		},
 		"CRDServingV2MeansV2TheTemplateIsComposedDirectly": {
@@ -465,7 +476,7 @@ func TestRunFunction(t *testing.T) {
 						"export-template":   {Resource: asStruct(t, cache.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
 					},
 				},
-				Requirements: askXRDCRD(),
+				Requirements: askCRDs(askXRDCRD(), "caches.example.org"),
 			}},
 		},
 		"CRDServingOnlyV1MeansTheTemplateGoesInsideAnObject": {
@@ -484,7 +495,7 @@ func TestRunFunction(t *testing.T) {
 						"export-template-object": {Resource: inObject(t, cache.ExportTemplate, "cache-export-template", "kubernetes-provider"), Ready: fnv1.Ready_READY_FALSE},
 					},
 				},
-				Requirements: askXRDCRD(),
+				Requirements: askCRDs(askXRDCRD(), "caches.example.org"),
 			}},
 		},
 		"NoCRDDeliveredAssumes1xWithAWarning": {
@@ -509,7 +520,7 @@ func TestRunFunction(t *testing.T) {
 						"composing for Crossplane 1.x, namespaced objects inside provider-kubernetes Objects; set controlPlane.crossplane (v1 or v2) in the function's input to say which",
 					Target: fnv1.Target_TARGET_COMPOSITE.Enum(),
 				}}, warnings(cache)...),
-				Requirements: askXRDCRD(),
+				Requirements: askCRDs(askXRDCRD(), "caches.example.org"),
 			}},
 		},
 		"V2APIOn1xIsFatal": {
@@ -527,7 +538,7 @@ func TestRunFunction(t *testing.T) {
 						`set spec.crossplaneVersion: v1 (or the input's defaults.crossplaneVersion) to generate an API it serves, or compose it on Crossplane v2`,
 					Target: fnv1.Target_TARGET_COMPOSITE.Enum(),
 				}},
-				Requirements: askXRDCRD(),
+				Requirements: askCRDs(askXRDCRD(), "caches.example.org"),
 			}},
 		},
 		"InputSaysV1": {
@@ -544,8 +555,9 @@ func TestRunFunction(t *testing.T) {
 				},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cache),
+				Requirements: askCRDs(nil, "caches.example.org"),
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cache),
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
 					Resources: map[string]*fnv1.Resource{
@@ -578,7 +590,7 @@ func TestRunFunction(t *testing.T) {
 						"kubebind-export-template": {Resource: asStruct(t, cacheKubeBind.KubeBindTemplate), Ready: fnv1.Ready_READY_FALSE},
 					},
 				},
-				Requirements: askXRDCRD(),
+				Requirements: askCRDs(askXRDCRD(), "caches.example.org"),
 			}},
 		},
 	}

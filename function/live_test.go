@@ -7,6 +7,7 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -284,6 +285,12 @@ func TestLiveChange(t *testing.T) {
 				req.ExtraResources = instances //nolint:staticcheck // the field Crossplane 1.x fills
 			}
 			w := tc.want(t, next)
+			// Every call also asks for the CRD of the kind the DataService composes (backends.go).
+			var asked *fnv1.Requirements
+			if w.requirements != nil {
+				asked = proto.Clone(w.requirements).(*fnv1.Requirements)
+			}
+			w.requirements = askCRDs(asked, "caches.example.org")
 			f := New(logging.NewNopLogger())
 			if tc.max > 0 {
 				f.maxInstances = tc.max

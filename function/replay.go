@@ -100,6 +100,7 @@ func replayKey(req *fnv1.RunFunctionRequest, o observation) (string, [sha256.Siz
 	}
 	e := &keyEncoder{b: make([]byte, 0, 4<<10)}
 	e.b = append(e.b, boolByte(o.capabilities), byte(o.crd))
+	e.b = append(e.b, o.backends[:]...)
 	// A missing input and an empty one are different: the one takes the defaults, the other is
 	// fatal.
 	e.b = append(e.b, boolByte(req.GetInput() != nil))

@@ -5,8 +5,9 @@ import (
 )
 
 // What the function asks Crossplane for is built here, in one place, from what each concern needs:
-// the CRD of XRDs while the control plane's line is detected (controlplane.go), the existing
-// instances of the API while a change of it is pending (live.go). Every response of a call asks
+// the CRD of XRDs while the control plane's line is detected (controlplane.go), the CRDs of the
+// kinds a DataService composes, to type-check against (backends.go), the existing instances of the
+// API while a change of it is pending (live.go). Every response of a call asks
 // for all of it again, fatal ones included: Crossplane calls a function until its requirements stay
 // the same (at most 5 times), and each call's request holds what the last response asked for.
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -67,6 +68,8 @@ func TestRunFunctionGrantsClaimsAndExportsNoMoreThanNeeded(t *testing.T) {
 		reason string
 		spec   string
 		want   *fnv1.RunFunctionResponse
+		// crds are the CRDs the function asks for beside the Cache's.
+		crds []string
 	}{
 		"PrivilegeBearingKindIsFatal": {
 			reason: "A ClusterRoleBinding composed with Crossplane's service account is refused unless the spec opts in by name.",
@@ -82,6 +85,7 @@ func TestRunFunctionGrantsClaimsAndExportsNoMoreThanNeeded(t *testing.T) {
 		},
 		"ProviderKubernetesObjectIsJudgedByItsManifest": {
 			reason: "An Object creating a ServiceAccount bears the ServiceAccount's privilege, and a claim may not choose the Object's kind.",
+			crds:   []string{"objects.kubernetes.crossplane.io"},
 			spec: safeSpec(`, "resources": [{"name": "sa", "apiVersion": "kubernetes.crossplane.io/v1alpha2", "kind": "Object",
 				"base": {"spec": {"forProvider": {"manifest": {"apiVersion": "v1", "kind": "ServiceAccount"}}}},
 				"fields": [{"from": "spec.plan", "to": "kind"}]}]`, ""),
@@ -140,13 +144,16 @@ func TestRunFunctionGrantsClaimsAndExportsNoMoreThanNeeded(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := New(logging.NewNopLogger())
 			req := &fnv1.RunFunctionRequest{Meta: onV22(""), Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", tc.spec)}}}
+			// Every spec composes example.org/v1 Cache: the function asks for its CRD.
+			want := proto.CloneOf(tc.want)
+			want.Requirements = askCRDs(nil, append([]string{"caches.example.org"}, tc.crds...)...)
 			// Twice: the second call is answered from the function's replays and caches.
 			for _, call := range []string{"first call", "second call"} {
 				rsp, err := f.RunFunction(context.Background(), req)
 				if err != nil {
 					t.Fatalf("%s\n%s: %v", tc.reason, call, err)
 				}
-				if diff := cmp.Diff(tc.want, rsp, protocmp.Transform()); diff != "" {
+				if diff := cmp.Diff(want, rsp, protocmp.Transform()); diff != "" {
 					t.Errorf("%s\nf.RunFunction(...), %s: -want rsp, +got rsp:\n%s", tc.reason, call, diff)
 				}
 			}

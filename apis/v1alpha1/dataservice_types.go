@@ -457,7 +457,10 @@ type Composition struct {
 	// +listType=atomic
 	ExclusiveParameters []string `json:"exclusiveParameters,omitempty"`
 	// Backend is what the composition composes. Without one the Composition is not generated: it is
-	// provided elsewhere, and only its offerings shape the API.
+	// provided elsewhere, and only its offerings shape the API. Given its kind's CRD (dataservice
+	// generate --crd, or installed in the control plane, where the function asks for it), every
+	// path the backend writes or reads and every field of its base is type-checked against that
+	// CRD; dataservice explain --crd CRD PATH shows the fields it offers.
 	// +optional
 	Backend *Backend `json:"backend,omitempty"`
 	// Resources are further resources composed beside the backend, e.g. a NetworkPolicy or a Secret,
@@ -607,7 +610,9 @@ type Mapping struct {
 	// plan must.
 	// +optional
 	Default *extv1.JSON `json:"default,omitempty"`
-	// To is a field path of the backend, e.g. spec.forProvider.planName.
+	// To is a field path of the backend, e.g. spec.forProvider.planName. With the backend kind's CRD
+	// (generate --crd, or the control plane's) it must exist in the version the backend's apiVersion
+	// names and the value must fit its type (add a convert transform where it does not).
 	To string `json:"to"`
 	// Transforms applied to the value, in function-patch-and-transform's form (map, match, convert,
 	// math, string), after the catalog's map and before format.

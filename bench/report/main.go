@@ -351,7 +351,7 @@ func failures(b *strings.Builder, o, p, g map[int]float64) map[string]float64 {
 // baselineCommit is the commit issue 15 measures uncached generation against.
 const baselineCommit = "bcc426a"
 
-var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op\s+([\d.]+) allocs/op)?`)
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+[\d.]+ \S+)*?(?:\s+([\d.]+) B/op\s+([\d.]+) allocs/op)?\s*$`)
 
 func generatorTable(b *strings.Builder, path string, t *targets) error {
 	data, err := os.ReadFile(path)

@@ -40,7 +40,7 @@ Examples:
 }
 
 func (c *docsCmd) Run(ctx context.Context, s streams) error {
-	d, specs, err := c.load()
+	d, specs, crds, err := c.load()
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (c *docsCmd) Run(ctx context.Context, s streams) error {
 			continue
 		}
 		from[name] = sp.where
-		out, err := generateSpec(sp, d)
+		out, err := generateSpec(sp, d, crds)
 		if err != nil {
 			errs = append(errs, err)
 			continue

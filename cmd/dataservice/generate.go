@@ -13,6 +13,7 @@ import (
 )
 
 type generateCmd struct {
+	CRDs     []string `name:"crd" placeholder:"FILE_OR_DIR" help:"CustomResourceDefinitions of the kinds the DataServices compose (an operator's CRD file, a folder of them, a multi-document manifest): every path, type, enum, required field and CEL rule of what is composed of those kinds is checked against them, for every plan and service. Repeat for more." predictor:"file"`
 	Files    []string `short:"f" name:"file" required:"" placeholder:"SPEC" help:"DataService spec file or folder; repeat for more." predictor:"file"`
 	Output   string   `short:"o" required:"" placeholder:"DIR" help:"Package root to write XRDs and Compositions to."`
 	Exports  string   `placeholder:"FILE" help:"Manifest for the APIServiceExportTemplates (default: apiserviceexporttemplates.yaml beside the package root)."`
@@ -44,9 +45,21 @@ Crossplane may compose only what its service account may manage, and a Configura
 RBAC: the ClusterRole that lets it manage the composed kinds (aggregated into Crossplane's own) is
 written beside the root (crossplane-rbac.yaml); apply it with the export templates.
 
+With --crd, what the Compositions compose is type-checked against the CustomResourceDefinitions of
+its kinds (an operator's CRD, a provider's): every path a mapping writes, a status mapping or
+readiness check reads and every field of a base must exist in the version the apiVersion names, the
+value mapped must fit the field's type, and the object composed for every plan and service must be
+one the API server accepts (required fields, enums, patterns, the CRD's own CEL rules). Inside a
+provider-kubernetes Object (Crossplane 1.x), the manifest is checked against its own kind's CRD.
+Each error names the spec file, the spec field, the bad path and the nearest valid one. Kinds no CRD
+given defines are listed once on stderr, not checked.
+
 Examples:
   # Generate Klutch's data services into _output/package (templates in _output/).
   dataservice generate -f examples/klutch -o _output/package
+
+  # An operator-backed service, type-checked against the operator's CRD.
+  dataservice generate -f examples/internal/v2 --crd examples/internal/crds -o _output/internal/package
 
   # Fail CI when the committed tree is stale, showing the diff.
   dataservice generate -f specs/ -o package --check
@@ -58,18 +71,24 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	if err != nil {
 		return err
 	}
+	crds, err := loadCRDs(c.CRDs)
+	if err != nil {
+		return err
+	}
 	specs, err := loadSpecs(c.Files)
 	if err != nil {
 		return err
 	}
 	var srcs []tree.Source
 	var errs []string
+	checks := typeChecks{crds: crds}
 	for _, sp := range specs {
-		out, err := generateSpec(sp, d)
+		out, err := generateSpec(sp, d, crds)
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue
 		}
+		checks.add(out)
 		for _, n := range append(slices.Clone(sp.notes), out.Notes...) {
 			fmt.Fprintf(s.Err, "%s: DataService %q: note: %s\n", sp.where, sp.ds.Name, n)
 		}
@@ -78,6 +97,7 @@ func (c *generateCmd) Run(ctx context.Context, s streams) error {
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n") + "\nnothing was written")
 	}
+	checks.report(s.Err)
 	name := c.Name
 	if name == "" {
 		var names []string

@@ -23,6 +23,7 @@ import (
 
 // cli is the command tree. Each command lives in a file of its own.
 type cli struct {
+	Init        initCmd        `cmd:"" help:"Write a DataService to start from: from an operator's CRD (--from-crd), or an a9s service broker's service."`
 	Generate    generateCmd    `cmd:"" help:"Generate XRDs, Compositions and APIServiceExportTemplates from DataService specs."`
 	Import      importCmd      `cmd:"" help:"Write the DataService spec that regenerates an existing XRD, Composition and export template."`
 	Build       buildCmd       `cmd:"" help:"Build a Configuration package (.xpkg) from a package root, or the Function package with 'build function'."`

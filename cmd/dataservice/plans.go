@@ -9,6 +9,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/markdown"
 	"github.com/function-dataservice/function-dataservice/internal/planmatrix"
 )
@@ -59,14 +60,14 @@ type plansResult struct {
 }
 
 func (c *plansCmd) Run(ctx context.Context, s streams) error {
-	d, specs, err := c.load()
+	d, specs, crds, err := c.load()
 	if err != nil {
 		return err
 	}
 	var results []plansResult
 	var failed []string
 	for _, sp := range specs {
-		r, err := planMatrix(ctx, sp, d)
+		r, err := planMatrix(ctx, sp, d, crds)
 		if err != nil {
 			return err
 		}
@@ -128,8 +129,8 @@ func domainText(d planmatrix.Domain) string {
 }
 
 // planMatrix generates a DataService's XRD and evaluates its plan and service changes.
-func planMatrix(ctx context.Context, sp loadedSpec, d inputv1beta1.Defaults) (planmatrix.Result, error) {
-	out, err := generateSpec(sp, d)
+func planMatrix(ctx context.Context, sp loadedSpec, d inputv1beta1.Defaults, crds *backendcrd.Set) (planmatrix.Result, error) {
+	out, err := generateSpec(sp, d, crds)
 	if err != nil {
 		return planmatrix.Result{}, err
 	}

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/generator"
 	"github.com/function-dataservice/function-dataservice/internal/manifests"
 	"github.com/function-dataservice/function-dataservice/internal/overlay"
@@ -138,10 +142,11 @@ func loadDefaults(path string) (inputv1beta1.Defaults, error) {
 	return in.Defaults, nil
 }
 
-// generateSpec runs the generator on a loaded spec. An invalid spec yields one error naming its
-// file and every field at fault, one a line.
-func generateSpec(sp loadedSpec, d inputv1beta1.Defaults) (*generator.Output, error) {
-	out, err := generator.Generate(sp.ds, d)
+// generateSpec runs the generator on a loaded spec, type-checking what it composes against crds
+// (nil checks nothing). An invalid spec yields one error naming its file and every field at fault,
+// one a line.
+func generateSpec(sp loadedSpec, d inputv1beta1.Defaults, crds *backendcrd.Set) (*generator.Output, error) {
+	out, err := generator.GenerateWith(context.Background(), sp.ds, d, generator.Options{CRDs: crds})
 	var inv *generator.InvalidError
 	switch {
 	case errors.As(err, &inv):
@@ -158,16 +163,83 @@ func generateSpec(sp loadedSpec, d inputv1beta1.Defaults) (*generator.Output, er
 
 // specFlags are the flags of commands that read DataService specs and run the generator on them.
 type specFlags struct {
+	CRDs     []string `name:"crd" placeholder:"FILE_OR_DIR" help:"CustomResourceDefinitions of the kinds the DataServices compose (an operator's CRD file, a folder of them, a multi-document manifest); what is composed of those kinds is type-checked against them. Repeat for more." predictor:"file"`
 	Defaults string   `type:"existingfile" placeholder:"FILE" help:"Function input (dataservice.fn.crossplane.io/v1beta1 Input) whose defaults apply, as in a Composition's pipeline."`
 	Files    []string `short:"f" name:"file" required:"" placeholder:"SPEC" help:"DataService spec file or folder; repeat for more." predictor:"file"`
 }
 
-// load reads the defaults and the specs the flags name.
-func (f specFlags) load() (inputv1beta1.Defaults, []loadedSpec, error) {
+// load reads the defaults, the specs and the CRDs the flags name.
+func (f specFlags) load() (inputv1beta1.Defaults, []loadedSpec, *backendcrd.Set, error) {
 	d, err := loadDefaults(f.Defaults)
 	if err != nil {
-		return d, nil, err
+		return d, nil, nil, err
+	}
+	crds, err := loadCRDs(f.CRDs)
+	if err != nil {
+		return d, nil, nil, err
 	}
 	specs, err := loadSpecs(f.Files)
-	return d, specs, err
+	return d, specs, crds, err
+}
+
+// loadCRDs reads the CRDs of --crd, nil for none.
+func loadCRDs(paths []string) (*backendcrd.Set, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	s, err := backendcrd.Read(paths...)
+	if err != nil {
+		return nil, fmt.Errorf("--crd: %w", err)
+	}
+	return s, nil
+}
+
+// typeChecks tells what the generated outputs were type-checked against, once for all of them:
+// the kinds composed that no CRD given defines (not checked), and the CRDs given that nothing
+// composes (a misspelt kind or group in a spec).
+type typeChecks struct {
+	crds      *backendcrd.Set
+	checked   []schema.GroupVersionKind
+	unchecked []schema.GroupVersionKind
+}
+
+func (tc *typeChecks) add(out *generator.Output) {
+	for _, k := range out.Checked {
+		if !slices.Contains(tc.checked, k) {
+			tc.checked = append(tc.checked, k)
+		}
+	}
+	for _, k := range out.Unchecked {
+		if !slices.Contains(tc.unchecked, k) {
+			tc.unchecked = append(tc.unchecked, k)
+		}
+	}
+}
+
+// report writes the notes on w.
+func (tc *typeChecks) report(w io.Writer) {
+	if len(tc.checked) > 0 {
+		fmt.Fprintf(w, "note: type-checked against their CRDs (--crd): %s\n", kindList(tc.checked))
+	}
+	if len(tc.unchecked) > 0 {
+		fmt.Fprintf(w, "note: not type-checked, no CRD given for their kinds (pass it with --crd): %s\n", kindList(tc.unchecked))
+	}
+	var unused []string
+	for _, c := range tc.crds.CRDs() {
+		if !slices.ContainsFunc(tc.checked, func(k schema.GroupVersionKind) bool { return k.GroupKind() == c.Kind() }) {
+			unused = append(unused, fmt.Sprintf("%s (%s)", c.Object.Name, c.Where))
+		}
+	}
+	if len(unused) > 0 {
+		fmt.Fprintf(w, "note: no DataService composes the kinds of these CRDs (--crd): %s; check the apiVersion and kind of the backends\n", strings.Join(unused, ", "))
+	}
+}
+
+// kindList names kinds as apiVersions and kinds are written: hyperspike.io/v1 Valkey.
+func kindList(ks []schema.GroupVersionKind) string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = k.GroupVersion().String() + " " + k.Kind
+	}
+	return strings.Join(out, ", ")
 }

@@ -30,6 +30,11 @@ type Reference struct {
 // Lookup finds the schema of a dotted field path below root, e.g. spec.compositions[0].backend.
 // Array items are stepped through: a path names fields, never items.
 func Lookup(root *extv1.JSONSchemaProps, path string) (*extv1.JSONSchemaProps, error) {
+	return lookup(root, path, "DataService")
+}
+
+// lookup is Lookup in the schema of a kind, which an error names.
+func lookup(root *extv1.JSONSchemaProps, path, kind string) (*extv1.JSONSchemaProps, error) {
 	s := items(root)
 	path = strings.Trim(indices.ReplaceAllString(path, ""), ".")
 	if path == "" {
@@ -39,7 +44,7 @@ func Lookup(root *extv1.JSONSchemaProps, path string) (*extv1.JSONSchemaProps, e
 	for _, name := range strings.Split(path, ".") {
 		c, ok := s.Properties[name]
 		if !ok {
-			at := "the DataService"
+			at := "the " + kind
 			if len(walked) > 0 {
 				at = strings.Join(walked, ".")
 			}
@@ -91,7 +96,7 @@ func typeOf(s *extv1.JSONSchemaProps) string {
 // Explain writes the field at path of the reference: its type, description and fields,
 // recursively when asked.
 func Explain(w io.Writer, ref Reference, path string, recursive bool) error {
-	s, err := Lookup(ref.Schema, path)
+	s, err := lookup(ref.Schema, path, ref.Kind)
 	if err != nil {
 		return err
 	}
@@ -156,7 +161,7 @@ func indent(s, prefix string) string {
 // Markdown writes the whole reference below path as one Markdown page: a section per object, a
 // table of its fields.
 func Markdown(w io.Writer, ref Reference, path string) error {
-	s, err := Lookup(ref.Schema, path)
+	s, err := lookup(ref.Schema, path, ref.Kind)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/lru"
 )
 
@@ -96,11 +97,12 @@ func (c *Cache) has(k [sha256.Size]byte) bool {
 func (c *Cache) add(k [sha256.Size]byte) { c.seen.Put(k, struct{}{}) }
 
 // inputKey hashes everything an output depends on.
-func inputKey(ds *v1alpha1.DataService, d inputv1beta1.Defaults) ([sha256.Size]byte, bool) {
+func inputKey(ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backendcrd.Set) ([sha256.Size]byte, bool) {
 	b, err := json.Marshal(struct {
 		DataService *v1alpha1.DataService
 		Defaults    inputv1beta1.Defaults
-	}{ds, d})
+		CRDs        [sha256.Size]byte
+	}{ds, d, crds.Key()})
 	if err != nil {
 		return [sha256.Size]byte{}, false
 	}
@@ -128,10 +130,15 @@ func (c *Cache) remember(name string, k [sha256.Size]byte, out *Output) {
 
 // deepCopy copies an output, so that a caller may change what it was given.
 func (o *Output) deepCopy() *Output {
-	cp := &Output{API: o.API, Resolved: o.Resolved, XRD: o.XRD.DeepCopy(), Notes: slices.Clone(o.Notes)}
+	cp := &Output{API: o.API, Resolved: o.Resolved, XRD: o.XRD.DeepCopy(), Notes: slices.Clone(o.Notes),
+		Checked: slices.Clone(o.Checked), Unchecked: slices.Clone(o.Unchecked)}
 	for _, g := range o.Grants {
 		g.Verbs = slices.Clone(g.Verbs)
 		cp.Grants = append(cp.Grants, g)
+	}
+	for _, g := range o.ObjectGrants {
+		g.Verbs = slices.Clone(g.Verbs)
+		cp.ObjectGrants = append(cp.ObjectGrants, g)
 	}
 	for _, u := range o.Compositions {
 		cp.Compositions = append(cp.Compositions, u.DeepCopy())

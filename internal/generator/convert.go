@@ -13,7 +13,7 @@ func convert(m *model, o *objects) (*Output, error) {
 	// Beside what resolve assumed, the notes report what the API needs granted and what its
 	// claims do (safety.go, claims.go).
 	notes := append(append(slices.Clone(m.notes), m.privilegeReports()...), m.claimReports()...)
-	out := &Output{API: m.ServedAPI(), Resolved: m.API, Notes: notes, Grants: m.grants()}
+	out := &Output{API: m.ServedAPI(), Resolved: m.API, Notes: notes, Grants: m.grants(), ObjectGrants: m.objectGrants()}
 	var err error
 	if out.XRD, err = toUnstructured(o.xrd); err != nil {
 		return nil, err

@@ -14,7 +14,8 @@
 // templates against klutch-bind's and kube-bind's CRDs, and the API server's checks of
 // apiserver.go, answered in parts by crdcheck.go from the split of crdsplit.go, with the verdicts a
 // Checker remembers; then whether the objects fit through Crossplane's gRPC messages, wire.go),
-// convert (convert.go). The CEL shapes it writes are
+// backends (backends.go: what the Compositions compose, against the CRDs of its kinds when the
+// caller has them, internal/backendcrd), convert (convert.go). The CEL shapes it writes are
 // parsed beside their writers (offering.go, planrules.go), and readapi.go reads a resolved API back
 // from a generated XRD with them. Packaging metadata (crossplane.yaml, the ClusterRole) is the
 // packaging side's (internal/pkgmeta).
@@ -27,10 +28,12 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
 	inputv1beta1 "github.com/function-dataservice/function-dataservice/input/v1beta1"
+	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/resolved"
 )
 
@@ -53,6 +56,13 @@ type Output struct {
 	// Grants are the kinds the Compositions compose, which Crossplane's service account must be
 	// allowed to manage (safety.go): what the package's ClusterRole grants.
 	Grants []Grant
+	// ObjectGrants are the kinds provider-kubernetes creates from the Objects the Compositions
+	// compose (their manifests' kinds, on Crossplane 1.x an operator's CR), which its service
+	// account must be allowed to manage.
+	ObjectGrants []Grant
+	// Checked are the kinds composed that were type-checked against a CRD of Options.CRDs, and
+	// Unchecked those that no CRD given defines, each once, in the spec's order.
+	Checked, Unchecked []schema.GroupVersionKind
 	// Notes say what was assumed that the DataService does not say (e.g. where parameters go in
 	// a backend that is not an a9s broker's), and report what the API needs granted and what its
 	// permission claims do, for the CLI to print on stderr and the function to report as warnings.
@@ -106,7 +116,7 @@ func GenerateChecked(ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Chec
 	if ck == nil {
 		ck = NewChecker(perCallVerdicts)
 	}
-	return generate(context.Background(), ds, d, ck, nil)
+	return generate(context.Background(), ds, d, ck, nil, nil)
 }
 
 // GenerateCached is Generate that skips the API server's checks for XRDs the cache has seen
@@ -119,16 +129,34 @@ func GenerateCached(ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache)
 // GenerateContext is GenerateCached that stops once ctx ends, returning an error that wraps ctx's:
 // a caller that has gone (the function's, whose deadline passed) does not keep the CPU busy.
 func GenerateContext(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, c *Cache) (*Output, error) {
+	return GenerateWith(ctx, ds, d, Options{Cache: c})
+}
+
+// Options are what a caller knows besides the DataService and the defaults.
+type Options struct {
+	// Cache, when not nil, spares the API server's checks of XRDs it accepted before and returns
+	// the last output of an unchanged DataService (GenerateCached).
+	Cache *Cache
+	// CRDs are CustomResourceDefinitions of kinds the Compositions compose (an operator's, a
+	// provider's): they name the kinds' resources and scopes, what is composed of those kinds is
+	// type-checked against them (backends.go), and a problem is an error of the DataService like
+	// any other. Kinds no CRD defines are listed in Output.Unchecked.
+	CRDs *backendcrd.Set
+}
+
+// GenerateWith is GenerateContext with what the caller knows besides.
+func GenerateWith(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, o Options) (*Output, error) {
+	c := o.Cache
 	if c == nil {
-		return generate(ctx, ds, d, NewChecker(perCallVerdicts), nil)
+		return generate(ctx, ds, d, NewChecker(perCallVerdicts), nil, o.CRDs)
 	}
-	k, ok := inputKey(ds, d)
+	k, ok := inputKey(ds, d, o.CRDs)
 	if ok {
 		if out, hit := c.output(ds.GetName(), k); hit {
 			return out, nil
 		}
 	}
-	out, err := generate(ctx, ds, d, c.checker, c)
+	out, err := generate(ctx, ds, d, c.checker, c, o.CRDs)
 	if err == nil && ok {
 		c.remember(ds.GetName(), k, out)
 	}
@@ -139,7 +167,7 @@ func GenerateContext(ctx context.Context, ds *v1alpha1.DataService, d inputv1bet
 // or running the API server's checks on them (Generate does both, and returns the same value as
 // Output.Resolved). An invalid DataService yields an *InvalidError listing every problem.
 func Resolve(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*resolved.API, error) {
-	m, errs := resolveValid(ds, d)
+	m, errs := resolveValid(ds, d, nil)
 	if len(errs) > 0 {
 		return nil, &InvalidError{Name: ds.GetName(), Errs: errs}
 	}
@@ -147,23 +175,26 @@ func Resolve(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*resolved.API, 
 }
 
 // resolveValid runs the phases up to validation: the model, and what is wrong with the spec.
-func resolveValid(ds *v1alpha1.DataService, d inputv1beta1.Defaults) (*model, field.ErrorList) {
+func resolveValid(ds *v1alpha1.DataService, d inputv1beta1.Defaults, crds *backendcrd.Set) (*model, field.ErrorList) {
 	// 0. limits (limits.go): a spec beyond them is not looked at further.
 	if errs := checkLimits(ds); len(errs) > 0 {
 		return nil, errs
 	}
-	// 1. resolve (resolve.go): every default applied, once; schemas parsed.
+	// 1. resolve (resolve.go): every default applied, once; schemas parsed. The CRDs the caller
+	// has name the composed kinds' resources and scopes.
 	m := resolve(ds, d.WithFallbacks())
+	m.crds = crds
 	// 2. validate (validate.go): everything the spec itself says wrong.
 	return m, validate(m)
 }
 
 // generate runs the phases in order; each takes what the one before made. ck checks the XRD as
-// the API server would; c, when not nil, spares those checks for XRDs it accepted before. ctx stops
-// it between phases and in the loops of the checks.
-func generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Checker, c *Cache) (*Output, error) {
+// the API server would; c, when not nil, spares those checks for XRDs it accepted before; crds
+// type-check what the Compositions compose. ctx stops it between phases and in the loops of the
+// checks.
+func generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defaults, ck *Checker, c *Cache, crds *backendcrd.Set) (*Output, error) {
 	invalid := func(errs field.ErrorList) error { return &InvalidError{Name: ds.GetName(), Errs: errs} }
-	m, errs := resolveValid(ds, d)
+	m, errs := resolveValid(ds, d, crds)
 	if m == nil || (len(errs) > 0 && m.tooBig) {
 		return nil, invalid(errs)
 	}
@@ -182,6 +213,19 @@ func generate(ctx context.Context, ds *v1alpha1.DataService, d inputv1beta1.Defa
 	if len(errs) > 0 {
 		return nil, invalid(errs)
 	}
-	// 5. convert (convert.go): typed objects to the plain ones callers get.
-	return convert(m, objs)
+	// 5. backends (backends.go): what is composed, against the CRDs of its kinds.
+	if err := ctx.Err(); err != nil {
+		return nil, errors.Wrap(err, "stopped generating")
+	}
+	backends := checkBackends(ctx, m)
+	if len(backends.Errs) > 0 {
+		return nil, invalid(backends.Errs)
+	}
+	// 6. convert (convert.go): typed objects to the plain ones callers get.
+	out, err := convert(m, objs)
+	if err != nil {
+		return nil, err
+	}
+	out.Checked, out.Unchecked = backends.Checked, backends.Unchecked
+	return out, nil
 }

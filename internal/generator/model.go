@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/function-dataservice/function-dataservice/apis/v1alpha1"
+	"github.com/function-dataservice/function-dataservice/internal/backendcrd"
 	"github.com/function-dataservice/function-dataservice/internal/resolved"
 )
 
@@ -43,6 +44,10 @@ type model struct {
 
 	export   *resolvedExport
 	kubeBind *resolvedKubeBind
+
+	// crds are the CRDs of composed kinds the caller gave (Options.CRDs), nil for none: they name
+	// the kinds' resources and scopes, and what is composed is type-checked against them.
+	crds *backendcrd.Set
 
 	// tooBig is set when a schema exceeds the limits: nothing more is done with the spec.
 	tooBig bool

@@ -56,28 +56,52 @@ func rawBase(base map[string]any) *runtime.RawExtension {
 }
 
 func (m *model) backendTemplate(c *resolvedComposition) ptv1beta1.ComposedTemplate {
+	t, _ := m.backendTemplateOrigins(c)
+	return t
+}
+
+// origin is the DataService field a patch of a template comes from (backends.go reports errors
+// about the patch there): a mapping, a status mapping, or the backend field that implies it.
+type origin struct {
+	path  *field.Path
+	child string // "to" for a mapping, "from" for a status mapping, "" for path itself
+	// value is the catalog value a mapping maps (plan.memory), or its from.
+	value string
+}
+
+// backendTemplateOrigins is the backend's template, with the origin of each of its patches and
+// of the base fields the generator sets.
+func (m *model) backendTemplateOrigins(c *resolvedComposition) (ptv1beta1.ComposedTemplate, []origin) {
 	rb := c.backend
 	b := rb.spec
-	fp := field.NewPath("spec", "compositions").Index(c.index).Child("backend", "fields")
+	bp := field.NewPath("spec", "compositions").Index(c.index).Child("backend")
+	fp := bp.Child("fields")
 	base := templateBase(b.APIVersion, b.Kind, rb.base)
 
 	var patches []ptv1beta1.ComposedPatch
+	var origins []origin
+	add := func(o origin, ps ...ptv1beta1.ComposedPatch) {
+		for range ps {
+			origins = append(origins, o)
+		}
+		patches = append(patches, ps...)
+	}
 	if rb.claimLabels {
-		patches = append(patches,
+		add(origin{path: bp.Child("claimLabels")},
 			patch(xpline.LabelClaimNamespace, xpline.LabelClaimNamespace),
 			patch(xpline.LabelClaimName, xpline.LabelClaimName),
 		)
 	}
 	for j, f := range b.Fields {
 		p, _ := m.mappingPatch(c, fp.Index(j), f) // validate reports its errors
-		patches = append(patches, p)
+		add(origin{path: fp.Index(j), child: "to", value: mappingSource(f)}, p)
 	}
 
 	pc := b.ProviderConfig
 	switch {
 	case pc != nil && pc.Disabled:
 	case pc != nil && pc.FromField != "":
-		patches = append(patches, patch(pc.FromField, "spec.providerConfigRef.name", formatTransforms(rb.providerConfigFormat)...))
+		add(origin{path: bp.Child("providerConfig", "fromField"), value: pc.FromField}, patch(pc.FromField, "spec.providerConfigRef.name", formatTransforms(rb.providerConfigFormat)...))
 	case hasPath(base, "spec", "providerConfigRef", "name"):
 		// The base names it.
 	case pc != nil && pc.Name != "":
@@ -87,14 +111,15 @@ func (m *model) backendTemplate(c *resolvedComposition) ptv1beta1.ComposedTempla
 	}
 
 	if cs := b.ConnectionSecret; cs != nil {
+		o := origin{path: bp.Child("connectionSecret")}
 		if m.Line.Claims {
-			patches = append(patches,
+			add(o,
 				patch(xpline.LabelClaimNamespace, "spec.writeConnectionSecretToRef.namespace"),
 				patch(xpline.LabelClaimName, "spec.writeConnectionSecretToRef.name", formatTransforms(cs.NameFormat)...),
 			)
 		} else {
 			// Namespaced managed resources write their secret into their own namespace.
-			patches = append(patches, patch("metadata.name", "spec.writeConnectionSecretToRef.name", formatTransforms(cs.NameFormat)...))
+			add(o, patch("metadata.name", "spec.writeConnectionSecretToRef.name", formatTransforms(cs.NameFormat)...))
 		}
 	}
 
@@ -107,12 +132,12 @@ func (m *model) backendTemplate(c *resolvedComposition) ptv1beta1.ComposedTempla
 			from := append(fieldpath.Segments{fieldpath.Field("spec"), fieldpath.Field("parameters")}, fieldSegments(l.path)...)
 			key := append([]string{m.backendKeys[l.top()]}, l.path[1:]...)
 			to := append(slices.Clone(rb.parametersTo), fieldSegments(key)...)
-			patches = append(patches, patch(from.String(), to.String()))
+			add(origin{path: bp.Child("parametersTo"), value: from.String()}, patch(from.String(), to.String()))
 		}
 	}
 
-	for _, s := range rb.status {
-		patches = append(patches, statusPatch(s.From, s.To))
+	for j, s := range rb.status {
+		add(origin{path: bp.Child("status").Index(j), child: "from"}, statusPatch(s.From, s.To))
 	}
 	return ptv1beta1.ComposedTemplate{
 		Name:              c.spec.Name,
@@ -120,19 +145,37 @@ func (m *model) backendTemplate(c *resolvedComposition) ptv1beta1.ComposedTempla
 		Patches:           patches,
 		ReadinessChecks:   b.ReadinessChecks,
 		ConnectionDetails: b.ConnectionDetails,
+	}, origins
+}
+
+// mappingSource is what a mapping maps, as messages name it.
+func mappingSource(f v1alpha1.Mapping) string {
+	if f.Value != "" {
+		return f.Value
 	}
+	return f.From
 }
 
 func (m *model) resourceTemplate(c *resolvedComposition, r *resolvedResource) ptv1beta1.ComposedTemplate {
+	t, _ := m.resourceTemplateOrigins(c, r)
+	return t
+}
+
+// resourceTemplateOrigins is a further resource's template, with the origin of each patch.
+func (m *model) resourceTemplateOrigins(c *resolvedComposition, r *resolvedResource) (ptv1beta1.ComposedTemplate, []origin) {
 	i := slices.IndexFunc(c.resources, func(x resolvedResource) bool { return x.spec.Name == r.spec.Name })
-	fp := field.NewPath("spec", "compositions").Index(c.index).Child("resources").Index(i).Child("fields")
+	rp := field.NewPath("spec", "compositions").Index(c.index).Child("resources").Index(i)
+	fp := rp.Child("fields")
 	var patches []ptv1beta1.ComposedPatch
+	var origins []origin
 	for j, f := range r.spec.Fields {
 		p, _ := m.mappingPatch(c, fp.Index(j), f) // validate reports its errors
 		patches = append(patches, p)
+		origins = append(origins, origin{path: fp.Index(j), child: "to", value: mappingSource(f)})
 	}
-	for _, s := range r.status {
+	for j, s := range r.status {
 		patches = append(patches, statusPatch(s.From, s.To))
+		origins = append(origins, origin{path: rp.Child("status").Index(j), child: "from"})
 	}
 	return ptv1beta1.ComposedTemplate{
 		Name:              r.spec.Name,
@@ -140,7 +183,7 @@ func (m *model) resourceTemplate(c *resolvedComposition, r *resolvedResource) pt
 		Patches:           patches,
 		ReadinessChecks:   r.spec.ReadinessChecks,
 		ConnectionDetails: r.spec.ConnectionDetails,
-	}
+	}, origins
 }
 
 // mappingPatch is the patch of a mapping at p: from its field, or from spec.plan (spec.service)

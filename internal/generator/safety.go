@@ -121,34 +121,45 @@ var providerKubernetesGroups = []string{"kubernetes.crossplane.io", "kubernetes.
 // of a provider-kubernetes Object among them.
 type composedKind struct {
 	// path is the backend or resource in the spec, or the Object's manifest in its base.
-	path  *field.Path
-	group string
-	kind  string
+	path    *field.Path
+	group   string
+	version string
+	kind    string
+	// plural is the resource its CRD names, "" when no CRD was given.
+	plural string
 	// object is set for the manifest of a provider-kubernetes Object: provider-kubernetes creates
 	// it, Crossplane composes the Object.
 	object bool
 }
 
-func (k composedKind) resource() string { return resourceOf(k.kind) }
+// resource is the kind's resource: its CRD's plural when the caller gave the CRD, else the plural
+// Kubernetes' convention gives it.
+func (k composedKind) resource() string {
+	if k.plural != "" {
+		return k.plural
+	}
+	return resourceOf(k.kind)
+}
 
 // composedKinds lists every kind the compositions compose, in the spec's order: each backend and
 // resource, and after each provider-kubernetes Object the kind of its manifest, where the base
 // names one.
 func (m *model) composedKinds() []composedKind {
+	plurals := m.crds.Plurals()
 	var out []composedKind
 	add := func(p *field.Path, apiVersion, kind string, base map[string]any) {
 		gv, err := schema.ParseGroupVersion(apiVersion)
 		if err != nil || kind == "" {
 			return // validate reports it
 		}
-		out = append(out, composedKind{path: p, group: gv.Group, kind: kind})
+		out = append(out, composedKind{path: p, group: gv.Group, version: gv.Version, kind: kind, plural: plurals[gv.WithKind(kind).GroupKind()]})
 		if !isObject(gv.Group, kind) {
 			return
 		}
 		mav, _, _ := unstructured.NestedString(base, "spec", "forProvider", "manifest", "apiVersion")
 		mk, _, _ := unstructured.NestedString(base, "spec", "forProvider", "manifest", "kind")
 		if mgv, err := schema.ParseGroupVersion(mav); err == nil && mav != "" && mk != "" {
-			out = append(out, composedKind{path: p.Child("base", "spec", "forProvider", "manifest"), group: mgv.Group, kind: mk, object: true})
+			out = append(out, composedKind{path: p.Child("base", "spec", "forProvider", "manifest"), group: mgv.Group, version: mgv.Version, kind: mk, object: true, plural: plurals[mgv.WithKind(mk).GroupKind()]})
 		}
 	}
 	cp := field.NewPath("spec", "compositions")
@@ -169,12 +180,19 @@ func isObject(group, kind string) bool {
 
 // grants are the kinds Crossplane composes, each once, sorted by group then resource: what the
 // package's ClusterRole grants (internal/pkgmeta) and what generate and the function report.
-func (m *model) grants() []Grant {
+func (m *model) grants() []Grant { return m.grantsOf(false) }
+
+// objectGrants are the kinds provider-kubernetes creates from the Objects' manifests, each once,
+// sorted as grants are: what the package's ClusterRole for provider-kubernetes grants.
+func (m *model) objectGrants() []Grant { return m.grantsOf(true) }
+
+// grantsOf are the kinds Crossplane composes, or (object) those provider-kubernetes creates.
+func (m *model) grantsOf(object bool) []Grant {
 	seen := map[schema.GroupResource]bool{}
 	var out []Grant
 	for _, k := range m.composedKinds() {
 		gr := schema.GroupResource{Group: k.group, Resource: k.resource()}
-		if k.object || seen[gr] {
+		if k.object != object || seen[gr] {
 			continue
 		}
 		seen[gr] = true

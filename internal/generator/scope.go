@@ -151,7 +151,7 @@ func (m *model) validateComposedScopes() field.ErrorList {
 		if err != nil || kind == "" {
 			return // validateBackend and validateResources report it
 		}
-		if scope, ok := ScopeOf(gv.WithKind(kind)); !ok || scope != extv1.NamespaceScoped {
+		if scope, ok := ScopeOf(gv.WithKind(kind), Scopes(m.crds.Scopes())); !ok || scope != extv1.NamespaceScoped {
 			return
 		}
 		errs = append(errs, field.Forbidden(p, fmt.Sprintf("%s (%s) is namespaced, and an API of Crossplane line %s runs on Crossplane 1.x, "+

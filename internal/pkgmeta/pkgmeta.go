@@ -48,6 +48,11 @@ type PackageMeta struct {
 	// ClusterRole lets Crossplane manage every kind the Compositions compose (the grants of the
 	// outputs) with the verbs composing needs (generator.ComposeVerbs), nil when they compose nothing.
 	ClusterRole *unstructured.Unstructured
+	// ProviderKubernetes are a ClusterRole and its ClusterRoleBinding that let provider-kubernetes'
+	// service account manage the kinds the Compositions' Objects hold (on Crossplane 1.x an
+	// operator's CR, which provider-kubernetes creates in the claim's namespace), none when they
+	// hold none.
+	ProviderKubernetes []*unstructured.Unstructured
 	// Notes say what was assumed, for stderr.
 	Notes []string
 }
@@ -58,8 +63,8 @@ func Package(name, constraint string, outs []*generator.Output) (*PackageMeta, e
 	pm := &PackageMeta{}
 	line := xpline.V1
 	functions := map[string]bool{}
-	type kind struct{ group, resource string }
 	kinds := map[kind]bool{}
+	objectKinds := map[kind]bool{}
 	for _, o := range outs {
 		if l, ok := xpline.OfXRD(o.XRD.GetAPIVersion()); ok && !l.Claims {
 			line = l
@@ -76,6 +81,9 @@ func Package(name, constraint string, outs []*generator.Output) (*PackageMeta, e
 		// What the Compositions compose, as the generator found it (safety.go).
 		for _, g := range o.Grants {
 			kinds[kind{group: g.Group, resource: g.Resource}] = true
+		}
+		for _, g := range o.ObjectGrants {
+			objectKinds[kind{group: g.Group, resource: g.Resource}] = true
 		}
 	}
 
@@ -113,6 +121,49 @@ func Package(name, constraint string, outs []*generator.Output) (*PackageMeta, e
 	if len(kinds) == 0 {
 		return pm, nil
 	}
+	cr, err := plain(&rbacv1.ClusterRole{
+		TypeMeta: metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:   ClusterRoleName(name),
+			Labels: map[string]string{AggregateToCrossplane: "true"},
+		},
+		Rules: rulesOf(kinds),
+	})
+	if err != nil {
+		return nil, err
+	}
+	pm.ClusterRole = cr
+	if len(objectKinds) == 0 {
+		return pm, nil
+	}
+	// provider-kubernetes' own role does not cover what its Objects create: they run as its
+	// service account, which is bound to exactly these kinds.
+	pr, err := plain(&rbacv1.ClusterRole{
+		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
+		ObjectMeta: metav1.ObjectMeta{Name: ProviderKubernetesRoleName(name)},
+		Rules:      rulesOf(objectKinds),
+	})
+	if err != nil {
+		return nil, err
+	}
+	prb, err := plain(&rbacv1.ClusterRoleBinding{
+		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRoleBinding"},
+		ObjectMeta: metav1.ObjectMeta{Name: ProviderKubernetesRoleName(name)},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: ProviderKubernetesRoleName(name)},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: ProviderKubernetesServiceAccount, Namespace: ProviderKubernetesNamespace}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	pm.ProviderKubernetes = []*unstructured.Unstructured{pr, prb}
+	return pm, nil
+}
+
+// kind is a group and resource a role grants.
+type kind struct{ group, resource string }
+
+// rulesOf grants kinds, a rule per group, with the verbs composing needs.
+func rulesOf(kinds map[kind]bool) []rbacv1.PolicyRule {
 	keys := make([]kind, 0, len(kinds))
 	for k := range kinds {
 		keys = append(keys, k)
@@ -131,25 +182,34 @@ func Package(name, constraint string, outs []*generator.Output) (*PackageMeta, e
 		}
 		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{k.group}, Resources: []string{k.resource}, Verbs: slices.Clone(generator.ComposeVerbs)})
 	}
-	cr := &rbacv1.ClusterRole{
-		TypeMeta: metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
-		ObjectMeta: metav1.ObjectMeta{
-			Name:   ClusterRoleName(name),
-			Labels: map[string]string{AggregateToCrossplane: "true"},
-		},
-		Rules: rules,
-	}
-	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(cr)
+	return rules
+}
+
+// plain turns a typed object into the plain form written to files, without the creationTimestamp
+// a typed object always carries.
+func plain(obj runtime.Object) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
 		return nil, err
 	}
-	delete(obj["metadata"].(map[string]any), "creationTimestamp")
-	pm.ClusterRole = &unstructured.Unstructured{Object: obj}
-	return pm, nil
+	delete(m["metadata"].(map[string]any), "creationTimestamp")
+	return &unstructured.Unstructured{Object: m}, nil
 }
 
 // ClusterRoleName is the name of the ClusterRole of the package named name.
 func ClusterRoleName(name string) string { return "crossplane:composite:" + name }
+
+// The service account provider-kubernetes runs as when it is installed as Klutch installs it, which
+// examples/provider-kubernetes.yaml does (its DeploymentRuntimeConfig names it; without one
+// Crossplane names it after the provider's revision, which changes with every upgrade).
+const (
+	ProviderKubernetesServiceAccount = "provider-kubernetes"
+	ProviderKubernetesNamespace      = "crossplane-system"
+)
+
+// ProviderKubernetesRoleName is the name of the ClusterRole, and of its binding, that lets
+// provider-kubernetes manage what the Objects of the package named name hold.
+func ProviderKubernetesRoleName(name string) string { return "provider-kubernetes:composite:" + name }
 
 // maxDefaultName bounds a package name made of DataService names: a DNS label, so that the
 // package, its meta and its ClusterRole's name stay valid.

@@ -94,3 +94,45 @@ func TestPackage(t *testing.T) {
 		})
 	}
 }
+
+// TestPackageGrantsProviderKubernetesWhatItsObjectsHold: on Crossplane 1.x an operator's CR is
+// created by provider-kubernetes from an Object, as its service account: the package binds that
+// account to exactly the kinds its Objects hold. A package that composes no Object binds nothing.
+func TestPackageGrantsProviderKubernetesWhatItsObjectsHold(t *testing.T) {
+	gen := func(spec string) *generator.Output {
+		out, err := generator.Generate(testtools.ReadDataService(t, filepath.Join("..", "..", "examples", spec)), inputv1beta1.Defaults{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	pm, err := pkgmeta.Package("internal", "", []*generator.Output{gen("internal/v1/valkey.yaml"), gen("internal/v1/postgres.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pm.ProviderKubernetes) != 2 {
+		t.Fatalf("want a ClusterRole and its binding for provider-kubernetes, got %d objects", len(pm.ProviderKubernetes))
+	}
+	role, binding := pm.ProviderKubernetes[0], pm.ProviderKubernetes[1]
+	wantRules := []any{
+		map[string]any{"apiGroups": []any{"hyperspike.io"}, "resources": []any{"valkeys"}, "verbs": composeVerbs},
+		map[string]any{"apiGroups": []any{"postgresql.cnpg.io"}, "resources": []any{"clusters"}, "verbs": composeVerbs},
+	}
+	if diff := cmp.Diff(wantRules, role.Object["rules"]); diff != "" {
+		t.Errorf("provider-kubernetes' rules: -want +got:\n%s", diff)
+	}
+	if _, aggregated := role.GetLabels()[pkgmeta.AggregateToCrossplane]; aggregated || role.GetName() != "provider-kubernetes:composite:internal" {
+		t.Errorf("provider-kubernetes' ClusterRole %s is named or labelled as Crossplane's: %v", role.GetName(), role.GetLabels())
+	}
+	wantSubjects := []any{map[string]any{"kind": "ServiceAccount", "name": "provider-kubernetes", "namespace": "crossplane-system"}}
+	if diff := cmp.Diff(wantSubjects, binding.Object["subjects"]); diff != "" || binding.GetKind() != "ClusterRoleBinding" {
+		t.Errorf("the binding of %s: -want +got subjects:\n%s", binding.GetKind(), diff)
+	}
+	pm, err = pkgmeta.Package("valkey", "", []*generator.Output{gen("internal/v2/valkey.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pm.ProviderKubernetes) != 0 {
+		t.Errorf("a package composing no Object binds provider-kubernetes: %v", pm.ProviderKubernetes)
+	}
+}

@@ -88,11 +88,23 @@ func Files(srcs []Source, l Layout) (map[string][]byte, error) {
 	}
 	files[filepath.Join(l.Root, "crossplane.yaml")] = append([]byte(Marker+". DO NOT EDIT.\n# Keep your own crossplane.yaml here (without this line) to set annotations or dependsOn.\n"), meta...)
 	if pm.ClusterRole != nil && l.RBAC != "" {
-		cr, err := yaml.Marshal(pm.ClusterRole.Object)
-		if err != nil {
-			return nil, err
+		var b bytes.Buffer
+		b.WriteString(Marker + ". DO NOT EDIT.\n" + ownerLine(l, l.RBAC) + "# Lets Crossplane manage the kinds the package's Compositions compose")
+		if len(pm.ProviderKubernetes) > 0 {
+			b.WriteString(", and provider-kubernetes the kinds their Objects hold")
 		}
-		files[l.RBAC] = append([]byte(Marker+". DO NOT EDIT.\n"+ownerLine(l, l.RBAC)+"# Lets Crossplane manage the kinds the package's Compositions compose: apply it to the control plane beside the package.\n"), cr...)
+		b.WriteString(": apply it to the control plane beside the package.\n")
+		for i, o := range append([]*unstructured.Unstructured{pm.ClusterRole}, pm.ProviderKubernetes...) {
+			y, err := yaml.Marshal(o.Object)
+			if err != nil {
+				return nil, err
+			}
+			if i > 0 {
+				b.WriteString("---\n")
+			}
+			b.Write(y)
+		}
+		files[l.RBAC] = b.Bytes()
 	}
 	if len(templates) > 0 {
 		var b bytes.Buffer

@@ -25,7 +25,8 @@ var valkeyGVK = schema.GroupVersionKind{Group: "hyperspike.io", Version: "v1", K
 // provider-kubernetes Object wrapping the operator's CR) on 1.x. With the Valkey operator's CRD
 // installed (no operator runs) and the ClusterRole generate writes beside the package applied,
 // Crossplane composes a ValkeyInstance into the operator's Valkey CR with the plan's values (on 1.x
-// provider-kubernetes creates it from the Object, as the identity the operator grants the CR to);
+// provider-kubernetes creates it from the Object, as its service account, which the file binds to
+// the CR's kind);
 // its status comes back once the test sets the CR's status.ready as the operator would (on v2 the
 // declared readiness check waits for it); a plan upgrade changes the same CR in place; a downgrade
 // is refused by the API server with the generated CEL rule's message.
@@ -68,7 +69,7 @@ func testComposesInternalValkey(t *testing.T, p *platform) {
 	cp.Apply(t, &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns},
 	}})
-	cp.WaitForCRDs(t, cp.ApplyFile(t, filepath.Join(testtools.RepoRoot(t), "test", "e2e", "testdata", "valkey-crd.yaml"))...)
+	cp.WaitForCRDs(t, cp.ApplyFile(t, filepath.Join(testtools.RepoRoot(t), "examples", "internal", "crds", "hyperspike.io_valkeys.yaml"))...)
 	service := ds.Spec.Service.Catalog[0]
 	small, medium := offering(t, ds, "small"), offering(t, ds, "medium")
 	instance := internalInstance(ds, out.API, small.Name, service.Name)
@@ -87,9 +88,12 @@ func testComposesInternalValkey(t *testing.T, p *platform) {
 
 	if p.v1() {
 		// Crossplane composes provider-kubernetes Objects, which its role covers once the provider
-		// is installed; the Valkey is created by provider-kubernetes, as the identity its operator
-		// runs it as, which must be granted the operator's CR: here what an operator grants it.
-		grant := providerGrant(p.provider.ServiceAccount, "hyperspike.io", "valkeys")
+		// is installed; the Valkey is created by provider-kubernetes, as its service account, which
+		// crossplane-rbac.yaml binds to the kinds the Objects hold, as generate writes it.
+		grant := pm.ProviderKubernetes
+		if len(grant) == 0 {
+			t.Fatalf("generate wrote no role for provider-kubernetes, whose Objects hold the Valkey")
+		}
 		if ok, _, err := cp.ServiceAccountMay(ctx, p.provider.ServiceAccount, "create", "hyperspike.io", "valkeys", ns); err != nil || ok {
 			t.Fatalf("before the grant: may provider-kubernetes (%s) create valkeys.hyperspike.io? %v (%v); want no, or this test proves nothing of the grant", p.provider.ServiceAccount, ok, err)
 		}
@@ -190,29 +194,6 @@ func testComposesInternalValkey(t *testing.T, p *platform) {
 	})
 
 	t.Logf("total test time %s", time.Since(began).Round(100*time.Millisecond))
-}
-
-// providerGrant is what an operator grants provider-kubernetes' identity (the ServiceAccount sa of
-// CrossplaneNamespace) for the kinds its Objects wrap: a ClusterRole and its binding.
-func providerGrant(sa, group string, resources ...string) []*unstructured.Unstructured {
-	rs := make([]any, len(resources))
-	for i, r := range resources {
-		rs[i] = r
-	}
-	name := "provider-kubernetes:" + group
-	return []*unstructured.Unstructured{
-		{Object: map[string]any{
-			"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-			"metadata": map[string]any{"name": name},
-			"rules":    []any{map[string]any{"apiGroups": []any{group}, "resources": rs, "verbs": []any{"*"}}},
-		}},
-		{Object: map[string]any{
-			"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-			"metadata": map[string]any{"name": name},
-			"roleRef":  map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
-			"subjects": []any{map[string]any{"kind": "ServiceAccount", "name": sa, "namespace": testtools.CrossplaneNamespace}},
-		}},
-	}
 }
 
 func offering(t *testing.T, ds *v1alpha1.DataService, name string) v1alpha1.Offering {

@@ -57,6 +57,8 @@ func forEachLine(t *testing.T, f func(t *testing.T, p *platform)) {
 // once to a registry every line pulls from.
 type packages struct {
 	reg *testtools.PackageRegistry
+	// cli is the dataservice CLI of this checkout, which built them.
+	cli string
 	// fnRepo is where the Function package is (fnRef tagged), fnBin the program inside it for this
 	// machine's platform.
 	fnRepo, fnRef, fnBin string
@@ -109,6 +111,7 @@ func buildPackages(t *testing.T, tb testing.TB) *packages {
 	root := testtools.RepoRoot(t)
 	work := tb.TempDir()
 	cli := buildCLI(t, work)
+	p.cli = cli
 	fnDir := filepath.Join(work, "function")
 	runCLI(t, nil, cli, "build", "function", "--package-root", filepath.Join(root, "package"),
 		"--platform", "linux/amd64,linux/arm64", "--source-date-epoch", "0", "-o", fnDir)

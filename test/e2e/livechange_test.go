@@ -161,20 +161,19 @@ func liveDataService(t *testing.T, path string) *v1alpha1.DataService {
 }
 
 // prepareValkey installs what composing the Valkey needs besides the API: the operator's CRD, the
-// ClusterRole generate writes for the kinds the Compositions compose, and on 1.x what an operator
-// grants provider-kubernetes.
+// ClusterRole generate writes for the kinds the Compositions compose, and on 1.x the role it writes
+// for provider-kubernetes (crossplane-rbac.yaml).
 func prepareValkey(t *testing.T, p *platform, ds *v1alpha1.DataService, out *generator.Output) {
 	t.Helper()
 	cp := p.cp
-	cp.WaitForCRDs(t, cp.ApplyFile(t, filepath.Join(testtools.RepoRoot(t), "test", "e2e", "testdata", "valkey-crd.yaml"))...)
+	cp.WaitForCRDs(t, cp.ApplyFile(t, filepath.Join(testtools.RepoRoot(t), "examples", "internal", "crds", "hyperspike.io_valkeys.yaml"))...)
 	pm, err := pkgmeta.Package(ds.GetName(), "", []*generator.Output{out})
 	if err != nil || pm.ClusterRole == nil {
 		t.Fatalf("package meta of %s: %v (ClusterRole %v)", ds.GetName(), err, pm.ClusterRole)
 	}
-	objs := []*unstructured.Unstructured{pm.ClusterRole}
-	if p.v1() {
-		objs = append(objs, providerGrant(p.provider.ServiceAccount, "hyperspike.io", "valkeys")...)
-	}
+	// What generate writes beside the package as crossplane-rbac.yaml: Crossplane's role and, on
+	// 1.x, provider-kubernetes' for the Valkey its Objects hold.
+	objs := append([]*unstructured.Unstructured{pm.ClusterRole}, pm.ProviderKubernetes...)
 	deleteAfter(t, cp, objs)
 	cp.Apply(t, objs...)
 	if p.v1() {

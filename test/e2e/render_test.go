@@ -28,6 +28,7 @@ func TestRender(t *testing.T) {
 	t.Run("BrokenDataServiceFails", func(t *testing.T) { testRenderBrokenDataServiceFails(t, fn) })
 	t.Run("RenderedObjectsValidate", func(t *testing.T) { testRenderedObjectsValidate(t, fn) })
 	t.Run("ClaimsThroughGeneratedComposition", func(t *testing.T) { testRenderClaimsThroughGeneratedComposition(t, fn) })
+	t.Run("TypeChecksAgainstExtraResources", func(t *testing.T) { testRenderTypeChecksAgainstExtraResources(t, fn) })
 }
 
 // testRenderExamples renders every example DataService with each CLI and asserts that what the
