@@ -171,7 +171,7 @@ func (c *comparison) rules(at string, o, n extv1.ValidationRules) {
 			removed = slices.Delete(removed, i, i+1)
 			continue
 		}
-		c.breaking(at, RuleAdded, "new rule %s: claims it rejects fail on their next update", short(r.Rule))
+		c.breaking(at, RuleAdded, "new rule %s: "+refusedOnUpdate, short(r.Rule))
 	}
 	for _, r := range removed {
 		c.safe(at, RuleRemoved, "rule %s removed", short(r.Rule))
@@ -240,11 +240,11 @@ func (c *comparison) structure(at string, o, n *extv1.JSONSchemaProps) {
 		switch {
 		case !os && !ns:
 		case !os:
-			c.breaking(at, ValidationTightened, "new %s constraint: claims it rejects fail on their next update", x.name)
+			c.breaking(at, ValidationTightened, "new %s constraint: "+refusedOnUpdate, x.name)
 		case !ns:
 			c.safe(at, ValidationLoosened, "%s constraint removed", x.name)
 		case !reflect.DeepEqual(x.o, x.n):
-			c.breaking(at, ValidationTightened, "%s constraint changes: claims it now rejects fail on their next update", x.name)
+			c.breaking(at, ValidationTightened, "%s constraint changes: "+refusedOnUpdate, x.name)
 		}
 	}
 }

@@ -145,10 +145,10 @@ func (c *comparison) offerings(oo, no map[string]*offering, ocs, ncs composition
 			case na.any:
 				c.safe(at, EnumRemoved, "any %s is accepted%s", noun, with)
 			case oa.any:
-				c.breaking(at, EnumAdded, "%ss%s are limited to %s: claims using another are rejected on their next update", noun, with, quoteAll(na.vals))
+				c.breaking(at, EnumAdded, "%ss%s are limited to %s: "+refusedOnUpdate, noun, with, quoteAll(na.vals))
 			default:
 				for _, v := range missing(oa.vals, na.vals) {
-					c.breaking(at, rk, "%s %q is no longer offered%s: claims using it are rejected on their next update", noun, v, with)
+					c.breaking(at, rk, "%s %q is no longer offered%s: new claims cannot choose it; "+refusedOnUpdate, noun, v, with)
 				}
 				for _, v := range missing(na.vals, oa.vals) {
 					c.safe(at, ak, "new %s %q%s", noun, v, with)

@@ -76,7 +76,7 @@ func (c *comparison) schema(p string, o, n *extv1.JSONSchemaProps) {
 		c.safe(at, DescriptionChanged, "description edited")
 	}
 	if ot, nt := typeName(o), typeName(n); ot != nt {
-		c.breaking(at, TypeChanged, "type changes from %s to %s: values existing claims hold are rejected on their next update", ot, nt)
+		c.breaking(at, TypeChanged, "type changes from %s to %s: "+refusedOnUpdate, ot, nt)
 		return
 	}
 	if o.XEmbeddedResource != n.XEmbeddedResource {
@@ -171,7 +171,7 @@ func (c *comparison) items(p, at string, o, n *extv1.JSONSchemaProps) {
 	case oi != nil && ni != nil:
 		c.schema(p+"[*]", oi, ni)
 	case oi == nil && ni != nil:
-		c.breaking(at, ValidationTightened, "list items are now validated: claims holding items it rejects fail on their next update")
+		c.breaking(at, ValidationTightened, "list items are now validated: "+refusedOnUpdate)
 	case oi != nil && ni == nil:
 		c.safe(at, ValidationLoosened, "list items are no longer validated")
 	}
