@@ -88,14 +88,7 @@ func TestRunFunction(t *testing.T) {
 				Requirements: askCRDs(nil, "caches.example.org"),
 				Meta:         &fnv1.ResponseMeta{Tag: "hello", Ttl: durationpb.New(response.DefaultTTL)},
 				Results:      warnings(cache),
-				Desired: &fnv1.State{
-					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
-					Resources: map[string]*fnv1.Resource{
-						"xrd":               {Resource: asStruct(t, cache.XRD), Ready: fnv1.Ready_READY_FALSE},
-						"composition-cache": {Resource: asStruct(t, cache.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
-						"export-template":   {Resource: asStruct(t, cache.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
-					},
-				},
+				Desired:      composedDirectly(t, cache),
 			}},
 		},
 		"InputDefaultsArePassedToTheGenerator": {
@@ -214,14 +207,7 @@ func TestRunFunction(t *testing.T) {
 				Requirements: askCRDs(nil, "caches.example.org"),
 				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
 				Results:      warnings(cache),
-				Desired: &fnv1.State{
-					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
-					Resources: map[string]*fnv1.Resource{
-						"xrd":               {Resource: asStruct(t, cache.XRD), Ready: fnv1.Ready_READY_FALSE},
-						"composition-cache": {Resource: asStruct(t, cache.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
-						"export-template":   {Resource: asStruct(t, cache.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
-					},
-				},
+				Desired:      composedDirectly(t, cache),
 			}},
 		},
 		"AnotherCompositeIsFatal": {
@@ -438,14 +424,7 @@ func TestRunFunction(t *testing.T) {
 				Requirements: askCRDs(nil, "caches.example.org"),
 				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
 				Results:      warnings(cache),
-				Desired: &fnv1.State{
-					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
-					Resources: map[string]*fnv1.Resource{
-						"xrd":               {Resource: asStruct(t, cache.XRD), Ready: fnv1.Ready_READY_FALSE},
-						"composition-cache": {Resource: asStruct(t, cache.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
-						"export-template":   {Resource: asStruct(t, cache.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
-					},
-				},
+				Desired:      composedDirectly(t, cache),
 			}},
 		},
 		"WithoutCapabilitiesTheFirstCallAsksForTheCRDOfXRDs": {
@@ -466,16 +445,9 @@ func TestRunFunction(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: dataService(t, "cache", cacheSpec)}},
 			}, "v1", "v2")},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
-				Results: warnings(cache),
-				Desired: &fnv1.State{
-					Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
-					Resources: map[string]*fnv1.Resource{
-						"xrd":               {Resource: asStruct(t, cache.XRD), Ready: fnv1.Ready_READY_FALSE},
-						"composition-cache": {Resource: asStruct(t, cache.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
-						"export-template":   {Resource: asStruct(t, cache.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
-					},
-				},
+				Meta:         &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
+				Results:      warnings(cache),
+				Desired:      composedDirectly(t, cache),
 				Requirements: askCRDs(askXRDCRD(), "caches.example.org"),
 			}},
 		},
@@ -661,6 +633,20 @@ func hasFatal(rsp *fnv1.RunFunctionResponse) bool {
 }
 
 // withStatus is the desired composite the function returns: the DataService's GVK and a status.
+// composedDirectly is the desired state of a DataService composed directly (the v2 line), with the status
+// of cacheStatus and nothing ready yet: what most cases of TestRunFunction expect.
+func composedDirectly(t *testing.T, out *generator.Output) *fnv1.State {
+	t.Helper()
+	return &fnv1.State{
+		Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
+		Resources: map[string]*fnv1.Resource{
+			"xrd":               {Resource: asStruct(t, out.XRD), Ready: fnv1.Ready_READY_FALSE},
+			"composition-cache": {Resource: asStruct(t, out.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
+			"export-template":   {Resource: asStruct(t, out.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
+		},
+	}
+}
+
 func withStatus(status string) *structpb.Struct {
 	return resource.MustStructJSON(`{"apiVersion": "dataservice.klutch.io/v1alpha1", "kind": "DataService", "status": ` + status + `}`)
 }
