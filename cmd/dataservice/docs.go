@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -73,11 +74,7 @@ func (c *docsCmd) Run(ctx context.Context, s streams) error {
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(pages))
-	for n := range pages {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(pages))
 	for _, n := range names {
 		p := filepath.Join(c.Output, n)
 		if old, err := os.ReadFile(p); err == nil && !bytes.HasPrefix(old, []byte(catalog.Marker)) {

@@ -3,11 +3,12 @@ package testtools
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -80,12 +81,7 @@ func (v *rootView) enter() error {
 			}
 		}
 	}
-	paths := make([]string, 0, len(mounts))
-	for p := range mounts {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
+	for _, p := range slices.Sorted(maps.Keys(mounts)) {
 		dst := filepath.Join(v.root, p)
 		if err := os.MkdirAll(dst, 0o755); err != nil {
 			return err
