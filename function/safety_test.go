@@ -29,14 +29,7 @@ func composedCache(t *testing.T, out *generator.Output, results ...*fnv1.Result)
 	return &fnv1.RunFunctionResponse{
 		Meta:    &fnv1.ResponseMeta{Ttl: durationpb.New(response.DefaultTTL)},
 		Results: results,
-		Desired: &fnv1.State{
-			Composite: &fnv1.Resource{Resource: withStatus(cacheStatus)},
-			Resources: map[string]*fnv1.Resource{
-				"xrd":               {Resource: asStruct(t, out.XRD), Ready: fnv1.Ready_READY_FALSE},
-				"composition-cache": {Resource: asStruct(t, out.Compositions[0]), Ready: fnv1.Ready_READY_FALSE},
-				"export-template":   {Resource: asStruct(t, out.ExportTemplate), Ready: fnv1.Ready_READY_FALSE},
-			},
-		},
+		Desired: composedDirectly(t, out),
 	}
 }
 
