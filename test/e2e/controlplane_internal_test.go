@@ -72,16 +72,8 @@ func testComposesInternalValkey(t *testing.T, p *platform) {
 	cp.WaitForCRDs(t, cp.ApplyFile(t, filepath.Join(testtools.RepoRoot(t), "examples", "internal", "crds", "hyperspike.io_valkeys.yaml"))...)
 	service := ds.Spec.Service.Catalog[0]
 	small, medium := offering(t, ds, "small"), offering(t, ds, "medium")
-	instance := internalInstance(ds, out.API, small.Name, service.Name)
-	if p.v1() {
-		// On 1.x the namespaced instance is the claim; its composite is Crossplane's.
-		instance = &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": out.API.Group + "/" + out.API.Version, "kind": out.API.Kind,
-			"metadata": map[string]any{"name": "cache"},
-			"spec":     map[string]any{"plan": small.Name, "service": service.Name},
-		}}
-	}
-	instance.SetNamespace(ns)
+	// On 1.x the namespaced instance is the claim; its composite is Crossplane's.
+	instance := namespacedInstance(out.API, "cache", ns, small.Name, service.Name)
 	key := client.ObjectKeyFromObject(instance)
 	// Left as found: the instance (and with it what it composed), then its API and the roles.
 	deleteAfter(t, cp, []*unstructured.Unstructured{instance}, append([]*unstructured.Unstructured{out.XRD}, out.Compositions...))

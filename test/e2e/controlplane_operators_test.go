@@ -73,15 +73,7 @@ func testTypeChecksAndComposesInternalPostgres(t *testing.T, p *platform) {
 	namespace := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}}}
 	cp.Apply(t, namespace)
 	service, small := spec.Spec.Service.Catalog[0], spec.Spec.Plan.Catalog[0]
-	instance := internalInstance(spec, out.API, small.Name, service.Name)
-	if p.v1() {
-		instance = &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": out.API.Group + "/" + out.API.Version, "kind": out.API.Kind,
-			"metadata": map[string]any{"name": "orders"},
-			"spec":     map[string]any{"plan": small.Name, "service": service.Name},
-		}}
-	}
-	instance.SetNamespace(ns)
+	instance := namespacedInstance(out.API, "orders", ns, small.Name, service.Name)
 	crd := testtools.ReadObjects(t, crdPath)
 	// Left as found: the instance, then the DataService and what it composed, the CRD and roles.
 	deleteAfter(t, cp, []*unstructured.Unstructured{instance}, []*unstructured.Unstructured{ds}, out.Objects(), append(crd, rbac...))

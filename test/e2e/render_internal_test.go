@@ -125,16 +125,22 @@ func TestRenderInternalPlans(t *testing.T) {
 // internalInstance is what app developers create of plan and service: on v2 a namespaced composite,
 // on v1 the composite Crossplane makes of a claim.
 func internalInstance(ds *v1alpha1.DataService, api v1alpha1.ServedAPI, plan, service string) *unstructured.Unstructured {
-	obj := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": api.Group + "/" + api.Version,
-		"kind":       api.Kind,
-		"metadata":   map[string]any{"name": "cache", "namespace": "team-a"},
-		"spec":       map[string]any{"plan": plan, "service": service},
-	}}
+	obj := namespacedInstance(api, "cache", "team-a", plan, service)
 	if ds.Spec.CrossplaneVersion == v1alpha1.CrossplaneV1 {
 		return compositeOfClaim(obj, api.CompositeKind)
 	}
 	return obj
+}
+
+// namespacedInstance is what an app developer creates of the API on either line: the namespaced
+// composite on v2, the claim on 1.x, both of the API's kind.
+func namespacedInstance(api v1alpha1.ServedAPI, name, namespace, plan, service string) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": api.Group + "/" + api.Version,
+		"kind":       api.Kind,
+		"metadata":   map[string]any{"name": name, "namespace": namespace},
+		"spec":       map[string]any{"plan": plan, "service": service},
+	}}
 }
 
 // nestedObject is the object at path of u (u itself when path is empty).
